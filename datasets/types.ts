@@ -1,0 +1,41 @@
+// Types of the public-data catalog: what a dataset and each of its fields are.
+
+export type FieldType = 'VARCHAR' | 'DATE' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN';
+/** 类别: whose data a field is about. */
+export type Category = 'personal' | 'sensitive_personal' | 'enterprise' | 'public';
+/** 分级 per GB/T 43697-2024: 核心 core, 重要 important, 一般 general. */
+export type Grade = 'core' | 'important' | 'general';
+/** 开放属性: 无条件开放 open, 有条件开放 conditional, 禁止开放 prohibited. */
+export type Openness = 'open' | 'conditional' | 'prohibited';
+export type FieldRole = 'direct_identifier' | 'quasi_identifier' | 'sensitive_attribute' | 'other';
+
+/** A masking rule as data: operator name plus parameters (masking/ validates them). */
+export interface MaskRule {
+  readonly op: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly description: string;
+  readonly category: Category;
+  readonly grade: Grade;
+  readonly openness: Openness;
+  readonly role: FieldRole;
+  /** Default masking applied when an authorization does not override it. */
+  readonly mask: MaskRule;
+}
+
+export interface DatasetSpec {
+  readonly id: string;
+  readonly title: { readonly zh: string; readonly en: string };
+  readonly department: string;
+  readonly updateFrequency: string;
+  readonly grade: Grade;
+  readonly openness: Openness;
+  readonly fields: readonly FieldSpec[];
+  /** The field whose (tokenised) value decides the dev sample, so people keep all their rows
+   * across datasets; absent = the dataset is not about people and is copied whole to dev. */
+  readonly sampleKey?: string;
+}

@@ -1,0 +1,62 @@
+// People of the domain: every user is registered with a role, a tenant scope (operators),
+// real-name verification and a confidentiality agreement with its term (R22).
+import { OpError } from '../errors/index.ts';
+import { EVENTS, type AuditLog } from '../lineage/index.ts';
+import type { ControlStore } from '../store/index.ts';
+
+export const ROLES = ['operator', 'reviewer', 'security', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Person {
+  readonly name: string;
+  readonly role: Role;
+  readonly tenant: string | null;
+  readonly display: string;
+  readonly verified: boolean;
+  readonly agreementUntil: string | null;
+}
+
+interface PersonRow {
+  name: string;
+  role: Role;
+  tenant: string | null;
+  display: string;
+  verified: number;
+  agreement_until: string | null;
+}
+
+const NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+export class People {
+  constructor(private readonly store: ControlStore, private readonly audit: AuditLog) {}
+
+  register(p: Person, actor: string): Person {
+    if (!NAME.test(p.name)) throw new OpError('BAD_REQUEST', 'user names are lower-case letters, digits, _ . -');
+    if (!(ROLES as readonly string[]).includes(p.role)) throw new OpError('BAD_REQUEST', `role must be one of ${ROLES.join(', ')}`);
+    if (p.role === 'operator' && !p.tenant) throw new OpError('BAD_REQUEST', 'an operator belongs to one authorization (tenant)');
+    return this.store.tx(() => {
+      this.store.run(
+        `INSERT INTO users (name, role, tenant, display, verified, agreement_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET role = excluded.role, tenant = excluded.tenant, display = excluded.display,
+         verified = excluded.verified, agreement_until = excluded.agreement_until`,
+        p.name, p.role, p.tenant, p.display, p.verified ? 1 : 0, p.agreementUntil, new Date().toISOString(),
+      );
+      this.audit.append({ kind: EVENTS.USER_REGISTERED, actor, tenant: p.tenant, subject: p.name, data: { role: p.role, verified: p.verified, agreementUntil: p.agreementUntil } });
+      return p;
+    });
+  }
+
+  get(name: string): Person | undefined {
+    const r = this.store.get<PersonRow>('SELECT * FROM users WHERE name = ?', name);
+    return r ? { name: r.name, role: r.role, tenant: r.tenant, display: r.display, verified: r.verified === 1, agreementUntil: r.agreement_until } : undefined;
+  }
+
+  list(): Person[] {
+    return this.store.all<PersonRow>('SELECT * FROM users ORDER BY name').map((r) => this.get(r.name)!);
+  }
+
+  /** R22: a person may act only while real-name verified and under a current confidentiality agreement. */
+  mayAct(p: Person, now = new Date()): boolean {
+    return p.verified && p.agreementUntil !== null && new Date(p.agreementUntil) >= now;
+  }
+}

@@ -1,0 +1,33 @@
+// An authorization's lifecycle as one transition table (R15, R16, R31). Operator calls are
+// allowed only in `active`; everything else refuses them.
+import { OpError } from '../errors/index.ts';
+
+export type TenantState = 'pending' | 'active' | 'suspended' | 'terminated' | 'expired' | 'sealed' | 'destroyed';
+export type TenantAction = 'activate' | 'suspend' | 'resume' | 'terminate' | 'expire' | 'seal' | 'destroy';
+
+export const TENANT_TRANSITIONS: readonly (readonly [TenantState, TenantAction, TenantState])[] = [
+  ['pending', 'activate', 'active'],
+  ['active', 'suspend', 'suspended'],
+  ['suspended', 'resume', 'active'],
+  ['active', 'terminate', 'terminated'],
+  ['suspended', 'terminate', 'terminated'],
+  ['active', 'expire', 'expired'],
+  ['pending', 'seal', 'sealed'],
+  ['active', 'seal', 'sealed'],
+  ['suspended', 'seal', 'sealed'],
+  ['terminated', 'seal', 'sealed'],
+  ['expired', 'seal', 'sealed'],
+  ['terminated', 'destroy', 'destroyed'],
+  ['expired', 'destroy', 'destroyed'],
+  ['sealed', 'destroy', 'destroyed'],
+];
+
+export function canTenantTransition(from: TenantState, action: TenantAction): boolean {
+  return TENANT_TRANSITIONS.some(([f, a]) => f === from && a === action);
+}
+
+export function checkTenantTransition(from: TenantState, action: TenantAction): TenantState {
+  const t = TENANT_TRANSITIONS.find(([f, a]) => f === from && a === action);
+  if (!t) throw new OpError('TENANT_TRANSITION', `cannot ${action} an authorization that is ${from}`);
+  return t[2];
+}

@@ -1,0 +1,73 @@
+// The one registry of error codes. Codes are stable: users and scripts match on them.
+// docs/errors.md documents every code here, and errors/registry.test.ts checks both ways.
+
+export type ErrorClass = 'input' | 'auth' | 'state' | 'sql' | 'sandbox' | 'masking' | 'export' | 'audit' | 'internal';
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly class: ErrorClass;
+  readonly title: string;
+}
+
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, class: 'input', title: 'The request is malformed or a parameter is invalid' },
+  NOT_FOUND: { status: 404, class: 'input', title: 'No such route' },
+  AUTH_REQUIRED: { status: 401, class: 'auth', title: 'A bearer token (or --as with the dev issuer) is required' },
+  AUTH_INVALID_TOKEN: { status: 401, class: 'auth', title: 'The token failed verification' },
+  AUTH_UNKNOWN_USER: { status: 401, class: 'auth', title: 'The token names a user who is not registered in this domain' },
+  AUTH_DEV_ISSUER_DISABLED: { status: 403, class: 'auth', title: 'The built-in dev issuer is disabled in this domain' },
+  FORBIDDEN_ROLE: { status: 403, class: 'auth', title: 'Your role may not perform this action' },
+  FORBIDDEN_TENANT: { status: 403, class: 'auth', title: 'This authorization is outside your scope' },
+  TENANT_NOT_FOUND: { status: 404, class: 'state', title: 'No such authorization (tenant)' },
+  TENANT_EXISTS: { status: 409, class: 'state', title: 'An authorization with this id already exists' },
+  TENANT_NOT_ACTIVE: { status: 409, class: 'state', title: 'The authorization is not active; operator calls are refused' },
+  TENANT_TRANSITION: { status: 409, class: 'state', title: 'That lifecycle change is not allowed from the current state' },
+  DATASET_NOT_FOUND: { status: 404, class: 'input', title: 'No such dataset in the catalog' },
+  DATASET_NOT_GRANTABLE: { status: 403, class: 'input', title: 'Core-graded or prohibited data can never be granted' },
+  SAMPLE_DATA_MISSING: { status: 409, class: 'state', title: 'The raw store has no data; run `opdomain datasets generate` first' },
+  MASK_UNKNOWN_OPERATOR: { status: 400, class: 'masking', title: 'Unknown masking operator' },
+  MASK_BAD_PARAMS: { status: 400, class: 'masking', title: 'Invalid parameters for a masking operator' },
+  MASK_WRONG_TYPE: { status: 400, class: 'masking', title: 'The masking operator does not apply to this field type' },
+  MASK_TOO_WEAK: { status: 400, class: 'masking', title: 'This operator is too weak for a direct identifier or sensitive personal field' },
+  MASK_LEAK_DETECTED: { status: 500, class: 'masking', title: 'The leak check found raw identifier values in a masked build; the build was discarded' },
+  SQL_PARSE_ERROR: { status: 400, class: 'sql', title: 'The query could not be parsed' },
+  SQL_MULTIPLE_STATEMENTS: { status: 400, class: 'sql', title: 'Exactly one statement is allowed' },
+  SQL_NOT_SELECT: { status: 400, class: 'sql', title: 'Only SELECT / WITH queries are allowed' },
+  SQL_TABLE_NOT_ALLOWED: { status: 403, class: 'sql', title: 'The query reads a table outside the authorization' },
+  SQL_FUNCTION_NOT_ALLOWED: { status: 403, class: 'sql', title: 'The query calls a function that is not on the allowlist' },
+  SQL_CONSTRUCT_NOT_ALLOWED: { status: 403, class: 'sql', title: 'The query uses a construct that is not allowed' },
+  SQL_PARSERS_DISAGREE: { status: 403, class: 'sql', title: 'The two SQL parsers read the query differently; refused' },
+  SQL_PARAMS_INVALID: { status: 400, class: 'sql', title: 'Query parameters must be an array of strings, numbers, booleans or nulls' },
+  SQL_EXECUTION_ERROR: { status: 400, class: 'sql', title: 'The query failed while running' },
+  SANDBOX_SYNTAX_ERROR: { status: 400, class: 'sandbox', title: 'The script does not compile' },
+  SANDBOX_SCRIPT_ERROR: { status: 400, class: 'sandbox', title: 'The script threw an error' },
+  SANDBOX_TIMEOUT: { status: 408, class: 'sandbox', title: 'The job exceeded its wall-clock limit' },
+  SANDBOX_CPU_LIMIT: { status: 408, class: 'sandbox', title: 'The script exceeded its CPU-time limit' },
+  SANDBOX_MEMORY_LIMIT: { status: 413, class: 'sandbox', title: 'The script exceeded its isolate memory limit' },
+  SANDBOX_WORKER_MEMORY: { status: 413, class: 'sandbox', title: 'The job worker exceeded its memory cap and was killed' },
+  SANDBOX_WORKER_CRASHED: { status: 500, class: 'sandbox', title: 'The job worker died unexpectedly' },
+  SANDBOX_SQL_CALL_LIMIT: { status: 429, class: 'sandbox', title: 'The script made too many sql() calls' },
+  SANDBOX_RESULT_TOO_LARGE: { status: 413, class: 'sandbox', title: 'A query result exceeded the row or byte cap' },
+  SANDBOX_OUTPUT_INVALID: { status: 400, class: 'sandbox', title: 'output() was called with an invalid name or shape' },
+  SANDBOX_OUTPUT_TOO_LARGE: { status: 413, class: 'sandbox', title: 'The outputs exceeded the output size cap' },
+  SANDBOX_LOG_LIMIT: { status: 413, class: 'sandbox', title: 'The script logged more than the log cap' },
+  JOB_NOT_FOUND: { status: 404, class: 'input', title: 'No such job' },
+  OUTPUT_NOT_FOUND: { status: 404, class: 'input', title: 'The job has no output with that name' },
+  EXPORT_NOT_FOUND: { status: 404, class: 'input', title: 'No such export request' },
+  EXPORT_FROM_DEV: { status: 409, class: 'export', title: 'Only outputs of prod jobs can be exported' },
+  EXPORT_SCENARIO_NOT_GRANTED: { status: 403, class: 'export', title: 'The scenario is not one of the authorization\'s scenarios' },
+  EXPORT_BLOCKED: { status: 409, class: 'export', title: 'The automatic check blocked this export' },
+  EXPORT_SELF_APPROVAL: { status: 403, class: 'export', title: 'Nobody may approve their own export request' },
+  EXPORT_ALREADY_VOTED: { status: 409, class: 'export', title: 'You have already voted on this request' },
+  EXPORT_TRANSITION: { status: 409, class: 'export', title: 'That action is not allowed in the request\'s current state' },
+  EXPORT_BUNDLE_INVALID: { status: 400, class: 'export', title: 'The bundle failed verification' },
+  AUDIT_WRITE_FAILED: { status: 503, class: 'audit', title: 'The audit log could not be written; the action was not performed' },
+  LINEAGE_NODE_NOT_FOUND: { status: 404, class: 'audit', title: 'No lineage node with that id' },
+  INTERNAL: { status: 500, class: 'internal', title: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, value);
+}

@@ -1,0 +1,103 @@
+// Builds the export check's context for one output: an in-memory DuckDB that attaches the raw
+// store and the tenant's prod file read-only (external access off once attached), parses the
+// job's queries with DuckDB's parser, and answers identifier look-ups with joins.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { CATALOG, isProtectedField } from '../datasets/index.ts';
+import { quoteIdent } from '../masking/index.ts';
+import type { CheckContext, ParsedQuery, Thresholds } from './checks/index.ts';
+
+const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif']);
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export async function parseQuery(con: DuckDBConnection, sql: string): Promise<ParsedQuery> {
+  const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as Json;
+  const countAliases: string[] = [];
+  let aggregates = false;
+  const visit = (n: Json): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n.group_expressions) && n.group_expressions.length > 0) aggregates = true;
+    if (Array.isArray(n.select_list)) {
+      for (const item of n.select_list) {
+        if (item && typeof item === 'object' && !Array.isArray(item) && item.class === 'FUNCTION') {
+          const fn = String(item.function_name).toLowerCase();
+          if (COUNT_FUNCTIONS.has(fn)) {
+            aggregates = true;
+            if (item.alias) countAliases.push(String(item.alias));
+          }
+        }
+      }
+    }
+    if (n.class === 'FUNCTION' && ['sum', 'avg', 'mean', 'median', 'min', 'max'].includes(String(n.function_name).toLowerCase())) aggregates = true;
+    Object.values(n).forEach(visit);
+  };
+  visit(tree);
+  return { sql, countAliases, aggregates };
+}
+
+export interface CheckEnvironmentOptions {
+  readonly rawPath: string;
+  readonly tenantProdPath: string;
+  readonly queries: readonly string[];
+  readonly thresholds: Thresholds;
+  readonly output: CheckContext['output'];
+}
+
+export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const con = await instance.connect();
+  try {
+    const esc = (p: string) => p.replaceAll("'", "''");
+    await con.run(`ATTACH '${esc(opts.rawPath)}' AS raw (READ_ONLY)`);
+    await con.run(`ATTACH '${esc(opts.tenantProdPath)}' AS tenant (READ_ONLY)`);
+    await con.run("SET enable_external_access = false");
+    const queries: ParsedQuery[] = [];
+    for (const q of opts.queries) queries.push(await parseQuery(con, q));
+    const tenantTables = new Set(
+      (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = 'tenant'")).getRowObjectsJS().map((r) => String(r.table_name)),
+    );
+    const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
+    let built = false;
+    const build = async () => {
+      const parts: string[] = [];
+      for (const ds of CATALOG) {
+        for (const f of ds.fields) {
+          if (!isProtectedField(f) || f.type !== 'VARCHAR') continue;
+          const label = `${ds.id}.${f.name}`;
+          parts.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM raw.${quoteIdent(ds.id)}`);
+          if (f.role === 'direct_identifier' && tenantTables.has(ds.id) && tenantCols.some((c) => c.table_name === ds.id && c.column_name === f.name)) {
+            parts.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
+          }
+        }
+      }
+      await con.run(`CREATE TEMP TABLE ids AS SELECT DISTINCT v, first(field) AS field FROM (${parts.join(' UNION ALL ')}) WHERE v IS NOT NULL AND length(v) >= 2 GROUP BY v`);
+      built = true;
+    };
+    const ctx: CheckContext = {
+      output: opts.output,
+      queries,
+      thresholds: opts.thresholds,
+      async identifierMatches(values) {
+        const out = new Map<string, string>();
+        if (values.length === 0) return out;
+        if (!built) await build();
+        await con.run('CREATE OR REPLACE TEMP TABLE probe (v VARCHAR)');
+        const appender = await con.createAppender('probe', 'main', 'temp');
+        for (const v of values) {
+          appender.appendVarchar(v);
+          appender.endRow();
+        }
+        appender.closeSync();
+        const r = await con.runAndReadAll('SELECT p.v, i.field FROM probe p JOIN ids i ON i.v = p.v');
+        for (const row of r.getRowObjectsJS()) out.set(String(row.v), String(row.field));
+        return out;
+      },
+    };
+    return await fn(ctx);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,7 @@
+// exports/: the export gate — automatic checks, the request state machine, signed bundles.
+export { runChecks, RULES, DEFAULT_THRESHOLDS, type CheckContext, type CheckReport, type ParsedQuery, type Rule, type Thresholds } from './checks/index.ts';
+export { withCheckContext, parseQuery } from './checkEnvironment.ts';
+export { worst, type RuleResult, type Verdict } from './verdict.ts';
+export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';
+export { writeBundle, verifyBundle, checkBundle, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
+export { toCsv } from './csv.ts';

@@ -1,0 +1,335 @@
+// The `opdomain` command line. A thin client of the same core as the HTTP API: every command
+// opens the data home, resolves the caller (--as through the dev issuer, or $OPDOMAIN_TOKEN)
+// and calls one core operation. Machine-readable JSON on stdout; errors carry registry codes.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { CATALOG, findDataset, generateSampleData, MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
+import { OpError, toOpError } from '../../errors/index.ts';
+import { renderTrace, type Checkpoint } from '../../lineage/index.ts';
+import { verifyBundle } from '../../exports/index.ts';
+import { Opdomain, setupDemo, DEMO_TENANT, type Principal } from '../core/index.ts';
+import { buildApp } from '../http/index.ts';
+import type { TenantAction } from '../../domain/index.ts';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Non-null once a command decided the process exit code. */
+  exitCode: number | null;
+  /** Whether the terminal is interactive (progress bars). */
+  readonly tty: boolean;
+}
+
+interface GlobalOpts {
+  home?: string;
+  as?: string;
+}
+
+const json = (io: CliIO, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
+
+async function withDomain<T>(opts: GlobalOpts, fn: (od: Opdomain) => Promise<T>): Promise<T> {
+  const od = await Opdomain.open({ ...(opts.home ? { home: opts.home } : {}) });
+  try {
+    return await fn(od);
+  } finally {
+    await od.close();
+  }
+}
+
+async function caller(od: Opdomain, opts: GlobalOpts): Promise<Principal> {
+  return od.principal({ ...(opts.as !== undefined ? { as: opts.as } : {}), ...(process.env.OPDOMAIN_TOKEN ? { token: process.env.OPDOMAIN_TOKEN } : {}) });
+}
+
+function parseParams(pairs: string[], jsonText?: string): Record<string, unknown> {
+  let params: Record<string, unknown> = {};
+  if (jsonText) {
+    try {
+      params = JSON.parse(jsonText);
+    } catch {
+      throw new OpError('BAD_REQUEST', '--params must be a JSON object');
+    }
+    if (!params || typeof params !== 'object' || Array.isArray(params)) throw new OpError('BAD_REQUEST', '--params must be a JSON object');
+  }
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new OpError('BAD_REQUEST', `--param takes key=value, got "${p}"`);
+    params[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return params;
+}
+
+function progressBar(io: CliIO) {
+  if (!io.tty) return { update: (_s: string, _d: number, _t: number) => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({ format: 'generating {step} [{bar}] {value}/{total}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update: (step: string, done: number, total: number) => {
+      if (!started) {
+        bar.start(total, 0, { step });
+        started = true;
+      }
+      bar.update(done, { step });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = buildApp(od, { logger: { level: process.env.OPDOMAIN_LOG_LEVEL ?? 'warn' } });
+  const address = await app.listen({ port: opts.port, host: opts.host });
+  const url = address.replace('[::1]', 'localhost') + '/';
+  return { url, close: () => app.close() };
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolveWait) => {
+    process.once('SIGINT', () => resolveWait());
+    process.once('SIGTERM', () => resolveWait());
+  });
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('opdomain')
+    .description('Opdomain: the runtime of an operating domain (授权运营域) for public data')
+    .option('--home <dir>', 'data home (default $OPDOMAIN_HOME or ./.opdomain)')
+    .option('--as <name>', 'act as this registered user through the built-in dev issuer')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
+
+  program
+    .command('demo')
+    .description('make sample data if absent, provision the demo authorization and its users, start the gateway')
+    .option('--no-serve', 'set up and exit')
+    .option('--port <n>', 'port for the gateway', (v) => Number(v), Number(process.env.PORT ?? 8470))
+    .option('--host <addr>', 'interface to listen on', '127.0.0.1')
+    .option('--scale <n>', 'people in the sample data', (v) => Number(v))
+    .option('--json', 'print the set-up as JSON')
+    .action(async (opts, cmd) => {
+      const od = await Opdomain.open({ ...(g(cmd).home ? { home: g(cmd).home! } : {}), workerPool: opts.serve ? 2 : 0 });
+      let server: { url: string; close: () => Promise<void> } | undefined;
+      try {
+        const bar = progressBar(io);
+        const setup = await setupDemo(od, { ...(opts.scale ? { scale: opts.scale } : {}), onProgress: bar.update });
+        bar.stop();
+        if (opts.serve) server = await serve(od, io, { port: opts.port, host: opts.host });
+        if (opts.json) {
+          json(io, { home: od.ctx.paths.root, url: server?.url ?? null, tenant: DEMO_TENANT, generated: setup.generated, provisioned: setup.provisioned, tokens: setup.tokens });
+        } else {
+          const cast = od.ctx.people.list();
+          io.out(`Opdomain demo domain is ready${setup.generated ? ' (sample data generated)' : ''}.\n`);
+          io.out(`  data home: ${od.ctx.paths.root}\n`);
+          if (server) io.out(`  console:   ${server.url}\n  API:       ${server.url}api/…  (bearer tokens below)\n`);
+          io.out('\nTokens (valid 12 hours; export OPDOMAIN_TOKEN=… or paste into the console):\n');
+          for (const [name, token] of Object.entries(setup.tokens)) {
+            const p = cast.find((c) => c.name === name)!;
+            io.out(`  ${name.padEnd(6)} ${p.role}${p.tenant ? ` of ${p.tenant}` : ''}\n    ${token}\n`);
+          }
+          io.out('\nTry:\n  npx opdomain run --tenant demo --env dev examples/income-by-county.js --as alice\n  (the README walks the whole flow)\n');
+          if (server) io.out('\nPress Ctrl+C to stop.\n');
+        }
+        if (server) await waitForSignal();
+      } finally {
+        await server?.close();
+        await od.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('start the gateway (HTTP API and console) on an existing data home')
+    .option('--port <n>', 'port', (v) => Number(v), Number(process.env.PORT ?? 8470))
+    .option('--host <addr>', 'interface to listen on', '127.0.0.1')
+    .action(async (opts, cmd) => {
+      const od = await Opdomain.open({ ...(g(cmd).home ? { home: g(cmd).home! } : {}), workerPool: 2 });
+      const server = await serve(od, io, opts);
+      io.out(`Opdomain gateway listening on ${server.url}\n`);
+      await waitForSignal();
+      await server.close();
+      await od.close();
+    });
+
+  program
+    .command('token <name>')
+    .description('print a dev-issuer bearer token for a registered user')
+    .action(async (name, _o, cmd) => withDomain(g(cmd), async (od) => io.out((await od.ctx.identity.issueDevToken(name)) + '\n')));
+
+  program
+    .command('run <script>')
+    .description('run an analysis script in the sandbox; prints {ok, jobId, outputs, logs, error?}')
+    .requiredOption('--tenant <id>', 'the authorization to run in')
+    .addOption(new Option('--env <env>', 'dev (sampled) or prod (full, quiet)').choices(['dev', 'prod']).default('dev'))
+    .option('--param <key=value>', 'a job parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--params <json>', 'job parameters as a JSON object')
+    .action(async (script, opts, cmd) => {
+      let text: string;
+      try {
+        text = readFileSync(resolve(script), 'utf8');
+      } catch {
+        throw new OpError('BAD_REQUEST', `cannot read script file ${script}`);
+      }
+      await withDomain(g(cmd), async (od) => {
+        const result = await od.jobs.run(await caller(od, g(cmd)), { tenant: opts.tenant, env: opts.env, script: text, params: parseParams(opts.param, opts.params) });
+        json(io, result);
+        if (!result.ok) io.exitCode = 1;
+      });
+    });
+
+  const jobs = program.command('jobs').description('list and inspect jobs');
+  jobs.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.list(await caller(od, g(cmd)), opts.tenant))));
+  jobs.command('show <jobId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.job(await caller(od, g(cmd)), id))));
+
+  const exp = program.command('export').description('export requests: request, review, download, verify');
+  exp
+    .command('request')
+    .requiredOption('--job <id>', 'the prod job')
+    .requiredOption('--output <name>', 'the output to export')
+    .option('--scenario <id>', 'one of the authorization\'s scenarios')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}) });
+        json(io, r);
+        if (r.state === 'blocked') {
+          io.err(`EXPORT_BLOCKED: the automatic check blocked this export (${r.rules.filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')})\n`);
+          io.exitCode = 1;
+        }
+      }),
+    );
+  for (const decision of ['approve', 'return', 'reject'] as const) {
+    exp
+      .command(`${decision} <requestId>`)
+      .option('--comment <text>')
+      .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, await od.exports.decide(await caller(od, g(cmd)), id, decision, opts.comment))));
+  }
+  exp
+    .command('list')
+    .option('--state <state>')
+    .option('--tenant <id>')
+    .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.list(await caller(od, g(cmd)), opts))));
+  exp.command('show <requestId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.get(await caller(od, g(cmd)), id))));
+  exp
+    .command('verify <bundleDir>')
+    .description('verify a bundle offline with the domain\'s public JWKS')
+    .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
+    .action(async (dir, opts, cmd) => {
+      const check = async (jwks: { keys: any[] }) => {
+        const v = await verifyBundle(resolve(dir), jwks);
+        json(io, { ok: v.ok, problems: v.problems, manifest: v.manifest });
+        if (!v.ok) io.exitCode = 1;
+      };
+      if (opts.jwks) await check(JSON.parse(readFileSync(resolve(opts.jwks), 'utf8')));
+      else await withDomain(g(cmd), async (od) => check(od.jwks()));
+    });
+
+  const lin = program.command('lineage').description('audit log and lineage: verify, trace, checkpoint');
+  lin
+    .command('verify')
+    .option('--from-checkpoint <file>', 'also check the log against a checkpoint saved earlier')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const cp = opts.fromCheckpoint ? (JSON.parse(readFileSync(resolve(opts.fromCheckpoint), 'utf8')) as Checkpoint) : undefined;
+        const report = await od.lineage.verify(await caller(od, g(cmd)), cp);
+        json(io, report);
+        if (!report.ok) io.exitCode = 1;
+      }),
+    );
+  lin
+    .command('trace <id>')
+    .description('the lineage tree upstream (default) or downstream of a node: export, job, output, bundle, dataset …')
+    .option('--down', 'downstream instead of upstream')
+    .option('--json', 'print JSON instead of text')
+    .action(async (id, opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const tree = od.lineage.trace(await caller(od, g(cmd)), id, opts.down ? 'down' : 'up');
+        if (opts.json) json(io, tree);
+        else io.out(renderTrace(tree) + '\n');
+      }),
+    );
+  lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
+
+  const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');
+  ten
+    .command('create')
+    .requiredOption('--file <spec.json>', 'authorization spec: {id, org, scenarios, grants, termEnd, overrides?, limits?}')
+    .option('--no-provision', 'record it without building the masked files')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const p = await caller(od, g(cmd));
+        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators create authorizations');
+        const spec = JSON.parse(readFileSync(resolve(opts.file), 'utf8'));
+        od.ctx.authorizations.create(spec, p.user);
+        json(io, opts.provision ? await od.ctx.authorizations.provision(spec.id, p.user) : od.ctx.authorizations.get(spec.id));
+      }),
+    );
+  ten.command('list').action(async (_o, cmd) =>
+    withDomain(g(cmd), async (od) => {
+      const p = await caller(od, g(cmd));
+      json(io, od.ctx.authorizations.list().filter((t) => p.role !== 'operator' || t.id === p.tenant));
+    }),
+  );
+  ten.command('show <id>').action(async (id, _o, cmd) =>
+    withDomain(g(cmd), async (od) => {
+      const p = await caller(od, g(cmd));
+      if (p.role === 'operator' && p.tenant !== id) throw new OpError('FORBIDDEN_TENANT');
+      json(io, od.ctx.authorizations.get(id));
+    }),
+  );
+  for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const satisfies readonly TenantAction[]) {
+    ten
+      .command(`${action} <id>`)
+      .option('--reason <text>')
+      .action(async (id, opts, cmd) =>
+        withDomain(g(cmd), async (od) => {
+          const p = await caller(od, g(cmd));
+          if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators change an authorization\'s state');
+          json(io, od.ctx.authorizations.transition(id, action, p.user, opts.reason));
+        }),
+      );
+  }
+
+  const ds = program.command('datasets').description('the public-data catalog and sample data');
+  ds.command('list').action(async () =>
+    json(io, CATALOG.map((d) => ({ id: d.id, title: d.title, department: d.department, grade: d.grade, openness: d.openness, fields: d.fields.length }))),
+  );
+  ds.command('show <id>').action(async (id) => {
+    const d = findDataset(id);
+    if (!d) throw new OpError('DATASET_NOT_FOUND', `no dataset "${id}"`);
+    json(io, d);
+  });
+  ds
+    .command('generate')
+    .description(`(re)generate the raw store with sample data (${MIN_SCALE}–${MAX_SCALE} people)`)
+    .option('--scale <n>', 'number of people', (v) => Number(v), 5000)
+    .option('--seed <n>', 'random seed', (v) => Number(v), 20230901)
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const bar = progressBar(io);
+        const started = Date.now();
+        const versions = await generateSampleData(od.ctx.paths.rawDb, { scale: opts.scale, seed: opts.seed, onProgress: bar.update });
+        bar.stop();
+        const recorded = od.ctx.versions.record(versions, g(cmd).as ?? 'cli');
+        json(io, { rawStore: od.ctx.paths.rawDb, seconds: (Date.now() - started) / 1000, datasets: recorded });
+      }),
+    );
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return io.exitCode ?? 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    const e = toOpError(err);
+    const message = e.code === 'INTERNAL' ? `${e.message}: ${String((err as Error)?.message ?? err).split('\n')[0]}` : e.message;
+    io.out(JSON.stringify({ ok: false, error: { code: e.code, class: e.errorClass, message } }, null, 2) + '\n');
+    io.err(`${e.code}: ${message}\n`);
+    return 1;
+  }
+}

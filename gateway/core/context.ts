@@ -1,0 +1,18 @@
+// Everything a service needs from an open data home. Services receive this, not globals.
+import type { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
+import type { AuditLog, SigningKey } from '../../lineage/index.ts';
+import type { Supervisor } from '../../sandbox/index.ts';
+import type { ControlStore, HomePaths } from '../../store/index.ts';
+import type { Identity } from './identity.ts';
+
+export interface DomainContext {
+  readonly paths: HomePaths;
+  readonly store: ControlStore;
+  readonly audit: AuditLog;
+  readonly domainKey: SigningKey;
+  readonly people: People;
+  readonly authorizations: Authorizations;
+  readonly versions: DatasetVersions;
+  readonly identity: Identity;
+  readonly supervisor: Supervisor;
+}

@@ -1,0 +1,58 @@
+// `opdomain demo`: sample data if absent, the demo authorization `demo` with its cast, the
+// dev issuer on. Idempotent: a second run reuses what is there.
+import { existsSync } from 'node:fs';
+import { CATALOG, generateSampleData } from '../../datasets/index.ts';
+import type { Person } from '../../domain/index.ts';
+import type { Opdomain } from './opdomain.ts';
+
+export const DEMO_TENANT = 'demo';
+export const DEMO_SCENARIO = 'public-statistics';
+export const DEMO_SCALE = 5000;
+
+export function demoCast(now = new Date()): Person[] {
+  const until = new Date(now.getTime() + 365 * 86_400_000).toISOString();
+  const p = (name: string, role: Person['role'], display: string, tenant: string | null = null): Person => ({ name, role, tenant, display, verified: true, agreementUntil: until });
+  return [
+    p('alice', 'operator', 'Alice 李 (operator, 示例数据运营公司)', DEMO_TENANT),
+    p('bob', 'reviewer', 'Bob 王 (reviewer, 数据主管部门)'),
+    p('carol', 'reviewer', 'Carol 陈 (reviewer, 数据主管部门)'),
+    p('sam', 'security', 'Sam 赵 (security staff)'),
+    p('ada', 'admin', 'Ada 周 (administrator)'),
+  ];
+}
+
+export interface DemoSetup {
+  readonly generated: boolean;
+  readonly provisioned: boolean;
+  readonly tokens: Record<string, string>;
+}
+
+export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress?: (step: string, done: number, total: number) => void } = {}): Promise<DemoSetup> {
+  const { ctx } = od;
+  let generated = false;
+  if (!existsSync(ctx.paths.rawDb)) {
+    const versions = await generateSampleData(ctx.paths.rawDb, { scale: opts.scale ?? DEMO_SCALE, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    ctx.versions.record(versions, 'system');
+    generated = true;
+  }
+  ctx.identity.setDevIssuer(true);
+  let provisioned = false;
+  const existing = ctx.authorizations.find(DEMO_TENANT);
+  if (!existing) {
+    const termEnd = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
+    ctx.authorizations.create(
+      { id: DEMO_TENANT, org: '示例数据运营有限公司 Demo Data Operations Co.', scenarios: [DEMO_SCENARIO], grants: CATALOG.map((d) => ({ dataset: d.id })), termEnd, devSamplePercent: 10 },
+      'system',
+    );
+  }
+  for (const person of demoCast()) if (!ctx.people.get(person.name)) ctx.people.register(person, 'system');
+  const auth = ctx.authorizations.get(DEMO_TENANT);
+  if (auth.state === 'pending' || !auth.build || !existsSync(ctx.paths.tenantDb(DEMO_TENANT, 'prod'))) {
+    await ctx.authorizations.provision(DEMO_TENANT, 'system');
+    provisioned = true;
+  }
+  const tokens: Record<string, string> = {};
+  for (const person of demoCast()) tokens[person.name] = await ctx.identity.issueDevToken(person.name);
+  await ctx.audit.checkpoint();
+  return { generated, provisioned, tokens };
+}

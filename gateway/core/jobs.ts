@@ -1,0 +1,183 @@
+// Jobs: an operator's script run against one environment of their authorization. The job row
+// and its audit events commit together; each query is audited before its answer reaches the
+// script; outputs are held inside the domain (tenant folder), hashed canonically.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERRORS, OpError, errorClassOf, type ErrorClass, type ErrorCode } from '../../errors/index.ts';
+import { EVENTS, canonicalJson } from '../../lineage/index.ts';
+import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../../sandbox/index.ts';
+import type { DomainContext } from './context.ts';
+import { checkRole, checkTenantScope, type Principal } from './principal.ts';
+
+export const MAX_SCRIPT_BYTES = 1024 * 1024;
+export const MAX_PARAMS_BYTES = 64 * 1024;
+
+export interface RunRequest {
+  readonly tenant: string;
+  readonly env?: 'dev' | 'prod';
+  readonly script: string;
+  readonly params?: Record<string, unknown>;
+}
+
+/** The CLI/HTTP contract: {ok, jobId, outputs:[{name, columns, rowCount}], logs, error?:{code, message}}. */
+export interface RunResult {
+  readonly ok: boolean;
+  readonly jobId: string;
+  readonly env: 'dev' | 'prod';
+  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount: number; preview?: readonly (readonly unknown[])[] }[];
+  readonly logs: readonly string[];
+  readonly error?: { code: ErrorCode; class: ErrorClass; message: string };
+  readonly stats: { sqlCalls: number; cpuMs: number; wallMs: number };
+}
+
+export interface StoredOutput {
+  readonly jobId: string;
+  readonly name: string;
+  readonly columns: readonly OutputColumn[];
+  readonly rowCount: number;
+  readonly hash: string;
+  readonly path: string;
+}
+
+export interface JobRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly env: 'dev' | 'prod';
+  readonly user: string;
+  readonly scriptHash: string;
+  readonly state: 'running' | 'completed' | 'failed';
+  readonly errorCode: string | null;
+  readonly buildId: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Canonical output hash: fixed column order, rows sorted by their canonical text (replay-stable). */
+export function outputHash(columns: readonly OutputColumn[], rows: readonly (readonly unknown[])[]): string {
+  const sorted = rows.map((r) => canonicalJson(r)).sort();
+  return sha256(canonicalJson({ columns }) + '\n' + sorted.join('\n'));
+}
+
+export class Jobs {
+  constructor(private readonly ctx: DomainContext) {}
+
+  storeText(text: string): string {
+    const hash = sha256(text);
+    this.ctx.store.run('INSERT OR IGNORE INTO scripts (hash, body, created_at) VALUES (?, ?, ?)', hash, text, new Date().toISOString());
+    return hash;
+  }
+
+  text(hash: string): string | undefined {
+    return this.ctx.store.get<{ body: string }>('SELECT body FROM scripts WHERE hash = ?', hash)?.body;
+  }
+
+  async run(p: Principal, req: RunRequest): Promise<RunResult> {
+    const { ctx } = this;
+    checkRole(p, 'operator');
+    if (typeof req.tenant !== 'string') throw new OpError('BAD_REQUEST', 'tenant is required');
+    checkTenantScope(p, req.tenant);
+    const env = req.env ?? 'dev';
+    if (env !== 'dev' && env !== 'prod') throw new OpError('BAD_REQUEST', 'env must be dev or prod');
+    if (typeof req.script !== 'string' || req.script.trim() === '') throw new OpError('BAD_REQUEST', 'script is required');
+    if (Buffer.byteLength(req.script) > MAX_SCRIPT_BYTES) throw new OpError('BAD_REQUEST', `scripts are at most ${MAX_SCRIPT_BYTES} bytes`);
+    const params = req.params ?? {};
+    if (typeof params !== 'object' || Array.isArray(params) || JSON.stringify(params).length > MAX_PARAMS_BYTES) {
+      throw new OpError('BAD_REQUEST', `params must be a JSON object of at most ${MAX_PARAMS_BYTES} bytes`);
+    }
+    const auth = ctx.authorizations.checkOperable(req.tenant);
+    const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    const scriptHash = this.storeText(req.script);
+    const buildId = auth.build?.buildId ?? null;
+    const limits = resolveLimits(auth.limits);
+    ctx.store.tx(() => {
+      ctx.store.run(
+        'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        jobId, req.tenant, env, p.user, scriptHash, JSON.stringify(params), 'running', buildId, new Date().toISOString(),
+      );
+      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash, paramsHash: sha256(canonicalJson(params)), buildId, limits } });
+    });
+    const onQuery = (e: QueryEvent) => {
+      const sqlHash = this.storeText(e.sql);
+      ctx.audit.append({
+        kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId,
+        data: { env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns, rowCount: e.rowCount, resultHash: e.resultHash },
+      });
+    };
+    const result = await ctx.supervisor.run(
+      { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
+      { onQuery },
+    );
+    const stored = result.ok ? this.saveOutputs(req.tenant, jobId, result.outputs) : [];
+    const state = result.ok ? 'completed' : 'failed';
+    ctx.store.tx(() => {
+      for (const o of stored) {
+        ctx.store.run('INSERT INTO outputs (job_id, name, columns, row_count, hash, path) VALUES (?, ?, ?, ?, ?, ?)', jobId, o.name, JSON.stringify(o.columns), o.rowCount, o.hash, o.path);
+        ctx.audit.append({ kind: EVENTS.OUTPUT_CREATED, actor: p.user, tenant: req.tenant, subject: jobId, data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) } });
+      }
+      ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, new Date().toISOString(), jobId);
+      ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: req.tenant, subject: jobId, data: { state, code: result.error?.code, stats: result.stats } });
+    });
+    // Quiet failures in prod (layer 8): messages and logs can carry data values; only codes leave.
+    const quiet = env === 'prod';
+    const error = result.error
+      ? { code: result.error.code, class: errorClassOf(result.error.code), message: quiet ? ERRORS[result.error.code].title : result.error.message }
+      : undefined;
+    return {
+      ok: result.ok,
+      jobId,
+      env,
+      outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns, rowCount: o.rows.length, ...(quiet ? {} : { preview: o.rows.slice(0, 20) }) })),
+      logs: quiet ? [] : result.logs,
+      ...(error ? { error } : {}),
+      stats: result.stats,
+    };
+  }
+
+  private saveOutputs(tenant: string, jobId: string, outputs: readonly JobOutput[]): StoredOutput[] {
+    const dir = this.ctx.paths.outputsDir(tenant, jobId);
+    mkdirSync(dir, { recursive: true });
+    return outputs.map((o) => {
+      const path = join(dir, `${o.name}.json`);
+      writeFileSync(`${path}.tmp`, JSON.stringify({ columns: o.columns, rows: o.rows }));
+      renameSync(`${path}.tmp`, path);
+      return { jobId, name: o.name, columns: o.columns, rowCount: o.rows.length, hash: outputHash(o.columns, o.rows), path };
+    });
+  }
+
+  job(p: Principal, jobId: string): JobRecord {
+    const r = this.ctx.store.get<Record<string, string | null>>('SELECT * FROM jobs WHERE id = ?', jobId);
+    if (!r || (p.role === 'operator' && r.tenant !== p.tenant)) throw new OpError('JOB_NOT_FOUND', 'no such job in your scope');
+    return {
+      id: r.id!, tenant: r.tenant!, env: r.env as 'dev' | 'prod', user: r.user!, scriptHash: r.script_hash!, state: r.state as JobRecord['state'],
+      errorCode: r.error_code ?? null, buildId: r.build_id ?? null, createdAt: r.created_at!, finishedAt: r.finished_at ?? null,
+    };
+  }
+
+  list(p: Principal, tenant?: string): JobRecord[] {
+    const t = p.role === 'operator' ? p.tenant : tenant;
+    const rows = t
+      ? this.ctx.store.all<{ id: string }>('SELECT id FROM jobs WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
+      : this.ctx.store.all<{ id: string }>('SELECT id FROM jobs ORDER BY created_at DESC LIMIT 500');
+    return rows.map((r) => this.job(p, r.id));
+  }
+
+  output(jobId: string, name: string): StoredOutput & { rows: unknown[][] } {
+    const r = this.ctx.store.get<{ columns: string; row_count: number; hash: string; path: string }>('SELECT * FROM outputs WHERE job_id = ? AND name = ?', jobId, name);
+    if (!r) throw new OpError('OUTPUT_NOT_FOUND', `job ${jobId} has no output "${name.slice(0, 64)}"`);
+    const data = JSON.parse(readFileSync(r.path, 'utf8')) as { rows: unknown[][] };
+    if (outputHash(JSON.parse(r.columns), data.rows) !== r.hash) throw new OpError('INTERNAL', 'a stored output no longer matches its recorded hash');
+    return { jobId, name, columns: JSON.parse(r.columns), rowCount: r.row_count, hash: r.hash, path: r.path, rows: data.rows };
+  }
+
+  /** SQL texts of the queries the job ran and that were allowed (for the export check's lineage). */
+  allowedQueries(jobId: string): string[] {
+    return this.ctx.audit
+      .entries({ subject: jobId, kind: EVENTS.QUERY })
+      .filter((e) => e.data.verdict === 'allowed')
+      .map((e) => this.text(String(e.data.sqlHash)))
+      .filter((s): s is string => typeof s === 'string');
+  }
+}

@@ -1,0 +1,62 @@
+// One open data home: the control store, audit log, keys, services and the job supervisor.
+// The CLI and the HTTP gateway are both thin clients of this one core.
+import { mkdirSync } from 'node:fs';
+import { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
+import { AuditLog, loadOrCreateSigningKey } from '../../lineage/index.ts';
+import { Supervisor } from '../../sandbox/index.ts';
+import { ControlStore, homePaths } from '../../store/index.ts';
+import type { DomainContext } from './context.ts';
+import { ExportQueue } from './exportQueue.ts';
+import { Identity } from './identity.ts';
+import { Jobs } from './jobs.ts';
+import { LineageService } from './lineageService.ts';
+import type { Principal } from './principal.ts';
+
+export interface OpenOptions {
+  readonly home?: string;
+  /** Warm job workers (the gateway keeps some; a one-shot CLI command needs none). */
+  readonly workerPool?: number;
+}
+
+export class Opdomain {
+  readonly jobs: Jobs;
+  readonly exports: ExportQueue;
+  readonly lineage: LineageService;
+
+  private constructor(readonly ctx: DomainContext) {
+    this.jobs = new Jobs(ctx);
+    this.exports = new ExportQueue(ctx, this.jobs);
+    this.lineage = new LineageService(ctx);
+  }
+
+  static async open(opts: OpenOptions = {}): Promise<Opdomain> {
+    const paths = homePaths(opts.home);
+    for (const d of [paths.root, paths.raw, paths.tenants, paths.control, paths.keys, paths.audit, paths.exports]) mkdirSync(d, { recursive: true });
+    const store = new ControlStore(paths.controlDb);
+    const domainKey = await loadOrCreateSigningKey(paths.keys, 'domain-signing');
+    const audit = new AuditLog(store, domainKey);
+    const people = new People(store, audit);
+    const versions = new DatasetVersions(store, audit);
+    const authorizations = new Authorizations(store, audit, paths, versions);
+    const identity = await Identity.open(store, people, paths.keys);
+    const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
+    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor });
+  }
+
+  /** Resolves the caller: a bearer token, or `--as NAME` through the dev issuer (same verification path). */
+  async principal(auth: { token?: string; as?: string }): Promise<Principal> {
+    const token = auth.as !== undefined ? await this.ctx.identity.issueDevToken(auth.as) : auth.token;
+    return this.ctx.identity.verify(token);
+  }
+
+  /** The domain's public keys (bundle and checkpoint signatures) as a JWKS. */
+  jwks(): { keys: unknown[] } {
+    return { keys: [this.ctx.domainKey.publicJwk] };
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.supervisor.close();
+    if (this.ctx.audit.size() > 0) await this.ctx.audit.checkpoint().catch(() => undefined);
+    this.ctx.store.close();
+  }
+}

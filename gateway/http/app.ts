@@ -1,0 +1,214 @@
+// The HTTP API (fastify, JSON, bearer tokens). buildApp() returns the app without listening,
+// so tests drive it in-process with inject(). Every error body is {error:{code, class, message}}
+// with the registry's status; every refusal of identity or access is audited.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { CATALOG, findDataset } from '../../datasets/index.ts';
+import { OpError, toOpError } from '../../errors/index.ts';
+import { EVENTS, renderTrace } from '../../lineage/index.ts';
+import { type Opdomain, type Principal, canRole, checkRole } from '../core/index.ts';
+
+export interface AppOptions {
+  /** pino logger options (fastify logs with pino); false = silent. */
+  readonly logger?: boolean | object;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const CONSOLE_HTML = readFileSync(new URL('../console/index.html', import.meta.url), 'utf8');
+const CONSOLE_JS = readFileSync(new URL('../console/console.js', import.meta.url), 'utf8');
+
+const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } as const;
+const commentBody = { type: ['object', 'null'], properties: { comment: { type: 'string', maxLength: 2000 } }, additionalProperties: false } as const;
+
+export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const fe = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+    let e: OpError;
+    if (fe.validation) e = new OpError('BAD_REQUEST', `invalid request: ${fe.message ?? ''}`.slice(0, 300));
+    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new OpError('BAD_REQUEST', 'the request body is too large');
+    else if (typeof fe.code === 'string' && fe.code.startsWith('FST_ERR_CTP')) e = new OpError('BAD_REQUEST', 'the request body is not valid JSON');
+    else e = toOpError(err);
+    if (e.code === 'INTERNAL') req.log.error({ err }, 'internal error');
+    if (e.errorClass === 'auth') {
+      try {
+        od.ctx.audit.append({
+          kind: e.code.startsWith('AUTH_') ? EVENTS.AUTH_REFUSED : EVENTS.ACCESS_DENIED,
+          actor: req.principal?.user ?? 'anonymous',
+          tenant: req.principal?.tenant ?? null,
+          data: { code: e.code, method: req.method, route: req.routeOptions?.url ?? 'unknown' },
+        });
+      } catch {
+        // The refusal stands even if it could not be logged.
+      }
+    }
+    void reply.status(e.status).send({ error: { code: e.code, class: e.errorClass, message: e.message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } });
+  });
+
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.status(404).send({ error: { code: 'NOT_FOUND', class: 'input', message: 'No such route' } });
+  });
+
+  const auth = async (req: FastifyRequest): Promise<Principal> => {
+    const h = req.headers.authorization;
+    const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+    if (!m) throw new OpError('AUTH_REQUIRED');
+    req.principal = await od.ctx.identity.verify(m[1]);
+    return req.principal;
+  };
+
+  // --- public -------------------------------------------------------------
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_HTML));
+  app.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async () => {
+    od.ctx.store.get('SELECT 1');
+    return { ok: true, auditEntries: od.ctx.audit.size() };
+  });
+  app.get('/.well-known/jwks.json', async () => od.jwks());
+  app.get('/auth/dev/jwks.json', async () => {
+    if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
+    return od.ctx.identity.devIssuerJwks();
+  });
+
+  // --- everyone signed in -------------------------------------------------
+  app.get('/api/whoami', async (req) => {
+    const p = await auth(req);
+    const person = od.ctx.people.get(p.user)!;
+    return { user: p.user, role: p.role, tenant: p.tenant, display: person.display };
+  });
+  app.get('/api/datasets', async (req) => {
+    await auth(req);
+    return { datasets: CATALOG };
+  });
+  app.get<{ Params: { id: string } }>('/api/datasets/:id', { schema: { params: idParam } }, async (req) => {
+    await auth(req);
+    const ds = findDataset(req.params.id);
+    if (!ds) throw new OpError('DATASET_NOT_FOUND');
+    return ds;
+  });
+
+  // --- jobs ---------------------------------------------------------------
+  app.post<{ Body: { tenant: string; env?: 'dev' | 'prod'; script: string; params?: Record<string, unknown> } }>(
+    '/api/jobs',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['tenant', 'script'],
+          additionalProperties: false,
+          properties: {
+            tenant: { type: 'string', maxLength: 40 },
+            env: { type: 'string', enum: ['dev', 'prod'] },
+            script: { type: 'string', minLength: 1, maxLength: 1024 * 1024 },
+            params: { type: 'object' },
+          },
+        },
+      },
+    },
+    async (req) => od.jobs.run(await auth(req), req.body),
+  );
+  app.get<{ Querystring: { tenant?: string } }>('/api/jobs', async (req) => ({ jobs: od.jobs.list(await auth(req), req.query.tenant) }));
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: idParam } }, async (req) => od.jobs.job(await auth(req), req.params.id));
+
+  // --- exports ------------------------------------------------------------
+  app.post<{ Body: { jobId: string; output: string; scenario?: string } }>(
+    '/api/exports',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['jobId', 'output'],
+          additionalProperties: false,
+          properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 } },
+        },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await od.exports.request(await auth(req), req.body)),
+  );
+  app.get<{ Querystring: { state?: string; tenant?: string } }>('/api/exports', async (req) => ({ requests: od.exports.list(await auth(req), req.query) }));
+  app.get<{ Params: { id: string } }>('/api/exports/:id', { schema: { params: idParam } }, async (req) => od.exports.get(await auth(req), req.params.id));
+  app.get<{ Params: { id: string } }>('/api/exports/:id/output', { schema: { params: idParam } }, async (req) => od.exports.outputOf(await auth(req), req.params.id));
+  for (const decision of ['approve', 'return', 'reject'] as const) {
+    app.post<{ Params: { id: string }; Body: { comment?: string } | null }>(
+      `/api/exports/:id/${decision}`,
+      { schema: { params: idParam, body: commentBody } },
+      async (req) => od.exports.decide(await auth(req), req.params.id, decision, req.body?.comment),
+    );
+  }
+  app.get<{ Params: { id: string } }>('/api/exports/:id/bundle', { schema: { params: idParam } }, async (req) => od.exports.download(await auth(req), req.params.id));
+
+  // --- lineage and audit --------------------------------------------------
+  app.post('/api/lineage/verify', async (req) => od.lineage.verify(await auth(req)));
+  app.get<{ Params: { id: string }; Querystring: { direction?: 'up' | 'down'; format?: 'json' | 'text' } }>(
+    '/api/lineage/trace/:id',
+    { schema: { params: idParam } },
+    async (req, reply) => {
+      const tree = od.lineage.trace(await auth(req), req.params.id, req.query.direction === 'down' ? 'down' : 'up');
+      return req.query.format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderTrace(tree) + '\n') : tree;
+    },
+  );
+  app.get('/api/lineage/checkpoint', async (req) => {
+    const p = await auth(req);
+    checkRole(p, 'security', 'admin', 'reviewer');
+    return od.ctx.audit.latestCheckpoint() ?? (await od.lineage.checkpoint());
+  });
+  app.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
+    const p = await auth(req);
+    const limit = Math.min(Number(req.query.limit ?? 200) || 200, 5000);
+    const afterSeq = req.query.after ? Number(req.query.after) : undefined;
+    return { entries: od.lineage.entries(p, { ...(req.query.tenant ? { tenant: req.query.tenant } : {}), ...(req.query.kind ? { kind: req.query.kind } : {}), ...(afterSeq ? { afterSeq } : {}), limit }) };
+  });
+
+  // --- authorizations (supervision view, R12) -----------------------------
+  app.get('/api/tenants', async (req) => {
+    const p = await auth(req);
+    const all = od.ctx.authorizations.list();
+    return { tenants: canRole(p, 'operator') ? all.filter((t) => t.id === p.tenant) : all };
+  });
+  for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
+    app.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
+      `/api/tenants/:id/${action}`,
+      { schema: { params: idParam } },
+      async (req) => {
+        const p = await auth(req);
+        checkRole(p, 'admin');
+        return od.ctx.authorizations.transition(req.params.id, action, p.user, typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : undefined);
+      },
+    );
+  }
+
+  // A checkpoint after writes keeps the log's signed size close to its real size.
+  let pending: NodeJS.Timeout | undefined;
+  app.addHook('onResponse', async (req) => {
+    if (req.method === 'GET' || pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      od.lineage.checkpoint().catch((err) => app.log.error({ err }, 'checkpoint failed'));
+    }, 1000);
+    pending.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (pending) clearTimeout(pending);
+  });
+  return app;
+}

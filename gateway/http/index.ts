@@ -1,0 +1,2 @@
+// gateway/http: the HTTP API.
+export { buildApp, type AppOptions } from './app.ts';

@@ -1,0 +1,234 @@
+// The domain's append-only audit log: every allow and deny of every layer. Entries are
+// hash-chained and form an RFC 6962 Merkle tree; signed checkpoints pin its size and root.
+// An append runs inside the caller's transaction, so a state change and its event commit
+// together, and a failed append fails the action.
+import { createHash } from 'node:crypto';
+import { CompactSign, compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
+import { OpError } from '../errors/index.ts';
+import type { ControlStore } from '../store/index.ts';
+import { canonicalJson } from './canonical.ts';
+import type { SigningKey } from './domainKey.ts';
+import { consistencyProof, inclusionProof, leafHash, rootOf, verifyConsistency } from './merkle.ts';
+
+export interface AuditEvent {
+  readonly kind: string;
+  readonly actor: string;
+  readonly tenant?: string | null;
+  /** The main object the event is about (job id, request id, tenant id …). */
+  readonly subject?: string | null;
+  /** Hashes and identifiers, never data values. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: string;
+  readonly actor: string;
+  readonly tenant: string | null;
+  readonly subject: string | null;
+  readonly data: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  readonly origin: string;
+  readonly size: number;
+  /** base64 Merkle root. */
+  readonly root: string;
+  readonly at: string;
+  /** JWS (EdDSA) over the checkpoint JSON. */
+  readonly jws: string;
+  /** The C2SP tlog checkpoint body (origin, size, root) the JWS payload carries as `note`. */
+  readonly note: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly checkpoints: number;
+  readonly root: string;
+  /** The first problem found, naming the entry or checkpoint. */
+  readonly problem?: { readonly seq?: number; readonly checkpointSize?: number; readonly reason: string };
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  kind: string;
+  actor: string;
+  tenant: string | null;
+  subject: string | null;
+  body: string;
+  leaf_hash: Buffer;
+  chain_hash: Buffer;
+}
+
+const ZERO = Buffer.alloc(32);
+export const LOG_ORIGIN = 'opdomain.local/audit';
+
+export class AuditLog {
+  constructor(private readonly store: ControlStore, private readonly key: SigningKey) {}
+
+  /** Appends one event durably (SQLite WAL, full fsync) and returns the entry. */
+  append(ev: AuditEvent): AuditEntry {
+    try {
+      return this.store.tx(() => {
+        const last = this.store.get<{ seq: number; chain_hash: Buffer }>('SELECT seq, chain_hash FROM audit ORDER BY seq DESC LIMIT 1');
+        const entry: AuditEntry = {
+          seq: (last?.seq ?? 0) + 1,
+          at: new Date().toISOString(),
+          kind: ev.kind,
+          actor: ev.actor,
+          tenant: ev.tenant ?? null,
+          subject: ev.subject ?? null,
+          data: { ...(ev.data ?? {}) },
+        };
+        const body = canonicalJson(entry);
+        const leaf = leafHash(Buffer.from(body, 'utf8'));
+        const chain = createHash('sha256').update(last?.chain_hash ?? ZERO).update(leaf).digest();
+        this.store.run(
+          'INSERT INTO audit (seq, at, kind, actor, tenant, subject, body, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          entry.seq, entry.at, entry.kind, entry.actor, entry.tenant, entry.subject, body, leaf, chain,
+        );
+        return entry;
+      });
+    } catch (err) {
+      if (err instanceof OpError) throw err;
+      throw new OpError('AUDIT_WRITE_FAILED', `the audit log could not be written: ${(err as Error).message}`);
+    }
+  }
+
+  size(): number {
+    return this.store.get<{ n: number }>('SELECT count(*) AS n FROM audit')!.n;
+  }
+
+  entry(seq: number): AuditEntry | undefined {
+    const row = this.store.get<AuditRow>('SELECT * FROM audit WHERE seq = ?', seq);
+    return row ? (JSON.parse(row.body) as AuditEntry) : undefined;
+  }
+
+  entries(filter: { subject?: string; tenant?: string; kind?: string; afterSeq?: number; limit?: number } = {}): AuditEntry[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.subject !== undefined) (where.push('subject = ?'), params.push(filter.subject));
+    if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
+    if (filter.kind !== undefined) (where.push('kind = ?'), params.push(filter.kind));
+    if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(filter.afterSeq));
+    const sql = `SELECT body FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT ?`;
+    return this.store.all<{ body: string }>(sql, ...params, filter.limit ?? 1_000_000).map((r) => JSON.parse(r.body) as AuditEntry);
+  }
+
+  private leaves(size?: number): Buffer[] {
+    const rows = this.store.all<{ leaf_hash: Buffer }>('SELECT leaf_hash FROM audit WHERE seq <= ? ORDER BY seq', size ?? Number.MAX_SAFE_INTEGER);
+    return rows.map((r) => r.leaf_hash);
+  }
+
+  /** Signs and stores a checkpoint of the log as it is now (no-op if the size is unchanged). */
+  async checkpoint(): Promise<Checkpoint> {
+    const leaves = this.leaves();
+    const size = leaves.length;
+    const existing = this.store.get<{ size: number; jws: string }>('SELECT size, jws FROM checkpoints WHERE size = ?', size);
+    if (existing) return this.decodeCheckpoint(existing.jws);
+    const root = rootOf(leaves).toString('base64');
+    const at = new Date().toISOString();
+    const note = `${LOG_ORIGIN}\n${size}\n${root}\n`;
+    const payload = canonicalJson({ origin: LOG_ORIGIN, size, root, at, note });
+    const jws = await new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'opdomain-checkpoint+jws' })
+      .sign(this.key.privateKey);
+    this.store.run('INSERT OR IGNORE INTO checkpoints (size, root, jws, at) VALUES (?, ?, ?, ?)', size, Buffer.from(root, 'base64'), jws, at);
+    return { origin: LOG_ORIGIN, size, root, at, jws, note };
+  }
+
+  latestCheckpoint(): Checkpoint | undefined {
+    const row = this.store.get<{ jws: string }>('SELECT jws FROM checkpoints ORDER BY size DESC LIMIT 1');
+    return row ? this.decodeCheckpoint(row.jws) : undefined;
+  }
+
+  private decodeCheckpoint(jws: string): Checkpoint {
+    const payload = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8'));
+    return { ...payload, jws };
+  }
+
+  inclusionProof(seq: number, size: number): string[] {
+    const leaves = this.leaves(size);
+    if (seq < 1 || seq > leaves.length) throw new OpError('LINEAGE_NODE_NOT_FOUND', `no entry ${seq} in a log of size ${leaves.length}`);
+    return inclusionProof(seq - 1, leaves).map((b) => b.toString('base64'));
+  }
+
+  consistencyProof(size1: number, size2: number): string[] {
+    const leaves = this.leaves(size2);
+    if (size2 > leaves.length || size1 < 1 || size1 > size2) throw new OpError('BAD_REQUEST', 'sizes out of range');
+    return consistencyProof(size1, leaves).map((b) => b.toString('base64'));
+  }
+
+  /**
+   * Recomputes every leaf and the chain from the stored bodies, checks every checkpoint's
+   * signature (with `publicJwks`) and that each is consistent with the log, and names the
+   * first entry or checkpoint that does not fit.
+   */
+  async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint): Promise<VerifyReport> {
+    const leaves: Buffer[] = [];
+    let prevChain = ZERO;
+    let expected = 1;
+    const fail = (problem: VerifyReport['problem']): VerifyReport => ({
+      ok: false, entries: leaves.length, checkpoints: 0, root: rootOf(leaves).toString('base64'), problem,
+    });
+    for (const row of this.store.iterate<AuditRow>('SELECT * FROM audit ORDER BY seq')) {
+      if (row.seq !== expected) return fail({ seq: expected, reason: `entry ${expected} is missing (next stored entry is ${row.seq})` });
+      let body: AuditEntry;
+      try {
+        body = JSON.parse(row.body) as AuditEntry;
+      } catch {
+        return fail({ seq: row.seq, reason: 'entry body is not valid JSON' });
+      }
+      if (body.seq !== row.seq || body.kind !== row.kind || body.actor !== row.actor || body.at !== row.at || body.tenant !== row.tenant || body.subject !== row.subject) {
+        return fail({ seq: row.seq, reason: 'entry columns do not match its signed body (reordered or edited)' });
+      }
+      if (canonicalJson(body) !== row.body) return fail({ seq: row.seq, reason: 'entry body is not in canonical form (edited)' });
+      const leaf = leafHash(Buffer.from(row.body, 'utf8'));
+      if (!leaf.equals(row.leaf_hash)) return fail({ seq: row.seq, reason: 'entry body does not match its leaf hash (edited)' });
+      const chain = createHash('sha256').update(prevChain).update(leaf).digest();
+      if (!chain.equals(row.chain_hash)) return fail({ seq: row.seq, reason: 'hash chain broken at this entry' });
+      prevChain = chain;
+      leaves.push(leaf);
+      expected++;
+    }
+    const checkpoints = this.store.all<{ size: number; root: Buffer; jws: string }>('SELECT size, root, jws FROM checkpoints ORDER BY size');
+    const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
+    const all = fromCheckpoint ? [...checkpoints, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : checkpoints;
+    for (const cp of all) {
+      const signed = await verifyCheckpointJws(cp.jws, keys);
+      if (!signed) return { ...fail({ checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' }), entries: leaves.length };
+      if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) {
+        return { ...fail({ checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' }), entries: leaves.length };
+      }
+      if (cp.size > leaves.length) {
+        return { ...fail({ seq: leaves.length + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${leaves.length}: entries after ${leaves.length} were removed` }), entries: leaves.length };
+      }
+      const root = rootOf(leaves.slice(0, cp.size));
+      if (!root.equals(cp.root)) {
+        // Find the first entry that breaks consistency by checking prefixes (binary search on proof validity is overkill here).
+        return { ...fail({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root` }), entries: leaves.length };
+      }
+      const proof = consistencyProof(Math.max(1, cp.size), leaves);
+      if (cp.size > 0 && !verifyConsistency(cp.size, leaves.length, cp.root, rootOf(leaves), proof)) {
+        return { ...fail({ checkpointSize: cp.size, reason: 'the log is not consistent with this checkpoint' }), entries: leaves.length };
+      }
+    }
+    return { ok: true, entries: leaves.length, checkpoints: all.length, root: rootOf(leaves).toString('base64') };
+  }
+}
+
+async function verifyCheckpointJws(jws: string, keys: { kid?: string | undefined; key: unknown }[]): Promise<{ size: number; root: string } | null> {
+  for (const k of keys) {
+    try {
+      const { payload, protectedHeader } = await compactVerify(jws, k.key as CryptoKey, { algorithms: ['EdDSA'] });
+      if (k.kid && protectedHeader.kid !== k.kid) continue;
+      return JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      // try the next key
+    }
+  }
+  return null;
+}

@@ -1,0 +1,152 @@
+// The lineage graph, derived from audit events: dataset versions → tenant builds → tables →
+// queries → jobs (with scripts and people) → outputs → export requests → bundles.
+// trace() walks it upstream ("where did this come from") or downstream ("where did it go").
+import type { AuditEntry } from './auditLog.ts';
+import { EVENTS } from './events.ts';
+
+export interface LineageNode {
+  readonly id: string;
+  readonly type: string;
+  readonly label: string;
+  readonly attrs: Record<string, unknown>;
+}
+
+export interface TraceTree {
+  readonly node: LineageNode;
+  readonly via?: string;
+  readonly children: TraceTree[];
+  /** Already shown higher up in the same trace. */
+  readonly repeated?: boolean;
+}
+
+export class LineageGraph {
+  readonly nodes = new Map<string, LineageNode>();
+  /** to → [{from, rel}]: upstream edges. */
+  private readonly up = new Map<string, { id: string; rel: string }[]>();
+  private readonly down = new Map<string, { id: string; rel: string }[]>();
+
+  static fromEntries(entries: Iterable<AuditEntry>): LineageGraph {
+    const g = new LineageGraph();
+    for (const e of entries) g.add(e);
+    return g;
+  }
+
+  private node(id: string, type: string, label: string, attrs: Record<string, unknown> = {}): string {
+    const prev = this.nodes.get(id);
+    this.nodes.set(id, { id, type, label, attrs: { ...(prev?.attrs ?? {}), ...attrs } });
+    return id;
+  }
+
+  private edge(from: string, to: string, rel: string): void {
+    const u = this.up.get(to) ?? [];
+    if (!u.some((x) => x.id === from && x.rel === rel)) u.push({ id: from, rel });
+    this.up.set(to, u);
+    const d = this.down.get(from) ?? [];
+    if (!d.some((x) => x.id === to && x.rel === rel)) d.push({ id: to, rel });
+    this.down.set(from, d);
+  }
+
+  add(e: AuditEntry): void {
+    const d = e.data as Record<string, any>;
+    switch (e.kind) {
+      case EVENTS.DATASET_LOADED:
+        this.node(`dataset:${d.dataset}@${d.version}`, 'dataset', `dataset ${d.dataset} v${d.version}`, { rows: d.rows, contentHash: d.contentHash, seq: e.seq });
+        break;
+      case EVENTS.TENANT_BUILT: {
+        const b = this.node(`build:${d.buildId}`, 'build', `masked build ${d.buildId} of ${e.tenant}`, { policyHash: d.policyHash, rows: d.rows, seq: e.seq });
+        const p = this.node(`policy:${d.policyHash}`, 'policy', `masking policy ${String(d.policyHash).slice(0, 12)}`);
+        this.edge(p, b, 'masked by');
+        for (const v of d.datasets ?? []) this.edge(`dataset:${v.dataset}@${v.version}`, b, 'loaded from');
+        for (const t of Object.keys(d.rows ?? {})) {
+          for (const env of ['prod', 'dev']) {
+            const tn = this.node(`table:${d.buildId}/${env}/${t}`, 'table', `table ${t} (${e.tenant} ${env})`);
+            this.edge(b, tn, 'contains');
+          }
+        }
+        break;
+      }
+      case EVENTS.JOB_STARTED: {
+        const j = this.node(`job:${e.subject}`, 'job', `job ${e.subject} (${d.env})`, { tenant: e.tenant, env: d.env, seq: e.seq });
+        this.edge(this.node(`script:${d.scriptHash}`, 'script', `script ${String(d.scriptHash).slice(0, 12)}`), j, 'runs');
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), j, 'submitted by');
+        if (d.buildId) this.edge(`build:${d.buildId}`, j, 'against');
+        break;
+      }
+      case EVENTS.QUERY: {
+        const q = this.node(`query:${e.seq}`, 'query', `query ${String(d.sqlHash).slice(0, 12)} ${d.verdict}`, { verdict: d.verdict, tables: d.tables, columns: d.columns, rows: d.rowCount, resultHash: d.resultHash, code: d.code });
+        this.edge(q, `job:${e.subject}`, 'issued');
+        for (const t of d.tables ?? []) this.edge(`table:${d.buildId}/${d.env}/${t}`, q, 'reads');
+        break;
+      }
+      case EVENTS.JOB_FINISHED:
+        this.node(`job:${e.subject}`, 'job', this.nodes.get(`job:${e.subject}`)?.label ?? `job ${e.subject}`, { state: d.state, code: d.code });
+        break;
+      case EVENTS.OUTPUT_CREATED: {
+        const o = this.node(`output:${e.subject}/${d.name}`, 'output', `output ${d.name} of job ${e.subject}`, { rows: d.rowCount, hash: d.hash });
+        this.edge(`job:${e.subject}`, o, 'produced');
+        break;
+      }
+      case EVENTS.EXPORT_REQUESTED: {
+        const x = this.node(`export:${e.subject}`, 'export', `export request ${e.subject} (${d.scenario})`, { verdict: d.verdict, scenario: d.scenario });
+        this.edge(`output:${d.jobId}/${d.output}`, x, 'requested');
+        this.edge(`user:${e.actor}`, x, 'requested by');
+        break;
+      }
+      case EVENTS.EXPORT_VOTE:
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), `export:${e.subject}`, `${d.decision} by`);
+        break;
+      case EVENTS.EXPORT_STATE_CHANGED:
+        this.node(`export:${e.subject}`, 'export', this.nodes.get(`export:${e.subject}`)?.label ?? `export ${e.subject}`, { state: d.to });
+        break;
+      case EVENTS.BUNDLE_CREATED: {
+        const b = this.node(`bundle:${d.bundleId}`, 'bundle', `bundle ${d.bundleId}`, { manifestSha256: d.manifestSha256 });
+        this.edge(`export:${e.subject}`, b, 'released as');
+        break;
+      }
+      case EVENTS.BUNDLE_DOWNLOADED:
+        this.edge(`bundle:${d.bundleId}`, this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), 'downloaded by');
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Finds a node by full id ("export:abc") or by its bare id ("abc"). */
+  resolve(id: string): LineageNode | undefined {
+    const exact = this.nodes.get(id);
+    if (exact) return exact;
+    for (const n of this.nodes.values()) if (n.id.slice(n.id.indexOf(':') + 1) === id) return n;
+    return undefined;
+  }
+
+  trace(id: string, direction: 'up' | 'down' = 'up'): TraceTree | undefined {
+    const root = this.resolve(id);
+    if (!root) return undefined;
+    const edges = direction === 'up' ? this.up : this.down;
+    // Each node is expanded once; later mentions are leaves marked `repeated`.
+    const expanded = new Set<string>();
+    const walk = (node: LineageNode, via: string | undefined): TraceTree => {
+      if (expanded.has(node.id)) return { node, ...(via ? { via } : {}), children: [], repeated: true };
+      expanded.add(node.id);
+      const children: TraceTree[] = [];
+      for (const e of edges.get(node.id) ?? []) {
+        const child = this.nodes.get(e.id) ?? { id: e.id, type: e.id.split(':')[0]!, label: e.id, attrs: {} };
+        children.push(walk(child, e.rel));
+      }
+      return { node, ...(via ? { via } : {}), children };
+    };
+    return walk(root, undefined);
+  }
+}
+
+export function renderTrace(tree: TraceTree): string {
+  const lines: string[] = [];
+  const walk = (t: TraceTree, prefix: string, last: boolean, top: boolean) => {
+    const head = top ? '' : `${prefix}${last ? '└─' : '├─'} `;
+    lines.push(`${head}${t.via ? `[${t.via}] ` : ''}${t.node.label}  (${t.node.id})${t.repeated ? '  ↑ see above' : ''}`);
+    const next = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
+    t.children.forEach((c, i) => walk(c, next, i === t.children.length - 1, false));
+  };
+  walk(tree, '', true, true);
+  return lines.join('\n');
+}

@@ -1,0 +1,7 @@
+// lineage/: the tamper-evident audit log (RFC 6962), the lineage graph and its traces.
+export { AuditLog, LOG_ORIGIN, type AuditEntry, type AuditEvent, type Checkpoint, type VerifyReport } from './auditLog.ts';
+export { EVENTS, type EventKind } from './events.ts';
+export { LineageGraph, renderTrace, type LineageNode, type TraceTree } from './graph.ts';
+export { canonicalJson } from './canonical.ts';
+export { loadOrCreateSigningKey, type SigningKey } from './domainKey.ts';
+export { leafHash, rootOf, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from './merkle.ts';

@@ -1,0 +1,123 @@
+// A tenant's masking policy: the granted fields of each dataset with their operator, resolved
+// from catalog defaults and the authorization's overrides, validated, and compiled to SQL.
+// Default deny: a field that is not granted has no policy and is not loaded.
+import { createHash } from 'node:crypto';
+import { findDataset, isGrantable, isProtectedField, type FieldSpec, type MaskRule } from '../datasets/index.ts';
+import { OpError } from '../errors/index.ts';
+import type { MaskOperator, SqlContext } from './operator.ts';
+import { OPERATORS } from './operators/index.ts';
+
+export interface Grant {
+  readonly dataset: string;
+  /** Granted fields; omitted = every grantable field of the dataset. */
+  readonly fields?: readonly string[];
+}
+
+/** Overrides keyed "dataset.field". */
+export type MaskOverrides = Readonly<Record<string, MaskRule>>;
+
+export interface FieldPolicy {
+  readonly field: FieldSpec;
+  readonly op: MaskOperator<any>;
+  readonly params: unknown;
+}
+
+export interface DatasetPolicy {
+  readonly dataset: string;
+  readonly fields: readonly FieldPolicy[];
+}
+
+export interface TenantPolicy {
+  readonly datasets: readonly DatasetPolicy[];
+  /** sha256 of the canonical policy text: recorded with every build and in lineage. */
+  readonly hash: string;
+}
+
+export function operatorFor(name: string): MaskOperator<any> {
+  const op = OPERATORS.get(name);
+  if (!op) throw new OpError('MASK_UNKNOWN_OPERATOR', `unknown masking operator "${name}" (known: ${[...OPERATORS.keys()].join(', ')})`);
+  return op;
+}
+
+/** Validates one rule for one field; throws with a code naming the field. */
+export function validateRule(datasetId: string, field: FieldSpec, rule: MaskRule): FieldPolicy {
+  const where = `${datasetId}.${field.name}`;
+  const op = operatorFor(rule.op);
+  let params: unknown;
+  try {
+    params = op.validate(rule.params);
+  } catch (err) {
+    if (err instanceof OpError) throw new OpError(err.code, `${where}: ${err.message}`);
+    throw err;
+  }
+  if (op.types !== 'any' && !op.types.includes(field.type)) {
+    throw new OpError('MASK_WRONG_TYPE', `${where}: ${op.name} does not apply to ${field.type}`);
+  }
+  if (isProtectedField(field) && (op.name === 'keep' || op.reversible)) {
+    throw new OpError('MASK_TOO_WEAK', `${where}: ${op.name} is not allowed for a ${field.role === 'direct_identifier' ? 'direct identifier' : 'sensitive personal field'}`);
+  }
+  return { field, op, params };
+}
+
+export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides = {}): TenantPolicy {
+  const seen = new Set<string>();
+  const datasets: DatasetPolicy[] = [];
+  for (const grant of grants) {
+    const ds = findDataset(grant.dataset);
+    if (!ds) throw new OpError('DATASET_NOT_FOUND', `no dataset "${grant.dataset}" in the catalog`);
+    if (seen.has(ds.id)) throw new OpError('BAD_REQUEST', `dataset "${ds.id}" is granted twice`);
+    seen.add(ds.id);
+    if (!isGrantable(ds)) throw new OpError('DATASET_NOT_GRANTABLE', `dataset "${ds.id}" is ${ds.grade === 'core' ? 'graded core' : 'prohibited from opening'}`);
+    const names = grant.fields ?? ds.fields.filter(isGrantable).map((f) => f.name);
+    const fields: FieldPolicy[] = [];
+    for (const name of names) {
+      const field = ds.fields.find((f) => f.name === name);
+      if (!field) throw new OpError('DATASET_NOT_FOUND', `dataset "${ds.id}" has no field "${name}"`);
+      if (!isGrantable(field)) {
+        throw new OpError('DATASET_NOT_GRANTABLE', `${ds.id}.${name} is ${field.grade === 'core' ? 'graded core' : 'prohibited from opening'} and can never be granted`);
+      }
+      const override = overrides[`${ds.id}.${name}`];
+      const base = validateRule(ds.id, field, field.mask);
+      if (!override) {
+        fields.push(base);
+        continue;
+      }
+      const chosen = validateRule(ds.id, field, override);
+      if (isProtectedField(field) && chosen.op.strength < base.op.strength) {
+        throw new OpError('MASK_TOO_WEAK', `${ds.id}.${name}: an override may only make masking stronger (${base.op.name} → ${chosen.op.name})`);
+      }
+      fields.push(chosen);
+    }
+    datasets.push({ dataset: ds.id, fields });
+  }
+  for (const key of Object.keys(overrides)) {
+    const [d, f] = key.split('.');
+    if (!datasets.some((ds) => ds.dataset === d && ds.fields.some((fp) => fp.field.name === f))) {
+      throw new OpError('BAD_REQUEST', `override "${key}" names no granted field`);
+    }
+  }
+  return { datasets, hash: policyHash(datasets) };
+}
+
+export function policyHash(datasets: readonly DatasetPolicy[]): string {
+  const canonical = datasets.map((d) => ({
+    dataset: d.dataset,
+    fields: d.fields.map((f) => ({ field: f.field.name, op: f.op.name, params: f.params })),
+  }));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The SELECT that builds one masked table from `source` (e.g. raw."population"). */
+export function compileDataset(policy: DatasetPolicy, source: string, ctx: SqlContext): string {
+  const cols: string[] = [];
+  for (const fp of policy.fields) {
+    const expr = fp.op.toSql(quoteIdent(fp.field.name), fp.params, fp.field, ctx);
+    if (expr !== null) cols.push(`${expr} AS ${quoteIdent(fp.field.name)}`);
+  }
+  if (cols.length === 0) throw new OpError('BAD_REQUEST', `dataset "${policy.dataset}": no field survives the policy`);
+  return `SELECT ${cols.join(', ')} FROM ${source}`;
+}

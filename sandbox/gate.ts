@@ -1,0 +1,150 @@
+// The SQL gate. DuckDB's own parser (json_serialize_sql: its serialized syntax tree) is the
+// authority on what a query does; node-sql-parser reads it a second time, and a query the two
+// read differently is refused. Fail closed: whatever cannot be parsed or is not understood
+// is refused. checkQuery() throws; canQuery() answers.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import sqlParser from 'node-sql-parser';
+import { OpError } from '../errors/index.ts';
+import { ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, ALLOWED_TABLE_FUNCTIONS } from './functions.ts';
+
+export interface GateResult {
+  /** Base tables read (lower-case), CTE names excluded. */
+  readonly tables: readonly string[];
+  /** Column names referenced anywhere in the query (lower-case, qualified as written). */
+  readonly columns: readonly string[];
+  readonly functions: readonly string[];
+}
+
+export const MAX_SQL_LENGTH = 100_000;
+
+const TABLE_REF_TYPES = new Set(['BASE_TABLE', 'JOIN', 'SUBQUERY', 'TABLE_FUNCTION', 'EXPRESSION_LIST', 'EMPTY']);
+const secondParser = new sqlParser.Parser();
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+async function duckdbTree(con: DuckDBConnection, sql: string): Promise<Json[]> {
+  let extracted;
+  try {
+    extracted = await con.extractStatements(sql);
+  } catch (err) {
+    throw new OpError('SQL_PARSE_ERROR', `DuckDB could not parse the query: ${firstLine((err as Error).message)}`);
+  }
+  if (extracted.count !== 1) throw new OpError(extracted.count === 0 ? 'SQL_PARSE_ERROR' : 'SQL_MULTIPLE_STATEMENTS', extracted.count === 0 ? 'the query is empty' : `found ${extracted.count} statements; exactly one is allowed`);
+  const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { error: boolean; error_message?: string; error_type?: string; statements?: Json[] };
+  if (tree.error) {
+    if (/only select/i.test(tree.error_message ?? '')) throw new OpError('SQL_NOT_SELECT', 'only SELECT / WITH queries are allowed');
+    throw new OpError('SQL_PARSE_ERROR', `DuckDB could not parse the query: ${firstLine(tree.error_message ?? 'unknown error')}`);
+  }
+  const statements = tree.statements ?? [];
+  if (statements.length !== 1) throw new OpError('SQL_MULTIPLE_STATEMENTS', `found ${statements.length} statements; exactly one is allowed`);
+  return statements;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 300);
+}
+
+/** Walks every object of DuckDB's tree; nothing nested escapes the checks. */
+function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
+  const cteNames = new Set<string>();
+  const collectCtes = (n: Json): void => {
+    if (Array.isArray(n)) return n.forEach(collectCtes);
+    if (n && typeof n === 'object') {
+      const map = (n.cte_map as { map?: { key: string }[] } | undefined)?.map;
+      if (Array.isArray(map)) for (const m of map) cteNames.add(String(m.key).toLowerCase());
+      Object.values(n).forEach(collectCtes);
+    }
+  };
+  collectCtes(tree);
+
+  const tables = new Set<string>();
+  const columns = new Set<string>();
+  const functions = new Set<string>();
+  const visit = (n: Json): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== 'object') return;
+    const type = typeof n.type === 'string' ? n.type : undefined;
+    const cls = typeof n.class === 'string' ? n.class : undefined;
+    if (type === 'SHOW_REF') throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'DESCRIBE, SHOW and SUMMARIZE are not allowed; the granted tables are listed in the job\'s catalog');
+    if (type === 'BASE_TABLE') {
+      const name = String(n.table_name).toLowerCase();
+      const schema = String(n.schema_name ?? '');
+      const catalog = String(n.catalog_name ?? '');
+      if (catalog !== '' || (schema !== '' && schema.toLowerCase() !== 'main')) {
+        throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${[catalog, schema, n.table_name].filter(Boolean).join('.')}" is outside the authorization`);
+      }
+      if (n.at_clause !== null && n.at_clause !== undefined) throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'time travel (AT) is not allowed');
+      const isCte = schema === '' && cteNames.has(name);
+      if (!isCte) {
+        if (!allowedTables.has(name)) throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${String(n.table_name).slice(0, 100)}" is not granted to this authorization`);
+        tables.add(name);
+      }
+    } else if (type === 'TABLE_FUNCTION') {
+      const fn = (n.function as { function_name?: string } | undefined)?.function_name?.toLowerCase() ?? '';
+      if (!ALLOWED_TABLE_FUNCTIONS.has(fn)) throw new OpError('SQL_FUNCTION_NOT_ALLOWED', `table function "${fn.slice(0, 100)}" is not allowed`);
+      functions.add(fn);
+    } else if (type && 'alias' in n && 'sample' in n && !('class' in n) && !TABLE_REF_TYPES.has(type)) {
+      // Any other kind of table reference (PIVOT, column data, delim get …) is not understood: refuse.
+      throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', `table reference of type ${type} is not allowed`);
+    }
+    if (cls === 'FUNCTION' || cls === 'WINDOW' || cls === 'AGGREGATE') {
+      const fn = String(n.function_name ?? '').toLowerCase();
+      const qualified = String(n.schema ?? '') !== '' || String(n.catalog ?? '') !== '';
+      const allowed = n.is_operator === true ? ALLOWED_OPERATORS.has(fn) || ALLOWED_FUNCTIONS.has(fn) : ALLOWED_FUNCTIONS.has(fn);
+      if (qualified || !allowed) throw new OpError('SQL_FUNCTION_NOT_ALLOWED', `function "${fn.slice(0, 100)}" is not allowed`);
+      functions.add(fn);
+    }
+    if (cls === 'COLUMN_REF' && Array.isArray(n.column_names)) columns.add((n.column_names as string[]).join('.').toLowerCase());
+    Object.values(n).forEach(visit);
+  };
+  visit(tree);
+  return { tables: [...tables].sort(), columns: [...columns].sort(), functions: [...functions].sort() };
+}
+
+/** node-sql-parser's reading: table names (CTEs included, as DuckDB lists them). Null if it cannot parse. */
+function secondReading(sql: string): { tables: Set<string>; statements: number; type: string } | null {
+  try {
+    const r = secondParser.parse(sql, { database: 'postgresql' });
+    const asts = Array.isArray(r.ast) ? r.ast : [r.ast];
+    return {
+      tables: new Set(r.tableList.map((t) => t.split('::').pop()!.toLowerCase())),
+      statements: asts.length,
+      type: String((asts[0] as { type?: string } | undefined)?.type ?? ''),
+    };
+  } catch {
+    return null;
+  }
+}
+
+export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<GateResult> {
+  if (typeof sql !== 'string') throw new OpError('SQL_PARSE_ERROR', 'the query must be a string');
+  if (sql.length > MAX_SQL_LENGTH) throw new OpError('SQL_PARSE_ERROR', `the query is longer than ${MAX_SQL_LENGTH} characters`);
+  if (sql.includes('\u0000')) throw new OpError('SQL_PARSE_ERROR', 'the query contains a NUL character');
+  const [statement] = await duckdbTree(con, sql);
+  const result = inspect(statement!, allowedTables);
+  const second = secondReading(sql);
+  if (second) {
+    const duckTables = new Set<string>();
+    const collect = (n: Json): void => {
+      if (Array.isArray(n)) return n.forEach(collect);
+      if (n && typeof n === 'object') {
+        if (n.type === 'BASE_TABLE') duckTables.add(String(n.table_name).toLowerCase());
+        Object.values(n).forEach(collect);
+      }
+    };
+    collect(statement!);
+    const same = second.statements === 1 && second.type === 'select' && second.tables.size === duckTables.size && [...second.tables].every((t) => duckTables.has(t));
+    if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
+  }
+  return result;
+}
+
+export async function canQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {
+  try {
+    return { ok: true, result: await checkQuery(con, sql, allowedTables) };
+  } catch (err) {
+    if (err instanceof OpError) return { ok: false, error: err };
+    throw err;
+  }
+}

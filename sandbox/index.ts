@@ -1,0 +1,8 @@
+// sandbox/: runs operator scripts (isolated-vm in worker processes) against one tenant's
+// locked-down DuckDB file, every query through the SQL gate.
+export { Supervisor, type RunHooks, type SupervisorOptions } from './supervisor.ts';
+export { checkQuery, canQuery, MAX_SQL_LENGTH, type GateResult } from './gate.ts';
+export { DEFAULT_LIMITS, resolveLimits, type JobLimits } from './limits.ts';
+export { openLockedDown } from './lockdown.ts';
+export { OUTPUT_NAME } from './outputs.ts';
+export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';

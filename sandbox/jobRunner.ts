@@ -1,0 +1,160 @@
+// Runs one job inside the current (worker) process: a locked-down read-only connection to
+// the tenant's DuckDB file, a fresh isolate with the SDK, host-enforced CPU and wall-clock
+// limits, every sql() gated and audited before its answer reaches the script.
+import { createHash } from 'node:crypto';
+import ivm from 'isolated-vm';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { OpError, isErrorCode, toOpError, type ErrorCode } from '../errors/index.ts';
+import { checkQuery } from './gate.ts';
+import { openLockedDown } from './lockdown.ts';
+import { normalizeOutput } from './outputs.ts';
+import type { JobError, JobOutput, JobSpec, QueryEvent, WorkerResult } from './protocol.ts';
+import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
+import { columnsOf, rowsOf } from './values.ts';
+
+export type AuditQuery = (event: QueryEvent) => Promise<void>;
+
+type Envelope = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string };
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function validParams(p: unknown): DuckDBValue[] {
+  if (!Array.isArray(p) || p.length > 1000) throw new OpError('SQL_PARAMS_INVALID');
+  for (const v of p) {
+    if (!(v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) throw new OpError('SQL_PARAMS_INVALID');
+  }
+  return p as DuckDBValue[];
+}
+
+/** DuckDB messages can quote data; keep the first line and the error class only. */
+function sqlErrorMessage(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 500);
+}
+
+export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<WorkerResult> {
+  const started = Date.now();
+  const { limits } = job;
+  let sqlCalls = 0;
+  /** Codes sql() actually returned to this script: only those may become the job's code. */
+  const sdkCodes = new Set<ErrorCode>();
+  let stopReason: JobError | undefined;
+  const instance = await openLockedDown(job.dbPath, limits);
+  const con: DuckDBConnection = await instance.connect();
+  const allowedTables = new Set(
+    (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS().map((r) => String(r.table_name).toLowerCase()),
+  );
+  const isolate = new ivm.Isolate({ memoryLimit: limits.isolateMemoryMb });
+  const stop = (code: ErrorCode, message: string) => {
+    if (!stopReason) stopReason = { code, message };
+    if (!isolate.isDisposed) isolate.dispose();
+  };
+  const wallTimer = setTimeout(() => stop('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${limits.wallMs} ms`), limits.wallMs);
+  const cpuTimer = setInterval(() => {
+    if (!isolate.isDisposed && Number(isolate.cpuTime) / 1e6 > limits.cpuMs) stop('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
+  }, 20);
+
+  const hostSql = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<Envelope> => {
+    sqlCalls++;
+    const sqlHash = sha256(query);
+    let event: QueryEvent;
+    let value: unknown;
+    try {
+      if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
+      const values = validParams(params);
+      const gate = await checkQuery(con, query, allowedTables);
+      let reader;
+      try {
+        reader = await con.streamAndReadUntil(query, limits.maxResultRows + 1, values);
+      } catch (err) {
+        event = { sql: query, sqlHash, verdict: 'failed', code: 'SQL_EXECUTION_ERROR', reason: sqlErrorMessage(err), tables: gate.tables, columns: gate.columns };
+        await auditQuery(event);
+        sdkCodes.add('SQL_EXECUTION_ERROR');
+        return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
+      }
+      if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
+      let text: string;
+      if (kind === 'rows') {
+        text = JSON.stringify(rowsOf(reader));
+        value = text;
+      } else {
+        value = columnsOf(reader);
+        text = JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
+      }
+      if (text.length > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
+      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount: reader.currentRowCount, resultHash: sha256(text) };
+    } catch (err) {
+      const e = toOpError(err);
+      event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };
+      await auditQuery(event);
+      sdkCodes.add(e.code);
+      if (e.code === 'SANDBOX_SQL_CALL_LIMIT' || e.code === 'SANDBOX_RESULT_TOO_LARGE') stop(e.code, e.message);
+      return { ok: false, code: e.code, message: e.message };
+    }
+    await auditQuery(event);
+    return { ok: true, value };
+  };
+
+  let outputs: JobOutput[] = [];
+  let logs: string[] = [];
+  let error: JobError | undefined;
+  let cpuMs = 0;
+  try {
+    const context = await isolate.createContext();
+    const g = context.global;
+    await g.set('__opdomain_sql', new ivm.Reference(hostSql));
+    await g.set('__opdomain_sleep', new ivm.Reference((ms: number) => new Promise((r) => setTimeout(r, ms))));
+    await g.set('__opdomain_params', JSON.stringify(job.params ?? {}));
+    await g.set('__opdomain_max_log', limits.maxLogBytes);
+    const collect = (await context.eval(SDK_BOOTSTRAP, { reference: true })) as ivm.Reference<() => unknown>;
+    let script: ivm.Script;
+    try {
+      script = await isolate.compileScript(`(async () => {\n${job.script}\n})()`, { filename: 'job.js', lineOffset: -1 });
+    } catch (err) {
+      throw new OpError('SANDBOX_SYNTAX_ERROR', String((err as Error).message).slice(0, 500));
+    }
+    try {
+      await script.run(context, { promise: true, timeout: limits.cpuMs });
+    } catch (err) {
+      if (stopReason) throw new OpError(stopReason.code, stopReason.message);
+      const msg = String((err as Error)?.message ?? err);
+      if (/memory limit/i.test(msg)) throw new OpError('SANDBOX_MEMORY_LIMIT', `the script exceeded its ${limits.isolateMemoryMb} MB memory limit`);
+      if (/timed out/i.test(msg)) throw new OpError('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
+      if (/disposed/i.test(msg)) throw new OpError('SANDBOX_MEMORY_LIMIT', 'the isolate was disposed (memory limit)');
+      // An uncaught refusal from sql() ends the job with the refusal's own code.
+      const sdk = /^(?:Error: )?([A-Z][A-Z_]+): ([^]*)$/.exec(msg);
+      if (sdk && isErrorCode(sdk[1]) && sdkCodes.has(sdk[1])) throw new OpError(sdk[1], sdk[2]!.slice(0, 1000));
+      throw new OpError('SANDBOX_SCRIPT_ERROR', msg.slice(0, 1000));
+    }
+    if (stopReason) throw new OpError(stopReason.code, stopReason.message);
+    const collected = (await collect.apply(undefined, [], { result: { copy: true }, timeout: 5000 })) as {
+      outputs: [unknown, unknown][];
+      logs: string[];
+      logOverflow: boolean;
+    };
+    if (collected.logOverflow) throw new OpError('SANDBOX_LOG_LIMIT', `the script logged more than ${limits.maxLogBytes} bytes`);
+    logs = collected.logs.map(String);
+    outputs = collected.outputs.map(([name, data]) => normalizeOutput(name, data));
+    const size = outputs.reduce((n, o) => n + JSON.stringify(o.rows).length, 0);
+    if (size > limits.maxOutputBytes) throw new OpError('SANDBOX_OUTPUT_TOO_LARGE', `outputs total more than ${limits.maxOutputBytes} bytes`);
+  } catch (err) {
+    const e = stopReason && !(err instanceof OpError) ? new OpError(stopReason.code, stopReason.message) : toOpError(err);
+    error = { code: e.code, message: e.code === 'INTERNAL' ? sqlErrorMessage(err) : e.message };
+    outputs = [];
+  } finally {
+    clearTimeout(wallTimer);
+    clearInterval(cpuTimer);
+    if (!isolate.isDisposed) {
+      cpuMs = Math.round(Number(isolate.cpuTime) / 1e6);
+      isolate.dispose();
+    }
+    con.closeSync();
+    instance.closeSync();
+  }
+  return {
+    ok: !error,
+    outputs,
+    logs,
+    ...(error ? { error } : {}),
+    stats: { sqlCalls, cpuMs, wallMs: Date.now() - started },
+  };
+}

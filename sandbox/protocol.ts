@@ -1,0 +1,57 @@
+// Messages between the supervisor (host process) and a job worker process.
+import type { ErrorCode } from '../errors/index.ts';
+import type { JobLimits } from './limits.ts';
+
+export interface JobSpec {
+  readonly jobId: string;
+  readonly tenant: string;
+  readonly env: 'dev' | 'prod';
+  readonly dbPath: string;
+  readonly buildId: string | null;
+  readonly script: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly limits: JobLimits;
+}
+
+/** One sql() call, allowed or refused; the host audits it before the script sees the answer. */
+export interface QueryEvent {
+  readonly sql: string;
+  readonly sqlHash: string;
+  readonly verdict: 'allowed' | 'refused' | 'failed';
+  readonly code?: ErrorCode;
+  readonly reason?: string;
+  readonly tables: readonly string[];
+  readonly columns: readonly string[];
+  readonly rowCount?: number;
+  readonly resultHash?: string;
+}
+
+export interface OutputColumn {
+  readonly name: string;
+  readonly type: 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'BOOLEAN';
+}
+
+export interface JobOutput {
+  readonly name: string;
+  readonly columns: readonly OutputColumn[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+export interface JobError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export interface WorkerResult {
+  readonly ok: boolean;
+  readonly outputs: readonly JobOutput[];
+  readonly logs: readonly string[];
+  readonly error?: JobError;
+  readonly stats: { readonly sqlCalls: number; readonly cpuMs: number; readonly wallMs: number };
+}
+
+export type ToWorker = { type: 'run'; job: JobSpec } | { type: 'ack'; id: number; ok: boolean; error?: JobError };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'query'; id: number; event: QueryEvent }
+  | { type: 'done'; result: WorkerResult };

@@ -1,0 +1,45 @@
+// The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
+// Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
+
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY, role TEXT NOT NULL, tenant TEXT, display TEXT NOT NULL,
+  verified INTEGER NOT NULL DEFAULT 0, agreement_until TEXT, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dataset_versions (
+  dataset TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, rows INTEGER NOT NULL,
+  loaded_at TEXT NOT NULL, PRIMARY KEY (dataset, version)
+);
+CREATE TABLE IF NOT EXISTS tenants (
+  id TEXT PRIMARY KEY, org TEXT NOT NULL, state TEXT NOT NULL, scenarios TEXT NOT NULL, grants TEXT NOT NULL,
+  term_end TEXT NOT NULL, limits TEXT NOT NULL, build TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scripts (hash TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, env TEXT NOT NULL, user TEXT NOT NULL, script_hash TEXT NOT NULL,
+  params TEXT NOT NULL, state TEXT NOT NULL, error_code TEXT, build_id TEXT, created_at TEXT NOT NULL, finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs (tenant, created_at);
+CREATE TABLE IF NOT EXISTS outputs (
+  job_id TEXT NOT NULL, name TEXT NOT NULL, columns TEXT NOT NULL, row_count INTEGER NOT NULL, hash TEXT NOT NULL,
+  path TEXT NOT NULL, PRIMARY KEY (job_id, name)
+);
+CREATE TABLE IF NOT EXISTS export_requests (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, job_id TEXT NOT NULL, output TEXT NOT NULL, scenario TEXT NOT NULL,
+  requester TEXT NOT NULL, state TEXT NOT NULL, verdict TEXT NOT NULL, report TEXT NOT NULL,
+  required_approvals INTEGER NOT NULL, bundle_path TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS votes (
+  request_id TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT, at TEXT NOT NULL,
+  PRIMARY KEY (request_id, reviewer)
+);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, tenant TEXT,
+  subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL);
+`;
