@@ -5,7 +5,6 @@ import { mkdirSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { fakerZH_CN } from '@faker-js/faker';
 import { COUNTIES, ENTERPRISE_STATUSES, ENTERPRISE_SUFFIXES, HOSPITAL_SUFFIXES, ICD10, INDUSTRIES } from './vocab.ts';
 import { creditCodeCheckSql, normalSql, orgCodeCheckSql, pickSql, residentIdCheckSql, sqlString, uniformSql } from './sqlExpr.ts';
 import { CATALOG } from './catalog.ts';
@@ -108,7 +107,8 @@ function weighted<T extends { weight: number }>(items: readonly T[], cols: (t: T
 }
 
 async function createPools(con: DuckDBConnection, seed: number): Promise<void> {
-  const faker = fakerZH_CN;
+  // Loaded on demand: faker is only needed while generating.
+  const { faker } = await import('@faker-js/faker/locale/zh_CN');
   faker.seed(seed);
   const defs = faker.rawDefinitions.person as { last_name: { generic: string[] }; first_name: { generic: string[] } };
   const surnames = [...new Set(defs.last_name.generic)].sort();

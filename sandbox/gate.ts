@@ -3,7 +3,6 @@
 // read differently is refused. Fail closed: whatever cannot be parsed or is not understood
 // is refused. checkQuery() throws; canQuery() answers.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import sqlParser from 'node-sql-parser';
 import { OpError } from '../errors/index.ts';
 import { ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, ALLOWED_TABLE_FUNCTIONS } from './functions.ts';
 
@@ -18,7 +17,18 @@ export interface GateResult {
 export const MAX_SQL_LENGTH = 100_000;
 
 const TABLE_REF_TYPES = new Set(['BASE_TABLE', 'JOIN', 'SUBQUERY', 'TABLE_FUNCTION', 'EXPRESSION_LIST', 'EMPTY']);
-const secondParser = new sqlParser.Parser();
+type SecondParser = { parse(sql: string, opt: { database: string }): { tableList: string[]; ast: unknown } };
+let secondParser: SecondParser | undefined;
+
+/** node-sql-parser's PostgreSQL build, loaded on first use (the full build costs ~200 ms at start). */
+async function loadSecondParser(): Promise<SecondParser> {
+  if (!secondParser) {
+    const mod = (await import('node-sql-parser/build/postgresql.js')) as unknown as { Parser?: new () => SecondParser; default?: { Parser: new () => SecondParser } };
+    const Parser = mod.Parser ?? mod.default!.Parser;
+    secondParser = new Parser();
+  }
+  return secondParser;
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -103,12 +113,13 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
 }
 
 /** node-sql-parser's reading: table names (CTEs included, as DuckDB lists them). Null if it cannot parse. */
-function secondReading(sql: string): { tables: Set<string>; statements: number; type: string } | null {
+async function secondReading(sql: string): Promise<{ tables: Set<string>; statements: number; type: string } | null> {
+  const parser = await loadSecondParser();
   try {
-    const r = secondParser.parse(sql, { database: 'postgresql' });
+    const r = parser.parse(sql, { database: 'postgresql' });
     const asts = Array.isArray(r.ast) ? r.ast : [r.ast];
     return {
-      tables: new Set(r.tableList.map((t) => t.split('::').pop()!.toLowerCase())),
+      tables: new Set(r.tableList.map((t: string) => t.split('::').pop()!.toLowerCase())),
       statements: asts.length,
       type: String((asts[0] as { type?: string } | undefined)?.type ?? ''),
     };
@@ -123,7 +134,7 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
   if (sql.includes('\u0000')) throw new OpError('SQL_PARSE_ERROR', 'the query contains a NUL character');
   const [statement] = await duckdbTree(con, sql);
   const result = inspect(statement!, allowedTables);
-  const second = secondReading(sql);
+  const second = await secondReading(sql);
   if (second) {
     const duckTables = new Set<string>();
     const collect = (n: Json): void => {

@@ -2,13 +2,14 @@
 // the tenant's DuckDB file, a fresh isolate with the SDK, host-enforced CPU and wall-clock
 // limits, every sql() gated and audited before its answer reaches the script.
 import { createHash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { OpError, isErrorCode, toOpError, type ErrorCode } from '../errors/index.ts';
 import { checkQuery } from './gate.ts';
 import { openLockedDown } from './lockdown.ts';
 import { normalizeOutput } from './outputs.ts';
-import type { JobError, JobOutput, JobSpec, QueryEvent, WorkerResult } from './protocol.ts';
+import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type QueryEvent, type WorkerResult } from './protocol.ts';
 import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
 import { columnsOf, rowsOf } from './values.ts';
 
@@ -43,9 +44,21 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
   const allowedTables = new Set(
     (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS().map((r) => String(r.table_name).toLowerCase()),
   );
-  const isolate = new ivm.Isolate({ memoryLimit: limits.isolateMemoryMb });
+  const isolate = new ivm.Isolate({
+    memoryLimit: limits.isolateMemoryMb,
+    // Some allocations (large Maps, for one) exhaust V8 beyond recovery; this worker is then
+    // beyond saving too. Exit with a code the supervisor reads as the isolate's memory limit.
+    // exit() would run exit handlers that wait on the stuck isolate thread: kill ourselves outright,
+    // leaving a marker on stderr for the supervisor.
+    onCatastrophicError: () => {
+      writeSync(2, `\n${ISOLATE_OOM_MARKER}\n`);
+      process.kill(process.pid, 'SIGKILL');
+    },
+  });
   const stop = (code: ErrorCode, message: string) => {
     if (!stopReason) stopReason = { code, message };
+    // Interrupt a running query too: the script is waiting on it, and DuckDB honours interrupts between vectors.
+    con.interrupt();
     if (!isolate.isDisposed) isolate.dispose();
   };
   const wallTimer = setTimeout(() => stop('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${limits.wallMs} ms`), limits.wallMs);
@@ -126,11 +139,14 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
       throw new OpError('SANDBOX_SCRIPT_ERROR', msg.slice(0, 1000));
     }
     if (stopReason) throw new OpError(stopReason.code, stopReason.message);
-    const collected = (await collect.apply(undefined, [], { result: { copy: true }, timeout: 5000 })) as {
-      outputs: [unknown, unknown][];
-      logs: string[];
-      logOverflow: boolean;
-    };
+    let collected: { outputs: [unknown, unknown][]; logs: string[]; logOverflow: boolean };
+    try {
+      collected = (await collect.apply(undefined, [], { result: { copy: true }, timeout: 5000 })) as typeof collected;
+    } catch (err) {
+      const stopped = stopReason as JobError | undefined;
+      if (stopped) throw new OpError(stopped.code, stopped.message);
+      throw new OpError('SANDBOX_OUTPUT_INVALID', `outputs must be plain data (rows of strings, numbers, booleans, null): ${String((err as Error).message).slice(0, 200)}`);
+    }
     if (collected.logOverflow) throw new OpError('SANDBOX_LOG_LIMIT', `the script logged more than ${limits.maxLogBytes} bytes`);
     logs = collected.logs.map(String);
     outputs = collected.outputs.map(([name, data]) => normalizeOutput(name, data));

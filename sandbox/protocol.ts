@@ -55,3 +55,6 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'query'; id: number; event: QueryEvent }
   | { type: 'done'; result: WorkerResult };
+
+/** What a worker writes to stderr before killing itself when its isolate's heap is beyond recovery. */
+export const ISOLATE_OOM_MARKER = 'opdomain: isolate out of memory';

@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OpError, toOpError, type ErrorCode } from '../errors/index.ts';
-import type { FromWorker, JobSpec, QueryEvent, ToWorker, WorkerResult } from './protocol.ts';
+import { ISOLATE_OOM_MARKER, type FromWorker, type JobSpec, type QueryEvent, type ToWorker, type WorkerResult } from './protocol.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -99,6 +99,11 @@ export class Supervisor {
     }
     const { child } = worker;
     this.running.set(job.jobId, child);
+    // The last few KB of the worker's stderr tell a V8 abort from other deaths.
+    let stderrTail = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      stderrTail = (stderrTail + b.toString('utf8')).slice(-4096);
+    });
     return new Promise<WorkerResult>((resolve) => {
       let settled = false;
       let killedFor: { code: ErrorCode; message: string } | undefined;
@@ -139,6 +144,7 @@ export class Supervisor {
       child.once('exit', (code, signal) => {
         const wallMs = Date.now() - started;
         if (killedFor) finish(failed(killedFor.code, killedFor.message, wallMs));
+        else if (stderrTail.includes(ISOLATE_OOM_MARKER)) finish(failed('SANDBOX_MEMORY_LIMIT', `the script exhausted its ${job.limits.isolateMemoryMb} MB isolate beyond recovery`, wallMs));
         else finish(failed('SANDBOX_WORKER_CRASHED', `the job's worker died (${signal ?? `exit ${code}`})`, wallMs));
       });
       child.send({ type: 'run', job } satisfies ToWorker);

@@ -10,7 +10,6 @@ import { OpError, toOpError } from '../../errors/index.ts';
 import { renderTrace, type Checkpoint } from '../../lineage/index.ts';
 import { verifyBundle } from '../../exports/index.ts';
 import { Opdomain, setupDemo, DEMO_TENANT, type Principal } from '../core/index.ts';
-import { buildApp } from '../http/index.ts';
 import type { TenantAction } from '../../domain/index.ts';
 
 export interface CliIO {
@@ -77,6 +76,7 @@ function progressBar(io: CliIO) {
 }
 
 export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const { buildApp } = await import('../http/index.ts');
   const app = buildApp(od, { logger: { level: process.env.OPDOMAIN_LOG_LEVEL ?? 'warn' } });
   const address = await app.listen({ port: opts.port, host: opts.host });
   const url = address.replace('[::1]', 'localhost') + '/';

@@ -1,0 +1,174 @@
+// Hostile scripts (DESIGN layers 6–8): each runs as a real job in a worker process and ends
+// with its own code; the host survives and the next job runs. Limits are lowered per test so
+// the suite stays fast — the mechanisms are the ones production uses.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Supervisor, resolveLimits, type JobLimits, type WorkerResult } from '../../sandbox/index.ts';
+import { demoDomain } from '../helpers.ts';
+
+type Domain = Awaited<ReturnType<typeof demoDomain>>;
+
+let d: Domain;
+let sup: Supervisor;
+let dbPath: string;
+let n = 0;
+
+async function job(script: string, limits: Partial<JobLimits> = {}, env: 'dev' | 'prod' = 'dev'): Promise<WorkerResult> {
+  const queries: string[] = [];
+  const r = await sup.run(
+    { jobId: `attack-${n++}`, tenant: 'demo', env, dbPath: env === 'dev' ? dbPath : dbPath.replace('dev.duckdb', 'prod.duckdb'), buildId: null, script, params: { p: 1 }, limits: resolveLimits({ wallMs: 5000, cpuMs: 2000, ...limits }) },
+    { onQuery: (e) => void queries.push(e.verdict) },
+  );
+  return r;
+}
+
+const ok = 'output("ok", [{ ok: 1 }])';
+
+beforeAll(async () => {
+  d = await demoDomain({ workerPool: 0 });
+  dbPath = d.od.ctx.paths.tenantDb('demo', 'dev');
+  sup = new Supervisor({ poolSize: 2 });
+});
+afterAll(async () => {
+  await sup?.close();
+  await d?.close();
+});
+
+describe('script attacks end with their codes', () => {
+  const cases: [string, string, Partial<JobLimits>][] = [
+    ['an infinite loop', 'while (true) {}', { cpuMs: 500 }],
+    ['an infinite loop after an await', 'await null; for (;;) {}', { cpuMs: 500 }],
+    ['a promise that never settles', 'await new Promise(() => {})', { wallMs: 800 }],
+    ['waiting on a slow query', "await sql('SELECT count(*) FROM range(100000000000) a')", { wallMs: 1500 }],
+    ['a cross-join CPU bomb in SQL', "await sql('SELECT count(*) FROM range(1000000) a, range(1000000) b')", { wallMs: 1500 }],
+    ['allocating without bound', 'const a = []; while (true) a.push(new Array(1e5).fill(1.5));', { isolateMemoryMb: 32 }],
+    ['a huge string', "let s = 'x'; while (true) s += s;", { isolateMemoryMb: 32 }],
+    ['a growing map', 'const m = new Map(); let i = 0; while (true) m.set(i++, { i, s: String(i) });', { isolateMemoryMb: 32 }],
+    ['a syntax error', 'const = 1;', {}],
+    ['a thrown error', "throw new Error('boom')", {}],
+    ['too many sql() calls', 'for (let i = 0; i < 10; i++) await sql("SELECT 1");', { maxSqlCalls: 5 }],
+    ['a result over the row cap', "await sql('SELECT * FROM range(1000)')", { maxResultRows: 100 }],
+    ['outputs over the size cap', "output('big', Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x'.repeat(50) })))", { maxOutputBytes: 100_000 }],
+    ['a log flood', "for (let i = 0; i < 10000; i++) log('x'.repeat(100))", { maxLogBytes: 10_000 }],
+    ['an invalid output name', "output('../../etc/passwd', [{ a: 1 }])", {}],
+    ['an output of functions', "output('f', [{ a: () => 1 }])", {}],
+    ['ragged output rows', "output('r', [{ a: 1 }, { b: 2 }])", {}],
+    ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}],
+    ['SQL that fails while running', "await sql(\"SELECT CAST(name AS INTEGER) FROM population\")", {}],
+    ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}],
+    ['a worker that outgrows its memory cap', "await sql('SELECT list(range) FROM range(30000000)')", { workerMemoryMb: 220, duckdbMemoryMb: 2048 }],
+  ];
+  const expected: Record<string, string> = {
+    'an infinite loop': 'SANDBOX_CPU_LIMIT',
+    'an infinite loop after an await': 'SANDBOX_CPU_LIMIT',
+    'a promise that never settles': 'SANDBOX_TIMEOUT',
+    'waiting on a slow query': 'SANDBOX_TIMEOUT',
+    'a cross-join CPU bomb in SQL': 'SANDBOX_TIMEOUT',
+    'allocating without bound': 'SANDBOX_MEMORY_LIMIT',
+    // V8 refuses the string at its maximum length before the heap fills: a plain script error.
+    'a huge string': 'SANDBOX_SCRIPT_ERROR',
+    'a growing map': 'SANDBOX_MEMORY_LIMIT',
+    'a syntax error': 'SANDBOX_SYNTAX_ERROR',
+    'a thrown error': 'SANDBOX_SCRIPT_ERROR',
+    'too many sql() calls': 'SANDBOX_SQL_CALL_LIMIT',
+    'a result over the row cap': 'SANDBOX_RESULT_TOO_LARGE',
+    'outputs over the size cap': 'SANDBOX_OUTPUT_TOO_LARGE',
+    'a log flood': 'SANDBOX_LOG_LIMIT',
+    'an invalid output name': 'SANDBOX_OUTPUT_INVALID',
+    'an output of functions': 'SANDBOX_OUTPUT_INVALID',
+    'ragged output rows': 'SANDBOX_OUTPUT_INVALID',
+    'an uncaught gate refusal': 'SQL_FUNCTION_NOT_ALLOWED',
+    'SQL that fails while running': 'SQL_EXECUTION_ERROR',
+    'bad query parameters': 'SQL_PARAMS_INVALID',
+    'a worker that outgrows its memory cap': 'SANDBOX_WORKER_MEMORY',
+  };
+  for (const [name, script, limits] of cases) {
+    it(name, async () => {
+      const r = await job(script, limits);
+      expect(r.ok).toBe(false);
+      expect(r.error?.code, r.error?.message).toBe(expected[name]);
+      expect(r.outputs).toEqual([]);
+    });
+  }
+
+  it('and after all of them the next job runs normally', async () => {
+    const r = await job(`${ok}; output('n', await sql('SELECT count(*) AS n FROM population'))`);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs.map((o) => o.name)).toEqual(['ok', 'n']);
+  });
+});
+
+describe('nothing of the host is reachable from a script', () => {
+  it('globals, constructors and prototypes lead nowhere', async () => {
+    const probe = `
+      const results = {};
+      const t = (k, f) => { try { results[k] = String(f()); } catch (e) { results[k] = 'threw'; } };
+      t('require', () => typeof require);
+      t('process', () => typeof process);
+      t('fetch', () => typeof fetch);
+      t('ivm', () => typeof ivm);
+      t('hostSql', () => typeof __opdomain_sql);
+      t('hostSleep', () => typeof __opdomain_sleep);
+      t('globalKeys', () => Object.getOwnPropertyNames(globalThis).filter((k) => k.startsWith('__')).join(','));
+      t('ctorProcess', () => ({}).constructor.constructor('return typeof process')());
+      t('fnProcess', () => Function('return typeof process')());
+      results.sqlCtor = await sql.constructor('return typeof require')();
+      t('setIntervalType', () => typeof setInterval);
+      t('queueMicrotask', () => typeof WebAssembly);
+      t('evalProcess', () => eval('typeof process'));
+      t('redefineSql', () => { globalThis.sql = 1; return typeof sql; });
+      t('deleteOutput', () => { delete globalThis.output; return typeof output; });
+      let dyn = 'no';
+      try { await import('fs'); dyn = 'imported'; } catch { dyn = 'refused'; }
+      results.dynamicImport = dyn;
+      output('probe', [results]);`;
+    const r = await job(probe);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const [cols, rows] = [r.outputs[0]!.columns.map((c) => c.name), r.outputs[0]!.rows[0]!];
+    const got = Object.fromEntries(cols.map((c, i) => [c, rows[i]]));
+    expect(got).toMatchObject({
+      require: 'undefined', process: 'undefined', fetch: 'undefined', ivm: 'undefined', hostSql: 'undefined', hostSleep: 'undefined',
+      globalKeys: '', ctorProcess: 'undefined', fnProcess: 'undefined', sqlCtor: 'undefined', setIntervalType: 'undefined',
+      evalProcess: 'undefined', redefineSql: 'function', deleteOutput: 'function', dynamicImport: 'refused',
+    });
+  });
+
+  it('prototype pollution inside the isolate does not reach the host or the next job', async () => {
+    const r1 = await job("Object.prototype.polluted = 'yes'; Array.prototype.push = () => 0; JSON.parse = () => ({}); output('x', [{ a: 1 }])");
+    expect(r1.ok, JSON.stringify(r1.error)).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const r2 = await job("output('y', [{ polluted: String(({}).polluted) }])");
+    expect(r2.outputs[0]!.rows[0]).toEqual(['undefined']);
+  });
+
+  it('setTimeout is bounded and works', async () => {
+    const r = await job("let fired = 0; await new Promise((res) => setTimeout(() => { fired = 1; res(); }, 10)); output('t', [{ fired }])");
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs[0]!.rows[0]).toEqual([1]);
+  });
+
+  it('sql.columns() returns typed arrays for numeric columns', async () => {
+    const r = await job("const c = await sql.columns('SELECT range::DOUBLE AS x, range::INTEGER AS i, \\'a\\' AS s FROM range(5)'); output('c', [{ x: c.x instanceof Float64Array, i: c.i instanceof Int32Array, s: Array.isArray(c.s), sum: c.x.reduce((a, b) => a + b, 0) }])");
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs[0]!.rows[0]).toEqual([true, true, true, 10]);
+  });
+});
+
+describe('quiet failures in prod', () => {
+  it('an error message that would echo data is reduced to its code in prod', async () => {
+    const alice = await d.od.principal({ as: 'alice' });
+    const leakyThrow = "const r = await sql('SELECT name FROM population LIMIT 1'); throw new Error('name=' + r[0].name)";
+    const leakySql = 'await sql("SELECT CAST(name AS INTEGER) FROM population")';
+    const leakyLog = "const r = await sql('SELECT name FROM population LIMIT 1'); log(r[0].name); output('x', r)";
+    const names = (await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT DISTINCT name FROM population LIMIT 50'))" })).outputs[0]!.preview!.map((r) => String(r[0]));
+    for (const script of [leakyThrow, leakySql, leakyLog]) {
+      const prod = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script });
+      const text = JSON.stringify(prod);
+      expect(prod.logs).toEqual([]);
+      for (const nm of names) expect(text).not.toContain(nm);
+      expect(text).not.toMatch(/Could not convert|name=/);
+      // The same script in dev shows the operator what went wrong.
+      const dev = await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script });
+      expect(JSON.stringify(dev)).toMatch(/Could not convert|name=|\*/);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+// Steps 1–5 of the walking skeleton through the real `opdomain` command, as a user types them,
+// in a temporary data home.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempHome } from './helpers.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const home = tempHome('opdomain-cli-');
+
+function opdomain(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/opdomain.js'), '--home', home.dir, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, OPDOMAIN_TOKEN: '', ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+describe('the CLI walks the whole flow', () => {
+  let tokens: Record<string, string>;
+  beforeAll(() => {
+    const r = opdomain(['demo', '--no-serve', '--json', '--scale', '3000']);
+    expect(r.code, r.err).toBe(0);
+    tokens = r.json().tokens;
+  });
+  afterAll(() => home.cleanup());
+
+  it('sets up the demo: masked dev and prod files, a token per user; a second run reuses them', () => {
+    expect(Object.keys(tokens).sort()).toEqual(['ada', 'alice', 'bob', 'carol', 'sam']);
+    expect(existsSync(join(home.dir, 'tenants/demo/prod.duckdb'))).toBe(true);
+    expect(existsSync(join(home.dir, 'tenants/demo/dev.duckdb'))).toBe(true);
+    expect(existsSync(join(home.dir, 'raw/public.duckdb'))).toBe(true);
+    const again = opdomain(['demo', '--no-serve', '--json']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.json()).toMatchObject({ generated: false, provisioned: false });
+  });
+
+  it('runs the example in dev and prod, exports it, approves it, verifies and traces it', () => {
+    const dev = opdomain(['run', '--tenant', 'demo', '--env', 'dev', 'examples/income-by-county.js', '--as', 'alice']);
+    expect(dev.code, dev.err + dev.out).toBe(0);
+    const devResult = dev.json();
+    expect(devResult).toMatchObject({ ok: true, env: 'dev' });
+    expect(devResult.outputs[0]).toMatchObject({ name: 'income_by_county' });
+    expect(devResult.logs[0]).toMatch(/counties for 2024-06/);
+
+    // The token from the environment works as well as --as.
+    const prod = opdomain(['run', '--tenant', 'demo', '--env', 'prod', 'examples/income-by-county.js'], { OPDOMAIN_TOKEN: tokens.alice! });
+    expect(prod.code, prod.err + prod.out).toBe(0);
+    const prodResult = prod.json();
+    expect(prodResult.ok).toBe(true);
+    expect(prodResult.logs).toEqual([]); // quiet in prod
+    expect(prodResult.outputs[0].preview).toBeUndefined();
+    expect(prodResult.outputs[0].rowCount).toBeGreaterThan(10);
+
+    const req = opdomain(['export', 'request', '--job', prodResult.jobId, '--output', 'income_by_county', '--scenario', 'public-statistics', '--as', 'alice']);
+    expect(req.code, req.err).toBe(0);
+    const request = req.json();
+    expect(request).toMatchObject({ verdict: 'pass', state: 'submitted' });
+    expect(request.rules.map((r: { rule: string }) => r.rule)).toEqual(expect.arrayContaining(['direct_identifiers', 'cell_count']));
+
+    const self = opdomain(['export', 'approve', request.id, '--as', 'alice']);
+    expect(self.code).toBe(1);
+    expect(self.json().error.code).toBe('EXPORT_SELF_APPROVAL');
+
+    const approve = opdomain(['export', 'approve', request.id, '--comment', 'aggregates only', '--as', 'bob']);
+    expect(approve.code, approve.err).toBe(0);
+    const released = approve.json();
+    expect(released.state).toBe('released');
+    expect(existsSync(join(released.bundle.path, 'manifest.jws'))).toBe(true);
+
+    const verifyBundle = opdomain(['export', 'verify', released.bundle.path]);
+    expect(verifyBundle.code, verifyBundle.out).toBe(0);
+    expect(verifyBundle.json().manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob'], requester: 'alice' });
+
+    const verify = opdomain(['lineage', 'verify', '--as', 'sam']);
+    expect(verify.code, verify.out).toBe(0);
+    expect(verify.json()).toMatchObject({ ok: true });
+
+    const trace = opdomain(['lineage', 'trace', request.id, '--as', 'sam']);
+    expect(trace.code, trace.err).toBe(0);
+    for (const needle of ['dataset:population@1', 'dataset:social_insurance@1', `job:${prodResult.jobId}`, 'policy:', 'user:alice', 'user:bob']) {
+      expect(trace.out).toContain(needle);
+    }
+  });
+
+  it('refuses with codes and exits non-zero', () => {
+    const noAuth = opdomain(['run', '--tenant', 'demo', 'examples/income-by-county.js']);
+    expect(noAuth.code).toBe(1);
+    expect(noAuth.json().error.code).toBe('AUTH_REQUIRED');
+    const reviewerRuns = opdomain(['run', '--tenant', 'demo', 'examples/income-by-county.js', '--as', 'bob']);
+    expect(reviewerRuns.json().error.code).toBe('FORBIDDEN_ROLE');
+    const ghost = opdomain(['run', '--tenant', 'demo', 'examples/income-by-county.js', '--as', 'mallory']);
+    expect(ghost.json().error.code).toBe('AUTH_UNKNOWN_USER');
+    const badToken = opdomain(['lineage', 'verify'], { OPDOMAIN_TOKEN: tokens.sam!.slice(0, -4) + 'AAAA' });
+    expect(badToken.json().error.code).toBe('AUTH_INVALID_TOKEN');
+    const missing = opdomain(['run', '--tenant', 'demo', 'no-such-file.js', '--as', 'alice']);
+    expect(missing.json().error.code).toBe('BAD_REQUEST');
+    const usage = opdomain(['run', 'examples/income-by-county.js', '--as', 'alice']);
+    expect(usage.code).toBe(2);
+    const blocked = opdomain(['run', '--tenant', 'demo', '--env', 'prod', 'examples/identifiers-leak.js', '--as', 'alice']);
+    const leak = opdomain(['export', 'request', '--job', blocked.json().jobId, '--output', 'people_list', '--as', 'alice']);
+    expect(leak.code).toBe(1);
+    expect(leak.json()).toMatchObject({ state: 'blocked', verdict: 'block' });
+  });
+});

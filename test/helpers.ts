@@ -1,0 +1,35 @@
+// Shared test fixtures: a temporary data home with the demo domain set up on small sample data.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Opdomain, setupDemo, type DemoSetup } from '../gateway/index.ts';
+
+export const TEST_SCALE = 3000;
+
+export function tempHome(prefix = 'opdomain-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function demoDomain(opts: { workerPool?: number } = {}): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
+  const home = tempHome();
+  const od = await Opdomain.open({ home: home.dir, workerPool: opts.workerPool ?? 1 });
+  const setup = await setupDemo(od, { scale: TEST_SCALE });
+  return {
+    od,
+    setup,
+    home: home.dir,
+    close: async () => {
+      await od.close();
+      home.cleanup();
+    },
+  };
+}
+
+export const INCOME_SCRIPT = `
+const rows = await sql(\`SELECT p.county_code, count(DISTINCT p.id_card) AS people, round(avg(s.base_amount), 2) AS avg_base
+  FROM population p JOIN social_insurance s ON s.id_card = p.id_card
+  WHERE s.month = $1 GROUP BY p.county_code HAVING count(DISTINCT p.id_card) >= 10 ORDER BY 1\`, [params.month ?? '2024-06']);
+log(rows.length + ' counties');
+output('income_by_county', rows);
+`;
