@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { EXPORT_TRANSITIONS, canTransition, checkTransition, stateDiagram, type ExportAction, type ExportState } from './index.ts';
+
+const STATES: ExportState[] = ['blocked', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'withdrawn', 'revoked'];
+const ACTIONS: ExportAction[] = ['vote_approve', 'approve', 'release', 'return', 'reject', 'resubmit', 'withdraw', 'revoke'];
+
+describe('export request transitions', () => {
+  it('allows exactly the transitions in the table and refuses every other with EXPORT_TRANSITION', () => {
+    for (const s of STATES) {
+      for (const a of ACTIONS) {
+        const inTable = EXPORT_TRANSITIONS.find(([f, x]) => f === s && x === a);
+        expect(canTransition(s, a), `${s} --${a}`).toBe(Boolean(inTable));
+        if (inTable) expect(checkTransition(s, a)).toBe(inTable[2]);
+        else expect(() => checkTransition(s, a)).toThrow(expect.objectContaining({ code: 'EXPORT_TRANSITION' }));
+      }
+    }
+  });
+  it('terminal states allow nothing; blocked requests can never be approved', () => {
+    for (const s of ['blocked', 'rejected', 'withdrawn', 'revoked'] as const) for (const a of ACTIONS) expect(canTransition(s, a)).toBe(false);
+  });
+  it('generates its state diagram from the table', () => {
+    const d = stateDiagram();
+    for (const [f, a, t] of EXPORT_TRANSITIONS) expect(d).toContain(`${f} --> ${t}: ${a}`);
+  });
+});

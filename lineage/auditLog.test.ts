@@ -1,0 +1,117 @@
+// Tampering with the stored log is caught and located: a flipped byte, two entries swapped,
+// the last entry dropped, a checkpoint forged with another key.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlStore } from '../store/index.ts';
+import { AuditLog, loadOrCreateSigningKey, verifyInclusion, leafHash, type SigningKey } from './index.ts';
+
+let dir: string;
+let store: ControlStore;
+let key: SigningKey;
+let log: AuditLog;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'opdomain-audit-'));
+  store = new ControlStore(join(dir, 'control.sqlite'));
+  key = await loadOrCreateSigningKey(dir, 'k');
+  log = new AuditLog(store, key);
+  for (let i = 0; i < 20; i++) log.append({ kind: 'TEST', actor: i % 2 ? 'alice' : 'bob', tenant: 'demo', subject: `s${i}`, data: { i } });
+  await log.checkpoint();
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Edits the SQLite file behind the log's back, as an attacker with file access would. */
+function tamper(sql: string, ...params: unknown[]): void {
+  store.close();
+  const db = new Database(join(dir, 'control.sqlite'));
+  db.prepare(sql).run(...params);
+  db.close();
+  store = new ControlStore(join(dir, 'control.sqlite'));
+  log = new AuditLog(store, key);
+}
+
+describe('audit log verification', () => {
+  it('verifies an untouched log with its checkpoints', async () => {
+    const r = await log.verify([key.publicJwk]);
+    expect(r).toMatchObject({ ok: true, entries: 20, checkpoints: 1 });
+  });
+
+  it('names the entry whose body had a byte flipped', async () => {
+    const row = store.get<{ body: string }>('SELECT body FROM audit WHERE seq = 7')!;
+    tamper('UPDATE audit SET body = ? WHERE seq = 7', row.body.replace('"i":6', '"i":8'));
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.seq).toBe(7);
+  });
+
+  it('names the place where two entries were swapped', async () => {
+    const a = store.get<Record<string, unknown>>('SELECT * FROM audit WHERE seq = 4')!;
+    const b = store.get<Record<string, unknown>>('SELECT * FROM audit WHERE seq = 5')!;
+    tamper('UPDATE audit SET body = ?, leaf_hash = ?, chain_hash = ?, subject = ?, at = ? WHERE seq = 4', b.body, b.leaf_hash, b.chain_hash, b.subject, b.at);
+    tamper('UPDATE audit SET body = ?, leaf_hash = ?, chain_hash = ?, subject = ?, at = ? WHERE seq = 5', a.body, a.leaf_hash, a.chain_hash, a.subject, a.at);
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.seq).toBe(4);
+  });
+
+  it('notices the last entry dropped (the checkpoint covers it)', async () => {
+    tamper('DELETE FROM audit WHERE seq = 20');
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.reason).toMatch(/removed/);
+    expect(r.problem?.seq).toBe(20);
+  });
+
+  it('refuses a checkpoint signed with another key', async () => {
+    const other = await loadOrCreateSigningKey(dir, 'other');
+    const forger = new AuditLog(store, other);
+    log.append({ kind: 'TEST', actor: 'x' });
+    await forger.checkpoint();
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.checkpointSize).toBe(21);
+  });
+
+  it('a rewritten history (bodies and hashes recomputed) no longer matches the signed root', async () => {
+    // The attacker rebuilds the whole chain consistently; only the signed checkpoint catches it.
+    const rows = store.all<{ seq: number; body: string }>('SELECT seq, body FROM audit ORDER BY seq');
+    store.close();
+    const db = new Database(join(dir, 'control.sqlite'));
+    const { createHash } = await import('node:crypto');
+    let prev = Buffer.alloc(32);
+    for (const r of rows) {
+      const body = r.seq === 3 ? r.body.replace('"actor":"alice"', '"actor":"bob"').replace('"actor":"bob"', '"actor":"bob"') : r.body;
+      const b = r.seq === 3 ? body.replace('"i":2', '"i":99') : body;
+      const leaf = leafHash(Buffer.from(b));
+      const chain = createHash('sha256').update(prev).update(leaf).digest();
+      db.prepare('UPDATE audit SET body = ?, leaf_hash = ?, chain_hash = ? WHERE seq = ?').run(b, leaf, chain, r.seq);
+      prev = chain;
+    }
+    db.close();
+    store = new ControlStore(join(dir, 'control.sqlite'));
+    log = new AuditLog(store, key);
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.checkpointSize).toBe(20);
+  });
+
+  it('gives inclusion proofs an auditor can check with only the entry, the proof and a checkpoint', async () => {
+    const cp = log.latestCheckpoint()!;
+    const proof = log.inclusionProof(9, cp.size).map((p) => Buffer.from(p, 'base64'));
+    const body = store.get<{ body: string }>('SELECT body FROM audit WHERE seq = 9')!.body;
+    expect(verifyInclusion(8, cp.size, leafHash(Buffer.from(body)), proof, Buffer.from(cp.root, 'base64'))).toBe(true);
+    expect(verifyInclusion(8, cp.size, leafHash(Buffer.from(body + ' ')), proof, Buffer.from(cp.root, 'base64'))).toBe(false);
+  });
+
+  it('an append that cannot be written fails with AUDIT_WRITE_FAILED', () => {
+    store.close();
+    expect(() => log.append({ kind: 'TEST', actor: 'x' })).toThrow(expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }));
+    store = new ControlStore(join(dir, 'control.sqlite'));
+  });
+});

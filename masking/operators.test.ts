@@ -1,0 +1,69 @@
+// Every operator: examples in, expected out (NULLs, empty strings, non-Chinese names, invalid
+// IDs included), computed by DuckDB from the SQL the operator compiles to.
+import { createHmac } from 'node:crypto';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FieldSpec, FieldType } from '../datasets/index.ts';
+import { operatorFor, scopeKeyHex } from './index.ts';
+
+let inst: DuckDBInstance;
+let con: DuckDBConnection;
+beforeAll(async () => {
+  inst = await DuckDBInstance.create(':memory:');
+  con = await inst.connect();
+});
+afterAll(() => {
+  con.closeSync();
+  inst.closeSync();
+});
+
+const KEY = '11'.repeat(32);
+const ctx = { scopeKeyHex: (s: string) => scopeKeyHex(KEY, s) };
+const field = (type: FieldType): FieldSpec => ({ name: 'v', type, description: '', category: 'personal', grade: 'general', openness: 'conditional', role: 'other', mask: { op: 'keep' } });
+
+async function apply(op: string, params: unknown, type: FieldType, values: (string | number | null)[]): Promise<unknown[]> {
+  const o = operatorFor(op);
+  const p = o.validate(params);
+  const expr = o.toSql('v', p, field(type), ctx);
+  if (expr === null) return values.map(() => 'DROPPED');
+  const lit = (v: string | number | null) => (v === null ? `NULL::${type}` : typeof v === 'number' ? `${v}::${type}` : `'${v}'::${type}`);
+  const sql = `SELECT ${expr} AS out FROM (VALUES ${values.map((v, i) => `(${i}, ${lit(v)})`).join(', ')}) t(i, v) ORDER BY i`;
+  return (await con.runAndReadAll(sql)).getRowObjectsJson().map((r) => r.out);
+}
+
+describe('masking operators', () => {
+  it('mask presets: names, mobiles, ID numbers, addresses', async () => {
+    expect(await apply('mask', { preset: 'name' }, 'VARCHAR', ['张伟', '欧阳娜娜', 'Smith', 'A', '', null])).toEqual(['张*', '欧***', 'S****', '*', '', null]);
+    expect(await apply('mask', { preset: 'mobile' }, 'VARCHAR', ['13812345678', '123', null])).toEqual(['138****5678', '***', null]);
+    expect(await apply('mask', { preset: 'id_card' }, 'VARCHAR', ['11010519491231002X', 'not-an-id'])).toEqual(['110*************2X', 'not****id']);
+    expect(await apply('mask', { preset: 'address' }, 'VARCHAR', ['浙江省杭州市西湖区文三路1号', '上海市黄浦区', 'somewhere', null])).toEqual(['浙江省杭州市****', '上海市****', '****', null]);
+    expect(await apply('mask', { keepFirst: 2, keepLast: 1, char: '#' }, 'VARCHAR', ['abcdef'])).toEqual(['ab###f']);
+  });
+  it('token: the keyed HMAC-SHA256 of the value, NULL stays NULL', async () => {
+    const expected = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex')).update('11010519491231002X', 'utf8').digest('hex').slice(0, 32);
+    const chinese = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex')).update('张伟\\x41', 'utf8').digest('hex').slice(0, 32);
+    expect(await apply('token', { scope: 'person' }, 'VARCHAR', ['11010519491231002X', '张伟\\x41', null])).toEqual([expected, chinese, null]);
+    const other = await apply('token', { scope: 'enterprise' }, 'VARCHAR', ['11010519491231002X']);
+    expect(other[0]).not.toBe(expected);
+  });
+  it('bucket, date_trunc, region, replace, nullify, drop, keep', async () => {
+    expect(await apply('bucket', { lower: 0, upper: 100, size: 10 }, 'DOUBLE', [5, 15.5, -3, 250, null])).toEqual([0, 10, 0, 100, null]);
+    expect(await apply('date_trunc', { unit: 'year' }, 'DATE', ['1987-07-14', null])).toEqual(['1987-01-01', null]);
+    expect(await apply('date_trunc', { unit: 'quarter' }, 'DATE', ['1987-08-14'])).toEqual(['1987-07-01']);
+    expect(await apply('region', { level: 'city' }, 'VARCHAR', ['330106', '33010', null])).toEqual(['330100', null, null]);
+    expect(await apply('region', { level: 'province' }, 'VARCHAR', ['330106'])).toEqual(['330000']);
+    expect(await apply('replace', { value: '已脱敏' }, 'VARCHAR', ['x', null])).toEqual(['已脱敏', null]);
+    expect(await apply('nullify', {}, 'VARCHAR', ['x'])).toEqual([null]);
+    expect(await apply('drop', {}, 'VARCHAR', ['x'])).toEqual(['DROPPED']);
+    expect(await apply('keep', {}, 'VARCHAR', ['x', ''])).toEqual(['x', '']);
+  });
+  it('validate() refuses bad parameters with MASK_BAD_PARAMS', () => {
+    const bad: [string, unknown][] = [
+      ['mask', { preset: 'nope' }], ['mask', { keepFirst: -1 }], ['mask', { char: '**' }], ['mask', { preset: 'name', keepFirst: 1 }],
+      ['token', {}], ['token', { scope: 'Person!' }], ['bucket', { lower: 10, upper: 0, size: 1 }], ['bucket', { lower: 0, upper: 10 }],
+      ['date_trunc', { unit: 'week' }], ['region', { level: 'street' }], ['replace', { value: 1 }], ['keep', { x: 1 }], ['mask', 'name'],
+    ];
+    for (const [op, params] of bad) expect(() => operatorFor(op).validate(params), `${op} ${JSON.stringify(params)}`).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
+    expect(() => operatorFor('shuffle')).toThrow(expect.objectContaining({ code: 'MASK_UNKNOWN_OPERATOR' }));
+  });
+});

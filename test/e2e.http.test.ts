@@ -1,0 +1,135 @@
+// Steps 1–5 over the HTTP API, in-process (fastify inject: no sockets), with bearer tokens;
+// and the refusals every endpoint owes.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../gateway/index.ts';
+import { verifyBundle } from '../exports/index.ts';
+import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
+
+type Domain = Awaited<ReturnType<typeof demoDomain>>;
+let d: Domain;
+let app: FastifyInstance;
+let tokens: Record<string, string>;
+
+const call = async (method: 'GET' | 'POST', url: string, who?: string, payload?: unknown) => {
+  const res = await app.inject({ method, url, ...(who ? { headers: { authorization: `Bearer ${tokens[who] ?? who}` } } : {}), ...(payload !== undefined ? { payload: payload as object } : {}) });
+  return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.body, headers: res.headers };
+};
+
+beforeAll(async () => {
+  d = await demoDomain();
+  tokens = d.setup.tokens;
+  app = buildApp(d.od);
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await d?.close();
+});
+
+describe('the HTTP API walks the whole flow', () => {
+  it('run in dev and prod, request, refuse self-approval, approve, download, verify, trace', async () => {
+    const who = await call('GET', '/api/whoami', 'alice');
+    expect(who.body).toMatchObject({ user: 'alice', role: 'operator', tenant: 'demo' });
+
+    const dev = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: INCOME_SCRIPT, params: { month: '2024-03' } });
+    expect(dev.status).toBe(200);
+    expect(dev.body).toMatchObject({ ok: true, env: 'dev' });
+    expect(dev.body.logs[0]).toMatch(/counties/);
+
+    const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+    expect(prod.body).toMatchObject({ ok: true, env: 'prod', logs: [] });
+
+    const req = await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'income_by_county', scenario: 'public-statistics' });
+    expect(req.status).toBe(201);
+    expect(req.body).toMatchObject({ verdict: 'pass', state: 'submitted', requiredApprovals: 1 });
+    const id = req.body.id;
+
+    const self = await call('POST', `/api/exports/${id}/approve`, 'alice', {});
+    expect(self.status).toBe(403);
+    expect(self.body.error.code).toBe('EXPORT_SELF_APPROVAL');
+
+    const view = await call('GET', `/api/exports/${id}/output`, 'bob');
+    expect(view.body.rows.length).toBe(prod.body.outputs[0].rowCount);
+
+    const approve = await call('POST', `/api/exports/${id}/approve`, 'bob', { comment: 'ok' });
+    expect(approve.status).toBe(200);
+    expect(approve.body.state).toBe('released');
+
+    const again = await call('POST', `/api/exports/${id}/approve`, 'carol', {});
+    expect(again.body.error.code).toBe('EXPORT_TRANSITION');
+
+    const bundle = await call('GET', `/api/exports/${id}/bundle`, 'alice');
+    expect(bundle.status).toBe(200);
+    expect(bundle.body.manifest).toMatchObject({ requestId: id, scenario: 'public-statistics', approvers: ['bob'] });
+    const jwks = await call('GET', '/.well-known/jwks.json');
+    expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+    expect(jwks.body.keys[0].d).toBeUndefined();
+    const v = await verifyBundle(approve.body.bundle.path, jwks.body);
+    expect(v.problems).toEqual([]);
+
+    const verify = await call('POST', '/api/lineage/verify', 'sam');
+    expect(verify.body).toMatchObject({ ok: true });
+    const trace = await call('GET', `/api/lineage/trace/${id}?format=text`, 'sam');
+    expect(trace.body).toContain('dataset:population@1');
+    expect(trace.body).toContain(`job:${prod.body.jobId}`);
+    const down = await call('GET', `/api/lineage/trace/population@1?direction=down`, 'sam');
+    expect(JSON.stringify(down.body)).toContain(`export:${id}`);
+
+    // Every step was audited.
+    const kinds = new Set(d.od.ctx.audit.entries().map((e) => e.kind));
+    for (const k of ['DATASET_LOADED', 'TENANT_BUILT', 'JOB_STARTED', 'QUERY', 'OUTPUT_CREATED', 'JOB_FINISHED', 'EXPORT_REQUESTED', 'EXPORT_VOTE', 'BUNDLE_CREATED', 'BUNDLE_DOWNLOADED', 'LOG_VERIFIED']) {
+      expect(kinds, k).toContain(k);
+    }
+  });
+});
+
+describe('refusals over HTTP', () => {
+  it('identity: no token, a malformed one, a forged one, alg none', async () => {
+    expect((await call('GET', '/api/whoami')).body.error.code).toBe('AUTH_REQUIRED');
+    expect((await call('GET', '/api/whoami', 'not-a-jwt')).body.error.code).toBe('AUTH_INVALID_TOKEN');
+    const [h, p] = tokens.alice!.split('.');
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'admin' })).toString('base64url')}.${tokens.alice!.split('.')[2]}`;
+    expect((await call('GET', '/api/whoami', forged)).status).toBe(401);
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
+    expect((await call('GET', '/api/whoami', none)).body.error.code).toBe('AUTH_INVALID_TOKEN');
+    expect(d.od.ctx.audit.entries({ kind: 'AUTH_REFUSED' }).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('roles and tenant scope', async () => {
+    expect((await call('POST', '/api/jobs', 'bob', { tenant: 'demo', script: 'output("x", [])' })).body.error.code).toBe('FORBIDDEN_ROLE');
+    expect((await call('POST', '/api/lineage/verify', 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'other', script: 'output("x", [])' })).body.error.code).toBe('FORBIDDEN_TENANT');
+    expect((await call('POST', '/api/tenants/demo/suspend', 'bob')).body.error.code).toBe('FORBIDDEN_ROLE');
+    expect(d.od.ctx.audit.entries({ kind: 'ACCESS_DENIED' }).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('bad input is refused with BAD_REQUEST and nothing is written', async () => {
+    const before = d.od.ctx.audit.size();
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo' })).body.error.code).toBe('BAD_REQUEST');
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', script: 'x', env: 'staging' })).body.error.code).toBe('BAD_REQUEST');
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', script: 'x', extra: 1 })).body.error.code).toBe('BAD_REQUEST');
+    const raw = await app.inject({ method: 'POST', url: '/api/jobs', headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/json' }, payload: '{"tenant":' });
+    expect(raw.json().error.code).toBe('BAD_REQUEST');
+    expect(d.od.ctx.audit.size()).toBe(before);
+    expect((await call('GET', '/api/nothing-here', 'alice')).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('exports: from dev, unknown scenario, blocked identifiers, unknown request', async () => {
+    const dev = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: INCOME_SCRIPT });
+    expect((await call('POST', '/api/exports', 'alice', { jobId: dev.body.jobId, output: 'income_by_county' })).body.error.code).toBe('EXPORT_FROM_DEV');
+    const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('people', await sql('SELECT id_card, name, county_code FROM population LIMIT 20'))" });
+    expect((await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people', scenario: 'marketing' })).body.error.code).toBe('EXPORT_SCENARIO_NOT_GRANTED');
+    const blocked = await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people' });
+    expect(blocked.body).toMatchObject({ state: 'blocked', verdict: 'block' });
+    expect((await call('POST', `/api/exports/${blocked.body.id}/approve`, 'bob', {})).body.error.code).toBe('EXPORT_TRANSITION');
+    expect((await call('GET', '/api/exports/exp_nope', 'bob')).body.error.code).toBe('EXPORT_NOT_FOUND');
+  });
+
+  it('sends security headers', async () => {
+    const r = await call('GET', '/');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+});
