@@ -1,3 +1,4 @@
+/// <reference path="../sandbox/sdk.d.ts" />
 // Average social-insurance contribution base by county, for one month.
 // Run: opdomain run --tenant demo --env dev examples/income-by-county.js --as alice
 const month = params.month ?? '2024-06';

@@ -23,3 +23,11 @@ describe('export request transitions', () => {
     for (const [f, a, t] of EXPORT_TRANSITIONS) expect(d).toContain(`${f} --> ${t}: ${a}`);
   });
 });
+
+describe('docs/architecture.md', () => {
+  it('embeds the state diagram generated from the table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../docs/architecture.md', import.meta.url), 'utf8');
+    expect(doc).toContain(stateDiagram());
+  });
+});
