@@ -52,6 +52,8 @@ export const ERRORS = {
   SANDBOX_OUTPUT_TOO_LARGE: { status: 413, class: 'sandbox', title: 'The outputs exceeded the output size cap' },
   SANDBOX_LOG_LIMIT: { status: 413, class: 'sandbox', title: 'The script logged more than the log cap' },
   JOB_NOT_FOUND: { status: 404, class: 'input', title: 'No such job' },
+  JOB_CANCELLED: { status: 409, class: 'sandbox', title: 'The job was cancelled' },
+  JOB_NOT_RUNNING: { status: 409, class: 'state', title: 'The job is not running' },
   OUTPUT_NOT_FOUND: { status: 404, class: 'input', title: 'The job has no output with that name' },
   EXPORT_NOT_FOUND: { status: 404, class: 'input', title: 'No such export request' },
   EXPORT_FROM_DEV: { status: 409, class: 'export', title: 'Only outputs of prod jobs can be exported' },

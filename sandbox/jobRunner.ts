@@ -11,7 +11,8 @@ import { openLockedDown } from './lockdown.ts';
 import { normalizeOutput } from './outputs.ts';
 import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type QueryEvent, type WorkerResult } from './protocol.ts';
 import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
-import { columnsOf, rowsOf } from './values.ts';
+import { readColumns } from './columnar.ts';
+import { rowsOf } from './values.ts';
 
 export type AuditQuery = (event: QueryEvent) => Promise<void>;
 
@@ -75,26 +76,28 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
       if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
       const values = validParams(params);
       const gate = await checkQuery(con, query, allowedTables);
-      let reader;
+      let rowCount: number;
+      let bytes: number;
+      let resultHash: string;
       try {
-        reader = await con.streamAndReadUntil(query, limits.maxResultRows + 1, values);
+        if (kind === 'rows') {
+          const reader = await con.streamAndReadUntil(query, limits.maxResultRows + 1, values);
+          if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
+          const text = JSON.stringify(rowsOf(reader));
+          [value, rowCount, bytes, resultHash] = [text, reader.currentRowCount, text.length, sha256(text)];
+        } else {
+          const cols = await readColumns(con, query, values, limits.maxResultRows);
+          [value, rowCount, bytes, resultHash] = [cols.columns, cols.rowCount, cols.bytes, cols.hash];
+        }
       } catch (err) {
+        if (err instanceof OpError) throw err;
         event = { sql: query, sqlHash, verdict: 'failed', code: 'SQL_EXECUTION_ERROR', reason: sqlErrorMessage(err), tables: gate.tables, columns: gate.columns };
         await auditQuery(event);
         sdkCodes.add('SQL_EXECUTION_ERROR');
         return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
       }
-      if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
-      let text: string;
-      if (kind === 'rows') {
-        text = JSON.stringify(rowsOf(reader));
-        value = text;
-      } else {
-        value = columnsOf(reader);
-        text = JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
-      }
-      if (text.length > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
-      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount: reader.currentRowCount, resultHash: sha256(text) };
+      if (bytes > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
+      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash };
     } catch (err) {
       const e = toOpError(err);
       event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };

@@ -21,6 +21,8 @@ export interface SupervisorOptions {
 export interface RunHooks {
   /** Called for each sql(); must durably audit before resolving. A rejection refuses the query. */
   onQuery(event: QueryEvent): Promise<void> | void;
+  /** Called once the job is handed to its worker process. */
+  onStart?(workerPid: number): void;
 }
 
 interface Worker {
@@ -45,7 +47,7 @@ const failed = (code: ErrorCode, message: string, wallMs: number): WorkerResult 
 export class Supervisor {
   private readonly poolSize: number;
   private readonly idle: Worker[] = [];
-  private readonly running = new Map<string, ChildProcess>();
+  private readonly running = new Map<string, (code: ErrorCode, message: string) => void>();
   private closed = false;
 
   constructor(opts: SupervisorOptions = {}) {
@@ -98,7 +100,6 @@ export class Supervisor {
       return failed('SANDBOX_WORKER_CRASHED', toOpError(err).message, Date.now() - started);
     }
     const { child } = worker;
-    this.running.set(job.jobId, child);
     // The last few KB of the worker's stderr tell a V8 abort from other deaths.
     let stderrTail = '';
     child.stderr?.on('data', (b: Buffer) => {
@@ -120,6 +121,7 @@ export class Supervisor {
         killedFor ??= { code, message };
         child.kill('SIGKILL');
       };
+      this.running.set(job.jobId, kill);
       const wall = setTimeout(() => kill('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${job.limits.wallMs} ms`), job.limits.wallMs + KILL_GRACE_MS);
       const mem = setInterval(() => {
         const rss = child.pid ? rssMb(child.pid) : undefined;
@@ -148,20 +150,21 @@ export class Supervisor {
         else finish(failed('SANDBOX_WORKER_CRASHED', `the job's worker died (${signal ?? `exit ${code}`})`, wallMs));
       });
       child.send({ type: 'run', job } satisfies ToWorker);
+      if (child.pid) hooks.onStart?.(child.pid);
     });
   }
 
   /** Stops a running job (its worker is killed); false if no such job is running here. */
   cancel(jobId: string): boolean {
-    const child = this.running.get(jobId);
-    if (!child) return false;
-    child.kill('SIGKILL');
+    const kill = this.running.get(jobId);
+    if (!kill) return false;
+    kill('JOB_CANCELLED', 'the job was cancelled');
     return true;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.idle.splice(0)) w.child.kill('SIGKILL');
-    for (const c of this.running.values()) c.kill('SIGKILL');
+    for (const kill of this.running.values()) kill('SANDBOX_WORKER_CRASHED', 'the supervisor shut down');
   }
 }

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -20,7 +20,18 @@ export class ControlStore {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.migrate();
+  }
+
+  /** Brings a home made by an older version up to date (additive changes only). */
+  private migrate(): void {
+    this.db.transaction(() => {
+      for (const [table, column, def] of ADDED_COLUMNS) {
+        const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+        if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
+      }
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('schema_version', String(SCHEMA_VERSION));
+    }).immediate();
   }
 
   /** Runs fn in one IMMEDIATE transaction: a state change and its audit event commit together. */

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS tenants (
 CREATE TABLE IF NOT EXISTS scripts (hash TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, env TEXT NOT NULL, user TEXT NOT NULL, script_hash TEXT NOT NULL,
-  params TEXT NOT NULL, state TEXT NOT NULL, error_code TEXT, build_id TEXT, created_at TEXT NOT NULL, finished_at TEXT
+  params TEXT NOT NULL, state TEXT NOT NULL, error_code TEXT, build_id TEXT, created_at TEXT NOT NULL, finished_at TEXT,
+  host_pid INTEGER, worker_pid INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs (tenant, created_at);
 CREATE TABLE IF NOT EXISTS outputs (
@@ -43,3 +44,10 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL);
 `;
+
+/** Columns added after version 1: [table, column, definition]. Applied when missing. */
+export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ['jobs', 'host_pid', 'INTEGER'],
+  ['jobs', 'worker_pid', 'INTEGER'],
+  ['jobs', 'cancel_requested', 'INTEGER NOT NULL DEFAULT 0'],
+];

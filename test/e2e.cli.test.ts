@@ -1,6 +1,7 @@
 // Steps 1–5 of the walking skeleton through the real `opdomain` command, as a user types them,
 // in a temporary data home.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,15 @@ import { tempHome } from './helpers.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const home = tempHome('opdomain-cli-');
+
+function opdomainAsync(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/opdomain.js'), '--home', home.dir, ...args], { cwd: ROOT, env: { ...process.env, OPDOMAIN_TOKEN: '' } });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
 
 function opdomain(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/opdomain.js'), '--home', home.dir, ...args], {
@@ -104,5 +114,23 @@ describe('the CLI walks the whole flow', () => {
     const leak = opdomain(['export', 'request', '--job', blocked.json().jobId, '--output', 'people_list', '--as', 'alice']);
     expect(leak.code).toBe(1);
     expect(leak.json()).toMatchObject({ state: 'blocked', verdict: 'block' });
+  });
+
+  it('cancels a job running in another CLI process', async () => {
+    const script = join(home.dir, 'forever.js');
+    writeFileSync(script, 'await new Promise(() => {})');
+    const running = opdomainAsync(['run', '--tenant', 'demo', script, '--as', 'alice']);
+    let jobId: string | undefined;
+    for (let i = 0; i < 60 && !jobId; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const list = opdomain(['jobs', 'list', '--as', 'alice']);
+      if (list.code === 0) jobId = list.json().find((j: { state: string }) => j.state === 'running')?.id;
+    }
+    expect(jobId).toBeDefined();
+    const cancel = opdomain(['jobs', 'cancel', jobId!, '--as', 'alice']);
+    expect(cancel.code, cancel.out).toBe(0);
+    const done = await running;
+    expect(done.code).toBe(1);
+    expect(JSON.parse(done.out)).toMatchObject({ ok: false, jobId, error: { code: 'JOB_CANCELLED' } });
   });
 });

@@ -133,3 +133,26 @@ describe('refusals over HTTP', () => {
     expect(r.headers['content-security-policy']).toContain("default-src 'self'");
   });
 });
+
+describe('jobs can be listed, inspected and cancelled', () => {
+  it('a job waiting forever is cancelled through the API and ends as JOB_CANCELLED', async () => {
+    const running = call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: 'await new Promise(() => {})' });
+    let jobId: string | undefined;
+    for (let i = 0; i < 100 && !jobId; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const list = await call('GET', '/api/jobs', 'alice');
+      jobId = list.body.jobs.find((j: { state: string }) => j.state === 'running')?.id;
+    }
+    expect(jobId).toBeDefined();
+    expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'bob')).body.error.code).toBe('FORBIDDEN_ROLE');
+    const started = Date.now();
+    expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'alice')).status).toBe(200);
+    const result = await running;
+    expect(result.body).toMatchObject({ ok: false, jobId, error: { code: 'JOB_CANCELLED' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await call('GET', `/api/jobs/${jobId}`, 'alice')).body).toMatchObject({ state: 'failed', errorCode: 'JOB_CANCELLED' });
+    expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'alice')).body.error.code).toBe('JOB_NOT_RUNNING');
+    const kinds = d.od.ctx.audit.entries({ subject: jobId! }).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['JOB_STARTED', 'JOB_CANCEL_REQUESTED', 'JOB_FINISHED']));
+  });
+});

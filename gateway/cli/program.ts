@@ -180,6 +180,7 @@ export function buildProgram(io: CliIO): Command {
 
   const jobs = program.command('jobs').description('list and inspect jobs');
   jobs.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.list(await caller(od, g(cmd)), opts.tenant))));
+  jobs.command('cancel <jobId>').description('stop a running job (its worker is killed)').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.cancel(await caller(od, g(cmd)), id))));
   jobs.command('show <jobId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.job(await caller(od, g(cmd)), id))));
 
   const exp = program.command('export').description('export requests: request, review, download, verify');

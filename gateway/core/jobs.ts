@@ -106,10 +106,14 @@ export class Jobs {
         data: { env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns, rowCount: e.rowCount, resultHash: e.resultHash },
       });
     };
-    const result = await ctx.supervisor.run(
+    let result = await ctx.supervisor.run(
       { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
-      { onQuery },
+      { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId) },
     );
+    // Cancelled from another process (which could only kill the worker): report it as such.
+    if (!result.ok && result.error?.code !== 'JOB_CANCELLED' && ctx.store.get('SELECT 1 FROM jobs WHERE id = ? AND cancel_requested = 1', jobId)) {
+      result = { ...result, error: { code: 'JOB_CANCELLED', message: 'the job was cancelled' } };
+    }
     const stored = result.ok ? this.saveOutputs(req.tenant, jobId, result.outputs) : [];
     const state = result.ok ? 'completed' : 'failed';
     ctx.store.tx(() => {
@@ -145,6 +149,49 @@ export class Jobs {
       renameSync(`${path}.tmp`, path);
       return { jobId, name: o.name, columns: o.columns, rowCount: o.rows.length, hash: outputHash(o.columns, o.rows), path };
     });
+  }
+
+  /**
+   * Cancels a running job: its worker is killed wherever it runs on this machine (the
+   * gateway's pool or a CLI process), and the job ends as JOB_CANCELLED. A job whose host
+   * process is gone is closed as cancelled at once.
+   */
+  cancel(p: Principal, jobId: string): JobRecord {
+    const { ctx } = this;
+    checkRole(p, 'operator', 'admin');
+    const job = this.job(p, jobId);
+    if (job.state !== 'running') throw new OpError('JOB_NOT_RUNNING', `job ${jobId} is ${job.state}`);
+    const row = ctx.store.get<{ host_pid: number | null; worker_pid: number | null }>('SELECT host_pid, worker_pid FROM jobs WHERE id = ?', jobId)!;
+    ctx.store.tx(() => {
+      ctx.store.run('UPDATE jobs SET cancel_requested = 1 WHERE id = ?', jobId);
+      ctx.audit.append({ kind: EVENTS.JOB_CANCEL_REQUESTED, actor: p.user, tenant: job.tenant, subject: jobId, data: {} });
+    });
+    if (ctx.supervisor.cancel(jobId)) return this.job(p, jobId);
+    const alive = (pid: number | null) => {
+      if (!pid) return false;
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const isWorker = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/worker.ts');
+      } catch {
+        return false;
+      }
+    };
+    if (row.worker_pid && alive(row.worker_pid) && isWorker(row.worker_pid)) process.kill(row.worker_pid, 'SIGKILL');
+    if (!alive(row.host_pid)) {
+      // Nobody is left to finish this job: close it here.
+      ctx.store.tx(() => {
+        ctx.store.run("UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'", new Date().toISOString(), jobId);
+        ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: job.tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
+      });
+    }
+    return this.job(p, jobId);
   }
 
   job(p: Principal, jobId: string): JobRecord {

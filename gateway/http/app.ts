@@ -129,6 +129,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
   );
   app.get<{ Querystring: { tenant?: string } }>('/api/jobs', async (req) => ({ jobs: od.jobs.list(await auth(req), req.query.tenant) }));
   app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: idParam } }, async (req) => od.jobs.job(await auth(req), req.params.id));
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => od.jobs.cancel(await auth(req), req.params.id));
 
   // --- exports ------------------------------------------------------------
   app.post<{ Body: { jobId: string; output: string; scenario?: string } }>(

@@ -55,6 +55,13 @@ describe('script attacks end with their codes', () => {
     ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}],
     ['SQL that fails while running', "await sql(\"SELECT CAST(name AS INTEGER) FROM population\")", {}],
     ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}],
+    ['Atomics.wait blocking the isolate forever', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', { wallMs: 1000 }],
+    ['a microtask flood', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', { cpuMs: 500, wallMs: 4000 }],
+    ['runaway recursion', 'const f = (n) => f(n + 1) + 1; f(0)', {}],
+    ['a thousand concurrent sql() calls', "await Promise.all(Array.from({ length: 1000 }, () => sql('SELECT 1')))", { maxSqlCalls: 50 }],
+    ['a Symbol in an output', "output('s', [{ a: Symbol('x') }])", {}],
+    ['a cyclic value in an output', "const o = {}; o.self = o; output('c', [{ a: o }])", {}],
+    ['redefining the SDK', "Object.defineProperty(globalThis, 'sql', { value: () => 1 })", {}],
     ['a worker that outgrows its memory cap', "await sql('SELECT list(range) FROM range(30000000)')", { workerMemoryMb: 220, duckdbMemoryMb: 2048 }],
   ];
   const expected: Record<string, string> = {
@@ -79,6 +86,13 @@ describe('script attacks end with their codes', () => {
     'an uncaught gate refusal': 'SQL_FUNCTION_NOT_ALLOWED',
     'SQL that fails while running': 'SQL_EXECUTION_ERROR',
     'bad query parameters': 'SQL_PARAMS_INVALID',
+    'Atomics.wait blocking the isolate forever': 'SANDBOX_TIMEOUT',
+    'a microtask flood': 'SANDBOX_CPU_LIMIT',
+    'runaway recursion': 'SANDBOX_SCRIPT_ERROR',
+    'a thousand concurrent sql() calls': 'SANDBOX_SQL_CALL_LIMIT',
+    'a Symbol in an output': 'SANDBOX_OUTPUT_INVALID',
+    'a cyclic value in an output': 'SANDBOX_OUTPUT_INVALID',
+    'redefining the SDK': 'SANDBOX_SCRIPT_ERROR',
     'a worker that outgrows its memory cap': 'SANDBOX_WORKER_MEMORY',
   };
   for (const [name, script, limits] of cases) {
@@ -144,6 +158,15 @@ describe('nothing of the host is reachable from a script', () => {
     const r = await job("let fired = 0; await new Promise((res) => setTimeout(() => { fired = 1; res(); }, 10)); output('t', [{ fired }])");
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     expect(r.outputs[0]!.rows[0]).toEqual([1]);
+  });
+
+  it('sql.columns() keeps NULLs in numeric columns (as plain arrays) and matches sql()', async () => {
+    const q = "SELECT CASE WHEN range % 3 = 0 THEN NULL ELSE range END::DOUBLE AS x, range::BIGINT AS y, CASE WHEN range = 2 THEN NULL ELSE 'v' || range END AS s FROM range(5000)";
+    const r = await job(`const c = await sql.columns(${JSON.stringify(q)}); const rows = await sql(${JSON.stringify(q)});
+      const same = rows.every((row, i) => row.x === c.x[i] && row.y === c.y[i] && row.s === c.s[i]);
+      output('c', [{ xTyped: c.x instanceof Float64Array, yTyped: c.y instanceof Float64Array, firstX: c.x[0], same, n: c.y.length }])`);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs[0]!.rows[0]).toEqual([false, true, null, true, 5000]);
   });
 
   it('sql.columns() returns typed arrays for numeric columns', async () => {

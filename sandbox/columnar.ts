@@ -1,0 +1,87 @@
+// Reads a query result column by column, chunk by chunk, straight from DuckDB's vectors:
+// numeric columns without NULLs become Float64Array / Int32Array without any per-row object
+// or string conversion (sql.columns()). Also gives the bytes and a hash for the audit record.
+import { createHash } from 'node:crypto';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { OpError } from '../errors/index.ts';
+
+const INT32 = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT']);
+const FLOAT = new Set(['DOUBLE', 'FLOAT', 'BIGINT', 'HUGEINT', 'UBIGINT', 'UINTEGER', 'UHUGEINT']);
+
+type Column = { name: string; kind: 'int32' | 'float64' | 'json'; ints?: Int32Array; floats?: Float64Array; values?: unknown[] };
+
+export interface ColumnarResult {
+  readonly columns: Record<string, unknown[] | Float64Array | Int32Array>;
+  readonly rowCount: number;
+  readonly bytes: number;
+  readonly hash: string;
+}
+
+function grow<T extends Float64Array | Int32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+function plain(v: DuckDBValue): unknown {
+  if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return String(v);
+}
+
+export async function readColumns(con: DuckDBConnection, sql: string, params: DuckDBValue[], maxRows: number): Promise<ColumnarResult> {
+  const result = await con.stream(sql, params);
+  const cols: Column[] = result.deduplicatedColumnNames().map((name, i) => {
+    const t = String(result.columnType(i)).replace(/\(.*$/, '');
+    const kind = INT32.has(t) ? 'int32' : FLOAT.has(t) || t === 'DECIMAL' ? 'float64' : 'json';
+    return { name, kind, ...(kind === 'int32' ? { ints: new Int32Array(4096) } : kind === 'float64' ? { floats: new Float64Array(4096) } : { values: [] }) };
+  });
+  let rows = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const n = chunk.rowCount;
+    if (rows + n > maxRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${maxRows} rows`);
+    cols.forEach((c, ci) => {
+      if (c.kind === 'json') {
+        for (const v of chunk.getColumnValues(ci)) c.values!.push(plain(v));
+        return;
+      }
+      const vector = chunk.getColumnVector(ci);
+      const a = c.kind === 'int32' ? (c.ints = grow(c.ints!, rows + n)) : (c.floats = grow(c.floats!, rows + n));
+      for (let r = 0; r < n; r++) {
+        const v = vector.getItem(r);
+        if (v !== null) {
+          a[rows + r] = Number(v);
+          continue;
+        }
+        // A NULL: this column cannot be a typed array; carry on as plain values.
+        c.values = Array.from(a.subarray(0, rows + r));
+        for (let k = r; k < n; k++) c.values.push(plain(vector.getItem(k)));
+        c.kind = 'json';
+        delete c.ints;
+        delete c.floats;
+        break;
+      }
+    });
+    rows += n;
+  }
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const columns: ColumnarResult['columns'] = {};
+  for (const c of cols) {
+    hash.update(c.name + '\0');
+    if (c.kind === 'json') {
+      const values = c.values!;
+      const text = JSON.stringify(values);
+      bytes += text.length;
+      hash.update(text);
+      columns[c.name] = values;
+    } else {
+      const a = (c.ints ?? c.floats)!.slice(0, rows);
+      bytes += a.byteLength;
+      hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      columns[c.name] = a;
+    }
+  }
+  return { columns, rowCount: rows, bytes, hash: hash.digest('hex') };
+}
