@@ -138,8 +138,60 @@ try {
     if (n > 0) jobMs.push(ms);
     await new Promise((r) => setTimeout(r, 1500)); // let the pool refill, as between real jobs
   }
-  await od.close();
   rows.push(['job: whole sandboxed job, warm pool (p50 / p95, ≤50k people)', `${median(jobMs).toFixed(1)} / ${pct(jobMs, 0.95).toFixed(1)} ms`, '—']);
+
+  // Job start to the script's first statement, warm pool.
+  const firstMs: number[] = [];
+  for (let n = 0; n < 21; n++) {
+    const t0 = Date.now();
+    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('t', [{ t: Date.now() }])" });
+    const first = Number(od.jobs.output(r.jobId, 't').rows[0]![0]);
+    if (n > 0) firstMs.push(first - t0);
+    await new Promise((res) => setTimeout(res, 1500));
+  }
+  rows.push(['job start → first script statement, warm pool (p50 / p95)', `${median(firstMs).toFixed(0)} / ${pct(firstMs, 0.95).toFixed(0)} ms`, '—']);
+
+  // Gate + audit (IPC round trip, fsync'd append) per small query inside a job, vs the bare query.
+  const perCall = await od.jobs.run(alice, {
+    tenant: 'demo',
+    env: 'prod',
+    script: "await sql('SELECT count(*) FROM population'); const t = Date.now(); for (let i = 0; i < 100; i++) await sql('SELECT count(*) FROM population'); output('t', [{ ms: (Date.now() - t) / 100 }])",
+  });
+  const inJobMs = Number(od.jobs.output(perCall.jobId, 't').rows[0]![0]);
+  rows.push(['query: small count(*) from a script (gate + audit + IPC), per call', `${inJobMs.toFixed(2)} ms`, `${(inJobMs / median(sPlain)).toFixed(1)}×`]);
+  await od.close();
+
+  // 1M rows × 6 columns into the isolate through sql.columns(), vs reading it in the host.
+  const COLS_Q = 'SELECT range::DOUBLE AS a, (range * 2)::DOUBLE AS b, (range % 7)::INTEGER AS c, (range / 3)::DOUBLE AS d, (range % 1000)::BIGINT AS e, (range * 0.5)::DOUBLE AS f FROM range(1000000)';
+  const hostInst = await DuckDBInstance.create(prodPath, { access_mode: 'READ_ONLY', threads: '1' });
+  const hostCon = await hostInst.connect();
+  const hostApi: number[] = [];
+  const hostVec: number[] = [];
+  const { readColumns } = await import('../sandbox/columnar.ts');
+  for (let n = 0; n < 4; n++) {
+    const a = await time(async () => (await hostCon.runAndReadAll(COLS_Q)).getColumnsObjectJS());
+    const b = await time(() => readColumns(hostCon, COLS_Q, [], 2_000_000));
+    if (n > 0) (hostApi.push(a), hostVec.push(b));
+  }
+  hostCon.closeSync();
+  hostInst.closeSync();
+  const { Supervisor, resolveLimits } = await import('../sandbox/index.ts');
+  const sup = new Supervisor({ poolSize: 1 });
+  const isoMs: number[] = [];
+  for (let n = 0; n < 4; n++) {
+    await new Promise((res) => setTimeout(res, 1500));
+    const r = await sup.run(
+      { jobId: `cols-${n}`, tenant: 'bench', env: 'prod', dbPath: prodPath, buildId: null, params: {}, limits: resolveLimits({ maxResultBytes: 2_000_000_000 }), script: `const t = Date.now(); const c = await sql.columns(${JSON.stringify(COLS_Q)}); output('t', [{ ms: Date.now() - t, n: c.a.length }])` },
+      { onQuery: () => undefined },
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (n > 0) isoMs.push(Number(r.outputs[0]!.rows[0]![0]));
+  }
+  await sup.close();
+  report('columns: 1M rows × 6, host runAndReadAll + getColumnsObjectJS', median(hostApi));
+  report('columns: 1M rows × 6, host reading vectors (our reader, no isolate)', median(hostVec), median(hostApi));
+  report('columns: 1M rows × 6, into the isolate via sql.columns()', median(isoMs), median(hostApi));
+  rows.push(['columns: sql.columns() vs host reading vectors', `—`, `${(median(isoMs) / median(hostVec)).toFixed(2)}×`]);
 
   console.log(`\nOpdomain bench — scale ${SCALE} people, ${totalRows} rows; node ${process.version}; ${new Date().toISOString()}\n`);
   console.log('| measure | time (median) | ratio to plain DuckDB |\n| --- | --- | --- |');

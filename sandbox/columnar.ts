@@ -30,6 +30,28 @@ function plain(v: DuckDBValue): unknown {
   return String(v);
 }
 
+/**
+ * Fast path: a NULL-free vector whose items are a typed array (DuckDB node-api keeps them as
+ * `items`, with `validity.data === null` when every row is valid) is copied in bulk. Relies on
+ * node-api internals, so anything unexpected falls back to the public getItem() loop.
+ */
+function bulkCopy(vector: unknown, into: Float64Array | Int32Array, at: number, n: number): boolean {
+  const v = vector as { items?: unknown; validity?: { data?: unknown } };
+  const items = v.items;
+  if (!v.validity || v.validity.data !== null || !ArrayBuffer.isView(items) || (items as unknown as ArrayLike<unknown>).length !== n) return false;
+  if (items instanceof Float64Array || items instanceof Int32Array || items instanceof Int16Array || items instanceof Int8Array || items instanceof Uint8Array || items instanceof Uint16Array || items instanceof Float32Array || items instanceof Uint32Array) {
+    if (into instanceof Int32Array && (items instanceof Float64Array || items instanceof Float32Array || items instanceof Uint32Array)) return false;
+    into.set(items, at);
+    return true;
+  }
+  if (items instanceof BigInt64Array || items instanceof BigUint64Array) {
+    if (!(into instanceof Float64Array)) return false;
+    for (let i = 0; i < n; i++) into[at + i] = Number(items[i]);
+    return true;
+  }
+  return false;
+}
+
 export async function readColumns(con: DuckDBConnection, sql: string, params: DuckDBValue[], maxRows: number): Promise<ColumnarResult> {
   const result = await con.stream(sql, params);
   const cols: Column[] = result.deduplicatedColumnNames().map((name, i) => {
@@ -48,6 +70,7 @@ export async function readColumns(con: DuckDBConnection, sql: string, params: Du
       }
       const vector = chunk.getColumnVector(ci);
       const a = c.kind === 'int32' ? (c.ints = grow(c.ints!, rows + n)) : (c.floats = grow(c.floats!, rows + n));
+      if (bulkCopy(vector, a, rows, n)) return;
       for (let r = 0; r < n; r++) {
         const v = vector.getItem(r);
         if (v !== null) {

@@ -21,7 +21,7 @@ type SecondParser = { parse(sql: string, opt: { database: string }): { tableList
 let secondParser: SecondParser | undefined;
 
 /** node-sql-parser's PostgreSQL build, loaded on first use (the full build costs ~200 ms at start). */
-async function loadSecondParser(): Promise<SecondParser> {
+export async function loadSecondParser(): Promise<SecondParser> {
   if (!secondParser) {
     const mod = (await import('node-sql-parser/build/postgresql.js')) as unknown as { Parser?: new () => SecondParser; default?: { Parser: new () => SecondParser } };
     const Parser = mod.Parser ?? mod.default!.Parser;

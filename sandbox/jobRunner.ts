@@ -67,7 +67,24 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
     if (!isolate.isDisposed && Number(isolate.cpuTime) / 1e6 > limits.cpuMs) stop('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
   }, 20);
 
-  const hostSql = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<Envelope> => {
+  // Answers cross into the isolate as transferred copies: typed-array buffers are moved, not
+  // serialised, so a million-row numeric column costs a pointer move rather than a copy.
+  // One query at a time on the job's connection: DuckDB's node bindings must not run
+  // statements concurrently on one connection, and a script may fire many sql() at once.
+  let queue: Promise<unknown> = Promise.resolve();
+  const hostSql = (kind: 'rows' | 'columns', query: string, params: unknown): Promise<ivm.Copy<Envelope>> => {
+    const next = queue.then(() => answerSqlCopy(kind, query, params));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const answerSqlCopy = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<ivm.Copy<Envelope>> => {
+    if (stopReason) return new ivm.ExternalCopy({ ok: false, code: stopReason.code, message: stopReason.message } as Envelope).copyInto({ release: true });
+    const env = await answerSql(kind, query, params);
+    const buffers = env.ok && kind === 'columns' ? Object.values(env.value as Record<string, unknown>).filter(ArrayBuffer.isView).map((a) => (a as Float64Array).buffer) : [];
+    return new ivm.ExternalCopy(env, { transferList: buffers }).copyInto({ release: true, transferIn: true });
+  };
+
+  const answerSql = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<Envelope> => {
     sqlCalls++;
     const sqlHash = sha256(query);
     let event: QueryEvent;
@@ -166,6 +183,9 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
       cpuMs = Math.round(Number(isolate.cpuTime) / 1e6);
       isolate.dispose();
     }
+    // Never close the connection under a running query: interrupt it and wait for the queue.
+    con.interrupt();
+    await queue;
     con.closeSync();
     instance.closeSync();
   }

@@ -13,7 +13,7 @@ export const SDK_BOOTSTRAP = String.raw`(() => {
   delete globalThis.__opdomain_sleep;
   delete globalThis.__opdomain_params;
   delete globalThis.__opdomain_max_log;
-  const apply = (ref, args) => ref.apply(undefined, args, { arguments: { copy: true }, result: { promise: true, copy: true } });
+  const apply = (ref, args) => ref.apply(undefined, args, { arguments: { copy: true }, result: { promise: true } });
   const JSONparse = JSON.parse;
   const outputs = new Map();
   const logs = [];

@@ -3,6 +3,7 @@
 // and exits: a worker is never reused, so no state crosses from one job or tenant to another.
 import type { FromWorker, QueryEvent, ToWorker } from './protocol.ts';
 import { runJob } from './jobRunner.ts';
+import { loadSecondParser } from './gate.ts';
 
 if (!process.send) {
   console.error('sandbox/worker.ts must be started by the supervisor (it needs an IPC channel)');
@@ -44,4 +45,6 @@ process.on('message', (msg: ToWorker) => {
 
 // If the supervisor goes away, so do we.
 process.on('disconnect', () => process.exit(0));
+// Load what every job needs while idle in the pool, then say we are ready.
+await loadSecondParser();
 void send({ type: 'ready' });

@@ -111,6 +111,17 @@ describe('script attacks end with their codes', () => {
   });
 });
 
+describe('isolation between concurrent jobs', () => {
+  it('a runaway job does not slow down or break a normal job running beside it', async () => {
+    const bomb = job('while (true) {}', { cpuMs: 3000, wallMs: 6000 });
+    const normal = job("output('n', await sql('SELECT count(*) AS n FROM population'))");
+    const [b, n2] = await Promise.all([bomb, normal]);
+    expect(n2.ok, JSON.stringify(n2.error)).toBe(true);
+    expect(b.error?.code).toBe('SANDBOX_CPU_LIMIT');
+    expect(n2.stats.wallMs).toBeLessThan(b.stats.wallMs);
+  });
+});
+
 describe('nothing of the host is reachable from a script', () => {
   it('globals, constructors and prototypes lead nowhere', async () => {
     const probe = `
@@ -152,6 +163,12 @@ describe('nothing of the host is reachable from a script', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const r2 = await job("output('y', [{ polluted: String(({}).polluted) }])");
     expect(r2.outputs[0]!.rows[0]).toEqual(['undefined']);
+  });
+
+  it('concurrent sql() calls from one script all get their own right answers', async () => {
+    const r = await job("const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => sql('SELECT $1::INTEGER * 2 AS v', [i]))); output('v', rs.map((x) => x[0]))");
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs[0]!.rows.map((x) => x[0])).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   });
 
   it('setTimeout is bounded and works', async () => {
