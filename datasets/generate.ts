@@ -8,6 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { COUNTIES, ENTERPRISE_STATUSES, ENTERPRISE_SUFFIXES, HOSPITAL_SUFFIXES, ICD10, INDUSTRIES } from './vocab.ts';
 import { creditCodeCheckSql, normalSql, orgCodeCheckSql, pickSql, residentIdCheckSql, sqlString, uniformSql } from './sqlExpr.ts';
 import { CATALOG } from './catalog.ts';
+import type { DatasetSpec } from './types.ts';
 
 export interface GenerateOptions {
   /** Number of people; enterprises, contributions and claims scale with it. */
@@ -72,9 +73,9 @@ export async function generateSampleData(rawPath: string, opts: GenerateOptions)
 }
 
 /** Content digests of the datasets in an open raw store (also used after imports). */
-export async function datasetVersions(con: DuckDBConnection, prefix = ''): Promise<DatasetVersion[]> {
+export async function datasetVersions(con: DuckDBConnection, prefix = '', specs: readonly DatasetSpec[] = CATALOG): Promise<DatasetVersion[]> {
   const out: DatasetVersion[] = [];
-  for (const ds of CATALOG) {
+  for (const ds of specs) {
     const cols = ds.fields.map((f) => `"${f.name}"`).join(', ');
     const r = await con.runAndReadAll(
       `SELECT count(*)::BIGINT AS n, coalesce(bit_xor(hash(${cols})), 0)::VARCHAR AS x, coalesce(sum(hash(${cols}) % 1000000007), 0)::VARCHAR AS s FROM ${prefix}"${ds.id}"`,

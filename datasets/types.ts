@@ -25,6 +25,8 @@ export interface FieldSpec {
   readonly role: FieldRole;
   /** Default masking applied when an authorization does not override it. */
   readonly mask: MaskRule;
+  /** An import refuses rows where a required field is empty. */
+  readonly required?: boolean;
 }
 
 export interface DatasetSpec {

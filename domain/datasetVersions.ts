@@ -14,14 +14,15 @@ export interface RecordedVersion {
 export class DatasetVersions {
   constructor(private readonly store: ControlStore, private readonly audit: AuditLog) {}
 
-  record(versions: readonly DatasetVersion[], actor: string): RecordedVersion[] {
+  /** Records each changed dataset as a new version; `source` says where the data came from. */
+  record(versions: readonly DatasetVersion[], actor: string, source: Record<string, unknown> = { kind: 'sample' }): RecordedVersion[] {
     return this.store.tx(() =>
       versions.map((v) => {
         const last = this.latest(v.dataset);
         if (last && last.contentHash === v.contentHash) return last;
         const version = (last?.version ?? 0) + 1;
         this.store.run('INSERT INTO dataset_versions (dataset, version, content_hash, rows, loaded_at) VALUES (?, ?, ?, ?, ?)', v.dataset, version, v.contentHash, v.rows, new Date().toISOString());
-        this.audit.append({ kind: EVENTS.DATASET_LOADED, actor, subject: `${v.dataset}@${version}`, data: { dataset: v.dataset, version, contentHash: v.contentHash, rows: v.rows } });
+        this.audit.append({ kind: EVENTS.DATASET_LOADED, actor, subject: `${v.dataset}@${version}`, data: { dataset: v.dataset, version, contentHash: v.contentHash, rows: v.rows, source } });
         return { dataset: v.dataset, version, contentHash: v.contentHash, rows: v.rows };
       }),
     );

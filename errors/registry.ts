@@ -23,6 +23,8 @@ export const ERRORS = {
   TENANT_NOT_ACTIVE: { status: 409, class: 'state', title: 'The authorization is not active; operator calls are refused' },
   TENANT_TRANSITION: { status: 409, class: 'state', title: 'That lifecycle change is not allowed from the current state' },
   DATASET_NOT_FOUND: { status: 404, class: 'input', title: 'No such dataset in the catalog' },
+  CATALOG_INVALID: { status: 400, class: 'input', title: 'A catalog entry does not match the catalog schema' },
+  IMPORT_INVALID: { status: 400, class: 'input', title: 'The file does not fit its catalog entry; nothing was loaded' },
   DATASET_NOT_GRANTABLE: { status: 403, class: 'input', title: 'Core-graded or prohibited data can never be granted' },
   SAMPLE_DATA_MISSING: { status: 409, class: 'state', title: 'The raw store has no data; run `opdomain datasets generate` first' },
   MASK_UNKNOWN_OPERATOR: { status: 400, class: 'masking', title: 'Unknown masking operator' },

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { CATALOG, findDataset, generateSampleData, MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
+import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { renderTrace, type Checkpoint } from '../../lineage/index.ts';
 import { verifyBundle } from '../../exports/index.ts';
@@ -292,28 +292,34 @@ export function buildProgram(io: CliIO): Command {
   }
 
   const ds = program.command('datasets').description('the public-data catalog and sample data');
-  ds.command('list').action(async () =>
-    json(io, CATALOG.map((d) => ({ id: d.id, title: d.title, department: d.department, grade: d.grade, openness: d.openness, fields: d.fields.length }))),
+  ds.command('list').description('the catalog: every dataset with its current version and row count').action(async (_o, cmd) =>
+    withDomain(g(cmd), async (od) =>
+      json(io, od.catalog.list().map((d) => ({ id: d.id, title: d.title, department: d.department, updateFrequency: d.updateFrequency, grade: d.grade, openness: d.openness, fields: d.fields.length, version: d.version, rowCount: d.rowCount }))),
+    ),
   );
-  ds.command('show <id>').action(async (id) => {
-    const d = findDataset(id);
-    if (!d) throw new OpError('DATASET_NOT_FOUND', `no dataset "${id}"`);
-    json(io, d);
-  });
+  ds.command('show <id>').description('one catalog entry with all its fields').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.catalog.show(id))));
   ds
     .command('generate')
-    .description(`(re)generate the raw store with sample data (${MIN_SCALE}–${MAX_SCALE} people)`)
+    .description(`(re)generate the raw store with sample data (${MIN_SCALE}–${MAX_SCALE} people; administrators)`)
     .option('--scale <n>', 'number of people', (v) => Number(v), 5000)
     .option('--seed <n>', 'random seed', (v) => Number(v), 20230901)
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
+        const who = g(cmd).as !== undefined || process.env.OPDOMAIN_TOKEN ? await caller(od, g(cmd)) : null;
         const bar = progressBar(io);
         const started = Date.now();
-        const versions = await generateSampleData(od.ctx.paths.rawDb, { scale: opts.scale, seed: opts.seed, onProgress: bar.update });
+        const recorded = await od.catalog.generate(who, { scale: opts.scale, seed: opts.seed, onProgress: bar.update });
         bar.stop();
-        const recorded = od.ctx.versions.record(versions, g(cmd).as ?? 'cli');
         json(io, { rawStore: od.ctx.paths.rawDb, seconds: (Date.now() - started) / 1000, datasets: recorded });
       }),
+    );
+  ds
+    .command('import')
+    .description('load a department\'s CSV or Parquet file as a new version of a dataset (administrators)')
+    .requiredOption('--catalog <id>', 'the catalog entry the file must fit')
+    .requiredOption('--file <path>', 'a .csv (with a header row) or .parquet file')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, await od.catalog.import(await caller(od, g(cmd)), opts.catalog, resolve(opts.file)))),
     );
 
   return program;
@@ -329,7 +335,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const e = toOpError(err);
     const message = e.code === 'INTERNAL' ? `${e.message}: ${String((err as Error)?.message ?? err).split('\n')[0]}` : e.message;
-    io.out(JSON.stringify({ ok: false, error: { code: e.code, class: e.errorClass, message } }, null, 2) + '\n');
+    io.out(JSON.stringify({ ok: false, error: { code: e.code, class: e.errorClass, message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } }, null, 2) + '\n');
     io.err(`${e.code}: ${message}\n`);
     return 1;
   }

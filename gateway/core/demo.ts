@@ -31,8 +31,9 @@ export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress
   const { ctx } = od;
   let generated = false;
   if (!existsSync(ctx.paths.rawDb)) {
-    const versions = await generateSampleData(ctx.paths.rawDb, { scale: opts.scale ?? DEMO_SCALE, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-    ctx.versions.record(versions, 'system');
+    const scale = opts.scale ?? DEMO_SCALE;
+    const versions = await generateSampleData(ctx.paths.rawDb, { scale, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    ctx.versions.record(versions, 'system', { kind: 'sample', scale });
     generated = true;
   }
   ctx.identity.setDevIssuer(true);

@@ -6,6 +6,7 @@ import { AuditLog, loadOrCreateSigningKey } from '../../lineage/index.ts';
 import { Supervisor } from '../../sandbox/index.ts';
 import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
+import { CatalogService } from './catalogService.ts';
 import { ExportQueue } from './exportQueue.ts';
 import { Identity } from './identity.ts';
 import { Jobs } from './jobs.ts';
@@ -22,11 +23,13 @@ export class Opdomain {
   readonly jobs: Jobs;
   readonly exports: ExportQueue;
   readonly lineage: LineageService;
+  readonly catalog: CatalogService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);
+    this.catalog = new CatalogService(ctx);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {

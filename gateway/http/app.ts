@@ -2,8 +2,9 @@
 // so tests drive it in-process with inject(). Every error body is {error:{code, class, message}}
 // with the registry's status; every refusal of identity or access is audited.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { CATALOG, findDataset } from '../../datasets/index.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, canRole, checkRole } from '../core/index.ts';
@@ -98,13 +99,26 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
   });
   app.get('/api/datasets', async (req) => {
     await auth(req);
-    return { datasets: CATALOG };
+    return { datasets: od.catalog.list() };
   });
   app.get<{ Params: { id: string } }>('/api/datasets/:id', { schema: { params: idParam } }, async (req) => {
     await auth(req);
-    const ds = findDataset(req.params.id);
-    if (!ds) throw new OpError('DATASET_NOT_FOUND');
-    return ds;
+    return od.catalog.show(req.params.id);
+  });
+  // A department's CSV, uploaded as the request body (text/csv), imported as a new version.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.post<{ Params: { id: string }; Body: string }>('/api/datasets/:id/import', { schema: { params: idParam } }, async (req, reply) => {
+    const p = await auth(req);
+    checkRole(p, 'admin');
+    if (typeof req.body !== 'string') throw new OpError('BAD_REQUEST', 'send the file as the body with content-type text/csv');
+    const dir = mkdtempSync(join(tmpdir(), 'opdomain-upload-'));
+    try {
+      const file = join(dir, 'upload.csv');
+      writeFileSync(file, req.body);
+      return reply.status(201).send(await od.catalog.import(p, req.params.id, file));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // --- jobs ---------------------------------------------------------------

@@ -1,0 +1,48 @@
+// Catalog entries are JSON files (datasets/catalog/*.json), checked against
+// datasets/catalog/catalog.schema.json (JSON Schema 2020-12, ajv) and for consistency
+// (unique ids and field names, a sample key that exists) when they are loaded.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { OpError } from '../errors/index.ts';
+import type { DatasetSpec } from './types.ts';
+
+const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
+const SCHEMA = JSON.parse(readFileSync(join(CATALOG_DIR, 'catalog.schema.json'), 'utf8'));
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const validateEntry = ajv.compile(SCHEMA);
+
+/** Validates one parsed entry; throws CATALOG_INVALID naming what is wrong. */
+export function checkCatalogEntry(entry: unknown, where = 'catalog entry'): DatasetSpec {
+  if (!validateEntry(entry)) {
+    const problems = (validateEntry.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    throw new OpError('CATALOG_INVALID', `${where}: ${problems}`);
+  }
+  const spec = entry as unknown as DatasetSpec & { $schema?: string };
+  const names = spec.fields.map((f) => f.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new OpError('CATALOG_INVALID', `${where}: field "${dup}" appears twice`);
+  if (spec.sampleKey && !names.includes(spec.sampleKey)) throw new OpError('CATALOG_INVALID', `${where}: sampleKey "${spec.sampleKey}" is not a field`);
+  const { $schema: _s, ...rest } = spec;
+  return rest as DatasetSpec;
+}
+
+export function loadCatalogDir(dir = CATALOG_DIR): DatasetSpec[] {
+  const specs = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'catalog.schema.json')
+    .sort()
+    .map((f) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      } catch (err) {
+        throw new OpError('CATALOG_INVALID', `${f}: not valid JSON (${(err as Error).message})`);
+      }
+      return checkCatalogEntry(parsed, f);
+    });
+  const ids = specs.map((s) => s.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new OpError('CATALOG_INVALID', `dataset id "${dup}" appears twice`);
+  return specs;
+}
