@@ -4,5 +4,6 @@ export { CATALOG, findDataset, isGrantable, isProtectedField } from './catalog.t
 export { generateSampleData, datasetVersions, rawStoreExists, MIN_SCALE, MAX_SCALE, type DatasetVersion, type GenerateOptions } from './generate.ts';
 export { creditCodeCheckChar, identifierKind, isCreditCode, isLuhn, isMobile, isResidentId, residentIdCheckChar } from './identifiers.ts';
 export { COUNTIES } from './vocab.ts';
+export { residentIdCheckSql } from './sqlExpr.ts';
 export { importDatasetFile, MAX_IMPORT_BYTES, type ImportProblem, type ImportReport } from './importFile.ts';
 export { checkCatalogEntry, loadCatalogDir } from './catalogFile.ts';

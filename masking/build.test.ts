@@ -87,3 +87,20 @@ describe('masked builds', () => {
     expect(self.map((l) => l.rawField)).toEqual(expect.arrayContaining(['population.id_card', 'population.phone', 'medical_claims.icd10']));
   });
 });
+
+describe('builds with derived and keyed fields', () => {
+  it('derive replaces the ID number with its parts, date_shift keeps intervals, and dev is still sampled', async () => {
+    const policy = resolvePolicy([{ dataset: 'population' }, { dataset: 'medical_claims' }], {
+      'population.id_card': { op: 'derive', params: { parts: ['birth_year', 'sex', 'city'] } },
+      'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -60, maxDays: 60, by: 'id_card' } },
+    });
+    const r = await build('derived', policy, KEY_A);
+    expect(r.rows.population!.dev).toBeGreaterThan(0);
+    expect(r.rows.population!.dev).toBeLessThan(r.rows.population!.prod);
+    const cols = await query(join(dir, 'derived', 'prod.duckdb'), "SELECT column_name FROM information_schema.columns WHERE table_name = 'population' ORDER BY ordinal_position");
+    expect(cols.map((c) => c.column_name)).toEqual(expect.arrayContaining(['id_card_birth_year', 'id_card_sex', 'id_card_city']));
+    expect(cols.map((c) => c.column_name)).not.toContain('id_card');
+    const agree = await query(join(dir, 'derived', 'prod.duckdb'), 'SELECT count(*)::INT AS n FROM population WHERE id_card_birth_year <> year(birth_date)');
+    expect(agree[0]!.n).toBe(0);
+  });
+});

@@ -49,9 +49,12 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
     for (const dp of opts.policy.datasets) {
       const t = quoteIdent(dp.dataset);
       await con.run(`CREATE TABLE main.${t} AS ${compileDataset(dp, `raw.${t}`, ctx)}`);
+      // Sample by person (the tokenised sample key) so a person keeps all their rows in every
+      // dataset; if the policy removed the key column, sample rows by their own hash instead.
       const key = findDataset(dp.dataset)?.sampleKey;
-      const sampled = key && dp.fields.some((f) => f.field.name === key && f.op.toSql('x', f.params, f.field, ctx) !== null);
-      const where = sampled ? ` WHERE hash(${quoteIdent(key!)}) % 100 < ${Math.round(opts.devSamplePercent)}` : '';
+      const keyKept = key && dp.fields.some((f) => f.field.name === key && f.op.name !== 'drop' && !f.op.toColumns);
+      const rowHash = `hash(${dp.fields.flatMap((f) => (f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name])).map(quoteIdent).join(', ')})`;
+      const where = keyKept ? ` WHERE hash(${quoteIdent(key!)}) % 100 < ${Math.round(opts.devSamplePercent)}` : key ? ` WHERE ${rowHash} % 100 < ${Math.round(opts.devSamplePercent)}` : '';
       await con.run(`CREATE TABLE dev.${t} AS SELECT * FROM main.${t}${where}`);
       const n = await con.runAndReadAll(`SELECT (SELECT count(*) FROM main.${t})::BIGINT AS p, (SELECT count(*) FROM dev.${t})::BIGINT AS d`);
       const r = n.getRowObjectsJS()[0]!;

@@ -19,4 +19,6 @@ export interface MaskOperator<P = unknown> {
   validate(params: unknown): P;
   /** A DuckDB SQL expression over `column` (already quoted), or null when the field is dropped. */
   toSql(column: string, params: P, field: FieldSpec, ctx: SqlContext): string | null;
+  /** For operators that turn one field into several columns (derive): named expressions. */
+  toColumns?(column: string, params: P, field: FieldSpec, ctx: SqlContext): { name: string; expr: string }[];
 }

@@ -67,3 +67,43 @@ describe('masking operators', () => {
     expect(() => operatorFor('shuffle')).toThrow(expect.objectContaining({ code: 'MASK_UNKNOWN_OPERATOR' }));
   });
 });
+
+describe('keyed operators: date_shift, noise, derive', () => {
+  const run = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJson();
+  it('date_shift moves every date of one entity by the same keyed amount, within bounds', async () => {
+    const op = operatorFor('date_shift');
+    const expr = op.toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), ctx)!;
+    const rows = await run(`SELECT e, v, ${expr} AS s FROM (VALUES ('p1', DATE '2024-01-01'), ('p1', DATE '2024-03-01'), ('p2', DATE '2024-01-01'), ('p2', NULL)) t(e, v) ORDER BY e, v NULLS LAST`);
+    const shift = (r: Record<string, unknown>) => (Date.parse(String(r.s)) - Date.parse(String(r.v))) / 86_400_000;
+    expect(shift(rows[0]!)).toBe(shift(rows[1]!));
+    for (const r of rows.slice(0, 3)) expect(Math.abs(shift(r))).toBeLessThanOrEqual(30);
+    expect(rows[3]!.s).toBeNull();
+    const otherKey = operatorFor('date_shift').toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), { scopeKeyHex: (s: string) => scopeKeyHex('22'.repeat(32), s) })!;
+    const shifts = await run(`SELECT count(DISTINCT (${otherKey}) - (${expr}))::INT AS n FROM (SELECT 'p' || range AS e, DATE '2024-01-01' AS v FROM range(50))`);
+    expect(Number(shifts[0]!.n)).toBeGreaterThan(10); // another tenant's key gives other shifts
+    expect(() => op.validate({ minDays: 5, maxDays: 1, by: 'e' })).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
+  });
+  it('noise is deterministic per value and key, centred, and keeps NULLs', async () => {
+    const op = operatorFor('noise');
+    const expr = op.toSql('v', op.validate({ kind: 'laplace', scale: 10 }), field('DOUBLE'), ctx)!;
+    const a = await run(`SELECT avg((${expr}) - v) AS bias, count(DISTINCT (${expr}) - v)::INT AS kinds FROM (SELECT range::DOUBLE * 3 AS v FROM range(20000))`);
+    expect(Math.abs(Number(a[0]!.bias))).toBeLessThan(1);
+    expect(Number(a[0]!.kinds)).toBeGreaterThan(1000);
+    const twice = await run(`SELECT ${expr} AS x FROM (VALUES (100.0), (100.0), (NULL)) t(v)`);
+    expect(twice[0]!.x).toBe(twice[1]!.x);
+    expect(twice[2]!.x).toBeNull();
+    const g = operatorFor('noise').toSql('v', op.validate({ kind: 'gaussian', scale: 5 }), field('BIGINT'), ctx)!;
+    const sd = await run(`SELECT stddev((${g}) - v) AS sd FROM (SELECT range::BIGINT AS v FROM range(20000))`);
+    expect(Number(sd[0]!.sd)).toBeGreaterThan(4);
+    expect(Number(sd[0]!.sd)).toBeLessThan(6);
+  });
+  it('derive keeps birth year, sex, city and province of valid ID numbers only', async () => {
+    const op = operatorFor('derive');
+    const cols = op.toColumns!('v', op.validate({ parts: ['birth_year', 'sex', 'city', 'province'] }), { ...field('VARCHAR'), name: 'id_card' }, ctx);
+    expect(cols.map((c) => c.name)).toEqual(['id_card_birth_year', 'id_card_sex', 'id_card_city', 'id_card_province']);
+    const rows = await run(`SELECT ${cols.map((c) => `${c.expr} AS ${c.name}`).join(', ')} FROM (VALUES ('11010519491231002X'), ('110105194912310021'), ('abc'), (NULL)) t(v)`);
+    expect(rows[0]).toEqual({ id_card_birth_year: 1949, id_card_sex: '女', id_card_city: '110100', id_card_province: '110000' });
+    for (const r of rows.slice(1)) expect(Object.values(r).every((x) => x === null)).toBe(true);
+    expect(() => op.validate({ parts: ['age'] })).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
+  });
+});

@@ -35,3 +35,11 @@ describe('policies: default deny, catalog defaults, overrides that only strength
     expect(strong.hash).not.toBe(base.hash);
   });
 });
+
+describe('keyed operators in policies', () => {
+  it('need their entity field to exist, and derive replaces an ID number with its parts', () => {
+    expect(code(() => resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -10, maxDays: 10, by: 'nobody' } } }))).toBe('MASK_BAD_PARAMS');
+    expect(code(() => resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -10, maxDays: 10, by: 'id_card' } } }))).toBe('OK');
+    expect(code(() => resolvePolicy([{ dataset: 'population' }], { 'population.id_card': { op: 'derive', params: { parts: ['birth_year', 'sex'] } } }))).toBe('OK');
+  });
+});

@@ -59,6 +59,15 @@ export function validateRule(datasetId: string, field: FieldSpec, rule: MaskRule
   return { field, op, params };
 }
 
+/** Operators keyed per entity (`by`) must name a field of the same dataset. */
+function checkByField(datasetId: string, fp: FieldPolicy, fieldNames: readonly string[]): FieldPolicy {
+  const by = (fp.params as { by?: unknown } | undefined)?.by;
+  if (typeof by === 'string' && !fieldNames.includes(by)) {
+    throw new OpError('MASK_BAD_PARAMS', `${datasetId}.${fp.field.name}: ${fp.op.name} "by" names no field of ${datasetId}`);
+  }
+  return fp;
+}
+
 export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides = {}): TenantPolicy {
   const seen = new Set<string>();
   const datasets: DatasetPolicy[] = [];
@@ -77,12 +86,12 @@ export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides
         throw new OpError('DATASET_NOT_GRANTABLE', `${ds.id}.${name} is ${field.grade === 'core' ? 'graded core' : 'prohibited from opening'} and can never be granted`);
       }
       const override = overrides[`${ds.id}.${name}`];
-      const base = validateRule(ds.id, field, field.mask);
+      const base = checkByField(ds.id, validateRule(ds.id, field, field.mask), ds.fields.map((f) => f.name));
       if (!override) {
         fields.push(base);
         continue;
       }
-      const chosen = validateRule(ds.id, field, override);
+      const chosen = checkByField(ds.id, validateRule(ds.id, field, override), ds.fields.map((f) => f.name));
       if (isProtectedField(field) && chosen.op.strength < base.op.strength) {
         throw new OpError('MASK_TOO_WEAK', `${ds.id}.${name}: an override may only make masking stronger (${base.op.name} → ${chosen.op.name})`);
       }
@@ -115,6 +124,10 @@ export function quoteIdent(name: string): string {
 export function compileDataset(policy: DatasetPolicy, source: string, ctx: SqlContext): string {
   const cols: string[] = [];
   for (const fp of policy.fields) {
+    if (fp.op.toColumns) {
+      for (const c of fp.op.toColumns(quoteIdent(fp.field.name), fp.params, fp.field, ctx)) cols.push(`${c.expr} AS ${quoteIdent(c.name)}`);
+      continue;
+    }
     const expr = fp.op.toSql(quoteIdent(fp.field.name), fp.params, fp.field, ctx);
     if (expr !== null) cols.push(`${expr} AS ${quoteIdent(fp.field.name)}`);
   }

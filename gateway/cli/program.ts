@@ -265,6 +265,16 @@ export function buildProgram(io: CliIO): Command {
         json(io, opts.provision ? await od.ctx.authorizations.provision(spec.id, p.user) : od.ctx.authorizations.get(spec.id));
       }),
     );
+  ten
+    .command('build <id>')
+    .description('(re)build the masked prod and dev files from the current raw store (administrators)')
+    .action(async (id, _o, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const p = await caller(od, g(cmd));
+        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators build authorizations');
+        json(io, await od.ctx.authorizations.provision(id, p.user));
+      }),
+    );
   ten.command('list').action(async (_o, cmd) =>
     withDomain(g(cmd), async (od) => {
       const p = await caller(od, g(cmd));

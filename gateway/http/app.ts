@@ -200,6 +200,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     const all = od.ctx.authorizations.list();
     return { tenants: canRole(p, 'operator') ? all.filter((t) => t.id === p.tenant) : all };
   });
+  app.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => {
+    const p = await auth(req);
+    checkRole(p, 'admin');
+    return od.ctx.authorizations.provision(req.params.id, p.user);
+  });
   for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
     app.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
       `/api/tenants/:id/${action}`,

@@ -9,9 +9,12 @@ import { token } from './token.ts';
 import { bucket } from './bucket.ts';
 import { dateTrunc } from './dateTrunc.ts';
 import { region } from './region.ts';
+import { dateShift } from './dateShift.ts';
+import { noise } from './noise.ts';
+import { derive } from './derive.ts';
 
 export const OPERATORS: ReadonlyMap<string, MaskOperator<any>> = new Map(
-  [keep, drop, nullify, replace, mask, token, bucket, dateTrunc, region].map((op) => [op.name, op]),
+  [keep, drop, nullify, replace, mask, token, bucket, dateTrunc, dateShift, region, derive, noise].map((op) => [op.name, op]),
 );
 
 export { hmacSql, TOKEN_HEX_LENGTH } from './token.ts';

@@ -1,0 +1,26 @@
+// date_shift(minDays, maxDays, by): every date of one entity (e.g. one person, named by the
+// `by` field) moves by the same keyed number of days, so intervals between an entity's events
+// survive while calendar dates do not.
+import { OpError } from '../../errors/index.ts';
+import type { MaskOperator } from '../operator.ts';
+import { asParams, intParam } from '../params.ts';
+import { keyedUniformSql } from './keyedUniform.ts';
+
+export const dateShift: MaskOperator<{ minDays: number; maxDays: number; by: string }> = {
+  name: 'date_shift',
+  reversible: false,
+  strength: 2,
+  types: ['DATE'],
+  validate(params) {
+    const p = asParams('date_shift', params, ['minDays', 'maxDays', 'by']);
+    const minDays = intParam('date_shift', p, 'minDays', undefined, -3650, 3650);
+    const maxDays = intParam('date_shift', p, 'maxDays', undefined, -3650, 3650);
+    if (maxDays <= minDays) throw new OpError('MASK_BAD_PARAMS', 'date_shift: maxDays must be greater than minDays');
+    if (typeof p.by !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(p.by)) throw new OpError('MASK_BAD_PARAMS', 'date_shift: "by" must name the entity field (e.g. id_card)');
+    return { minDays, maxDays, by: p.by };
+  },
+  toSql: (column, p, _field, ctx) => {
+    const u = keyedUniformSql(ctx.scopeKeyHex('date_shift'), p.by, `"${p.by}"`);
+    return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${column} + CAST(${p.minDays} + floor(${u} * ${p.maxDays - p.minDays + 1}) AS INTEGER) END`;
+  },
+};
