@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { COUNTIES, ENTERPRISE_STATUSES, ENTERPRISE_SUFFIXES, HOSPITAL_SUFFIXES, ICD10, INDUSTRIES } from './vocab.ts';
-import { creditCodeCheckSql, normalSql, orgCodeCheckSql, pickSql, residentIdCheckSql, sqlString, uniformSql } from './sqlExpr.ts';
+import { countyWeightedSum, creditCodeCheckSql, normalSql, orgCodeCheckSql, pickSql, residentIdCheckFromPartsSql, sqlString, uniformSql } from './sqlExpr.ts';
 import { CATALOG } from './catalog.ts';
 import type { DatasetSpec } from './types.ts';
 
@@ -44,15 +44,16 @@ export async function generateSampleData(rawPath: string, opts: GenerateOptions)
   const con = await instance.connect();
   try {
     progress(0);
-    await createPools(con, seed);
+    const sizes = await createPools(con, seed);
     progress(1);
-    await con.run(populationSql(scale, seed));
+    await con.run(populationSql(scale, seed, sizes));
     progress(2);
-    await con.run(enterpriseSql(Math.max(20, Math.round(scale / 10)), scale, seed));
+    const enterprises = Math.max(20, Math.round(scale / 10));
+    await con.run(enterpriseSql(enterprises, scale, seed, sizes));
     progress(3);
-    await con.run(socialInsuranceSql(seed));
+    await con.run(socialInsuranceSql(seed, enterprises));
     progress(4);
-    await con.run(medicalClaimsSql(Math.round(scale * 0.8), scale, seed));
+    await con.run(medicalClaimsSql(Math.round(scale * 0.8), scale, seed, sizes));
     progress(5);
     await con.run('DROP TABLE w_county; DROP TABLE w_industry; DROP TABLE w_icd; DROP TABLE w_status; DROP TABLE pool_surname; DROP TABLE pool_given; DROP TABLE pool_street; DROP TABLE pool_word;');
     const versions = await datasetVersions(con);
@@ -92,12 +93,17 @@ export function rawStoreExists(rawPath: string): boolean {
   return existsSync(rawPath);
 }
 
-async function insertRows(con: DuckDBConnection, table: string, columns: string, rows: string[][]): Promise<void> {
+/** Row counts of the vocabulary pools, inlined into the generators as constants (a scalar
+ * subquery per row made generation three times slower). */
+type PoolSizes = Record<'w_county' | 'w_industry' | 'w_icd' | 'w_status' | 'pool_surname' | 'pool_given' | 'pool_street' | 'pool_word', number>;
+
+async function insertRows(con: DuckDBConnection, table: string, columns: string, rows: string[][]): Promise<number> {
   await con.run(`CREATE TABLE ${table} (${columns})`);
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500).map((r) => `(${r.join(', ')})`).join(', ');
     await con.run(`INSERT INTO ${table} VALUES ${chunk}`);
   }
+  return rows.length;
 }
 
 /** Expands weighted items into k = 0..W-1 so a uniform pick by k honours the weights. */
@@ -107,7 +113,7 @@ function weighted<T extends { weight: number }>(items: readonly T[], cols: (t: T
   return rows;
 }
 
-async function createPools(con: DuckDBConnection, seed: number): Promise<void> {
+async function createPools(con: DuckDBConnection, seed: number): Promise<PoolSizes> {
   // Loaded on demand: faker is only needed while generating.
   const { faker } = await import('@faker-js/faker/locale/zh_CN');
   faker.seed(seed);
@@ -116,40 +122,45 @@ async function createPools(con: DuckDBConnection, seed: number): Promise<void> {
   const given = [...new Set(defs.first_name.generic)].sort();
   const streets = Array.from({ length: 400 }, () => faker.location.street());
   const words = given.filter((g) => g.length === 2);
-  await insertRows(con, 'pool_surname', 'k BIGINT, v VARCHAR', surnames.map((s, i) => [String(i), sqlString(s)]));
-  await insertRows(con, 'pool_given', 'k BIGINT, v VARCHAR', given.map((s, i) => [String(i), sqlString(s)]));
-  await insertRows(con, 'pool_street', 'k BIGINT, v VARCHAR', streets.map((s, i) => [String(i), sqlString(s)]));
-  await insertRows(con, 'pool_word', 'k BIGINT, v VARCHAR', words.map((s, i) => [String(i), sqlString(s)]));
-  await insertRows(con, 'w_county', 'k BIGINT, code VARCHAR, name VARCHAR, city VARCHAR',
-    weighted(COUNTIES, (c) => [sqlString(c.code), sqlString(c.name), sqlString(c.city)]));
-  await insertRows(con, 'w_industry', 'k BIGINT, code VARCHAR', weighted(INDUSTRIES, (i) => [sqlString(i.code)]));
-  await insertRows(con, 'w_icd', 'k BIGINT, code VARCHAR, winter BOOLEAN', weighted(ICD10, (i) => [sqlString(i.code), String(i.winter)]));
-  await insertRows(con, 'w_status', 'k BIGINT, status VARCHAR', weighted(ENTERPRISE_STATUSES, (s) => [sqlString(s.status)]));
+  return {
+    pool_surname: await insertRows(con, 'pool_surname', 'k BIGINT, v VARCHAR', surnames.map((s, i) => [String(i), sqlString(s)])),
+    pool_given: await insertRows(con, 'pool_given', 'k BIGINT, v VARCHAR', given.map((s, i) => [String(i), sqlString(s)])),
+    pool_street: await insertRows(con, 'pool_street', 'k BIGINT, v VARCHAR', streets.map((s, i) => [String(i), sqlString(s)])),
+    pool_word: await insertRows(con, 'pool_word', 'k BIGINT, v VARCHAR', words.map((s, i) => [String(i), sqlString(s)])),
+    w_county: await insertRows(con, 'w_county', 'k BIGINT, code VARCHAR, name VARCHAR, city VARCHAR, wsum INTEGER',
+      weighted(COUNTIES, (c) => [sqlString(c.code), sqlString(c.name), sqlString(c.city), String(countyWeightedSum(c.code))])),
+    w_industry: await insertRows(con, 'w_industry', 'k BIGINT, code VARCHAR', weighted(INDUSTRIES, (i) => [sqlString(i.code)])),
+    w_icd: await insertRows(con, 'w_icd', 'k BIGINT, code VARCHAR, winter BOOLEAN', weighted(ICD10, (i) => [sqlString(i.code), String(i.winter)])),
+    w_status: await insertRows(con, 'w_status', 'k BIGINT, status VARCHAR', weighted(ENTERPRISE_STATUSES, (s) => [sqlString(s.status)])),
+  };
 }
 
-function populationSql(n: number, seed: number): string {
+function populationSql(n: number, seed: number, sizes: PoolSizes): string {
   const u = (label: string) => uniformSql('i', seed, label);
   // Age: a mixture close to Zhejiang's 2020 census pyramid (few children, a broad 25–60 band).
   const age = `CASE WHEN ${u('agemix')} < 0.15 THEN ${u('age1')} * 18 WHEN ${u('agemix')} < 0.85 THEN 18 + ${u('age2')} * 42 ELSE 60 + ${u('age3')} * ${u('age4')} * 35 END`;
-  const base17 = `(county_code || strftime(birth_date, '%Y%m%d') || lpad(((seq_in_day % 499) * 2 + sex_bit)::VARCHAR, 3, '0'))`;
+  const seq = '((seq_in_day % 499) * 2 + sex_bit)';
+  const ymd = '(year(birth_date) * 10000 + month(birth_date) * 100 + day(birth_date))';
   return `
 CREATE TABLE population AS
 WITH draws AS (
   SELECT i,
-    ${pickSql('i', seed, 'county', '(SELECT count(*) FROM w_county)')} AS ck,
+    ${pickSql('i', seed, 'county', sizes.w_county)} AS ck,
     (DATE '2024-12-31' - CAST(floor((${age}) * 365.25) AS INTEGER)) AS birth_date,
     (CASE WHEN ${u('sex')} < 0.508 THEN 1 ELSE 0 END) AS sex_bit,
-    ${pickSql('i', seed, 'surname', '(SELECT count(*) FROM pool_surname)')} AS sk,
-    ${pickSql('i', seed, 'given', '(SELECT count(*) FROM pool_given)')} AS gk,
-    ${pickSql('i', seed, 'street', '(SELECT count(*) FROM pool_street)')} AS stk
+    ${pickSql('i', seed, 'surname', sizes.pool_surname)} AS sk,
+    ${pickSql('i', seed, 'given', sizes.pool_given)} AS gk,
+    ${pickSql('i', seed, 'street', sizes.pool_street)} AS stk
   FROM range(${n}) t(i)
 ), people AS (
-  SELECT d.*, c.code AS county_code, c.name AS county_name, c.city,
+  SELECT d.*, c.code AS county_code, c.name AS county_name, c.city, c.wsum,
     row_number() OVER (PARTITION BY c.code, d.birth_date, d.sex_bit ORDER BY d.i) - 1 AS seq_in_day
   FROM draws d JOIN w_county c ON c.k = d.ck
+), numbered AS (
+  SELECT *, ${seq} AS seq, ${ymd} AS ymd FROM people
 )
 SELECT
-  ${base17} || ${residentIdCheckSql(base17)} AS id_card,
+  county_code || ymd::VARCHAR || lpad(seq::VARCHAR, 3, '0') || ${residentIdCheckFromPartsSql('wsum', 'ymd', 'seq')} AS id_card,
   s.v || g.v AS name,
   '1' || (3 + ${pickSql('i', seed, 'ph1', 7)})::VARCHAR || lpad(${pickSql('i', seed, 'ph2', 1000000000)}::VARCHAR, 9, '0') AS phone,
   CASE sex_bit WHEN 1 THEN '男' ELSE '女' END AS gender,
@@ -157,35 +168,37 @@ SELECT
   '浙江省' || city || county_name || st.v || (1 + ${pickSql('i', seed, 'no', 300)})::VARCHAR || '号' || (1 + ${pickSql('i', seed, 'bld', 30)})::VARCHAR || '幢' || (101 + ${pickSql('i', seed, 'room', 20)})::VARCHAR || '室' AS address,
   county_code,
   ${u('crime')} < 0.02 AS criminal_record
-FROM people p
+FROM numbered p
 JOIN pool_surname s ON s.k = p.sk
 JOIN pool_given g ON g.k = p.gk
 JOIN pool_street st ON st.k = p.stk
 ORDER BY i`;
 }
 
-function enterpriseSql(m: number, people: number, seed: number): string {
+function enterpriseSql(m: number, people: number, seed: number, sizes: PoolSizes): string {
   const u = (label: string) => uniformSql('j', seed, label);
   const body8 = `lpad(${pickSql('j', seed, 'org', 100000000)}::VARCHAR, 8, '0')`;
-  const base17 = `('91' || county_code || org_body || ${orgCodeCheckSql('org_body')})`;
+  const base17Expr = `('91' || county_code || org_body || ${orgCodeCheckSql('org_body')})`;
   return `
 CREATE TABLE enterprise AS
 WITH draws AS (
   SELECT j,
-    ${pickSql('j', seed, 'ecounty', '(SELECT count(*) FROM w_county)')} AS ck,
+    ${pickSql('j', seed, 'ecounty', sizes.w_county)} AS ck,
     ${body8} AS org_body,
     ${pickSql('j', seed, 'rep', people)} AS rep_i,
-    ${pickSql('j', seed, 'ind', '(SELECT count(*) FROM w_industry)')} AS ik,
-    ${pickSql('j', seed, 'word', '(SELECT count(*) FROM pool_word)')} AS wk,
+    ${pickSql('j', seed, 'ind', sizes.w_industry)} AS ik,
+    ${pickSql('j', seed, 'word', sizes.pool_word)} AS wk,
     ${pickSql('j', seed, 'suffix', ENTERPRISE_SUFFIXES.length)} AS sfx,
-    ${pickSql('j', seed, 'status', '(SELECT count(*) FROM w_status)')} AS stk,
+    ${pickSql('j', seed, 'status', sizes.w_status)} AS stk,
     round(exp(ln(200) + 1.4 * ${normalSql('j', seed, 'cap')}), 1) AS reg_capital
   FROM range(${m}) t(j)
-), e AS (
+), e0 AS (
   SELECT d.*, c.code AS county_code, c.city FROM draws d JOIN w_county c ON c.k = d.ck
+), e AS (
+  SELECT *, ${base17Expr} AS base17 FROM e0
 )
 SELECT
-  ${base17} || ${creditCodeCheckSql(base17)} AS credit_code,
+  base17 || ${creditCodeCheckSql('base17')} AS credit_code,
   replace(e.city, '市', '') || w.v || (${sqlArray(ENTERPRISE_SUFFIXES)})[sfx + 1] AS name,
   p.id_card AS legal_rep_id_card,
   ind.code AS industry_code,
@@ -200,7 +213,7 @@ JOIN (SELECT row_number() OVER () - 1 AS i, id_card FROM population) p ON p.i = 
 ORDER BY j`;
 }
 
-function socialInsuranceSql(seed: number): string {
+function socialInsuranceSql(seed: number, enterprises: number): string {
   // Working-age people (18–60) are employed with probability 0.7; each has one employer and
   // twelve monthly contributions in 2024 on a log-normal base within Zhejiang's 2024 bounds.
   return `
@@ -209,7 +222,7 @@ WITH ppl AS (
   SELECT row_number() OVER () - 1 AS i, id_card, birth_date FROM population
 ), emp AS (
   SELECT i, id_card,
-    ${pickSql('i', seed, 'employer', '(SELECT count(*) FROM enterprise)')} AS ek,
+    ${pickSql('i', seed, 'employer', enterprises)} AS ek,
     least(greatest(exp(ln(6500) + 0.45 * ${normalSql('i', seed, 'wage')}), 4462), 24930) AS base
   FROM ppl
   WHERE date_diff('year', birth_date, DATE '2024-12-31') BETWEEN 18 AND 60
@@ -223,7 +236,7 @@ FROM emp JOIN ent USING (ek) CROSS JOIN range(1, 13) t(m)
 ORDER BY emp.i, m`;
 }
 
-function medicalClaimsSql(c: number, people: number, seed: number): string {
+function medicalClaimsSql(c: number, people: number, seed: number, sizes: PoolSizes): string {
   // Claims fall more in winter for respiratory diagnoses; amounts are log-normal.
   const month = `CASE WHEN icd.winter AND ${uniformSql('d.k', seed, 'season')} < 0.5 THEN (ARRAY[1, 2, 12, 11, 3])[${pickSql('d.k', seed, 'wm', 5)} + 1] ELSE 1 + ${pickSql('d.k', seed, 'm', 12)} END`;
   return `
@@ -231,7 +244,7 @@ CREATE TABLE medical_claims AS
 WITH d AS (
   SELECT k,
     ${pickSql('k', seed, 'patient', people)} AS pi,
-    ${pickSql('k', seed, 'icd', '(SELECT count(*) FROM w_icd)')} AS ik,
+    ${pickSql('k', seed, 'icd', sizes.w_icd)} AS ik,
     ${pickSql('k', seed, 'hosp', HOSPITAL_SUFFIXES.length)} AS hk,
     round(exp(ln(320) + 1.1 * ${normalSql('k', seed, 'amt')}), 2) AS amount,
     1 + ${pickSql('k', seed, 'day', 28)} AS day

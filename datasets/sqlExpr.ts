@@ -12,6 +12,24 @@ export function residentIdCheckSql(base17: string): string {
   return `substr('10X98765432', ((${terms}) % 11)::INTEGER + 1, 1)`;
 }
 
+/** The MOD 11-2 weighted sum of a 6-digit county code (constant per county, computed once). */
+export function countyWeightedSum(code: string): number {
+  let sum = 0;
+  for (let i = 0; i < 6; i++) sum += Number(code[i]) * ID_WEIGHTS[i]!;
+  return sum;
+}
+
+/**
+ * The check character from numeric parts — the county's weighted sum, the birth date as an
+ * integer yyyymmdd and the 3-digit sequence — with integer arithmetic only (no per-character
+ * string work: this runs once per person at up to tens of millions of rows).
+ */
+export function residentIdCheckFromPartsSql(countyWsum: string, yyyymmdd: string, seq: string): string {
+  const date = Array.from({ length: 8 }, (_, j) => `((${yyyymmdd} // ${10 ** (7 - j)}) % 10) * ${ID_WEIGHTS[6 + j]}`).join(' + ');
+  const sq = Array.from({ length: 3 }, (_, j) => `((${seq} // ${10 ** (2 - j)}) % 10) * ${ID_WEIGHTS[14 + j]}`).join(' + ');
+  return `substr('10X98765432', ((${countyWsum} + ${date} + ${sq}) % 11)::INTEGER + 1, 1)`;
+}
+
 /** GB 11714 check character of an 8-digit organisation code body. */
 export function orgCodeCheckSql(body8: string): string {
   const terms = ORG_WEIGHTS.map((w, i) => `(ascii(substr(${body8}, ${i + 1}, 1)) - 48) * ${w}`).join(' + ');
