@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { timedCtas } from './ctas.ts';
 import { generateSampleData } from '../datasets/index.ts';
 import { compileDataset, resolvePolicy, scopeKeyHex } from '../masking/index.ts';
 
@@ -19,25 +19,11 @@ try {
   const policy = resolvePolicy([{ dataset: 'population' }]);
   const key = 'ab'.repeat(32);
   const select = compileDataset(policy.datasets[0]!, 'raw.population', { scopeKeyHex: (s) => scopeKeyHex(key, s) });
-  const run = async (sql: string, n: number) => {
-    const path = join(dir, `t${n}.duckdb`);
-    const inst = await DuckDBInstance.create(path, { threads: '2' });
-    const con = await inst.connect();
-    await con.run(`ATTACH '${raw}' AS raw (READ_ONLY)`);
-    const t = performance.now();
-    await con.run(`CREATE TABLE population AS ${sql}`);
-    await con.run('CHECKPOINT');
-    const ms = performance.now() - t;
-    con.closeSync();
-    inst.closeSync();
-    rmSync(path, { force: true });
-    return ms;
-  };
   const plain: number[] = [];
   const masked: number[] = [];
   for (let n = 0; n < 3; n++) {
-    plain.push(await run('SELECT * FROM raw.population', n));
-    masked.push(await run(select, n));
+    plain.push(await timedCtas(dir, raw, [{ name: 'population', select: 'SELECT * FROM raw.population' }], `p${n}`));
+    masked.push(await timedCtas(dir, raw, [{ name: 'population', select }], `m${n}`));
   }
   const p = median(plain);
   const m = median(masked);

@@ -13,6 +13,7 @@ import { CATALOG, generateSampleData } from '../datasets/index.ts';
 import { buildTenantFiles, compileDataset, resolvePolicy, scopeKeyHex, quoteIdent } from '../masking/index.ts';
 import { checkQuery, openLockedDown, DEFAULT_LIMITS } from '../sandbox/index.ts';
 import { Opdomain, setupDemo } from '../gateway/index.ts';
+import { timedCtas } from './ctas.ts';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,23 +73,8 @@ try {
   const policy = resolvePolicy(CATALOG.map((d) => ({ dataset: d.id })));
   const key = 'ab'.repeat(32);
   const ctx = { scopeKeyHex: (s: string) => scopeKeyHex(key, s) };
-  const ctas = async (masked: boolean, n: number) => {
-    const path = join(dir, `ctas-${masked ? 'm' : 'p'}-${n}.duckdb`);
-    const inst = await DuckDBInstance.create(path, { threads: '2' });
-    const con = await inst.connect();
-    await con.run(`ATTACH '${raw}' AS raw (READ_ONLY)`);
-    const ms = await time(async () => {
-      for (const dp of policy.datasets) {
-        const t = quoteIdent(dp.dataset);
-        await con.run(`CREATE TABLE ${t} AS ${masked ? compileDataset(dp, `raw.${t}`, ctx) : `SELECT * FROM raw.${t}`}`);
-      }
-      await con.run('CHECKPOINT');
-    });
-    con.closeSync();
-    inst.closeSync();
-    rmSync(path, { force: true });
-    return ms;
-  };
+  const ctas = (masked: boolean, n: number) =>
+    timedCtas(dir, raw, policy.datasets.map((dp) => ({ name: dp.dataset, select: masked ? compileDataset(dp, `raw.${quoteIdent(dp.dataset)}`, ctx) : `SELECT * FROM raw.${quoteIdent(dp.dataset)}` })), `${masked ? 'm' : 'p'}${n}`);
   const plain: number[] = [];
   const masked: number[] = [];
   for (let n = 0; n < 3; n++) {

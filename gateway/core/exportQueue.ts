@@ -128,7 +128,7 @@ export class ExportQueue {
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
     checkRole(p, 'reviewer', 'security', 'admin', 'operator');
     const out = this.jobs.output(r.job_id, r.output);
-    this.ctx.audit.append({ kind: EVENTS.EXPORT_VOTE, actor: p.user, tenant: r.tenant, subject: id, data: { decision: 'viewed' } });
+    this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { output: r.output } });
     return { columns: out.columns, rows: out.rows };
   }
 
