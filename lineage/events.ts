@@ -21,6 +21,7 @@ export const EVENTS = {
   BUNDLE_CREATED: 'BUNDLE_CREATED',
   BUNDLE_DOWNLOADED: 'BUNDLE_DOWNLOADED',
   LOG_VERIFIED: 'LOG_VERIFIED',
+  REPLAY: 'REPLAY',
 } as const;
 
 export type EventKind = (typeof EVENTS)[keyof typeof EVENTS];

@@ -103,6 +103,12 @@ export class LineageGraph {
         this.edge(`export:${e.subject}`, b, 'released as');
         break;
       }
+      case EVENTS.REPLAY: {
+        const r = this.node(`replay:${e.seq}`, 'replay', `replay of job ${e.subject}: ${d.result}`, { result: d.result, reason: d.reason });
+        this.edge(`job:${e.subject}`, r, 'replayed as');
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), r, 'run by');
+        break;
+      }
       case EVENTS.BUNDLE_DOWNLOADED:
         this.edge(`bundle:${d.bundleId}`, this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), 'downloaded by');
         break;

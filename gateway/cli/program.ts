@@ -249,6 +249,16 @@ export function buildProgram(io: CliIO): Command {
         else io.out(renderTrace(tree) + '\n');
       }),
     );
+  lin
+    .command('replay <jobId>')
+    .description('re-run a recorded job against the same build and compare output hashes: MATCH or MISMATCH')
+    .action(async (id, _o, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const report = await od.lineage.replay(await caller(od, g(cmd)), id);
+        json(io, report);
+        if (report.result !== 'MATCH') io.exitCode = 1;
+      }),
+    );
   lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
 
   const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');

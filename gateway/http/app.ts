@@ -174,6 +174,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
 
   // --- lineage and audit --------------------------------------------------
   app.post('/api/lineage/verify', async (req) => od.lineage.verify(await auth(req)));
+  app.post<{ Params: { id: string } }>('/api/lineage/replay/:id', { schema: { params: idParam } }, async (req) => od.lineage.replay(await auth(req), req.params.id));
   app.get<{ Params: { id: string }; Querystring: { direction?: 'up' | 'down'; format?: 'json' | 'text' } }>(
     '/api/lineage/trace/:id',
     { schema: { params: idParam } },
