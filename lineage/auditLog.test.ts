@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlStore } from '../store/index.ts';
-import { AuditLog, loadOrCreateSigningKey, verifyInclusion, leafHash, type SigningKey } from './index.ts';
+import { AuditLog, loadOrCreateSigningKey, verifyEntryProof, verifyInclusion, leafHash, type SigningKey } from './index.ts';
 
 let dir: string;
 let store: ControlStore;
@@ -113,5 +113,16 @@ describe('audit log verification', () => {
     store.close();
     expect(() => log.append({ kind: 'TEST', actor: 'x' })).toThrow(expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }));
     store = new ControlStore(join(dir, 'control.sqlite'));
+  });
+
+  it('an entry, its proof and a signed checkpoint verify offline; any change to them does not', async () => {
+    const proof = log.entryWithProof(12, log.latestCheckpoint()!);
+    const jwks = { keys: [key.publicJwk] };
+    expect(await verifyEntryProof(proof, jwks)).toEqual({ ok: true, problems: [] });
+    expect((await verifyEntryProof({ ...proof, entry: proof.entry.replace('"i":11', '"i":12') }, jwks)).ok).toBe(false);
+    expect((await verifyEntryProof({ ...proof, proof: [...proof.proof].reverse() }, jwks)).ok).toBe(false);
+    expect((await verifyEntryProof({ ...proof, seq: 13 }, jwks)).ok).toBe(false);
+    const other = await loadOrCreateSigningKey(dir, 'other');
+    expect((await verifyEntryProof(proof, { keys: [other.publicJwk] })).problems[0]).toMatch(/signature/);
   });
 });

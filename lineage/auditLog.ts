@@ -150,6 +150,13 @@ export class AuditLog {
     return { ...payload, jws };
   }
 
+  /** The entry's stored body with its inclusion proof in the tree of `size` entries. */
+  entryWithProof(seq: number, checkpoint: Checkpoint): { entry: string; seq: number; treeSize: number; proof: string[]; checkpoint: Checkpoint } {
+    const row = this.store.get<{ body: string }>('SELECT body FROM audit WHERE seq = ?', seq);
+    if (!row || seq > checkpoint.size) throw new OpError('LINEAGE_NODE_NOT_FOUND', `no entry ${seq} under a checkpoint of ${checkpoint.size} entries`);
+    return { entry: row.body, seq, treeSize: checkpoint.size, proof: this.inclusionProof(seq, checkpoint.size), checkpoint };
+  }
+
   inclusionProof(seq: number, size: number): string[] {
     const leaves = this.leaves(size);
     if (seq < 1 || seq > leaves.length) throw new OpError('LINEAGE_NODE_NOT_FOUND', `no entry ${seq} in a log of size ${leaves.length}`);

@@ -5,3 +5,4 @@ export { LineageGraph, renderTrace, type LineageNode, type TraceTree } from './g
 export { canonicalJson } from './canonical.ts';
 export { loadOrCreateSigningKey, type SigningKey } from './domainKey.ts';
 export { leafHash, rootOf, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from './merkle.ts';
+export { verifyEntryProof, type EntryProof } from './entryProof.ts';

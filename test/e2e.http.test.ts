@@ -76,6 +76,16 @@ describe('the HTTP API walks the whole flow', () => {
     const down = await call('GET', `/api/lineage/trace/population@1?direction=down`, 'sam');
     expect(JSON.stringify(down.body)).toContain(`export:${id}`);
 
+    // An auditor takes one entry with its proof and checks it with the public key only.
+    const seq = d.od.ctx.audit.entries({ subject: id, kind: 'BUNDLE_CREATED' })[0]!.seq;
+    const proof = await call('GET', `/api/audit/entries/${seq}`, 'sam');
+    expect(proof.status).toBe(200);
+    const { verifyEntryProof } = await import('../lineage/index.ts');
+    expect(await verifyEntryProof(proof.body, jwks.body)).toEqual({ ok: true, problems: [] });
+    expect((await call('GET', `/api/audit/entries/${seq}`, 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
+    const cons = await call('GET', `/api/lineage/consistency?from=3&to=${seq}`, 'sam');
+    expect(cons.body.proof.length).toBeGreaterThan(0);
+
     // Every step was audited.
     const kinds = new Set(d.od.ctx.audit.entries().map((e) => e.kind));
     for (const k of ['DATASET_LOADED', 'TENANT_BUILT', 'JOB_STARTED', 'QUERY', 'OUTPUT_CREATED', 'JOB_FINISHED', 'EXPORT_REQUESTED', 'EXPORT_VOTE', 'BUNDLE_CREATED', 'BUNDLE_DOWNLOADED', 'LOG_VERIFIED']) {

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { OpError, toOpError } from '../../errors/index.ts';
-import { renderTrace, type Checkpoint } from '../../lineage/index.ts';
+import { renderTrace, verifyEntryProof, type Checkpoint } from '../../lineage/index.ts';
 import { verifyBundle } from '../../exports/index.ts';
 import { Opdomain, setupDemo, DEMO_TENANT, type Principal } from '../core/index.ts';
 import type { TenantAction } from '../../domain/index.ts';
@@ -259,6 +259,24 @@ export function buildProgram(io: CliIO): Command {
         if (report.result !== 'MATCH') io.exitCode = 1;
       }),
     );
+  lin
+    .command('prove <seq>')
+    .description('one entry with its inclusion proof and the signed checkpoint (save it for lineage check-entry)')
+    .action(async (seq, _o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.prove(await caller(od, g(cmd)), Number(seq)))));
+  lin
+    .command('check-entry <proofFile>')
+    .description('verify an entry offline: its proof against the signed checkpoint, with the domain\'s public key only')
+    .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
+    .action(async (file, opts, cmd) => {
+      const proof = JSON.parse(readFileSync(resolve(file), 'utf8'));
+      const check = async (jwks: { keys: any[] }) => {
+        const r = await verifyEntryProof(proof, jwks);
+        json(io, r);
+        if (!r.ok) io.exitCode = 1;
+      };
+      if (opts.jwks) await check(JSON.parse(readFileSync(resolve(opts.jwks), 'utf8')));
+      else await withDomain(g(cmd), async (od) => check(od.jwks()));
+    });
   lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
 
   const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');

@@ -80,6 +80,22 @@ export class LineageService {
     return finish({ jobId, result: bad.length === 0 ? 'MATCH' : 'MISMATCH', ...(bad.length ? { reason: `outputs that differ: ${bad.join(', ')}` } : {}), outputs });
   }
 
+  /** One entry with its inclusion proof under the latest signed checkpoint (made now if needed). */
+  async prove(p: Principal, seq: number) {
+    checkRole(p, 'security', 'admin');
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new OpError('BAD_REQUEST', 'seq must be a positive integer');
+    let cp = this.ctx.audit.latestCheckpoint();
+    if (!cp || cp.size < seq) cp = await this.ctx.audit.checkpoint();
+    return this.ctx.audit.entryWithProof(seq, cp);
+  }
+
+  /** A consistency proof between two tree sizes (both signed by checkpoints an auditor holds). */
+  consistency(p: Principal, from: number, to: number): { from: number; to: number; proof: string[] } {
+    checkRole(p, 'security', 'admin');
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new OpError('BAD_REQUEST', 'from and to must be integers');
+    return { from, to, proof: this.ctx.audit.consistencyProof(from, to) };
+  }
+
   async checkpoint(): Promise<Checkpoint> {
     return this.ctx.audit.checkpoint();
   }

@@ -188,6 +188,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     checkRole(p, 'security', 'admin', 'reviewer');
     return od.ctx.audit.latestCheckpoint() ?? (await od.lineage.checkpoint());
   });
+  app.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
+  app.get<{ Querystring: { from?: string; to?: string } }>('/api/lineage/consistency', async (req) => od.lineage.consistency(await auth(req), Number(req.query.from), Number(req.query.to)));
   app.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
     const p = await auth(req);
     const limit = Math.min(Number(req.query.limit ?? 200) || 200, 5000);
