@@ -8,7 +8,7 @@ import { OpError } from '../errors/index.ts';
 import type { ControlStore } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
 import type { SigningKey } from './domainKey.ts';
-import { consistencyProof, inclusionProof, leafHash, rootOf, verifyConsistency } from './merkle.ts';
+import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator, rootOf } from './merkle.ts';
 
 export interface AuditEvent {
   readonly kind: string;
@@ -71,26 +71,39 @@ export class AuditLog {
 
   /** Appends one event durably (SQLite WAL, full fsync) and returns the entry. */
   append(ev: AuditEvent): AuditEntry {
+    return this.appendMany([ev])[0]!;
+  }
+
+  /**
+   * Appends several events in one transaction: one fsync for the batch, acknowledged (returned)
+   * only once the batch is durable. Inside a caller's transaction it commits with it.
+   */
+  appendMany(events: readonly AuditEvent[]): AuditEntry[] {
     try {
       return this.store.tx(() => {
         const last = this.store.get<{ seq: number; chain_hash: Buffer }>('SELECT seq, chain_hash FROM audit ORDER BY seq DESC LIMIT 1');
-        const entry: AuditEntry = {
-          seq: (last?.seq ?? 0) + 1,
-          at: new Date().toISOString(),
-          kind: ev.kind,
-          actor: ev.actor,
-          tenant: ev.tenant ?? null,
-          subject: ev.subject ?? null,
-          data: { ...(ev.data ?? {}) },
-        };
-        const body = canonicalJson(entry);
-        const leaf = leafHash(Buffer.from(body, 'utf8'));
-        const chain = createHash('sha256').update(last?.chain_hash ?? ZERO).update(leaf).digest();
-        this.store.run(
-          'INSERT INTO audit (seq, at, kind, actor, tenant, subject, body, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          entry.seq, entry.at, entry.kind, entry.actor, entry.tenant, entry.subject, body, leaf, chain,
-        );
-        return entry;
+        let seq = last?.seq ?? 0;
+        let prev: Buffer = last?.chain_hash ?? ZERO;
+        const at = new Date().toISOString();
+        return events.map((ev) => {
+          const entry: AuditEntry = {
+            seq: ++seq,
+            at,
+            kind: ev.kind,
+            actor: ev.actor,
+            tenant: ev.tenant ?? null,
+            subject: ev.subject ?? null,
+            data: { ...(ev.data ?? {}) },
+          };
+          const body = canonicalJson(entry);
+          const leaf = leafHash(Buffer.from(body, 'utf8'));
+          prev = createHash('sha256').update(prev).update(leaf).digest();
+          this.store.run(
+            'INSERT INTO audit (seq, at, kind, actor, tenant, subject, body, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            entry.seq, entry.at, entry.kind, entry.actor, entry.tenant, entry.subject, body, leaf, prev,
+          );
+          return entry;
+        });
       });
     } catch (err) {
       if (err instanceof OpError) throw err;
@@ -175,14 +188,36 @@ export class AuditLog {
    * first entry or checkpoint that does not fit.
    */
   async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint): Promise<VerifyReport> {
-    const leaves: Buffer[] = [];
+    // Checkpoints first: their signatures, and the sizes whose roots the one pass must meet.
+    const stored = this.store.all<{ size: number; root: Buffer; jws: string }>('SELECT size, root, jws FROM checkpoints ORDER BY size');
+    const all = fromCheckpoint ? [...stored, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : stored;
+    all.sort((a, b) => a.size - b.size);
+    const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
+    const tree = new MerkleAccumulator();
+    const fail = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, entries: tree.size, checkpoints: all.length, root: tree.root().toString('base64'), problem });
+    for (const cp of all) {
+      const signed = await verifyCheckpointJws(cp.jws, keys);
+      if (!signed) return fail({ checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' });
+      if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) return fail({ checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' });
+    }
+    let next = 0; // index of the next checkpoint to meet
+    const meet = (): VerifyReport | undefined => {
+      while (next < all.length && all[next]!.size === tree.size) {
+        const cp = all[next++]!;
+        // The log's first cp.size entries must hash to the signed root: with an append-only
+        // log this is what a consistency proof from that checkpoint would establish.
+        if (!tree.root().equals(cp.root)) return fail({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root (history rewritten)` });
+      }
+      return undefined;
+    };
+    const early = meet();
+    if (early) return early;
     let prevChain = ZERO;
     let expected = 1;
-    const fail = (problem: VerifyReport['problem']): VerifyReport => ({
-      ok: false, entries: leaves.length, checkpoints: 0, root: rootOf(leaves).toString('base64'), problem,
-    });
     for (const row of this.store.iterate<AuditRow>('SELECT * FROM audit ORDER BY seq')) {
       if (row.seq !== expected) return fail({ seq: expected, reason: `entry ${expected} is missing (next stored entry is ${row.seq})` });
+      const leaf = leafHash(Buffer.from(row.body, 'utf8'));
+      if (!leaf.equals(row.leaf_hash)) return fail({ seq: row.seq, reason: 'entry body does not match its leaf hash (edited)' });
       let body: AuditEntry;
       try {
         body = JSON.parse(row.body) as AuditEntry;
@@ -190,40 +225,21 @@ export class AuditLog {
         return fail({ seq: row.seq, reason: 'entry body is not valid JSON' });
       }
       if (body.seq !== row.seq || body.kind !== row.kind || body.actor !== row.actor || body.at !== row.at || body.tenant !== row.tenant || body.subject !== row.subject) {
-        return fail({ seq: row.seq, reason: 'entry columns do not match its signed body (reordered or edited)' });
+        return fail({ seq: row.seq, reason: 'entry columns do not match its hashed body (reordered or edited)' });
       }
-      if (canonicalJson(body) !== row.body) return fail({ seq: row.seq, reason: 'entry body is not in canonical form (edited)' });
-      const leaf = leafHash(Buffer.from(row.body, 'utf8'));
-      if (!leaf.equals(row.leaf_hash)) return fail({ seq: row.seq, reason: 'entry body does not match its leaf hash (edited)' });
       const chain = createHash('sha256').update(prevChain).update(leaf).digest();
       if (!chain.equals(row.chain_hash)) return fail({ seq: row.seq, reason: 'hash chain broken at this entry' });
       prevChain = chain;
-      leaves.push(leaf);
+      tree.push(leaf);
       expected++;
+      const problem = meet();
+      if (problem) return problem;
     }
-    const checkpoints = this.store.all<{ size: number; root: Buffer; jws: string }>('SELECT size, root, jws FROM checkpoints ORDER BY size');
-    const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
-    const all = fromCheckpoint ? [...checkpoints, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : checkpoints;
-    for (const cp of all) {
-      const signed = await verifyCheckpointJws(cp.jws, keys);
-      if (!signed) return { ...fail({ checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' }), entries: leaves.length };
-      if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) {
-        return { ...fail({ checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' }), entries: leaves.length };
-      }
-      if (cp.size > leaves.length) {
-        return { ...fail({ seq: leaves.length + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${leaves.length}: entries after ${leaves.length} were removed` }), entries: leaves.length };
-      }
-      const root = rootOf(leaves.slice(0, cp.size));
-      if (!root.equals(cp.root)) {
-        // Find the first entry that breaks consistency by checking prefixes (binary search on proof validity is overkill here).
-        return { ...fail({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root` }), entries: leaves.length };
-      }
-      const proof = consistencyProof(Math.max(1, cp.size), leaves);
-      if (cp.size > 0 && !verifyConsistency(cp.size, leaves.length, cp.root, rootOf(leaves), proof)) {
-        return { ...fail({ checkpointSize: cp.size, reason: 'the log is not consistent with this checkpoint' }), entries: leaves.length };
-      }
+    if (next < all.length) {
+      const cp = all[next]!;
+      return fail({ seq: tree.size + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${tree.size}: entries after ${tree.size} were removed` });
     }
-    return { ok: true, entries: leaves.length, checkpoints: all.length, root: rootOf(leaves).toString('base64') };
+    return { ok: true, entries: tree.size, checkpoints: all.length, root: tree.root().toString('base64') };
   }
 }
 

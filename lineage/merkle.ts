@@ -19,22 +19,38 @@ function split(n: number): number {
   return k;
 }
 
-/** MTH(D[0:n]) over leaf hashes, iteratively (no recursion depth limits for large logs). */
-export function rootOf(leaves: readonly Uint8Array[]): Buffer {
-  if (leaves.length === 0) return EMPTY_ROOT;
-  // Merge complete subtrees left to right, like a binary counter; then fold the stack right to left.
-  const stack: { size: number; hash: Buffer }[] = [];
-  for (const leaf of leaves) {
+/**
+ * MTH over a stream of leaves, in O(log n) memory: complete subtrees are merged left to right
+ * like a binary counter, and root() folds the pending ones right to left. The root of any
+ * prefix is available when the prefix has been pushed (used to check every checkpoint in one pass).
+ */
+export class MerkleAccumulator {
+  private readonly stack: { size: number; hash: Buffer }[] = [];
+  size = 0;
+
+  push(leaf: Uint8Array): void {
     let cur: { size: number; hash: Buffer } = { size: 1, hash: Buffer.from(leaf) };
-    while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) {
-      const left = stack.pop()!;
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.size === cur.size) {
+      const left = this.stack.pop()!;
       cur = { size: left.size * 2, hash: nodeHash(left.hash, cur.hash) };
     }
-    stack.push(cur);
+    this.stack.push(cur);
+    this.size++;
   }
-  let acc: Buffer = stack.pop()!.hash;
-  while (stack.length > 0) acc = nodeHash(stack.pop()!.hash, acc);
-  return acc;
+
+  root(): Buffer {
+    if (this.stack.length === 0) return EMPTY_ROOT;
+    let acc: Buffer = this.stack[this.stack.length - 1]!.hash;
+    for (let i = this.stack.length - 2; i >= 0; i--) acc = nodeHash(this.stack[i]!.hash, acc);
+    return acc;
+  }
+}
+
+/** MTH(D[0:n]) over leaf hashes. */
+export function rootOf(leaves: readonly Uint8Array[]): Buffer {
+  const acc = new MerkleAccumulator();
+  for (const leaf of leaves) acc.push(leaf);
+  return acc.root();
 }
 
 /** PATH(m, D[0:n]) of RFC 6962 §2.1.1. */
