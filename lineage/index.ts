@@ -6,3 +6,4 @@ export { canonicalJson } from './canonical.ts';
 export { loadOrCreateSigningKey, type SigningKey } from './domainKey.ts';
 export { leafHash, rootOf, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency } from './merkle.ts';
 export { verifyEntryProof, type EntryProof } from './entryProof.ts';
+export { runEvent, uuidFor, OpenLineageSink, PRODUCER, type JobLineageInfo } from './openlineage.ts';

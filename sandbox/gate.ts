@@ -4,9 +4,12 @@
 // is refused. checkQuery() throws; canQuery() answers.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
+import { columnLineage, type ColumnLineage } from './columnLineage.ts';
 import { ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, ALLOWED_TABLE_FUNCTIONS } from './functions.ts';
 
 export interface GateResult {
+  /** Column-level lineage, when the query's shape allows it (and table columns were given). */
+  readonly lineage?: ColumnLineage | null;
   /** Base tables read (lower-case), CTE names excluded. */
   readonly tables: readonly string[];
   /** Column names referenced anywhere in the query (lower-case, qualified as written). */
@@ -128,7 +131,7 @@ async function secondReading(sql: string): Promise<{ tables: Set<string>; statem
   }
 }
 
-export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<GateResult> {
+export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>, columnsOf?: (table: string) => readonly string[]): Promise<GateResult> {
   if (typeof sql !== 'string') throw new OpError('SQL_PARSE_ERROR', 'the query must be a string');
   if (sql.length > MAX_SQL_LENGTH) throw new OpError('SQL_PARSE_ERROR', `the query is longer than ${MAX_SQL_LENGTH} characters`);
   if (sql.includes('\u0000')) throw new OpError('SQL_PARSE_ERROR', 'the query contains a NUL character');
@@ -148,7 +151,7 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
     const same = second.statements === 1 && second.type === 'select' && second.tables.size === duckTables.size && [...second.tables].every((t) => duckTables.has(t));
     if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
   }
-  return result;
+  return columnsOf ? { ...result, lineage: columnLineage(statement!, columnsOf) } : result;
 }
 
 export async function canQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {

@@ -45,6 +45,12 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
   const allowedTables = new Set(
     (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS().map((r) => String(r.table_name).toLowerCase()),
   );
+  const tableColumns = new Map<string, string[]>();
+  for (const r of (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
+    const t = String(r.table_name).toLowerCase();
+    tableColumns.set(t, [...(tableColumns.get(t) ?? []), String(r.column_name).toLowerCase()]);
+  }
+  const columnsOf = (t: string) => tableColumns.get(t) ?? [];
   const isolate = new ivm.Isolate({
     memoryLimit: limits.isolateMemoryMb,
     // Some allocations (large Maps, for one) exhaust V8 beyond recovery; this worker is then
@@ -92,8 +98,9 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
     try {
       if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
       const values = validParams(params);
-      const gate = await checkQuery(con, query, allowedTables);
+      const gate = await checkQuery(con, query, allowedTables, columnsOf);
       let rowCount: number;
+      let resultColumns: string[];
       let bytes: number;
       let resultHash: string;
       try {
@@ -102,9 +109,11 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
           if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
           const text = JSON.stringify(rowsOf(reader));
           [value, rowCount, bytes, resultHash] = [text, reader.currentRowCount, text.length, sha256(text)];
+          resultColumns = reader.deduplicatedColumnNames();
         } else {
           const cols = await readColumns(con, query, values, limits.maxResultRows);
           [value, rowCount, bytes, resultHash] = [cols.columns, cols.rowCount, cols.bytes, cols.hash];
+          resultColumns = Object.keys(cols.columns);
         }
       } catch (err) {
         if (err instanceof OpError) throw err;
@@ -114,7 +123,7 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
         return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
       }
       if (bytes > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
-      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash };
+      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns };
     } catch (err) {
       const e = toOpError(err);
       event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };

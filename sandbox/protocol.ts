@@ -1,6 +1,7 @@
 // Messages between the supervisor (host process) and a job worker process.
 import type { ErrorCode } from '../errors/index.ts';
 import type { JobLimits } from './limits.ts';
+import type { ColumnLineage } from './columnLineage.ts';
 
 export interface JobSpec {
   readonly jobId: string;
@@ -24,6 +25,10 @@ export interface QueryEvent {
   readonly columns: readonly string[];
   readonly rowCount?: number;
   readonly resultHash?: string;
+  /** Which output columns come from which input columns, and how. */
+  readonly lineage?: ColumnLineage | null;
+  /** The result's column names (to match outputs to the queries that produced them). */
+  readonly resultColumns?: readonly string[];
 }
 
 export interface OutputColumn {

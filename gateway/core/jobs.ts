@@ -5,7 +5,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERRORS, OpError, errorClassOf, type ErrorClass, type ErrorCode } from '../../errors/index.ts';
-import { EVENTS, canonicalJson } from '../../lineage/index.ts';
+import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type JobLineageInfo } from '../../lineage/index.ts';
+import { findDataset } from '../../datasets/index.ts';
 import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -62,7 +63,11 @@ export function outputHash(columns: readonly OutputColumn[], rows: readonly (rea
 }
 
 export class Jobs {
-  constructor(private readonly ctx: DomainContext) {}
+  private readonly openlineage: OpenLineageSink;
+
+  constructor(private readonly ctx: DomainContext) {
+    this.openlineage = new OpenLineageSink(join(ctx.paths.audit, 'openlineage.jsonl'));
+  }
 
   storeText(text: string): string {
     const hash = sha256(text);
@@ -99,12 +104,22 @@ export class Jobs {
       );
       ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash, paramsHash: sha256(canonicalJson(params)), buildId, limits } });
     });
+    const lineageInfo = {
+      jobId, tenant: req.tenant, env, scriptHash, script: req.script, buildId,
+      queries: [] as JobLineageInfo['queries'][number][],
+      tableSchemas: (t: string) => (findDataset(t)?.fields ?? []).map((f) => ({ name: f.name, type: f.type })),
+    };
+    this.openlineage.emit(runEvent('START', lineageInfo));
     const onQuery = (e: QueryEvent) => {
       const sqlHash = this.storeText(e.sql);
       ctx.audit.append({
         kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId,
-        data: { env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns, rowCount: e.rowCount, resultHash: e.resultHash },
+        data: {
+          env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns,
+          rowCount: e.rowCount, resultHash: e.resultHash, resultColumns: e.resultColumns, lineage: e.lineage ?? undefined,
+        },
       });
+      if (e.verdict === 'allowed') lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
     };
     let result = await ctx.supervisor.run(
       { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
@@ -124,6 +139,13 @@ export class Jobs {
       ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, new Date().toISOString(), jobId);
       ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: req.tenant, subject: jobId, data: { state, code: result.error?.code, stats: result.stats } });
     });
+    this.openlineage.emit(
+      runEvent(result.ok ? 'COMPLETE' : 'FAIL', {
+        ...lineageInfo,
+        outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns })),
+        ...(result.error ? { error: { code: result.error.code, title: ERRORS[result.error.code].title } } : {}),
+      }),
+    );
     // Quiet failures in prod (layer 8): messages and logs can carry data values; only codes leave.
     const quiet = env === 'prod';
     const error = result.error
