@@ -65,6 +65,7 @@ export const ERRORS = {
   EXPORT_ALREADY_VOTED: { status: 409, class: 'export', title: 'You have already voted on this request' },
   EXPORT_TRANSITION: { status: 409, class: 'export', title: 'That action is not allowed in the request\'s current state' },
   EXPORT_BUNDLE_INVALID: { status: 400, class: 'export', title: 'The bundle failed verification' },
+  AUDIT_PURGE_REFUSED: { status: 409, class: 'audit', title: 'Audit entries younger than the retention period (180 days) cannot be purged' },
   AUDIT_WRITE_FAILED: { status: 503, class: 'audit', title: 'The audit log could not be written; the action was not performed' },
   LINEAGE_NODE_NOT_FOUND: { status: 404, class: 'audit', title: 'No lineage node with that id' },
   INTERNAL: { status: 500, class: 'internal', title: 'Internal error' },

@@ -126,3 +126,38 @@ describe('audit log verification', () => {
     expect((await verifyEntryProof(proof, { keys: [other.publicJwk] })).problems[0]).toMatch(/signature/);
   });
 });
+
+describe('C2SP signed-note checkpoints', () => {
+  it('carry a signed note whose signature verifies with the domain key and fails when edited', async () => {
+    const { openNote, verifierKey, LOG_ORIGIN } = await import('./index.ts');
+    const cp = log.latestCheckpoint()!;
+    expect(cp.signedNote).toMatch(new RegExp(`^${LOG_ORIGIN}\\n20\\n[A-Za-z0-9+/=]{44}\\n\\n— ${LOG_ORIGIN} [A-Za-z0-9+/=]+\\n$`));
+    expect(openNote(cp.signedNote!, LOG_ORIGIN, key.publicJwk)).toBe(cp.note);
+    expect(openNote(cp.signedNote!.replace('\n20\n', '\n21\n'), LOG_ORIGIN, key.publicJwk)).toBeNull();
+    const other = await loadOrCreateSigningKey(dir, 'other');
+    expect(openNote(cp.signedNote!, LOG_ORIGIN, other.publicJwk)).toBeNull();
+    expect(verifierKey(LOG_ORIGIN, key.publicJwk)).toMatch(new RegExp(`^${LOG_ORIGIN}\\+[0-9a-f]{8}\\+[A-Za-z0-9+/=]+$`));
+  });
+  it('verify fails when a stored signed note is replaced', async () => {
+    const cp = log.latestCheckpoint()!;
+    tamper('UPDATE checkpoints SET note = ? WHERE size = ?', cp.signedNote!.replace(/— (\S+) \S+/, '— $1 AAAA'), cp.size);
+    const r = await log.verify([key.publicJwk]);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.reason).toMatch(/signed note/);
+  });
+});
+
+describe('retention', () => {
+  it('refuses to purge entries younger than 180 days; an older purge keeps the log verifiable', async () => {
+    expect(() => log.purge(new Date(), 'ada')).toThrow(expect.objectContaining({ code: 'AUDIT_PURGE_REFUSED' }));
+    expect(() => log.purge(new Date(Date.now() - 179 * 86_400_000), 'ada')).toThrow(expect.objectContaining({ code: 'AUDIT_PURGE_REFUSED' }));
+    expect(log.size()).toBe(20);
+    // Pretend the first ten entries are a year old, then purge what is older than 200 days.
+    const later = new Date(Date.now() + 365 * 86_400_000);
+    const purged = log.purge(new Date(Date.now() + 1000), 'ada', later);
+    expect(purged).toBe(20);
+    expect(log.entries().map((e) => e.kind)).toEqual(['AUDIT_PURGED']);
+    const r = await log.verify([key.publicJwk]);
+    expect(r).toMatchObject({ ok: true, entries: 21 });
+  });
+});

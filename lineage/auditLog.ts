@@ -8,6 +8,7 @@ import { OpError } from '../errors/index.ts';
 import type { ControlStore } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
 import type { SigningKey } from './domainKey.ts';
+import { openNote, signNote } from './signedNote.ts';
 import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator, rootOf } from './merkle.ts';
 
 export interface AuditEvent {
@@ -40,6 +41,8 @@ export interface Checkpoint {
   readonly jws: string;
   /** The C2SP tlog checkpoint body (origin, size, root) the JWS payload carries as `note`. */
   readonly note: string;
+  /** The same body as a C2SP signed note (Ed25519 signature line by LOG_ORIGIN). */
+  readonly signedNote?: string;
 }
 
 export interface VerifyReport {
@@ -61,9 +64,12 @@ interface AuditRow {
   body: string;
   leaf_hash: Buffer;
   chain_hash: Buffer;
+  purged_at: string | null;
 }
 
 const ZERO = Buffer.alloc(32);
+/** R16: operation logs are kept at least six months; we keep 180 days at the very least. */
+export const RETENTION_DAYS = 180;
 export const LOG_ORIGIN = 'opdomain.local/audit';
 
 export class AuditLog {
@@ -111,12 +117,27 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Retention: removes the bodies of entries older than `before`, keeping their leaf hashes so
+   * the tree, the chain and every checkpoint still verify. Refused for anything younger than
+   * RETENTION_DAYS (R16). Destroying a domain never touches its entries.
+   */
+  purge(before: Date, actor: string, now = new Date()): number {
+    const limit = new Date(now.getTime() - RETENTION_DAYS * 86_400_000);
+    if (!(before <= limit)) throw new OpError('AUDIT_PURGE_REFUSED', `entries are kept at least ${RETENTION_DAYS} days: purge only before ${limit.toISOString().slice(0, 10)}`);
+    return this.store.tx(() => {
+      const { changes } = this.store.run("UPDATE audit SET body = '', purged_at = ? WHERE at < ? AND purged_at IS NULL", now.toISOString(), before.toISOString());
+      this.append({ kind: 'AUDIT_PURGED', actor, data: { before: before.toISOString(), entries: changes } });
+      return changes;
+    });
+  }
+
   size(): number {
     return this.store.get<{ n: number }>('SELECT count(*) AS n FROM audit')!.n;
   }
 
   entry(seq: number): AuditEntry | undefined {
-    const row = this.store.get<AuditRow>('SELECT * FROM audit WHERE seq = ?', seq);
+    const row = this.store.get<AuditRow>('SELECT * FROM audit WHERE seq = ? AND purged_at IS NULL', seq);
     return row ? (JSON.parse(row.body) as AuditEntry) : undefined;
   }
 
@@ -127,7 +148,8 @@ export class AuditLog {
     if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
     if (filter.kind !== undefined) (where.push('kind = ?'), params.push(filter.kind));
     if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(filter.afterSeq));
-    const sql = `SELECT body FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT ?`;
+    where.push('purged_at IS NULL');
+    const sql = `SELECT body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
     return this.store.all<{ body: string }>(sql, ...params, filter.limit ?? 1_000_000).map((r) => JSON.parse(r.body) as AuditEntry);
   }
 
@@ -140,8 +162,8 @@ export class AuditLog {
   async checkpoint(): Promise<Checkpoint> {
     const leaves = this.leaves();
     const size = leaves.length;
-    const existing = this.store.get<{ size: number; jws: string }>('SELECT size, jws FROM checkpoints WHERE size = ?', size);
-    if (existing) return this.decodeCheckpoint(existing.jws);
+    const existing = this.store.get<{ size: number; jws: string; note: string | null }>('SELECT size, jws, note FROM checkpoints WHERE size = ?', size);
+    if (existing) return this.decodeCheckpoint(existing.jws, existing.note);
     const root = rootOf(leaves).toString('base64');
     const at = new Date().toISOString();
     const note = `${LOG_ORIGIN}\n${size}\n${root}\n`;
@@ -149,23 +171,24 @@ export class AuditLog {
     const jws = await new CompactSign(new TextEncoder().encode(payload))
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'opdomain-checkpoint+jws' })
       .sign(this.key.privateKey);
-    this.store.run('INSERT OR IGNORE INTO checkpoints (size, root, jws, at) VALUES (?, ?, ?, ?)', size, Buffer.from(root, 'base64'), jws, at);
-    return { origin: LOG_ORIGIN, size, root, at, jws, note };
+    const signedNote = signNote(note, LOG_ORIGIN, this.key);
+    this.store.run('INSERT OR IGNORE INTO checkpoints (size, root, jws, at, note) VALUES (?, ?, ?, ?, ?)', size, Buffer.from(root, 'base64'), jws, at, signedNote);
+    return { origin: LOG_ORIGIN, size, root, at, jws, note, signedNote };
   }
 
   latestCheckpoint(): Checkpoint | undefined {
-    const row = this.store.get<{ jws: string }>('SELECT jws FROM checkpoints ORDER BY size DESC LIMIT 1');
-    return row ? this.decodeCheckpoint(row.jws) : undefined;
+    const row = this.store.get<{ jws: string; note: string | null }>('SELECT jws, note FROM checkpoints ORDER BY size DESC LIMIT 1');
+    return row ? this.decodeCheckpoint(row.jws, row.note) : undefined;
   }
 
-  private decodeCheckpoint(jws: string): Checkpoint {
+  private decodeCheckpoint(jws: string, signedNote: string | null): Checkpoint {
     const payload = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8'));
-    return { ...payload, jws };
+    return { ...payload, jws, ...(signedNote ? { signedNote } : {}) };
   }
 
   /** The entry's stored body with its inclusion proof in the tree of `size` entries. */
   entryWithProof(seq: number, checkpoint: Checkpoint): { entry: string; seq: number; treeSize: number; proof: string[]; checkpoint: Checkpoint } {
-    const row = this.store.get<{ body: string }>('SELECT body FROM audit WHERE seq = ?', seq);
+    const row = this.store.get<{ body: string }>('SELECT body FROM audit WHERE seq = ? AND purged_at IS NULL', seq);
     if (!row || seq > checkpoint.size) throw new OpError('LINEAGE_NODE_NOT_FOUND', `no entry ${seq} under a checkpoint of ${checkpoint.size} entries`);
     return { entry: row.body, seq, treeSize: checkpoint.size, proof: this.inclusionProof(seq, checkpoint.size), checkpoint };
   }
@@ -189,7 +212,7 @@ export class AuditLog {
    */
   async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint): Promise<VerifyReport> {
     // Checkpoints first: their signatures, and the sizes whose roots the one pass must meet.
-    const stored = this.store.all<{ size: number; root: Buffer; jws: string }>('SELECT size, root, jws FROM checkpoints ORDER BY size');
+    const stored = this.store.all<{ size: number; root: Buffer; jws: string; note?: string | null }>('SELECT size, root, jws, note FROM checkpoints ORDER BY size');
     const all = fromCheckpoint ? [...stored, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : stored;
     all.sort((a, b) => a.size - b.size);
     const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
@@ -199,6 +222,10 @@ export class AuditLog {
       const signed = await verifyCheckpointJws(cp.jws, keys);
       if (!signed) return fail({ checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' });
       if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) return fail({ checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' });
+      if (cp.note) {
+        const text = publicJwks.map((j) => openNote(cp.note!, LOG_ORIGIN, j)).find((t) => t !== null);
+        if (text !== `${LOG_ORIGIN}\n${cp.size}\n${cp.root.toString('base64')}\n`) return fail({ checkpointSize: cp.size, reason: 'the checkpoint\'s signed note does not verify or does not match' });
+      }
     }
     let next = 0; // index of the next checkpoint to meet
     const meet = (): VerifyReport | undefined => {
@@ -216,6 +243,17 @@ export class AuditLog {
     let expected = 1;
     for (const row of this.store.iterate<AuditRow>('SELECT * FROM audit ORDER BY seq')) {
       if (row.seq !== expected) return fail({ seq: expected, reason: `entry ${expected} is missing (next stored entry is ${row.seq})` });
+      if (row.purged_at) {
+        // Purged under retention: the body is gone, its leaf hash still binds the tree and chain.
+        const chain = createHash('sha256').update(prevChain).update(row.leaf_hash).digest();
+        if (!chain.equals(row.chain_hash)) return fail({ seq: row.seq, reason: 'hash chain broken at this (purged) entry' });
+        prevChain = chain;
+        tree.push(row.leaf_hash);
+        expected++;
+        const p = meet();
+        if (p) return p;
+        continue;
+      }
       const leaf = leafHash(Buffer.from(row.body, 'utf8'));
       if (!leaf.equals(row.leaf_hash)) return fail({ seq: row.seq, reason: 'entry body does not match its leaf hash (edited)' });
       let body: AuditEntry;

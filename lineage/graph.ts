@@ -76,6 +76,13 @@ export class LineageGraph {
         const q = this.node(`query:${e.seq}`, 'query', `query ${String(d.sqlHash).slice(0, 12)} ${d.verdict}`, { verdict: d.verdict, tables: d.tables, columns: d.columns, rows: d.rowCount, resultHash: d.resultHash, code: d.code });
         this.edge(q, `job:${e.subject}`, 'issued');
         for (const t of d.tables ?? []) this.edge(`table:${d.buildId}/${d.env}/${t}`, q, 'reads');
+        // Column-level lineage: each input column, and how the query uses it.
+        const inputs = [...Object.values((d.lineage?.fields ?? {}) as Record<string, { table: string; column: string; subtype: string }[]>).flat(), ...((d.lineage?.dataset ?? []) as { table: string; column: string; subtype: string }[])];
+        for (const i of inputs) {
+          const c = this.node(`column:${d.buildId}/${d.env}/${i.table}.${i.column}`, 'column', `column ${i.table}.${i.column} (${e.tenant} ${d.env})`);
+          this.edge(`table:${d.buildId}/${d.env}/${i.table}`, c, 'has column');
+          this.edge(c, q, i.subtype.toLowerCase().replace('_', ' '));
+        }
         break;
       }
       case EVENTS.JOB_FINISHED:

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,10 +39,10 @@ CREATE TABLE IF NOT EXISTS votes (
 );
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, tenant TEXT,
-  subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL
+  subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL, purged_at TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
-CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 
 /** Columns added after version 1: [table, column, definition]. Applied when missing. */
@@ -50,4 +50,6 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['jobs', 'host_pid', 'INTEGER'],
   ['jobs', 'worker_pid', 'INTEGER'],
   ['jobs', 'cancel_requested', 'INTEGER NOT NULL DEFAULT 0'],
+  ['checkpoints', 'note', 'TEXT'],
+  ['audit', 'purged_at', 'TEXT'],
 ];

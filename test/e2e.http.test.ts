@@ -88,7 +88,8 @@ describe('the HTTP API walks the whole flow', () => {
 
     // Every step was audited.
     const kinds = new Set(d.od.ctx.audit.entries().map((e) => e.kind));
-    for (const k of ['DATASET_LOADED', 'TENANT_BUILT', 'JOB_STARTED', 'QUERY', 'OUTPUT_CREATED', 'JOB_FINISHED', 'EXPORT_REQUESTED', 'EXPORT_VOTE', 'BUNDLE_CREATED', 'BUNDLE_DOWNLOADED', 'LOG_VERIFIED']) {
+    expect(trace.body).toContain('column:');
+    for (const k of ['SIGN_IN', 'DATASET_LOADED', 'TENANT_BUILT', 'JOB_STARTED', 'QUERY', 'OUTPUT_CREATED', 'JOB_FINISHED', 'EXPORT_REQUESTED', 'EXPORT_VOTE', 'BUNDLE_CREATED', 'BUNDLE_DOWNLOADED', 'LOG_VERIFIED']) {
       expect(kinds, k).toContain(k);
     }
   });

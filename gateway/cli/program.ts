@@ -277,6 +277,19 @@ export function buildProgram(io: CliIO): Command {
       if (opts.jwks) await check(JSON.parse(readFileSync(resolve(opts.jwks), 'utf8')));
       else await withDomain(g(cmd), async (od) => check(od.jwks()));
     });
+  lin
+    .command('purge')
+    .description('retention: drop the bodies of entries older than DATE (at least 180 days ago; leaf hashes stay, the log still verifies)')
+    .requiredOption('--before <date>', 'ISO date')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const p = await caller(od, g(cmd));
+        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators purge the audit log');
+        const before = new Date(opts.before);
+        if (Number.isNaN(before.getTime())) throw new OpError('BAD_REQUEST', '--before must be a date');
+        json(io, { purged: od.ctx.audit.purge(before, p.user) });
+      }),
+    );
   lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
 
   const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');

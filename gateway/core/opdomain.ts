@@ -1,8 +1,9 @@
 // One open data home: the control store, audit log, keys, services and the job supervisor.
 // The CLI and the HTTP gateway are both thin clients of this one core.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
-import { AuditLog, loadOrCreateSigningKey } from '../../lineage/index.ts';
+import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../../lineage/index.ts';
 import { Supervisor } from '../../sandbox/index.ts';
 import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
@@ -46,11 +47,23 @@ export class Opdomain {
     return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor });
   }
 
-  /** Resolves the caller: a bearer token, or `--as NAME` through the dev issuer (same verification path). */
-  async principal(auth: { token?: string; as?: string }): Promise<Principal> {
+  /**
+   * Resolves the caller: a bearer token, or `--as NAME` through the dev issuer (same
+   * verification path). The first use of a token in this process is audited as a sign-in.
+   */
+  async principal(auth: { token?: string; as?: string; via?: string }): Promise<Principal> {
     const token = auth.as !== undefined ? await this.ctx.identity.issueDevToken(auth.as) : auth.token;
-    return this.ctx.identity.verify(token);
+    const p = await this.ctx.identity.verify(token);
+    const id = createHash('sha256').update(token!).digest('hex').slice(0, 32);
+    if (!this.signedIn.has(id)) {
+      if (this.signedIn.size > 10_000) this.signedIn.clear();
+      this.signedIn.add(id);
+      this.ctx.audit.append({ kind: EVENTS.SIGN_IN, actor: p.user, tenant: p.tenant, data: { role: p.role, token: id, via: auth.via ?? (auth.as !== undefined ? 'cli --as' : 'bearer token') } });
+    }
+    return p;
   }
+
+  private readonly signedIn = new Set<string>();
 
   /** The domain's public keys (bundle and checkpoint signatures) as a JWKS. */
   jwks(): { keys: unknown[] } {

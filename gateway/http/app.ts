@@ -73,7 +73,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     if (!m) throw new OpError('AUTH_REQUIRED');
-    req.principal = await od.ctx.identity.verify(m[1]);
+    req.principal = await od.principal({ token: m[1]!, via: 'http' });
     return req.principal;
   };
 
