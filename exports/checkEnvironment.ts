@@ -5,14 +5,26 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import type { CheckContext, ParsedQuery, Thresholds } from './checks/index.ts';
+import { columnLineage } from '../sandbox/index.ts';
 
 const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif']);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** The catalog role of a dataset column (as a table of the tenant file), if it is one. */
+function roleOf(table: string, column: string): string | undefined {
+  return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.role;
+}
+
 export async function parseQuery(con: DuckDBConnection, sql: string): Promise<ParsedQuery> {
   const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as Json;
+  const statement = (tree as { statements?: Json[] }).statements?.[0] ?? null;
+  const lineage = statement ? columnLineage(statement, (t) => (CATALOG.find((d) => d.id === t)?.fields ?? []).map((f) => f.name)) : null;
+  const columnRoles: Record<string, string[]> = {};
+  for (const [out, inputs] of Object.entries(lineage?.fields ?? {})) {
+    columnRoles[out] = [...new Set(inputs.filter((i) => i.subtype !== 'AGGREGATION').map((i) => roleOf(i.table, i.column)).filter((x): x is string => !!x))];
+  }
   const countAliases: string[] = [];
   let aggregates = false;
   const visit = (n: Json): void => {
@@ -34,7 +46,7 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Pa
     Object.values(n).forEach(visit);
   };
   visit(tree);
-  return { sql, countAliases, aggregates };
+  return { sql, countAliases, aggregates, columnRoles };
 }
 
 export interface CheckEnvironmentOptions {

@@ -94,10 +94,21 @@ export class Supervisor {
     const started = Date.now();
     const worker = this.idle.shift() ?? this.spawn();
     this.refill();
+    // A cancel can arrive while the worker is still starting: remember it.
+    let cancelledEarly = false;
+    this.running.set(job.jobId, () => {
+      cancelledEarly = true;
+    });
     try {
       await worker.ready;
     } catch (err) {
+      this.running.delete(job.jobId);
       return failed('SANDBOX_WORKER_CRASHED', toOpError(err).message, Date.now() - started);
+    }
+    if (cancelledEarly) {
+      this.running.delete(job.jobId);
+      worker.child.kill('SIGKILL');
+      return failed('JOB_CANCELLED', 'the job was cancelled', Date.now() - started);
     }
     const { child } = worker;
     // The last few KB of the worker's stderr tell a V8 abort from other deaths.

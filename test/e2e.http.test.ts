@@ -137,6 +137,18 @@ describe('refusals over HTTP', () => {
     expect((await call('GET', '/api/exports/exp_nope', 'bob')).body.error.code).toBe('EXPORT_NOT_FOUND');
   });
 
+  it('record-level outputs are judged by k-anonymity over the catalog\'s quasi-identifiers', async () => {
+    const fine = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('people', await sql('SELECT gender AS g, birth_date AS born, county_code FROM population'))" });
+    const r = await call('POST', '/api/exports', 'alice', { jobId: fine.body.jobId, output: 'people' });
+    const rule = r.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity');
+    expect(rule).toMatchObject({ verdict: 'block' });
+    expect(rule.reason).toMatch(/-anonymous over g, born, county_code/); // found through lineage despite the renames
+    expect(r.body.state).toBe('blocked');
+    const coarse = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('sexes', await sql('SELECT gender FROM population'))" });
+    const ok = await call('POST', '/api/exports', 'alice', { jobId: coarse.body.jobId, output: 'sexes' });
+    expect(ok.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity')).toMatchObject({ verdict: 'pass' });
+  });
+
   it('sends security headers', async () => {
     const r = await call('GET', '/');
     expect(r.status).toBe(200);

@@ -3,9 +3,10 @@ import { worst, type RuleResult, type Verdict } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
 import { cellCount } from './cellCount.ts';
 import { directIdentifiers } from './directIdentifiers.ts';
+import { kAnonymity } from './kAnonymity.ts';
 import { rowCap } from './rowCap.ts';
 
-export const RULES: readonly Rule[] = [directIdentifiers, cellCount, rowCap];
+export const RULES: readonly Rule[] = [directIdentifiers, cellCount, kAnonymity, rowCap];
 
 export interface CheckReport {
   readonly verdict: Verdict;

@@ -121,10 +121,19 @@ export class Jobs {
       });
       if (e.verdict === 'allowed') lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
     };
-    let result = await ctx.supervisor.run(
-      { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
-      { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId) },
-    );
+    // A cancel may come from another process: watch the job's flag while it runs.
+    const watch = setInterval(() => {
+      if (ctx.store.get('SELECT 1 FROM jobs WHERE id = ? AND cancel_requested = 1', jobId)) ctx.supervisor.cancel(jobId);
+    }, 250);
+    let result: Awaited<ReturnType<typeof ctx.supervisor.run>>;
+    try {
+      result = await ctx.supervisor.run(
+        { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
+        { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId) },
+      );
+    } finally {
+      clearInterval(watch);
+    }
     // Cancelled from another process (which could only kill the worker): report it as such.
     if (!result.ok && result.error?.code !== 'JOB_CANCELLED' && ctx.store.get('SELECT 1 FROM jobs WHERE id = ? AND cancel_requested = 1', jobId)) {
       result = { ...result, error: { code: 'JOB_CANCELLED', message: 'the job was cancelled' } };

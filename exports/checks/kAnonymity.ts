@@ -1,0 +1,47 @@
+// k_anonymity: a record-level output (no aggregation in the job's queries) is judged by its
+// smallest group of rows sharing the same quasi-identifier values (k < 5 block, k < 10 review)
+// and by l-diversity: a group whose sensitive attribute takes a single value reveals it.
+// Quasi-identifier and sensitive columns are found by lineage to catalog fields, or by name.
+import { CATALOG } from '../../datasets/index.ts';
+import type { RuleResult } from '../verdict.ts';
+import type { CheckContext, Rule } from './context.ts';
+
+const ROLE_BY_NAME = new Map<string, string>();
+for (const d of CATALOG) for (const f of d.fields) if (!ROLE_BY_NAME.has(f.name)) ROLE_BY_NAME.set(f.name, f.role);
+
+function rolesOf(ctx: CheckContext, column: string): Set<string> {
+  const c = column.toLowerCase();
+  const roles = new Set<string>(ctx.queries.flatMap((q) => q.columnRoles[c] ?? []));
+  const byName = ROLE_BY_NAME.get(c);
+  if (byName) roles.add(byName);
+  return roles;
+}
+
+export const kAnonymity: Rule = {
+  id: 'k_anonymity',
+  check(ctx: CheckContext): RuleResult {
+    const { columns, rows } = ctx.output;
+    if (ctx.queries.some((q) => q.aggregates)) return { rule: this.id, verdict: 'pass', reason: 'an aggregate output (judged by cell counts)' };
+    const qi = columns.map((c, j) => ({ c, j })).filter(({ c }) => rolesOf(ctx, c.name).has('quasi_identifier'));
+    const sensitive = columns.map((c, j) => ({ c, j })).filter(({ c }) => rolesOf(ctx, c.name).has('sensitive_attribute'));
+    if (qi.length === 0 || rows.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no quasi-identifier in a record-level output' };
+    const groups = new Map<string, { rows: number[]; values: Set<string>[] }>();
+    rows.forEach((r, i) => {
+      const key = JSON.stringify(qi.map(({ j }) => r[j]));
+      const g = groups.get(key) ?? { rows: [], values: sensitive.map(() => new Set<string>()) };
+      g.rows.push(i);
+      sensitive.forEach(({ j }, s) => g.values[s]!.add(JSON.stringify(r[j])));
+      groups.set(key, g);
+    });
+    const k = Math.min(...[...groups.values()].map((g) => g.rows.length));
+    const smallest = [...groups.values()].filter((g) => g.rows.length === k);
+    const cells = smallest.flatMap((g) => g.rows).slice(0, 20).flatMap((row) => qi.map(({ c }) => ({ row, column: c.name })));
+    const names = qi.map(({ c }) => c.name).join(', ');
+    const { kBlock, kReview } = ctx.thresholds;
+    if (k < kBlock) return { rule: this.id, verdict: 'block', reason: `record-level output is only ${k}-anonymous over ${names} (needs at least ${kBlock})`, cells };
+    const flat = sensitive.length > 0 ? [...groups.values()].filter((g) => g.values.some((v) => v.size < 2)).length : 0;
+    if (k < kReview) return { rule: this.id, verdict: 'review', reason: `record-level output is ${k}-anonymous over ${names} (below ${kReview})`, cells };
+    if (flat > 0) return { rule: this.id, verdict: 'review', reason: `${flat} group(s) over ${names} share one value of ${sensitive.map(({ c }) => c.name).join(', ')} (l-diversity 1)` };
+    return { rule: this.id, verdict: 'pass', reason: `record-level output is ${k}-anonymous over ${names}` };
+  },
+};
