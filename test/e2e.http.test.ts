@@ -51,6 +51,8 @@ describe('the HTTP API walks the whole flow', () => {
 
     const view = await call('GET', `/api/exports/${id}/output`, 'bob');
     expect(view.body.rows.length).toBe(prod.body.outputs[0].rowCount);
+    // The operator never sees prod values before release, not even through her own request.
+    expect((await call('GET', `/api/exports/${id}/output`, 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
 
     const approve = await call('POST', `/api/exports/${id}/approve`, 'bob', { comment: 'ok' });
     expect(approve.status).toBe(200);

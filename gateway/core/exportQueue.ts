@@ -126,7 +126,8 @@ export class ExportQueue {
   outputOf(p: Principal, id: string): { columns: unknown; rows: unknown[][] } {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
-    checkRole(p, 'reviewer', 'security', 'admin', 'operator');
+    // Not operators: in prod they never see values; the output reaches them only as a released bundle.
+    checkRole(p, 'reviewer', 'security', 'admin');
     const out = this.jobs.output(r.job_id, r.output);
     this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { output: r.output } });
     return { columns: out.columns, rows: out.rows };
