@@ -181,3 +181,50 @@ describe('jobs can be listed, inspected and cancelled', () => {
     expect(kinds).toEqual(expect.arrayContaining(['JOB_STARTED', 'JOB_CANCEL_REQUESTED', 'JOB_FINISHED']));
   });
 });
+
+describe('tenant isolation: another authorization\'s operator gets nothing but refusals', () => {
+  it('naming demo\'s jobs, requests and bundles from tenant beta', async () => {
+    const a = d.od.ctx.authorizations;
+    a.create({ id: 'beta', org: 'Beta Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 200 * 86_400_000).toISOString() }, 'ada');
+    await a.provision('beta', 'ada');
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    d.od.ctx.people.register({ name: 'eve', role: 'operator', tenant: 'beta', display: 'Eve', verified: true, agreementUntil: until }, 'ada');
+    tokens.eve = await d.od.ctx.identity.issueDevToken('eve');
+
+    const job = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+    const req = await call('POST', '/api/exports', 'alice', { jobId: job.body.jobId, output: 'income_by_county' });
+    await call('POST', `/api/exports/${req.body.id}/approve`, 'bob', {});
+
+    const refusals: [string, 'GET' | 'POST', string, unknown?][] = [
+      ['JOB_NOT_FOUND', 'GET', `/api/jobs/${job.body.jobId}`],
+      ['JOB_NOT_FOUND', 'POST', `/api/jobs/${job.body.jobId}/cancel`],
+      ['JOB_NOT_FOUND', 'POST', '/api/exports', { jobId: job.body.jobId, output: 'income_by_county' }],
+      ['EXPORT_NOT_FOUND', 'GET', `/api/exports/${req.body.id}`],
+      ['EXPORT_NOT_FOUND', 'GET', `/api/exports/${req.body.id}/bundle`],
+      ['EXPORT_NOT_FOUND', 'GET', `/api/exports/${req.body.id}/output`],
+      ['FORBIDDEN_ROLE', 'POST', `/api/exports/${req.body.id}/approve`, {}],
+      ['FORBIDDEN_TENANT', 'POST', '/api/jobs', { tenant: 'demo', script: "output('x', [])" }],
+      ['FORBIDDEN_ROLE', 'POST', '/api/lineage/verify'],
+      ['FORBIDDEN_ROLE', 'GET', `/api/lineage/trace/${req.body.id}`],
+      ['FORBIDDEN_ROLE', 'POST', `/api/lineage/replay/${job.body.jobId}`],
+      ['FORBIDDEN_ROLE', 'GET', '/api/audit'],
+      ['FORBIDDEN_ROLE', 'POST', '/api/tenants/demo/suspend'],
+      ['FORBIDDEN_ROLE', 'POST', '/api/datasets/population/import'],
+    ];
+    for (const [code, method, url, body] of refusals) {
+      const r = await call(method, url, 'eve', body);
+      expect(r.body.error?.code, `${method} ${url}`).toBe(code);
+    }
+    expect((await call('GET', '/api/jobs', 'eve')).body.jobs).toEqual([]);
+    expect((await call('GET', '/api/exports', 'eve')).body.requests).toEqual([]);
+    expect((await call('GET', '/api/tenants', 'eve')).body.tenants.map((t: { id: string }) => t.id)).toEqual(['beta']);
+
+    // Tokens are keyed per tenant: beta's pseudonyms never equal demo's.
+    const mine = await call('POST', '/api/jobs', 'eve', { tenant: 'beta', env: 'dev', script: "output('ids', await sql('SELECT id_card FROM population'))" });
+    const theirs = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: "output('ids', await sql('SELECT id_card FROM population'))" });
+    const a1 = new Set(d.od.jobs.output(mine.body.jobId, 'ids').rows.map((r) => r[0]));
+    const b1 = d.od.jobs.output(theirs.body.jobId, 'ids').rows.map((r) => r[0]);
+    expect(a1.size).toBeGreaterThan(0);
+    expect(b1.filter((x) => a1.has(x))).toEqual([]);
+  });
+});
