@@ -151,6 +151,24 @@ describe('refusals over HTTP', () => {
     expect(ok.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity')).toMatchObject({ verdict: 'pass' });
   });
 
+  it('publishes an OpenAPI 3 document of the API', async () => {
+    const r = await call('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toMatch(/^3\./);
+    for (const path of ['/api/jobs', '/api/exports', '/api/exports/{id}/approve', '/api/lineage/verify', '/api/datasets']) expect(Object.keys(r.body.paths)).toContain(path);
+  });
+
+  it('limits the request rate per token with RATE_LIMITED', async () => {
+    const limited = buildApp(d.od, { rateLimitPerMinute: 3 });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await limited.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.bob}` } })).statusCode);
+    const last = await limited.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.bob}` } });
+    await limited.close();
+    expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(last.statusCode).toBe(429);
+    expect(last.json().error.code).toBe('RATE_LIMITED');
+  });
+
   it('sends security headers', async () => {
     const r = await call('GET', '/');
     expect(r.status).toBe(200);

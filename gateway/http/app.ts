@@ -2,6 +2,8 @@
 // so tests drive it in-process with inject(). Every error body is {error:{code, class, message}}
 // with the registry's status; every refusal of identity or access is audited.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,8 @@ import { type Opdomain, type Principal, canRole, checkRole } from '../core/index
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
   readonly logger?: boolean | object;
+  /** Requests a minute per token (or per address without one); default 600 or $OPDOMAIN_RATE_LIMIT. */
+  readonly rateLimitPerMinute?: number;
 }
 
 declare module 'fastify' {
@@ -46,6 +50,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     const fe = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
     let e: OpError;
     if (fe.validation) e = new OpError('BAD_REQUEST', `invalid request: ${fe.message ?? ''}`.slice(0, 300));
+    else if (fe.statusCode === 429) e = new OpError('RATE_LIMITED');
     else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new OpError('BAD_REQUEST', 'the request body is too large');
     else if (typeof fe.code === 'string' && fe.code.startsWith('FST_ERR_CTP')) e = new OpError('BAD_REQUEST', 'the request body is not valid JSON');
     else e = toOpError(err);
@@ -77,148 +82,167 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     return req.principal;
   };
 
-  // --- public -------------------------------------------------------------
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_HTML));
-  app.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async () => {
-    od.ctx.store.get('SELECT 1');
-    return { ok: true, auditEntries: od.ctx.audit.size() };
+  // Routes live in one plugin registered after the OpenAPI generator and the rate limiter,
+  // so both see every route (fastify loads plugins in order).
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Opdomain API', version: '0.1.0', description: 'The operating domain\'s HTTP API. Errors: {error: {code, class, message}} with the codes of docs/errors.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
   });
-  app.get('/.well-known/jwks.json', async () => od.jwks());
-  app.get('/auth/dev/jwks.json', async () => {
-    if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
-    return od.ctx.identity.devIssuerJwks();
+  void app.register(rateLimit, {
+    max: opts.rateLimitPerMinute ?? Number(process.env.OPDOMAIN_RATE_LIMIT ?? 600),
+    timeWindow: '1 minute',
+    keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? req.headers.authorization.slice(-32) : req.ip),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: { code: 'RATE_LIMITED', class: 'input', message: `too many requests: at most ${ctx.max} a minute` } }),
   });
+  void app.register(async (api) => {
+    // --- public -------------------------------------------------------------
+    api.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_HTML));
+    api.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
+    api.get('/healthz', async () => ({ ok: true }));
+    api.get('/readyz', async () => {
+      od.ctx.store.get('SELECT 1');
+      return { ok: true, auditEntries: od.ctx.audit.size() };
+    });
+    api.get('/.well-known/jwks.json', async () => od.jwks());
+    api.get('/auth/dev/jwks.json', async () => {
+      if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
+      return od.ctx.identity.devIssuerJwks();
+    });
 
-  // --- everyone signed in -------------------------------------------------
-  app.get('/api/whoami', async (req) => {
-    const p = await auth(req);
-    const person = od.ctx.people.get(p.user)!;
-    return { user: p.user, role: p.role, tenant: p.tenant, display: person.display };
-  });
-  app.get('/api/datasets', async (req) => {
-    await auth(req);
-    return { datasets: od.catalog.list() };
-  });
-  app.get<{ Params: { id: string } }>('/api/datasets/:id', { schema: { params: idParam } }, async (req) => {
-    await auth(req);
-    return od.catalog.show(req.params.id);
-  });
-  // A department's CSV, uploaded as the request body (text/csv), imported as a new version.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-  app.post<{ Params: { id: string }; Body: string }>('/api/datasets/:id/import', { schema: { params: idParam } }, async (req, reply) => {
-    const p = await auth(req);
-    checkRole(p, 'admin');
-    if (typeof req.body !== 'string') throw new OpError('BAD_REQUEST', 'send the file as the body with content-type text/csv');
-    const dir = mkdtempSync(join(tmpdir(), 'opdomain-upload-'));
-    try {
-      const file = join(dir, 'upload.csv');
-      writeFileSync(file, req.body);
-      return reply.status(201).send(await od.catalog.import(p, req.params.id, file));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    // --- everyone signed in -------------------------------------------------
+    api.get('/api/whoami', async (req) => {
+      const p = await auth(req);
+      const person = od.ctx.people.get(p.user)!;
+      return { user: p.user, role: p.role, tenant: p.tenant, display: person.display };
+    });
+    api.get('/api/datasets', async (req) => {
+      await auth(req);
+      return { datasets: od.catalog.list() };
+    });
+    api.get<{ Params: { id: string } }>('/api/datasets/:id', { schema: { params: idParam } }, async (req) => {
+      await auth(req);
+      return od.catalog.show(req.params.id);
+    });
+    // A department's CSV, uploaded as the request body (text/csv), imported as a new version.
+    api.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    api.post<{ Params: { id: string }; Body: string }>('/api/datasets/:id/import', { schema: { params: idParam } }, async (req, reply) => {
+      const p = await auth(req);
+      checkRole(p, 'admin');
+      if (typeof req.body !== 'string') throw new OpError('BAD_REQUEST', 'send the file as the body with content-type text/csv');
+      const dir = mkdtempSync(join(tmpdir(), 'opdomain-upload-'));
+      try {
+        const file = join(dir, 'upload.csv');
+        writeFileSync(file, req.body);
+        return reply.status(201).send(await od.catalog.import(p, req.params.id, file));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
-  // --- jobs ---------------------------------------------------------------
-  app.post<{ Body: { tenant: string; env?: 'dev' | 'prod'; script: string; params?: Record<string, unknown> } }>(
-    '/api/jobs',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['tenant', 'script'],
-          additionalProperties: false,
-          properties: {
-            tenant: { type: 'string', maxLength: 40 },
-            env: { type: 'string', enum: ['dev', 'prod'] },
-            script: { type: 'string', minLength: 1, maxLength: 1024 * 1024 },
-            params: { type: 'object' },
+    // --- jobs ---------------------------------------------------------------
+    api.post<{ Body: { tenant: string; env?: 'dev' | 'prod'; script: string; params?: Record<string, unknown> } }>(
+      '/api/jobs',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['tenant', 'script'],
+            additionalProperties: false,
+            properties: {
+              tenant: { type: 'string', maxLength: 40 },
+              env: { type: 'string', enum: ['dev', 'prod'] },
+              script: { type: 'string', minLength: 1, maxLength: 1024 * 1024 },
+              params: { type: 'object' },
+            },
           },
         },
       },
-    },
-    async (req) => od.jobs.run(await auth(req), req.body),
-  );
-  app.get<{ Querystring: { tenant?: string } }>('/api/jobs', async (req) => ({ jobs: od.jobs.list(await auth(req), req.query.tenant) }));
-  app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: idParam } }, async (req) => od.jobs.job(await auth(req), req.params.id));
-  app.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => od.jobs.cancel(await auth(req), req.params.id));
+      async (req) => od.jobs.run(await auth(req), req.body),
+    );
+    api.get<{ Querystring: { tenant?: string } }>('/api/jobs', async (req) => ({ jobs: od.jobs.list(await auth(req), req.query.tenant) }));
+    api.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: idParam } }, async (req) => od.jobs.job(await auth(req), req.params.id));
+    api.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => od.jobs.cancel(await auth(req), req.params.id));
 
-  // --- exports ------------------------------------------------------------
-  app.post<{ Body: { jobId: string; output: string; scenario?: string } }>(
-    '/api/exports',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['jobId', 'output'],
-          additionalProperties: false,
-          properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 } },
+    // --- exports ------------------------------------------------------------
+    api.post<{ Body: { jobId: string; output: string; scenario?: string } }>(
+      '/api/exports',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['jobId', 'output'],
+            additionalProperties: false,
+            properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 } },
+          },
         },
       },
-    },
-    async (req, reply) => reply.status(201).send(await od.exports.request(await auth(req), req.body)),
-  );
-  app.get<{ Querystring: { state?: string; tenant?: string } }>('/api/exports', async (req) => ({ requests: od.exports.list(await auth(req), req.query) }));
-  app.get<{ Params: { id: string } }>('/api/exports/:id', { schema: { params: idParam } }, async (req) => od.exports.get(await auth(req), req.params.id));
-  app.get<{ Params: { id: string } }>('/api/exports/:id/output', { schema: { params: idParam } }, async (req) => od.exports.outputOf(await auth(req), req.params.id));
-  for (const decision of ['approve', 'return', 'reject'] as const) {
-    app.post<{ Params: { id: string }; Body: { comment?: string } | null }>(
-      `/api/exports/:id/${decision}`,
-      { schema: { params: idParam, body: commentBody } },
-      async (req) => od.exports.decide(await auth(req), req.params.id, decision, req.body?.comment),
+      async (req, reply) => reply.status(201).send(await od.exports.request(await auth(req), req.body)),
     );
-  }
-  app.get<{ Params: { id: string } }>('/api/exports/:id/bundle', { schema: { params: idParam } }, async (req) => od.exports.download(await auth(req), req.params.id));
+    api.get<{ Querystring: { state?: string; tenant?: string } }>('/api/exports', async (req) => ({ requests: od.exports.list(await auth(req), req.query) }));
+    api.get<{ Params: { id: string } }>('/api/exports/:id', { schema: { params: idParam } }, async (req) => od.exports.get(await auth(req), req.params.id));
+    api.get<{ Params: { id: string } }>('/api/exports/:id/output', { schema: { params: idParam } }, async (req) => od.exports.outputOf(await auth(req), req.params.id));
+    for (const decision of ['approve', 'return', 'reject'] as const) {
+      api.post<{ Params: { id: string }; Body: { comment?: string } | null }>(
+        `/api/exports/:id/${decision}`,
+        { schema: { params: idParam, body: commentBody } },
+        async (req) => od.exports.decide(await auth(req), req.params.id, decision, req.body?.comment),
+      );
+    }
+    api.get<{ Params: { id: string } }>('/api/exports/:id/bundle', { schema: { params: idParam } }, async (req) => od.exports.download(await auth(req), req.params.id));
 
-  // --- lineage and audit --------------------------------------------------
-  app.post('/api/lineage/verify', async (req) => od.lineage.verify(await auth(req)));
-  app.post<{ Params: { id: string } }>('/api/lineage/replay/:id', { schema: { params: idParam } }, async (req) => od.lineage.replay(await auth(req), req.params.id));
-  app.get<{ Params: { id: string }; Querystring: { direction?: 'up' | 'down'; format?: 'json' | 'text' } }>(
-    '/api/lineage/trace/:id',
-    { schema: { params: idParam } },
-    async (req, reply) => {
-      const tree = od.lineage.trace(await auth(req), req.params.id, req.query.direction === 'down' ? 'down' : 'up');
-      return req.query.format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderTrace(tree) + '\n') : tree;
-    },
-  );
-  app.get('/api/lineage/checkpoint', async (req) => {
-    const p = await auth(req);
-    checkRole(p, 'security', 'admin', 'reviewer');
-    return od.ctx.audit.latestCheckpoint() ?? (await od.lineage.checkpoint());
-  });
-  app.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
-  app.get<{ Querystring: { from?: string; to?: string } }>('/api/lineage/consistency', async (req) => od.lineage.consistency(await auth(req), Number(req.query.from), Number(req.query.to)));
-  app.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
-    const p = await auth(req);
-    const limit = Math.min(Number(req.query.limit ?? 200) || 200, 5000);
-    const afterSeq = req.query.after ? Number(req.query.after) : undefined;
-    return { entries: od.lineage.entries(p, { ...(req.query.tenant ? { tenant: req.query.tenant } : {}), ...(req.query.kind ? { kind: req.query.kind } : {}), ...(afterSeq ? { afterSeq } : {}), limit }) };
-  });
-
-  // --- authorizations (supervision view, R12) -----------------------------
-  app.get('/api/tenants', async (req) => {
-    const p = await auth(req);
-    const all = od.ctx.authorizations.list();
-    return { tenants: canRole(p, 'operator') ? all.filter((t) => t.id === p.tenant) : all };
-  });
-  app.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => {
-    const p = await auth(req);
-    checkRole(p, 'admin');
-    return od.ctx.authorizations.provision(req.params.id, p.user);
-  });
-  for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
-    app.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
-      `/api/tenants/:id/${action}`,
+    // --- lineage and audit --------------------------------------------------
+    api.post('/api/lineage/verify', async (req) => od.lineage.verify(await auth(req)));
+    api.post<{ Params: { id: string } }>('/api/lineage/replay/:id', { schema: { params: idParam } }, async (req) => od.lineage.replay(await auth(req), req.params.id));
+    api.get<{ Params: { id: string }; Querystring: { direction?: 'up' | 'down'; format?: 'json' | 'text' } }>(
+      '/api/lineage/trace/:id',
       { schema: { params: idParam } },
-      async (req) => {
-        const p = await auth(req);
-        checkRole(p, 'admin');
-        return od.ctx.authorizations.transition(req.params.id, action, p.user, typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : undefined);
+      async (req, reply) => {
+        const tree = od.lineage.trace(await auth(req), req.params.id, req.query.direction === 'down' ? 'down' : 'up');
+        return req.query.format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderTrace(tree) + '\n') : tree;
       },
     );
-  }
+    api.get('/api/lineage/checkpoint', async (req) => {
+      const p = await auth(req);
+      checkRole(p, 'security', 'admin', 'reviewer');
+      return od.ctx.audit.latestCheckpoint() ?? (await od.lineage.checkpoint());
+    });
+    api.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
+    api.get<{ Querystring: { from?: string; to?: string } }>('/api/lineage/consistency', async (req) => od.lineage.consistency(await auth(req), Number(req.query.from), Number(req.query.to)));
+    api.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
+      const p = await auth(req);
+      const limit = Math.min(Number(req.query.limit ?? 200) || 200, 5000);
+      const afterSeq = req.query.after ? Number(req.query.after) : undefined;
+      return { entries: od.lineage.entries(p, { ...(req.query.tenant ? { tenant: req.query.tenant } : {}), ...(req.query.kind ? { kind: req.query.kind } : {}), ...(afterSeq ? { afterSeq } : {}), limit }) };
+    });
+
+    // --- authorizations (supervision view, R12) -----------------------------
+    api.get('/api/tenants', async (req) => {
+      const p = await auth(req);
+      const all = od.ctx.authorizations.list();
+      return { tenants: canRole(p, 'operator') ? all.filter((t) => t.id === p.tenant) : all };
+    });
+    api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => {
+      const p = await auth(req);
+      checkRole(p, 'admin');
+      return od.ctx.authorizations.provision(req.params.id, p.user);
+    });
+    for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
+      api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
+        `/api/tenants/:id/${action}`,
+        { schema: { params: idParam } },
+        async (req) => {
+          const p = await auth(req);
+          checkRole(p, 'admin');
+          return od.ctx.authorizations.transition(req.params.id, action, p.user, typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : undefined);
+        },
+      );
+    }
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
 
   // A checkpoint after writes keeps the log's signed size close to its real size.
   let pending: NodeJS.Timeout | undefined;
