@@ -216,6 +216,8 @@ ORDER BY j`;
 function socialInsuranceSql(seed: number, enterprises: number): string {
   // Working-age people (18–60) are employed with probability 0.7; each has one employer and
   // twelve monthly contributions in 2024 on a log-normal base within Zhejiang's 2024 bounds.
+  // Not sorted: the largest table; its contents (and content hash) are the same every run,
+  // only the physical row order may differ.
   return `
 CREATE TABLE social_insurance AS
 WITH ppl AS (
@@ -232,8 +234,7 @@ SELECT emp.id_card, ent.credit_code,
   '2024-' || lpad(m::VARCHAR, 2, '0') AS month,
   round(emp.base * (1 + 0.02 * (m - 1) / 11), 2) AS base_amount,
   ${uniformSql('emp.i * 13 + m', seed, 'paid')} < 0.97 AS paid
-FROM emp JOIN ent USING (ek) CROSS JOIN range(1, 13) t(m)
-ORDER BY emp.i, m`;
+FROM emp JOIN ent USING (ek) CROSS JOIN range(1, 13) t(m)`;
 }
 
 function medicalClaimsSql(c: number, people: number, seed: number, sizes: PoolSizes): string {
