@@ -176,7 +176,6 @@ ORDER BY i`;
 }
 
 function enterpriseSql(m: number, people: number, seed: number, sizes: PoolSizes): string {
-  const u = (label: string) => uniformSql('j', seed, label);
   const body8 = `lpad(${pickSql('j', seed, 'org', 100000000)}::VARCHAR, 8, '0')`;
   const base17Expr = `('91' || county_code || org_body || ${orgCodeCheckSql('org_body')})`;
   return `
