@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import type { CheckContext, ParsedQuery, Thresholds } from './checks/index.ts';
-import { columnLineage } from '../sandbox/index.ts';
+import { AGGREGATE_FUNCTIONS, columnLineage } from '../sandbox/index.ts';
 
 const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif']);
 
@@ -42,7 +42,7 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Pa
         }
       }
     }
-    if (n.class === 'FUNCTION' && ['sum', 'avg', 'mean', 'median', 'min', 'max'].includes(String(n.function_name).toLowerCase())) aggregates = true;
+    if (n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase())) aggregates = true;
     Object.values(n).forEach(visit);
   };
   visit(tree);

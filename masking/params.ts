@@ -36,3 +36,10 @@ export function enumParam<T extends string>(op: string, p: Record<string, unknow
 export function sqlLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/** A parameter naming another field of the same dataset (checked against the dataset by the policy). */
+export function fieldParam(op: string, p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(v)) throw new OpError('MASK_BAD_PARAMS', `${op}: "${key}" must name a field (e.g. id_card)`);
+  return v;
+}

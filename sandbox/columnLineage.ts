@@ -19,7 +19,8 @@ export interface ColumnLineage {
   readonly dataset: readonly InputColumn[];
 }
 
-const AGGREGATES = new Set(['count', 'count_star', 'sum', 'avg', 'mean', 'min', 'max', 'median', 'quantile', 'quantile_cont', 'quantile_disc', 'mode', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'string_agg', 'list', 'array_agg', 'first', 'last', 'any_value', 'arg_min', 'arg_max', 'min_by', 'max_by', 'approx_count_distinct', 'bool_and', 'bool_or', 'product', 'histogram', 'count_if']);
+/** Aggregate functions (their arguments are aggregated, not carried through). */
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['count', 'count_star', 'sum', 'avg', 'mean', 'min', 'max', 'median', 'quantile', 'quantile_cont', 'quantile_disc', 'mode', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'string_agg', 'list', 'array_agg', 'first', 'last', 'any_value', 'arg_min', 'arg_max', 'min_by', 'max_by', 'approx_count_distinct', 'bool_and', 'bool_or', 'product', 'histogram', 'count_if']);
 
 function isObj(n: Json): n is { [k: string]: Json } {
   return !!n && typeof n === 'object' && !Array.isArray(n);
@@ -49,7 +50,7 @@ function columnRefs(n: Json, inAggregate = false, acc: { names: string[]; agg: b
     return acc;
   }
   if (n.class === 'SUBQUERY') return acc;
-  const agg = inAggregate || ((n.class === 'FUNCTION' || n.class === 'AGGREGATE') && AGGREGATES.has(String(n.function_name).toLowerCase()));
+  const agg = inAggregate || ((n.class === 'FUNCTION' || n.class === 'AGGREGATE') && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase()));
   for (const v of Object.values(n)) columnRefs(v, agg, acc);
   return acc;
 }

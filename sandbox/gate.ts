@@ -59,7 +59,7 @@ function firstLine(s: string): string {
 }
 
 /** Walks every object of DuckDB's tree; nothing nested escapes the checks. */
-function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
+function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult & { allRefs: Set<string> } {
   const cteNames = new Set<string>();
   const collectCtes = (n: Json): void => {
     if (Array.isArray(n)) return n.forEach(collectCtes);
@@ -72,6 +72,7 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
   collectCtes(tree);
 
   const tables = new Set<string>();
+  const allRefs = new Set<string>();
   const columns = new Set<string>();
   const functions = new Set<string>();
   const visit = (n: Json): void => {
@@ -88,6 +89,7 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
         throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${[catalog, schema, n.table_name].filter(Boolean).join('.')}" is outside the authorization`);
       }
       if (n.at_clause !== null && n.at_clause !== undefined) throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'time travel (AT) is not allowed');
+      allRefs.add(name);
       const isCte = schema === '' && cteNames.has(name);
       if (!isCte) {
         if (!allowedTables.has(name)) throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${String(n.table_name).slice(0, 100)}" is not granted to this authorization`);
@@ -112,7 +114,7 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult {
     Object.values(n).forEach(visit);
   };
   visit(tree);
-  return { tables: [...tables].sort(), columns: [...columns].sort(), functions: [...functions].sort() };
+  return { tables: [...tables].sort(), columns: [...columns].sort(), functions: [...functions].sort(), allRefs };
 }
 
 /** node-sql-parser's reading: table names (CTEs included, as DuckDB lists them). Null if it cannot parse. */
@@ -139,19 +141,13 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
   const result = inspect(statement!, allowedTables);
   const second = await secondReading(sql);
   if (second) {
-    const duckTables = new Set<string>();
-    const collect = (n: Json): void => {
-      if (Array.isArray(n)) return n.forEach(collect);
-      if (n && typeof n === 'object') {
-        if (n.type === 'BASE_TABLE') duckTables.add(String(n.table_name).toLowerCase());
-        Object.values(n).forEach(collect);
-      }
-    };
-    collect(statement!);
+    // Both readings name CTEs as tables too, so compare every table reference.
+    const duckTables = result.allRefs;
     const same = second.statements === 1 && second.type === 'select' && second.tables.size === duckTables.size && [...second.tables].every((t) => duckTables.has(t));
     if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
   }
-  return columnsOf ? { ...result, lineage: columnLineage(statement!, columnsOf) } : result;
+  const { allRefs: _refs, ...gate } = result;
+  return columnsOf ? { ...gate, lineage: columnLineage(statement!, columnsOf) } : gate;
 }
 
 export async function canQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {

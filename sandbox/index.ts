@@ -6,4 +6,4 @@ export { DEFAULT_LIMITS, resolveLimits, type JobLimits } from './limits.ts';
 export { openLockedDown } from './lockdown.ts';
 export { OUTPUT_NAME } from './outputs.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
-export { columnLineage, type ColumnLineage, type InputColumn } from './columnLineage.ts';
+export { columnLineage, AGGREGATE_FUNCTIONS, type ColumnLineage, type InputColumn } from './columnLineage.ts';

@@ -106,3 +106,22 @@ describe('identity', () => {
     d.od.ctx.identity.setDevIssuer(true);
   });
 });
+
+describe('only administrators change authorizations or purge the log, whichever door they use', () => {
+  it('refuses operators, reviewers and security staff with FORBIDDEN_ROLE, and scopes operators', async () => {
+    const spec = { id: 't-role', org: 'X', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: future(30) };
+    for (const who of ['alice', 'bob', 'sam']) {
+      const p = await d.od.principal({ as: who });
+      expect((await codeOf(() => d.od.tenants.create(p, spec))).toString(), who).toBe('FORBIDDEN_ROLE');
+      expect(await codeOf(() => d.od.tenants.build(p, 'demo')), who).toBe('FORBIDDEN_ROLE');
+      expect(await codeOf(async () => d.od.tenants.transition(p, 'demo', 'suspend')), who).toBe('FORBIDDEN_ROLE');
+      expect(await codeOf(async () => d.od.lineage.purge(p, new Date('2000-01-01'))), who).toBe('FORBIDDEN_ROLE');
+    }
+    expect(d.od.ctx.authorizations.find('t-role')).toBeUndefined();
+    const alice = await d.od.principal({ as: 'alice' });
+    expect(d.od.tenants.list(alice).map((t) => t.id)).toEqual(['demo']);
+    expect(await codeOf(async () => d.od.tenants.get(alice, 't-exp'))).toBe('FORBIDDEN_TENANT');
+    const ada = await d.od.principal({ as: 'ada' });
+    expect(await codeOf(async () => d.od.lineage.purge(ada, new Date()))).toBe('AUDIT_PURGE_REFUSED');
+  });
+});

@@ -113,7 +113,11 @@ describe('refusals over HTTP', () => {
     expect((await call('POST', '/api/jobs', 'bob', { tenant: 'demo', script: 'output("x", [])' })).body.error.code).toBe('FORBIDDEN_ROLE');
     expect((await call('POST', '/api/lineage/verify', 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
     expect((await call('POST', '/api/jobs', 'alice', { tenant: 'other', script: 'output("x", [])' })).body.error.code).toBe('FORBIDDEN_TENANT');
-    expect((await call('POST', '/api/tenants/demo/suspend', 'bob')).body.error.code).toBe('FORBIDDEN_ROLE');
+    for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy', 'build']) {
+      expect((await call('POST', `/api/tenants/demo/${action}`, 'bob')).body.error.code, action).toBe('FORBIDDEN_ROLE');
+      expect((await call('POST', `/api/tenants/demo/${action}`, 'alice')).body.error.code, action).toBe('FORBIDDEN_ROLE');
+    }
+    expect((await call('GET', '/api/lineage/checkpoint', 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
     expect(d.od.ctx.audit.entries({ kind: 'ACCESS_DENIED' }).length).toBeGreaterThanOrEqual(4);
   });
 
@@ -136,6 +140,9 @@ describe('refusals over HTTP', () => {
     const blocked = await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people' });
     expect(blocked.body).toMatchObject({ state: 'blocked', verdict: 'block' });
     expect((await call('POST', `/api/exports/${blocked.body.id}/approve`, 'bob', {})).body.error.code).toBe('EXPORT_TRANSITION');
+    // Nothing to download from a blocked request; reviewers never download bundles.
+    expect((await call('GET', `/api/exports/${blocked.body.id}/bundle`, 'alice')).body.error.code).toBe('EXPORT_TRANSITION');
+    expect((await call('GET', `/api/exports/${blocked.body.id}/bundle`, 'bob')).body.error.code).toBe('FORBIDDEN_ROLE');
     expect((await call('GET', '/api/exports/exp_nope', 'bob')).body.error.code).toBe('EXPORT_NOT_FOUND');
   });
 

@@ -283,11 +283,7 @@ export function buildProgram(io: CliIO): Command {
     .requiredOption('--before <date>', 'ISO date')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const p = await caller(od, g(cmd));
-        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators purge the audit log');
-        const before = new Date(opts.before);
-        if (Number.isNaN(before.getTime())) throw new OpError('BAD_REQUEST', '--before must be a date');
-        json(io, { purged: od.ctx.audit.purge(before, p.user) });
+        json(io, { purged: od.lineage.purge(await caller(od, g(cmd)), new Date(opts.before)) });
       }),
     );
   lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
@@ -299,46 +295,24 @@ export function buildProgram(io: CliIO): Command {
     .option('--no-provision', 'record it without building the masked files')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const p = await caller(od, g(cmd));
-        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators create authorizations');
         const spec = JSON.parse(readFileSync(resolve(opts.file), 'utf8'));
-        od.ctx.authorizations.create(spec, p.user);
-        json(io, opts.provision ? await od.ctx.authorizations.provision(spec.id, p.user) : od.ctx.authorizations.get(spec.id));
+        json(io, await od.tenants.create(await caller(od, g(cmd)), spec, { provision: opts.provision }));
       }),
     );
   ten
     .command('build <id>')
     .description('(re)build the masked prod and dev files from the current raw store (administrators)')
     .action(async (id, _o, cmd) =>
-      withDomain(g(cmd), async (od) => {
-        const p = await caller(od, g(cmd));
-        if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators build authorizations');
-        json(io, await od.ctx.authorizations.provision(id, p.user));
-      }),
+      withDomain(g(cmd), async (od) => json(io, await od.tenants.build(await caller(od, g(cmd)), id))),
     );
-  ten.command('list').action(async (_o, cmd) =>
-    withDomain(g(cmd), async (od) => {
-      const p = await caller(od, g(cmd));
-      json(io, od.ctx.authorizations.list().filter((t) => p.role !== 'operator' || t.id === p.tenant));
-    }),
-  );
-  ten.command('show <id>').action(async (id, _o, cmd) =>
-    withDomain(g(cmd), async (od) => {
-      const p = await caller(od, g(cmd));
-      if (p.role === 'operator' && p.tenant !== id) throw new OpError('FORBIDDEN_TENANT');
-      json(io, od.ctx.authorizations.get(id));
-    }),
-  );
+  ten.command('list').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, od.tenants.list(await caller(od, g(cmd))))));
+  ten.command('show <id>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.tenants.get(await caller(od, g(cmd)), id))));
   for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const satisfies readonly TenantAction[]) {
     ten
       .command(`${action} <id>`)
       .option('--reason <text>')
       .action(async (id, opts, cmd) =>
-        withDomain(g(cmd), async (od) => {
-          const p = await caller(od, g(cmd));
-          if (p.role !== 'admin') throw new OpError('FORBIDDEN_ROLE', 'only administrators change an authorization\'s state');
-          json(io, od.ctx.authorizations.transition(id, action, p.user, opts.reason));
-        }),
+        withDomain(g(cmd), async (od) => json(io, od.tenants.transition(await caller(od, g(cmd)), id, action, opts.reason))),
       );
   }
 

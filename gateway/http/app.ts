@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
-import { type Opdomain, type Principal, canRole, checkRole } from '../core/index.ts';
+import { type Opdomain, type Principal, checkRole } from '../core/index.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -205,11 +205,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
         return req.query.format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderTrace(tree) + '\n') : tree;
       },
     );
-    api.get('/api/lineage/checkpoint', async (req) => {
-      const p = await auth(req);
-      checkRole(p, 'security', 'admin', 'reviewer');
-      return od.ctx.audit.latestCheckpoint() ?? (await od.lineage.checkpoint());
-    });
+    api.get('/api/lineage/checkpoint', async (req) => od.lineage.latestCheckpoint(await auth(req)));
     api.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
     api.get<{ Querystring: { from?: string; to?: string } }>('/api/lineage/consistency', async (req) => od.lineage.consistency(await auth(req), Number(req.query.from), Number(req.query.to)));
     api.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
@@ -220,27 +216,16 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     });
 
     // --- authorizations (supervision view, R12) -----------------------------
-    api.get('/api/tenants', async (req) => {
-      const p = await auth(req);
-      const all = od.ctx.authorizations.list();
-      return { tenants: canRole(p, 'operator') ? all.filter((t) => t.id === p.tenant) : all };
-    });
-    api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => {
-      const p = await auth(req);
-      checkRole(p, 'admin');
-      return od.ctx.authorizations.provision(req.params.id, p.user);
-    });
+    api.get('/api/tenants', async (req) => ({ tenants: od.tenants.list(await auth(req)) }));
+    api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => od.tenants.build(await auth(req), req.params.id));
     for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
       api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
         `/api/tenants/:id/${action}`,
         { schema: { params: idParam } },
-        async (req) => {
-          const p = await auth(req);
-          checkRole(p, 'admin');
-          return od.ctx.authorizations.transition(req.params.id, action, p.user, typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : undefined);
-        },
+        async (req) => od.tenants.transition(await auth(req), req.params.id, action, typeof req.body?.reason === 'string' ? req.body.reason : undefined),
       );
     }
+
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
 

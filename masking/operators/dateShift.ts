@@ -3,7 +3,7 @@
 // survive while calendar dates do not.
 import { OpError } from '../../errors/index.ts';
 import type { MaskOperator } from '../operator.ts';
-import { asParams, intParam } from '../params.ts';
+import { asParams, fieldParam, intParam } from '../params.ts';
 import { keyedUniformSql } from './keyedUniform.ts';
 
 export const dateShift: MaskOperator<{ minDays: number; maxDays: number; by: string }> = {
@@ -16,8 +16,7 @@ export const dateShift: MaskOperator<{ minDays: number; maxDays: number; by: str
     const minDays = intParam('date_shift', p, 'minDays', undefined, -3650, 3650);
     const maxDays = intParam('date_shift', p, 'maxDays', undefined, -3650, 3650);
     if (maxDays <= minDays) throw new OpError('MASK_BAD_PARAMS', 'date_shift: maxDays must be greater than minDays');
-    if (typeof p.by !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(p.by)) throw new OpError('MASK_BAD_PARAMS', 'date_shift: "by" must name the entity field (e.g. id_card)');
-    return { minDays, maxDays, by: p.by };
+    return { minDays, maxDays, by: fieldParam('date_shift', p, 'by') };
   },
   toSql: (column, p, _field, ctx) => {
     const u = keyedUniformSql(ctx.scopeKeyHex('date_shift'), p.by, `"${p.by}"`);

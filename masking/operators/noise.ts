@@ -3,7 +3,7 @@
 // gives the same masked data and two tenants get different noise.
 import { OpError } from '../../errors/index.ts';
 import type { MaskOperator } from '../operator.ts';
-import { asParams, enumParam, numParam } from '../params.ts';
+import { asParams, enumParam, fieldParam, numParam } from '../params.ts';
 import { keyedUniformSql } from './keyedUniform.ts';
 
 export const noise: MaskOperator<{ kind: 'laplace' | 'gaussian'; scale: number; by?: string }> = {
@@ -16,8 +16,7 @@ export const noise: MaskOperator<{ kind: 'laplace' | 'gaussian'; scale: number; 
     const kind = enumParam('noise', p, 'kind', ['laplace', 'gaussian'] as const);
     const scale = numParam('noise', p, 'scale');
     if (!(scale > 0)) throw new OpError('MASK_BAD_PARAMS', 'noise: "scale" must be positive');
-    if (p.by !== undefined && (typeof p.by !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(p.by))) throw new OpError('MASK_BAD_PARAMS', 'noise: "by" must name a field');
-    return { kind, scale, ...(typeof p.by === 'string' ? { by: p.by } : {}) };
+    return { kind, scale, ...(p.by !== undefined ? { by: fieldParam('noise', p, 'by') } : {}) };
   },
   toSql: (column, p, field, ctx) => {
     const key = ctx.scopeKeyHex('noise');

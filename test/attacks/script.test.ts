@@ -34,72 +34,43 @@ afterAll(async () => {
 });
 
 describe('script attacks end with their codes', () => {
-  const cases: [string, string, Partial<JobLimits>][] = [
-    ['an infinite loop', 'while (true) {}', { cpuMs: 500 }],
-    ['an infinite loop after an await', 'await null; for (;;) {}', { cpuMs: 500 }],
-    ['a promise that never settles', 'await new Promise(() => {})', { wallMs: 800 }],
-    ['waiting on a slow query', "await sql('SELECT count(*) FROM range(100000000000) a')", { wallMs: 1500 }],
-    ['a cross-join CPU bomb in SQL', "await sql('SELECT count(*) FROM range(1000000) a, range(1000000) b')", { wallMs: 1500 }],
-    ['allocating without bound', 'const a = []; while (true) a.push(new Array(1e5).fill(1.5));', { isolateMemoryMb: 32 }],
-    ['a huge string', "let s = 'x'; while (true) s += s;", { isolateMemoryMb: 32 }],
-    ['a growing map', 'const m = new Map(); let i = 0; while (true) m.set(i++, { i, s: String(i) });', { isolateMemoryMb: 32 }],
-    ['a syntax error', 'const = 1;', {}],
-    ['a thrown error', "throw new Error('boom')", {}],
-    ['too many sql() calls', 'for (let i = 0; i < 10; i++) await sql("SELECT 1");', { maxSqlCalls: 5 }],
-    ['a result over the row cap', "await sql('SELECT * FROM range(1000)')", { maxResultRows: 100 }],
-    ['outputs over the size cap', "output('big', Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x'.repeat(50) })))", { maxOutputBytes: 100_000 }],
-    ['a log flood', "for (let i = 0; i < 10000; i++) log('x'.repeat(100))", { maxLogBytes: 10_000 }],
-    ['an invalid output name', "output('../../etc/passwd', [{ a: 1 }])", {}],
-    ['an output of functions', "output('f', [{ a: () => 1 }])", {}],
-    ['ragged output rows', "output('r', [{ a: 1 }, { b: 2 }])", {}],
-    ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}],
-    ['SQL that fails while running', "await sql(\"SELECT CAST(name AS INTEGER) FROM population\")", {}],
-    ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}],
-    ['Atomics.wait blocking the isolate forever', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', { wallMs: 1000 }],
-    ['a microtask flood', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', { cpuMs: 500, wallMs: 4000 }],
-    ['runaway recursion', 'const f = (n) => f(n + 1) + 1; f(0)', {}],
-    ['a thousand concurrent sql() calls', "await Promise.all(Array.from({ length: 1000 }, () => sql('SELECT 1')))", { maxSqlCalls: 50 }],
-    ['a Symbol in an output', "output('s', [{ a: Symbol('x') }])", {}],
-    ['a cyclic value in an output', "const o = {}; o.self = o; output('c', [{ a: o }])", {}],
-    ['redefining the SDK', "Object.defineProperty(globalThis, 'sql', { value: () => 1 })", {}],
-    ['a worker that outgrows its memory cap', "await sql('SELECT list(range) FROM range(30000000)')", { workerMemoryMb: 220, duckdbMemoryMb: 2048 }],
-  ];
-  const expected: Record<string, string> = {
-    'an infinite loop': 'SANDBOX_CPU_LIMIT',
-    'an infinite loop after an await': 'SANDBOX_CPU_LIMIT',
-    'a promise that never settles': 'SANDBOX_TIMEOUT',
-    'waiting on a slow query': 'SANDBOX_TIMEOUT',
-    'a cross-join CPU bomb in SQL': 'SANDBOX_TIMEOUT',
-    'allocating without bound': 'SANDBOX_MEMORY_LIMIT',
+  // [what, script, lowered limits, the code it must end with]
+  const cases: [string, string, Partial<JobLimits>, string][] = [
+    ['an infinite loop', 'while (true) {}', { cpuMs: 500 }, 'SANDBOX_CPU_LIMIT'],
+    ['an infinite loop after an await', 'await null; for (;;) {}', { cpuMs: 500 }, 'SANDBOX_CPU_LIMIT'],
+    ['a promise that never settles', 'await new Promise(() => {})', { wallMs: 800 }, 'SANDBOX_TIMEOUT'],
+    ['waiting on a slow query', "await sql('SELECT count(*) FROM range(100000000000) a')", { wallMs: 1500 }, 'SANDBOX_TIMEOUT'],
+    ['a cross-join CPU bomb in SQL', "await sql('SELECT count(*) FROM range(1000000) a, range(1000000) b')", { wallMs: 1500 }, 'SANDBOX_TIMEOUT'],
+    ['allocating without bound', 'const a = []; while (true) a.push(new Array(1e5).fill(1.5));', { isolateMemoryMb: 32 }, 'SANDBOX_MEMORY_LIMIT'],
     // V8 refuses the string at its maximum length before the heap fills: a plain script error.
-    'a huge string': 'SANDBOX_SCRIPT_ERROR',
-    'a growing map': 'SANDBOX_MEMORY_LIMIT',
-    'a syntax error': 'SANDBOX_SYNTAX_ERROR',
-    'a thrown error': 'SANDBOX_SCRIPT_ERROR',
-    'too many sql() calls': 'SANDBOX_SQL_CALL_LIMIT',
-    'a result over the row cap': 'SANDBOX_RESULT_TOO_LARGE',
-    'outputs over the size cap': 'SANDBOX_OUTPUT_TOO_LARGE',
-    'a log flood': 'SANDBOX_LOG_LIMIT',
-    'an invalid output name': 'SANDBOX_OUTPUT_INVALID',
-    'an output of functions': 'SANDBOX_OUTPUT_INVALID',
-    'ragged output rows': 'SANDBOX_OUTPUT_INVALID',
-    'an uncaught gate refusal': 'SQL_FUNCTION_NOT_ALLOWED',
-    'SQL that fails while running': 'SQL_EXECUTION_ERROR',
-    'bad query parameters': 'SQL_PARAMS_INVALID',
-    'Atomics.wait blocking the isolate forever': 'SANDBOX_TIMEOUT',
-    'a microtask flood': 'SANDBOX_CPU_LIMIT',
-    'runaway recursion': 'SANDBOX_SCRIPT_ERROR',
-    'a thousand concurrent sql() calls': 'SANDBOX_SQL_CALL_LIMIT',
-    'a Symbol in an output': 'SANDBOX_OUTPUT_INVALID',
-    'a cyclic value in an output': 'SANDBOX_OUTPUT_INVALID',
-    'redefining the SDK': 'SANDBOX_SCRIPT_ERROR',
-    'a worker that outgrows its memory cap': 'SANDBOX_WORKER_MEMORY',
-  };
-  for (const [name, script, limits] of cases) {
+    ['a huge string', "let s = 'x'; while (true) s += s;", { isolateMemoryMb: 32 }, 'SANDBOX_SCRIPT_ERROR'],
+    ['a growing map', 'const m = new Map(); let i = 0; while (true) m.set(i++, { i, s: String(i) });', { isolateMemoryMb: 32 }, 'SANDBOX_MEMORY_LIMIT'],
+    ['a syntax error', 'const = 1;', {}, 'SANDBOX_SYNTAX_ERROR'],
+    ['a thrown error', "throw new Error('boom')", {}, 'SANDBOX_SCRIPT_ERROR'],
+    ['too many sql() calls', 'for (let i = 0; i < 10; i++) await sql("SELECT 1");', { maxSqlCalls: 5 }, 'SANDBOX_SQL_CALL_LIMIT'],
+    ['a result over the row cap', "await sql('SELECT * FROM range(1000)')", { maxResultRows: 100 }, 'SANDBOX_RESULT_TOO_LARGE'],
+    ['outputs over the size cap', "output('big', Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x'.repeat(50) })))", { maxOutputBytes: 100_000 }, 'SANDBOX_OUTPUT_TOO_LARGE'],
+    ['a log flood', "for (let i = 0; i < 10000; i++) log('x'.repeat(100))", { maxLogBytes: 10_000 }, 'SANDBOX_LOG_LIMIT'],
+    ['an invalid output name', "output('../../etc/passwd', [{ a: 1 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
+    ['an output of functions', "output('f', [{ a: () => 1 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
+    ['ragged output rows', "output('r', [{ a: 1 }, { b: 2 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
+    ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}, 'SQL_FUNCTION_NOT_ALLOWED'],
+    ['SQL that fails while running', "await sql(\"SELECT CAST(name AS INTEGER) FROM population\")", {}, 'SQL_EXECUTION_ERROR'],
+    ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}, 'SQL_PARAMS_INVALID'],
+    ['Atomics.wait blocking the isolate forever', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', { wallMs: 1000 }, 'SANDBOX_TIMEOUT'],
+    ['a microtask flood', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', { cpuMs: 500, wallMs: 4000 }, 'SANDBOX_CPU_LIMIT'],
+    ['runaway recursion', 'const f = (n) => f(n + 1) + 1; f(0)', {}, 'SANDBOX_SCRIPT_ERROR'],
+    ['a thousand concurrent sql() calls', "await Promise.all(Array.from({ length: 1000 }, () => sql('SELECT 1')))", { maxSqlCalls: 50 }, 'SANDBOX_SQL_CALL_LIMIT'],
+    ['a Symbol in an output', "output('s', [{ a: Symbol('x') }])", {}, 'SANDBOX_OUTPUT_INVALID'],
+    ['a cyclic value in an output', "const o = {}; o.self = o; output('c', [{ a: o }])", {}, 'SANDBOX_OUTPUT_INVALID'],
+    ['redefining the SDK', "Object.defineProperty(globalThis, 'sql', { value: () => 1 })", {}, 'SANDBOX_SCRIPT_ERROR'],
+    ['a worker that outgrows its memory cap', "await sql('SELECT list(range) FROM range(30000000)')", { workerMemoryMb: 220, duckdbMemoryMb: 2048 }, 'SANDBOX_WORKER_MEMORY'],
+  ];
+  for (const [name, script, limits, code] of cases) {
     it(name, async () => {
       const r = await job(script, limits);
       expect(r.ok).toBe(false);
-      expect(r.error?.code, r.error?.message).toBe(expected[name]);
+      expect(r.error?.code, r.error?.message).toBe(code);
       expect(r.outputs).toEqual([]);
     });
   }

@@ -1,0 +1,37 @@
+// Authorizations as the doors see them: the role and scope checks live here once, so the CLI
+// and the HTTP API cannot drift apart (R12: authority roles see every domain; an operator only
+// their own; only administrators change one).
+import { OpError } from '../../errors/index.ts';
+import type { Authorization, AuthorizationSpec, TenantAction } from '../../domain/index.ts';
+import type { DomainContext } from './context.ts';
+import { canSeeTenant, checkRole, type Principal } from './principal.ts';
+
+export class TenantService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  list(p: Principal): Authorization[] {
+    return this.ctx.authorizations.list().filter((t) => canSeeTenant(p, t.id));
+  }
+
+  get(p: Principal, id: string): Authorization {
+    if (!canSeeTenant(p, id)) throw new OpError('FORBIDDEN_TENANT');
+    return this.ctx.authorizations.get(id);
+  }
+
+  /** Records an authorization and, unless told otherwise, builds its masked files. */
+  async create(p: Principal, spec: AuthorizationSpec, opts: { provision?: boolean } = {}): Promise<Authorization> {
+    checkRole(p, 'admin');
+    this.ctx.authorizations.create(spec, p.user);
+    return opts.provision === false ? this.ctx.authorizations.get(spec.id) : this.ctx.authorizations.provision(spec.id, p.user);
+  }
+
+  build(p: Principal, id: string): Promise<Authorization> {
+    checkRole(p, 'admin');
+    return this.ctx.authorizations.provision(id, p.user);
+  }
+
+  transition(p: Principal, id: string, action: TenantAction, reason?: string): Authorization {
+    checkRole(p, 'admin');
+    return this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
+  }
+}
