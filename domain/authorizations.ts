@@ -10,6 +10,7 @@ import { buildTenantFiles, destroyTenantKey, ensureTenantKey, resolvePolicy, typ
 import type { JobLimits } from '../sandbox/index.ts';
 import type { ControlStore, HomePaths } from '../store/index.ts';
 import type { DatasetVersions } from './datasetVersions.ts';
+import { DEFAULT_THRESHOLDS, checkThresholds, parseThresholds, strictest, type Thresholds } from '../exports/index.ts';
 import { checkTenantTransition, type TenantAction, type TenantState } from './tenantStates.ts';
 
 export const MAX_TERM_DAYS = 3 * 366;
@@ -26,6 +27,8 @@ export interface AuthorizationSpec {
   readonly termEnd: string;
   readonly limits?: Partial<JobLimits>;
   readonly devSamplePercent?: number;
+  /** Export-check thresholds for this authorization (never weaker than the administrator's floor). */
+  readonly thresholds?: Partial<Thresholds>;
 }
 
 export interface BuildInfo {
@@ -36,8 +39,9 @@ export interface BuildInfo {
   readonly at: string;
 }
 
-export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides'>> {
+export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides' | 'thresholds'>> {
   readonly state: TenantState;
+  readonly thresholds: Partial<Thresholds>;
   readonly overrides: MaskOverrides;
   readonly limits: Partial<JobLimits>;
   readonly build: BuildInfo | null;
@@ -60,10 +64,10 @@ interface TenantRow {
 
 function fromRow(r: TenantRow): Authorization {
   const g = JSON.parse(r.grants) as { grants: Grant[]; overrides: MaskOverrides };
-  const l = JSON.parse(r.limits) as { limits: Partial<JobLimits>; devSamplePercent: number };
+  const l = JSON.parse(r.limits) as { limits: Partial<JobLimits>; devSamplePercent: number; thresholds?: Partial<Thresholds> };
   return {
     id: r.id, org: r.org, state: r.state, scenarios: JSON.parse(r.scenarios), grants: g.grants, overrides: g.overrides,
-    termEnd: r.term_end, limits: l.limits, devSamplePercent: l.devSamplePercent,
+    termEnd: r.term_end, limits: l.limits, devSamplePercent: l.devSamplePercent, thresholds: l.thresholds ?? {},
     build: r.build ? (JSON.parse(r.build) as BuildInfo) : null, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -95,17 +99,55 @@ export class Authorizations {
     if (!(devSamplePercent >= 1 && devSamplePercent <= 100)) throw new OpError('BAD_REQUEST', 'devSamplePercent must be from 1 to 100');
     // Validates grants (R8: core and prohibited data refused) and masking overrides now, not at build time.
     const policy = resolvePolicy(spec.grants, spec.overrides ?? {});
+    const thresholds = parseThresholds(spec.thresholds);
+    checkThresholds(thresholds, this.thresholdFloor());
     return this.store.tx(() => {
       if (this.find(spec.id)) throw new OpError('TENANT_EXISTS', `authorization "${spec.id}" already exists`);
       const at = now.toISOString();
       this.store.run(
         'INSERT INTO tenants (id, org, state, scenarios, grants, term_end, limits, build, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
         spec.id, spec.org, 'pending', JSON.stringify(spec.scenarios), JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {} }),
-        end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent }), at, at,
+        end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }), at, at,
       );
       this.audit.append({ kind: EVENTS.TENANT_CREATED, actor, tenant: spec.id, subject: spec.id, data: { org: spec.org, scenarios: spec.scenarios, grants: spec.grants, policyHash: policy.hash, termEnd: end.toISOString() } });
       return this.get(spec.id);
     });
+  }
+
+  /** The domain's floor for export thresholds (the defaults until an administrator sets one). */
+  thresholdFloor(): Thresholds {
+    const v = this.store.getMeta('thresholds.floor');
+    return v ? strictest(DEFAULT_THRESHOLDS, JSON.parse(v) as Partial<Thresholds>) : DEFAULT_THRESHOLDS;
+  }
+
+  /** Raises (never lowers below the defaults) the floor; every check applies the stricter of floor and authorization. */
+  setThresholdFloor(input: unknown, actor: string): Thresholds {
+    const t = parseThresholds(input);
+    checkThresholds(t, DEFAULT_THRESHOLDS);
+    return this.store.tx(() => {
+      const floor = strictest(DEFAULT_THRESHOLDS, t);
+      this.store.setMeta('thresholds.floor', JSON.stringify(floor));
+      this.audit.append({ kind: EVENTS.THRESHOLDS_CHANGED, actor, tenant: null, subject: 'floor', data: { floor } });
+      return floor;
+    });
+  }
+
+  /** Sets an authorization's own thresholds (refused below the floor). */
+  setThresholds(id: string, input: unknown, actor: string): Authorization {
+    const t = parseThresholds(input);
+    checkThresholds(t, this.thresholdFloor());
+    return this.store.tx(() => {
+      const cur = this.get(id);
+      const l = JSON.parse(this.store.get<{ limits: string }>('SELECT limits FROM tenants WHERE id = ?', id)!.limits) as Record<string, unknown>;
+      this.store.run('UPDATE tenants SET limits = ?, updated_at = ? WHERE id = ?', JSON.stringify({ ...l, thresholds: t }), new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.THRESHOLDS_CHANGED, actor, tenant: id, subject: id, data: { from: cur.thresholds, to: t } });
+      return this.get(id);
+    });
+  }
+
+  /** The thresholds the export check applies to this authorization. */
+  effectiveThresholds(id: string): Thresholds {
+    return strictest(this.thresholdFloor(), this.get(id).thresholds);
   }
 
   find(id: string): Authorization | undefined {

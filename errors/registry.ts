@@ -65,6 +65,8 @@ export const ERRORS = {
   EXPORT_SELF_APPROVAL: { status: 403, class: 'export', title: 'Nobody may approve their own export request' },
   EXPORT_ALREADY_VOTED: { status: 409, class: 'export', title: 'You have already voted on this request' },
   EXPORT_TRANSITION: { status: 409, class: 'export', title: 'That action is not allowed in the request\'s current state' },
+  EXPORT_REVOKED: { status: 410, class: 'export', title: 'The bundle was revoked and is no longer served' },
+  THRESHOLD_BELOW_FLOOR: { status: 422, class: 'input', title: 'A disclosure threshold is weaker than the floor the administrator set' },
   EXPORT_BUNDLE_INVALID: { status: 400, class: 'export', title: 'The bundle failed verification' },
   AUDIT_PURGE_REFUSED: { status: 409, class: 'audit', title: 'Audit entries younger than the retention period (180 days) cannot be purged' },
   AUDIT_WRITE_FAILED: { status: 503, class: 'audit', title: 'The audit log could not be written; the action was not performed' },

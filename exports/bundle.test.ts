@@ -27,7 +27,7 @@ describe('signed bundles', () => {
   it('verify offline with the public key only; CSV injection is neutralised', async () => {
     const v = await verifyBundle(bundle, jwks());
     expect(v).toMatchObject({ ok: true, problems: [] });
-    expect(v.manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob'], files: [{ name: 'table.csv', rows: 2 }] });
+    expect(v.manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob'], files: [{ name: 'table.csv', rows: 2 }, { name: 'table.parquet', rows: 2 }] });
     expect(readFileSync(join(bundle, 'table.csv'), 'utf8')).toContain("'=cmd|calc");
   });
   it('fail when a file, the manifest or the signature is changed, a file is added, or the key is another', async () => {

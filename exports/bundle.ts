@@ -1,4 +1,4 @@
-// Signed export bundles: the output file, a manifest (request, scenario, approvers, lineage
+// Signed export bundles: the output as CSV and Parquet, a manifest (request, scenario, approvers, lineage
 // hashes, each file's sha256, expiry) and the manifest signed as a compact JWS (EdDSA,
 // Ed25519). verifyBundle() needs only the bundle folder and the domain's public JWKS.
 import { createHash } from 'node:crypto';
@@ -8,6 +8,7 @@ import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
 import { OpError } from '../errors/index.ts';
 import type { SigningKey } from '../lineage/index.ts';
 import { toCsv } from './csv.ts';
+import { writeParquet } from './parquet.ts';
 
 export interface ManifestInput {
   readonly bundleId: string;
@@ -24,6 +25,8 @@ export interface ManifestInput {
   readonly datasetVersions: readonly { dataset: string; version: number; contentHash: string }[];
   readonly verdict: string;
   readonly validDays: number;
+  /** The one-step fix applied before release (suppressed cells, rounding), if any. */
+  readonly fix?: unknown;
 }
 
 export interface Manifest extends Omit<ManifestInput, 'validDays'> {
@@ -38,7 +41,7 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 export async function writeBundle(
   dir: string,
   input: ManifestInput,
-  data: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] },
+  data: { columns: readonly { name: string; type?: string }[]; rows: readonly (readonly unknown[])[] },
   key: SigningKey,
 ): Promise<{ manifest: Manifest; manifestSha256: string; path: string }> {
   const tmp = `${dir}.partial`;
@@ -48,6 +51,9 @@ export async function writeBundle(
     const csv = Buffer.from(toCsv(data.columns, data.rows), 'utf8');
     const file = `${input.output}.csv`;
     writeFileSync(join(tmp, file), csv);
+    const pq = `${input.output}.parquet`;
+    await writeParquet(join(tmp, pq), data.columns, data.rows);
+    const pqBytes = readFileSync(join(tmp, pq));
     const issued = new Date();
     const { validDays, ...rest } = input;
     const manifest: Manifest = {
@@ -55,7 +61,10 @@ export async function writeBundle(
       ...rest,
       issuedAt: issued.toISOString(),
       expiresAt: new Date(issued.getTime() + validDays * 86_400_000).toISOString(),
-      files: [{ name: file, sha256: sha256(csv), bytes: csv.length, rows: data.rows.length }],
+      files: [
+        { name: file, sha256: sha256(csv), bytes: csv.length, rows: data.rows.length },
+        { name: pq, sha256: sha256(pqBytes), bytes: pqBytes.length, rows: data.rows.length },
+      ],
     };
     const text = JSON.stringify(manifest, null, 2) + '\n';
     writeFileSync(join(tmp, 'manifest.json'), text);

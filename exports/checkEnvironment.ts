@@ -4,7 +4,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
-import type { CheckContext, ParsedQuery, Thresholds } from './checks/index.ts';
+import type { CheckContext, Magnitude, ParsedQuery, Thresholds } from './checks/index.ts';
+import { ANY_AGGREGATE, contributorsPlan, readMagnitudes } from './magnitudes.ts';
 import { AGGREGATE_FUNCTIONS, columnLineage } from '../sandbox/index.ts';
 
 const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif']);
@@ -16,21 +17,18 @@ function roleOf(table: string, column: string): string | undefined {
   return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.role;
 }
 
-export async function parseQuery(con: DuckDBConnection, sql: string): Promise<ParsedQuery> {
+export async function parseQuery(con: DuckDBConnection, query: { sql: string; params?: readonly (string | number | boolean | null)[] }): Promise<ParsedQuery> {
+  const { sql } = query;
   const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as Json;
   const statement = (tree as { statements?: Json[] }).statements?.[0] ?? null;
   const lineage = statement ? columnLineage(statement, (t) => (CATALOG.find((d) => d.id === t)?.fields ?? []).map((f) => f.name)) : null;
-  const columnRoles: Record<string, string[]> = {};
-  for (const [out, inputs] of Object.entries(lineage?.fields ?? {})) {
-    columnRoles[out] = [...new Set(inputs.filter((i) => i.subtype !== 'AGGREGATION').map((i) => roleOf(i.table, i.column)).filter((x): x is string => !!x))];
-  }
   const countAliases: string[] = [];
   let aggregates = false;
   const visit = (n: Json): void => {
     if (Array.isArray(n)) return n.forEach(visit);
     if (!n || typeof n !== 'object') return;
-    if (Array.isArray(n.group_expressions) && n.group_expressions.length > 0) aggregates = true;
+    if ((Array.isArray(n.group_expressions) && n.group_expressions.length > 0) || n.aggregate_handling === 'FORCE_AGGREGATES') aggregates = true;
     if (Array.isArray(n.select_list)) {
       for (const item of n.select_list) {
         if (item && typeof item === 'object' && !Array.isArray(item) && item.class === 'FUNCTION') {
@@ -42,19 +40,34 @@ export async function parseQuery(con: DuckDBConnection, sql: string): Promise<Pa
         }
       }
     }
-    if (n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase())) aggregates = true;
+    if (n.class === 'FUNCTION' && (AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase()) || ANY_AGGREGATE.has(String(n.function_name).toLowerCase()))) aggregates = true;
     Object.values(n).forEach(visit);
   };
   visit(tree);
-  return { sql, countAliases, aggregates, columnRoles };
+  const counts = new Set(countAliases.map((a) => a.toLowerCase()));
+  const columnRoles: Record<string, string[]> = {};
+  const columnFields: Record<string, string[]> = {};
+  for (const [out, inputs] of Object.entries(lineage?.fields ?? {})) {
+    columnRoles[out] = [...new Set(inputs.filter((i) => i.subtype !== 'AGGREGATION').map((i) => roleOf(i.table, i.column)).filter((x): x is string => !!x))];
+    if (!counts.has(out)) columnFields[out] = [...new Set(inputs.map((i) => `${i.table}.${i.column}`))];
+  }
+  const filterFields = [...new Set((lineage?.dataset ?? []).filter((i) => i.subtype === 'FILTER').map((i) => `${i.table}.${i.column}`))];
+  const tables = [...new Set([...Object.values(lineage?.fields ?? {}).flat(), ...(lineage?.dataset ?? [])].map((i) => i.table))].sort();
+  let magnitudes: Magnitude[] = [];
+  if (aggregates && tree && typeof tree === 'object' && !Array.isArray(tree)) {
+    const plan = await contributorsPlan(con, tree).catch(() => undefined);
+    if (plan) magnitudes = await readMagnitudes(con, plan, query.params ?? []);
+  }
+  return { sql, tables, countAliases, aggregates, columnRoles, columnFields, filterFields, magnitudes };
 }
 
 export interface CheckEnvironmentOptions {
   readonly rawPath: string;
   readonly tenantProdPath: string;
-  readonly queries: readonly string[];
+  readonly queries: readonly { sql: string; params?: readonly (string | number | boolean | null)[] }[];
   readonly thresholds: Thresholds;
   readonly output: CheckContext['output'];
+  readonly priorReleases?: CheckContext['priorReleases'];
 }
 
 export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
@@ -65,6 +78,8 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     await con.run(`ATTACH '${esc(opts.rawPath)}' AS raw (READ_ONLY)`);
     await con.run(`ATTACH '${esc(opts.tenantProdPath)}' AS tenant (READ_ONLY)`);
     await con.run("SET enable_external_access = false");
+    // The job's queries name the tenant's tables unqualified, as the sandbox saw them.
+    await con.run('USE tenant');
     const queries: ParsedQuery[] = [];
     for (const q of opts.queries) queries.push(await parseQuery(con, q));
     const tenantTables = new Set(
@@ -91,6 +106,7 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       output: opts.output,
       queries,
       thresholds: opts.thresholds,
+      ...(opts.priorReleases ? { priorReleases: opts.priorReleases } : {}),
       async identifierMatches(values) {
         const out = new Map<string, string>();
         if (values.length === 0) return out;

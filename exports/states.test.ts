@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORT_TRANSITIONS, canTransition, checkTransition, stateDiagram, type ExportAction, type ExportState } from './index.ts';
 
-const STATES: ExportState[] = ['blocked', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'withdrawn', 'revoked'];
-const ACTIONS: ExportAction[] = ['vote_approve', 'approve', 'release', 'return', 'reject', 'resubmit', 'withdraw', 'revoke'];
+const STATES: ExportState[] = ['draft', 'blocked', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'withdrawn', 'revoked'];
+const ACTIONS: ExportAction[] = ['submit', 'revise', 'block', 'vote_approve', 'approve', 'release', 'return', 'reject', 'resubmit', 'withdraw', 'revoke'];
 
 describe('export request transitions', () => {
   it('allows exactly the transitions in the table and refuses every other with EXPORT_TRANSITION', () => {
@@ -15,8 +15,10 @@ describe('export request transitions', () => {
       }
     }
   });
-  it('terminal states allow nothing; blocked requests can never be approved', () => {
-    for (const s of ['blocked', 'rejected', 'withdrawn', 'revoked'] as const) for (const a of ACTIONS) expect(canTransition(s, a)).toBe(false);
+  it('terminal states allow nothing; a blocked request can only be revised into a draft, never approved', () => {
+    for (const s of ['rejected', 'withdrawn', 'revoked'] as const) for (const a of ACTIONS) expect(canTransition(s, a)).toBe(false);
+    for (const a of ACTIONS) expect(canTransition('blocked', a)).toBe(a === 'revise');
+    expect(checkTransition('blocked', 'revise')).toBe('draft');
   });
   it('generates its state diagram from the table', () => {
     const d = stateDiagram();
@@ -24,10 +26,10 @@ describe('export request transitions', () => {
   });
 });
 
-describe('docs/architecture.md', () => {
+describe('docs/exports.md', () => {
   it('embeds the state diagram generated from the table', async () => {
     const { readFileSync } = await import('node:fs');
-    const doc = readFileSync(new URL('../docs/architecture.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../docs/exports.md', import.meta.url), 'utf8');
     expect(doc).toContain(stateDiagram());
   });
 });

@@ -2,11 +2,17 @@
 // with EXPORT_TRANSITION. checkTransition() throws; canTransition() answers.
 import { OpError } from '../errors/index.ts';
 
-export type ExportState = 'blocked' | 'submitted' | 'in_review' | 'approved' | 'released' | 'returned' | 'rejected' | 'withdrawn' | 'revoked';
-export type ExportAction = 'vote_approve' | 'approve' | 'release' | 'return' | 'reject' | 'resubmit' | 'withdraw' | 'revoke';
+export type ExportState = 'draft' | 'blocked' | 'submitted' | 'in_review' | 'approved' | 'released' | 'returned' | 'rejected' | 'withdrawn' | 'revoked';
+export type ExportAction = 'submit' | 'revise' | 'block' | 'vote_approve' | 'approve' | 'release' | 'return' | 'reject' | 'resubmit' | 'withdraw' | 'revoke';
 
 /** [from, action, to]: 'vote_approve' records an approval short of the required number. */
 export const EXPORT_TRANSITIONS: readonly (readonly [ExportState, ExportAction, ExportState])[] = [
+  ['draft', 'submit', 'submitted'],
+  ['draft', 'revise', 'draft'],
+  ['draft', 'withdraw', 'withdrawn'],
+  ['blocked', 'revise', 'draft'],
+  ['returned', 'revise', 'draft'],
+  ['returned', 'block', 'blocked'],
   ['submitted', 'vote_approve', 'in_review'],
   ['in_review', 'vote_approve', 'in_review'],
   ['submitted', 'approve', 'approved'],
@@ -39,7 +45,7 @@ export function checkTransition(from: ExportState, action: ExportAction): Export
 
 /** Mermaid state diagram generated from the table (docs/exports.md embeds it). */
 export function stateDiagram(): string {
-  const lines = ['stateDiagram-v2', '  [*] --> submitted: pass / review', '  [*] --> blocked: block'];
+  const lines = ['stateDiagram-v2', '  [*] --> draft: request (draft)', '  [*] --> submitted: request (pass / review)', '  [*] --> blocked: request (block)'];
   for (const [f, a, t] of EXPORT_TRANSITIONS) lines.push(`  ${f} --> ${t}: ${a}`);
   return lines.join('\n');
 }

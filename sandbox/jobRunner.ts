@@ -123,7 +123,7 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
         return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
       }
       if (bytes > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
-      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns };
+      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns, params: values as (string | number | boolean | null)[] };
     } catch (err) {
       const e = toOpError(err);
       event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };

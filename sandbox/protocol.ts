@@ -29,6 +29,8 @@ export interface QueryEvent {
   readonly lineage?: ColumnLineage | null;
   /** The result's column names (to match outputs to the queries that produced them). */
   readonly resultColumns?: readonly string[];
+  /** The values bound to $1, $2 … (the export check re-reads the cells' contributors with them). */
+  readonly params?: readonly (string | number | boolean | null)[];
 }
 
 export interface OutputColumn {

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS votes (
   request_id TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT, at TEXT NOT NULL,
   PRIMARY KEY (request_id, reviewer)
 );
+CREATE TABLE IF NOT EXISTS release_cells (
+  request_id TEXT NOT NULL, tables TEXT NOT NULL, measure TEXT NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, released_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS release_cells_measure ON release_cells (measure, tables);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, tenant TEXT,
   subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL, purged_at TEXT
@@ -52,4 +56,7 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['jobs', 'cancel_requested', 'INTEGER NOT NULL DEFAULT 0'],
   ['checkpoints', 'note', 'TEXT'],
   ['audit', 'purged_at', 'TEXT'],
+  ['export_requests', 'fix', 'TEXT'],
+  ['export_requests', 'output_hash', 'TEXT'],
+  ['export_requests', 'ledger', 'TEXT'],
 ];

@@ -68,14 +68,21 @@ describe('the CLI walks the whole flow', () => {
     const req = opdomain(['export', 'request', '--job', prodResult.jobId, '--output', 'income_by_county', '--scenario', 'public-statistics', '--as', 'alice']);
     expect(req.code, req.err).toBe(0);
     const request = req.json();
-    expect(request).toMatchObject({ verdict: 'pass', state: 'submitted' });
-    expect(request.rules.map((r: { rule: string }) => r.rule)).toEqual(expect.arrayContaining(['direct_identifiers', 'cell_count']));
+    // Derived from important data (the contribution base): a reviewer's look and two approvals.
+    expect(request).toMatchObject({ verdict: 'review', state: 'submitted', requiredApprovals: 2 });
+    expect(request.rules.map((r: { rule: string }) => r.rule)).toEqual(expect.arrayContaining(['direct_identifiers', 'cell_count', 'dominance', 'grade']));
+    expect(request.rules.filter((r: { verdict: string }) => r.verdict !== 'pass').map((r: { rule: string }) => r.rule)).toEqual(['grade']);
 
     const self = opdomain(['export', 'approve', request.id, '--as', 'alice']);
     expect(self.code).toBe(1);
     expect(self.json().error.code).toBe('EXPORT_SELF_APPROVAL');
 
-    const approve = opdomain(['export', 'approve', request.id, '--comment', 'aggregates only', '--as', 'bob']);
+    const first = opdomain(['export', 'approve', request.id, '--comment', 'aggregates only', '--as', 'bob']);
+    expect(first.code, first.err).toBe(0);
+    expect(first.json()).toMatchObject({ state: 'in_review', votes: [{ reviewer: 'bob', decision: 'approve' }] });
+    // carol has not voted: bob's vote is hidden from her until she casts her own.
+    expect(opdomain(['export', 'show', request.id, '--as', 'carol']).json()).toMatchObject({ votes: [], votesHidden: 1 });
+    const approve = opdomain(['export', 'approve', request.id, '--as', 'carol']);
     expect(approve.code, approve.err).toBe(0);
     const released = approve.json();
     expect(released.state).toBe('released');
@@ -83,7 +90,8 @@ describe('the CLI walks the whole flow', () => {
 
     const verifyBundle = opdomain(['export', 'verify', released.bundle.path]);
     expect(verifyBundle.code, verifyBundle.out).toBe(0);
-    expect(verifyBundle.json().manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob'], requester: 'alice' });
+    expect(verifyBundle.json().manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob', 'carol'], requester: 'alice' });
+    expect(verifyBundle.json().manifest.files.map((f: { name: string }) => f.name)).toEqual(['income_by_county.csv', 'income_by_county.parquet']);
 
     const verify = opdomain(['lineage', 'verify', '--as', 'sam']);
     expect(verify.code, verify.out).toBe(0);
@@ -91,7 +99,7 @@ describe('the CLI walks the whole flow', () => {
 
     const trace = opdomain(['lineage', 'trace', request.id, '--as', 'sam']);
     expect(trace.code, trace.err).toBe(0);
-    for (const needle of ['dataset:population@1', 'dataset:social_insurance@1', `job:${prodResult.jobId}`, 'policy:', 'user:alice', 'user:bob']) {
+    for (const needle of ['dataset:population@1', 'dataset:social_insurance@1', `job:${prodResult.jobId}`, 'policy:', 'user:alice', 'user:bob', 'user:carol']) {
       expect(trace.out).toContain(needle);
     }
   });

@@ -42,7 +42,7 @@ describe('the HTTP API walks the whole flow', () => {
 
     const req = await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'income_by_county', scenario: 'public-statistics' });
     expect(req.status).toBe(201);
-    expect(req.body).toMatchObject({ verdict: 'pass', state: 'submitted', requiredApprovals: 1 });
+    expect(req.body).toMatchObject({ verdict: 'review', state: 'submitted', requiredApprovals: 2 });
     const id = req.body.id;
 
     const self = await call('POST', `/api/exports/${id}/approve`, 'alice', {});
@@ -54,16 +54,18 @@ describe('the HTTP API walks the whole flow', () => {
     // The operator never sees prod values before release, not even through her own request.
     expect((await call('GET', `/api/exports/${id}/output`, 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
 
-    const approve = await call('POST', `/api/exports/${id}/approve`, 'bob', { comment: 'ok' });
+    const first = await call('POST', `/api/exports/${id}/approve`, 'bob', { comment: 'ok' });
+    expect(first.body).toMatchObject({ state: 'in_review' });
+    const twice = await call('POST', `/api/exports/${id}/approve`, 'bob', {});
+    expect(twice.body.error.code).toBe('EXPORT_ALREADY_VOTED');
+    const approve = await call('POST', `/api/exports/${id}/approve`, 'carol', {});
     expect(approve.status).toBe(200);
     expect(approve.body.state).toBe('released');
 
-    const again = await call('POST', `/api/exports/${id}/approve`, 'carol', {});
-    expect(again.body.error.code).toBe('EXPORT_TRANSITION');
-
     const bundle = await call('GET', `/api/exports/${id}/bundle`, 'alice');
     expect(bundle.status).toBe(200);
-    expect(bundle.body.manifest).toMatchObject({ requestId: id, scenario: 'public-statistics', approvers: ['bob'] });
+    expect(bundle.body.manifest).toMatchObject({ requestId: id, scenario: 'public-statistics', approvers: ['bob', 'carol'] });
+    expect(bundle.body.files.map((f: { name: string; encoding: string }) => `${f.name}:${f.encoding}`)).toEqual(['income_by_county.csv:utf8', 'income_by_county.parquet:base64']);
     const jwks = await call('GET', '/.well-known/jwks.json');
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     expect(jwks.body.keys[0].d).toBeUndefined();
@@ -219,6 +221,7 @@ describe('tenant isolation: another authorization\'s operator gets nothing but r
     const job = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
     const req = await call('POST', '/api/exports', 'alice', { jobId: job.body.jobId, output: 'income_by_county' });
     await call('POST', `/api/exports/${req.body.id}/approve`, 'bob', {});
+    await call('POST', `/api/exports/${req.body.id}/approve`, 'carol', {});
 
     const refusals: [string, 'GET' | 'POST', string, unknown?][] = [
       ['JOB_NOT_FOUND', 'GET', `/api/jobs/${job.body.jobId}`],

@@ -2,11 +2,17 @@
 import { worst, type RuleResult, type Verdict } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
 import { cellCount } from './cellCount.ts';
+import { differencing } from './differencing.ts';
 import { directIdentifiers } from './directIdentifiers.ts';
+import { dominance } from './dominance.ts';
+import { grade } from './grade.ts';
 import { kAnonymity } from './kAnonymity.ts';
+import { modelDf } from './modelDf.ts';
+import { reversibility } from './reversibility.ts';
 import { rowCap } from './rowCap.ts';
+import { zeros } from './zeros.ts';
 
-export const RULES: readonly Rule[] = [directIdentifiers, cellCount, kAnonymity, rowCap];
+export const RULES: readonly Rule[] = [directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, differencing, grade, rowCap];
 
 export interface CheckReport {
   readonly verdict: Verdict;
@@ -19,4 +25,5 @@ export async function runChecks(ctx: CheckContext): Promise<CheckReport> {
   return { verdict: worst(rules), rules };
 }
 
-export { DEFAULT_THRESHOLDS, type CheckContext, type ParsedQuery, type Rule, type Thresholds } from './context.ts';
+export { ledgerKey, ledgerTables, measureColumns } from './differencing.ts';
+export { DEFAULT_THRESHOLDS, cellsOf, countColumns, groupKey, outputMagnitudes, type CellStats, type CheckContext, type Magnitude, type ParsedQuery, type Rule, type Thresholds } from './context.ts';

@@ -9,7 +9,7 @@ import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { renderTrace, verifyEntryProof, type Checkpoint } from '../../lineage/index.ts';
 import { verifyBundle } from '../../exports/index.ts';
-import { Opdomain, setupDemo, DEMO_TENANT, type Principal } from '../core/index.ts';
+import { Opdomain, setupDemo, DEMO_TENANT, type ExportRequestView, type Principal } from '../core/index.ts';
 import type { TenantAction } from '../../domain/index.ts';
 
 export interface CliIO {
@@ -189,16 +189,48 @@ export function buildProgram(io: CliIO): Command {
     .requiredOption('--job <id>', 'the prod job')
     .requiredOption('--output <name>', 'the output to export')
     .option('--scenario <id>', 'one of the authorization\'s scenarios')
+    .option('--draft', 'keep it as a draft: read the check report, then `export submit`')
+    .option('--suppress', 'one-step fix: empty small counts and dominated cells (recorded with the request)')
+    .option('--round <base>', 'one-step fix: round counts to a multiple of base', (v) => Number(v))
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}) });
-        json(io, r);
-        if (r.state === 'blocked') {
-          io.err(`EXPORT_BLOCKED: the automatic check blocked this export (${r.rules.filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')})\n`);
-          io.exitCode = 1;
-        }
+        const fix = opts.suppress || opts.round !== undefined ? { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } : undefined;
+        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}) });
+        blockedExit(r);
       }),
     );
+  const blockedExit = (r: ExportRequestView) => {
+    json(io, r);
+    if (r.state === 'blocked' || (r.state === 'draft' && r.verdict === 'block')) {
+      io.err(`EXPORT_BLOCKED: the automatic check blocks this export (${r.rules.filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')})\n`);
+      io.exitCode = 1;
+    }
+  };
+  for (const verb of ['revise', 'resubmit'] as const) {
+    exp
+      .command(`${verb} <requestId>`)
+      .description(verb === 'revise' ? 'change a draft, blocked or returned request (another job/output, a fix); the check runs again' : 'send a returned request back to the reviewers (optionally changed)')
+      .option('--job <id>', 'another prod job')
+      .option('--output <name>', 'another output')
+      .option('--suppress', 'one-step fix: suppress small and dominated cells')
+      .option('--round <base>', 'one-step fix: round counts', (v) => Number(v))
+      .action(async (id, opts, cmd) =>
+        withDomain(g(cmd), async (od) => {
+          const changes = {
+            ...(opts.job ? { jobId: opts.job } : {}), ...(opts.output ? { output: opts.output } : {}),
+            ...(opts.suppress || opts.round !== undefined ? { fix: { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } } : {}),
+          };
+          blockedExit(await od.exports[verb](await caller(od, g(cmd)), id, changes));
+        }),
+      );
+  }
+  exp.command('submit <requestId>').description('send a draft to the reviewers').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.submit(await caller(od, g(cmd)), id))));
+  exp.command('withdraw <requestId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.withdraw(await caller(od, g(cmd)), id))));
+  exp
+    .command('revoke <requestId>')
+    .description('revoke a released bundle (it is no longer served)')
+    .requiredOption('--reason <text>')
+    .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.revoke(await caller(od, g(cmd)), id, opts.reason))));
   for (const decision of ['approve', 'return', 'reject'] as const) {
     exp
       .command(`${decision} <requestId>`)
@@ -316,6 +348,22 @@ export function buildProgram(io: CliIO): Command {
       );
   }
 
+  ten
+    .command('thresholds <id>')
+    .description('set an authorization\'s export thresholds (never below the floor; administrators)')
+    .requiredOption('--set <json>', 'e.g. \'{"minCellCount": 20}\'')
+    .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.tenants.setThresholds(await caller(od, g(cmd)), id, parseJson(opts.set)))));
+  program
+    .command('thresholds')
+    .description('the domain\'s floor for export thresholds: show it, or raise it with --set (administrators)')
+    .option('--set <json>', 'e.g. \'{"minCellCount": 15, "dominanceK": 0.8}\'')
+    .action(async (opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const p = await caller(od, g(cmd));
+        json(io, opts.set ? od.tenants.setThresholdFloor(p, parseJson(opts.set)) : od.tenants.thresholdFloor(p));
+      }),
+    );
+
   const ds = program.command('datasets').description('the public-data catalog and sample data');
   ds.command('list').description('the catalog: every dataset with its current version and row count').action(async (_o, cmd) =>
     withDomain(g(cmd), async (od) =>
@@ -351,6 +399,14 @@ export function buildProgram(io: CliIO): Command {
 }
 
 /** Runs the CLI; returns the exit code. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OpError('BAD_REQUEST', 'not valid JSON');
+  }
+}
+
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const program = buildProgram(io);
   try {

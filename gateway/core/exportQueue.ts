@@ -6,13 +6,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  DEFAULT_THRESHOLDS, checkTransition, runChecks, verifyBundle, withCheckContext, writeBundle,
-  type ExportAction, type ExportState, type Manifest, type RuleResult, type Verdict, type BundleVerification,
+  applyFix, checkTransition, countColumns, ledgerKey, ledgerTables, measureColumns, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, writeBundle,
+  type CheckContext, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
+import { CATALOG } from '../../datasets/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
-import type { Jobs } from './jobs.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
+import { outputHash, type Jobs } from './jobs.ts';
 
 export interface ExportRequestView {
   readonly id: string;
@@ -25,7 +26,12 @@ export interface ExportRequestView {
   readonly verdict: Verdict;
   readonly rules: readonly RuleResult[];
   readonly requiredApprovals: number;
+  /** Votes; a reviewer who has not voted yet sees none of the others' (votesHidden counts them). */
   readonly votes: readonly { reviewer: string; decision: string; comment: string | null; at: string }[];
+  readonly votesHidden: number;
+  /** What the one-step fix changed before the check (suppressed cells, rounding), if asked for. */
+  readonly fix: FixRecord | null;
+  readonly outputHash: string | null;
   readonly bundle: { readonly id: string; readonly path: string } | null;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -45,6 +51,28 @@ interface RequestRow {
   bundle_path: string | null;
   created_at: string;
   updated_at: string;
+  fix: string | null;
+  output_hash: string | null;
+  ledger: string | null;
+}
+
+interface Evaluation {
+  readonly rules: readonly RuleResult[];
+  readonly verdict: Verdict;
+  readonly fix: FixRecord | null;
+  readonly outputHash: string;
+  readonly required: number;
+  /** Count cells for the release ledger. */
+  readonly ledger: { tables: string; cells: { measure: string; key: string; value: number }[] };
+}
+
+export interface RequestInput {
+  readonly jobId: string;
+  readonly output: string;
+  readonly scenario?: string;
+  /** Keep the request as a draft: the operator reads the report, then submits. */
+  readonly draft?: boolean;
+  readonly fix?: FixSpec | { suppress?: boolean; roundTo?: number };
 }
 
 const BUNDLE_VALID_DAYS = 365;
@@ -52,44 +80,186 @@ const BUNDLE_VALID_DAYS = 365;
 export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
-  async request(p: Principal, req: { jobId: string; output: string; scenario?: string }): Promise<ExportRequestView> {
+  /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the release ledger. */
+  private async evaluate(tenant: string, jobId: string, outputName: string, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
-    checkRole(p, 'operator');
-    if (typeof req.jobId !== 'string' || typeof req.output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output are required');
-    const job = this.jobs.job(p, req.jobId);
-    checkTenantScope(p, job.tenant);
-    const auth = ctx.authorizations.checkOperable(job.tenant);
-    if (job.env !== 'prod') throw new OpError('EXPORT_FROM_DEV', 'only outputs of prod jobs can be exported; run the script with --env prod');
-    if (job.state !== 'completed') throw new OpError('OUTPUT_NOT_FOUND', `job ${job.id} did not complete`);
-    const scenario = req.scenario ?? auth.scenarios[0]!;
-    if (!auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
-    const out = this.jobs.output(job.id, req.output);
-    const report = await withCheckContext(
+    const out = this.jobs.output(jobId, outputName);
+    const priorReleases: CheckContext['priorReleases'] = (measure, tables) => {
+      const m = new Map<string, number[]>();
+      for (const r of ctx.store.all<{ key: string; value: number }>('SELECT key, value FROM release_cells WHERE measure = ? AND tables = ?', measure, tables)) {
+        m.set(r.key, [...(m.get(r.key) ?? []), r.value]);
+      }
+      return m;
+    };
+    return withCheckContext(
       {
         rawPath: ctx.paths.rawDb,
-        tenantProdPath: ctx.paths.tenantDb(job.tenant, 'prod'),
-        queries: this.jobs.allowedQueries(job.id),
-        thresholds: DEFAULT_THRESHOLDS,
+        tenantProdPath: ctx.paths.tenantDb(tenant, 'prod'),
+        queries: this.jobs.allowedQueries(jobId),
+        thresholds: ctx.authorizations.effectiveThresholds(tenant),
         output: { name: out.name, columns: out.columns, rows: out.rows },
+        priorReleases,
       },
-      runChecks,
+      async (base) => {
+        let check: CheckContext = base;
+        let fix: FixRecord | null = null;
+        if (fixSpec) {
+          const fixed = applyFix(base, fixSpec);
+          fix = fixed.record;
+          check = { ...base, output: { ...base.output, rows: fixed.rows } };
+        }
+        const report = await runChecks(check);
+        const tables = ledgerTables(check);
+        const important = tables.split(',').some((t) => CATALOG.find((d) => d.id === t)?.grade === 'important');
+        const skip = measureColumns(check);
+        const cells: Evaluation['ledger']['cells'] = [];
+        for (const { name, j } of countColumns(check)) {
+          for (const r of check.output.rows) if (typeof r[j] === 'number') cells.push({ measure: name.toLowerCase(), key: ledgerKey(check, r, skip), value: r[j] as number });
+        }
+        return {
+          rules: report.rules, verdict: report.verdict, fix,
+          outputHash: fix ? outputHash(out.columns, check.output.rows) : out.hash,
+          // N-of-M by risk: two independent approvals when a rule asks for review or the data is graded important.
+          required: report.verdict === 'review' || important ? 2 : 1,
+          ledger: { tables, cells },
+        };
+      },
     );
+  }
+
+  async request(p: Principal, req: RequestInput): Promise<ExportRequestView> {
+    const { ctx } = this;
+    checkRole(p, 'operator');
+    if (!req || typeof req.jobId !== 'string' || typeof req.output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output are required');
+    const fix = parseFix(req.fix);
+    const job = this.checkExportable(p, req.jobId);
+    const auth = ctx.authorizations.checkOperable(job.tenant);
+    const scenario = req.scenario ?? auth.scenarios[0]!;
+    if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
+    const out = this.jobs.output(job.id, req.output);
+    const ev = await this.evaluate(job.tenant, job.id, out.name, fix);
     const id = `exp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const state: ExportState = report.verdict === 'block' ? 'blocked' : 'submitted';
-    const required = report.verdict === 'review' ? 2 : 1;
+    const state: ExportState = req.draft ? 'draft' : ev.verdict === 'block' ? 'blocked' : 'submitted';
     const at = new Date().toISOString();
     ctx.store.tx(() => {
       ctx.store.run(
-        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, job.tenant, job.id, out.name, scenario, p.user, state, report.verdict, JSON.stringify(report.rules), required, at, at,
+        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), ev.required, at, at,
+        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger),
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REQUESTED, actor: p.user, tenant: job.tenant, subject: id,
-        data: { jobId: job.id, output: out.name, outputHash: out.hash, scenario, verdict: report.verdict, state, rules: report.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required },
+        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: ev.required, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
       });
     });
-    return this.view(this.row(id));
+    return this.view(this.row(id), p);
+  }
+
+  private checkExportable(p: Principal, jobId: string) {
+    const job = this.jobs.job(p, jobId);
+    checkTenantScope(p, job.tenant);
+    if (job.env !== 'prod') throw new OpError('EXPORT_FROM_DEV', 'only outputs of prod jobs can be exported; run the script with --env prod');
+    if (job.state !== 'completed') throw new OpError('OUTPUT_NOT_FOUND', `job ${job.id} did not complete`);
+    return job;
+  }
+
+  /** The requester changes a draft, blocked or returned request: another output or a fix; the check runs again. Votes are reset when the output changes. */
+  async revise(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown } = {}): Promise<ExportRequestView> {
+    const { ctx } = this;
+    checkRole(p, 'operator');
+    const r0 = this.ownRequest(p, id);
+    checkTransition(r0.state, 'revise');
+    const jobId = changes.jobId ?? r0.job_id;
+    const output = changes.output ?? r0.output;
+    if (typeof jobId !== 'string' || typeof output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output must be strings');
+    const job = this.checkExportable(p, jobId);
+    if (job.tenant !== r0.tenant) throw new OpError('FORBIDDEN_TENANT', 'this authorization is outside your scope');
+    ctx.authorizations.checkOperable(r0.tenant);
+    const fix = changes.fix === undefined ? (r0.fix ? specOf(JSON.parse(r0.fix) as FixRecord) : undefined) : parseFix(changes.fix);
+    const out = this.jobs.output(job.id, output);
+    const ev = await this.evaluate(r0.tenant, job.id, out.name, fix);
+    ctx.store.tx(() => {
+      const r = this.row(id);
+      const to = checkTransition(r.state, 'revise');
+      const changed = ev.outputHash !== r.output_hash;
+      const reset = changed ? ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM votes WHERE request_id = ?', id)!.n : 0;
+      if (reset > 0) ctx.store.run('DELETE FROM votes WHERE request_id = ?', id);
+      ctx.store.run(
+        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ? WHERE id = ?',
+        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), id,
+      );
+      ctx.audit.append({
+        kind: EVENTS.EXPORT_REVISED, actor: p.user, tenant: r.tenant, subject: id,
+        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, outputChanged: changed, votesReset: reset, verdict: ev.verdict, rules: ev.rules.map((x) => ({ rule: x.rule, verdict: x.verdict })), ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
+      });
+      this.setState(r, to, 'revise', p.user);
+    });
+    return this.view(this.row(id), p);
+  }
+
+  /** draft → submitted. A draft the check blocks cannot be submitted: revise it (e.g. with the suppression fix). */
+  submit(p: Principal, id: string): ExportRequestView {
+    checkRole(p, 'operator');
+    this.ownRequest(p, id);
+    this.ctx.store.tx(() => {
+      const r = this.row(id);
+      const to = checkTransition(r.state, 'submit');
+      if (r.verdict === 'block') throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${(JSON.parse(r.report) as RuleResult[]).filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')}); revise it first`);
+      this.setState(r, to, 'submit', p.user);
+    });
+    return this.view(this.row(id), p);
+  }
+
+  /** returned → submitted, optionally with another output or fix (then: revise, submit). */
+  async resubmit(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown } = {}): Promise<ExportRequestView> {
+    checkRole(p, 'operator');
+    const r = this.ownRequest(p, id);
+    if (changes.jobId !== undefined || changes.output !== undefined || changes.fix !== undefined) {
+      if (r.state !== 'returned') checkTransition(r.state, 'resubmit');
+      const revised = await this.revise(p, id, changes);
+      if (revised.verdict === 'block') {
+        return revised;
+      }
+      return this.submit(p, id);
+    }
+    this.ctx.store.tx(() => {
+      const cur = this.row(id);
+      const to = checkTransition(cur.state, 'resubmit');
+      // The return was a judgement of the earlier submission: its reviewer may vote again.
+      this.ctx.store.run("DELETE FROM votes WHERE request_id = ? AND decision = 'return'", id);
+      this.setState(cur, to, 'resubmit', p.user);
+    });
+    return this.view(this.row(id), p);
+  }
+
+  /** The requester takes back a request that is not yet decided. */
+  withdraw(p: Principal, id: string): ExportRequestView {
+    checkRole(p, 'operator');
+    this.ownRequest(p, id);
+    this.ctx.store.tx(() => {
+      const r = this.row(id);
+      this.setState(r, checkTransition(r.state, 'withdraw'), 'withdraw', p.user);
+    });
+    return this.view(this.row(id), p);
+  }
+
+  /** released → revoked by the authority: the bundle is no longer served (its files stay as evidence). */
+  revoke(p: Principal, id: string, reason: string): ExportRequestView {
+    checkRole(p, 'reviewer', 'security', 'admin');
+    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new OpError('BAD_REQUEST', 'a reason (at most 2000 characters) is required to revoke');
+    this.ctx.store.tx(() => {
+      const r = this.row(id);
+      this.setState(r, checkTransition(r.state, 'revoke'), 'revoke', p.user, { reason });
+    });
+    return this.view(this.row(id), p);
+  }
+
+  private ownRequest(p: Principal, id: string): RequestRow {
+    const r = this.row(id);
+    if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
+    if (r.requester !== p.user) throw new OpError('FORBIDDEN_ROLE', 'only the requester can change this request');
+    return r;
   }
 
   private row(id: string): RequestRow {
@@ -98,13 +268,17 @@ export class ExportQueue {
     return r;
   }
 
-  private view(r: RequestRow): ExportRequestView {
-    const votes = this.ctx.store.all<{ reviewer: string; decision: string; comment: string | null; at: string }>(
+  private view(r: RequestRow, p: Principal): ExportRequestView {
+    const all = this.ctx.store.all<{ reviewer: string; decision: string; comment: string | null; at: string }>(
       'SELECT reviewer, decision, comment, at FROM votes WHERE request_id = ? ORDER BY at', r.id,
     );
+    // Independent votes: a reviewer sees the others' only after casting one's own.
+    const blind = p.role === 'reviewer' && !all.some((v) => v.reviewer === p.user) && !['released', 'rejected', 'revoked', 'withdrawn'].includes(r.state);
+    const votes = blind ? [] : all;
     return {
       id: r.id, tenant: r.tenant, jobId: r.job_id, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state,
-      verdict: r.verdict, rules: JSON.parse(r.report), requiredApprovals: r.required_approvals, votes,
+      verdict: r.verdict, rules: JSON.parse(r.report), requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
+      fix: r.fix ? (JSON.parse(r.fix) as FixRecord) : null, outputHash: r.output_hash,
       bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
     };
   }
@@ -112,14 +286,14 @@ export class ExportQueue {
   get(p: Principal, id: string): ExportRequestView {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
-    return this.view(r);
+    return this.view(r, p);
   }
 
   list(p: Principal, filter: { state?: string; tenant?: string } = {}): ExportRequestView[] {
     const rows = this.ctx.store.all<RequestRow>('SELECT * FROM export_requests ORDER BY created_at DESC LIMIT 1000');
     return rows
       .filter((r) => canSeeTenant(p, r.tenant) && (!filter.state || r.state === filter.state) && (!filter.tenant || r.tenant === filter.tenant))
-      .map((r) => this.view(r));
+      .map((r) => this.view(r, p));
   }
 
   /** The output rows a reviewer judges (reviewers see the output itself). Viewing is audited. */
@@ -130,7 +304,12 @@ export class ExportQueue {
     checkRole(p, 'reviewer', 'security', 'admin');
     const out = this.jobs.output(r.job_id, r.output);
     this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { output: r.output } });
-    return { columns: out.columns, rows: out.rows };
+    return { columns: out.columns, rows: this.releasedRows(r, out) };
+  }
+
+  /** The rows that would leave: the output with the recorded fix applied. */
+  private releasedRows(r: RequestRow, out: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }): unknown[][] {
+    return r.fix ? replayFix(out.columns, out.rows, JSON.parse(r.fix) as FixRecord) : out.rows.map((x) => [...x]);
   }
 
   /** approve | return | reject by a reviewer; release happens when enough approvals are in. */
@@ -155,7 +334,7 @@ export class ExportQueue {
       return to === 'approved';
     });
     if (released) await this.release(id, p.user);
-    return this.view(this.row(id));
+    return this.view(this.row(id), p);
   }
 
   private setState(r: RequestRow, to: ExportState, action: ExportAction, actor: string, extra: Record<string, unknown> = {}): void {
@@ -179,31 +358,37 @@ export class ExportQueue {
       dir,
       {
         bundleId, requestId: id, tenant: r.tenant, scenario: r.scenario, jobId: r.job_id, output: r.output, requester: r.requester, approvers,
-        scriptHash: job.script_hash, outputHash: out.hash, policyHash: auth.build?.policyHash ?? null,
+        scriptHash: job.script_hash, outputHash: r.output_hash ?? out.hash, policyHash: auth.build?.policyHash ?? null,
         datasetVersions: auth.build?.datasets ?? [], verdict: r.verdict, validDays: BUNDLE_VALID_DAYS,
+        ...(r.fix ? { fix: JSON.parse(r.fix) as FixRecord } : {}),
       },
-      { columns: out.columns, rows: out.rows },
+      { columns: out.columns, rows: this.releasedRows(r, out) },
       ctx.domainKey,
     );
     ctx.store.tx(() => {
       const cur = this.row(id);
       const to = checkTransition(cur.state, 'release');
       ctx.store.run('UPDATE export_requests SET bundle_path = ? WHERE id = ?', dir, id);
+      // The differencing ledger: every released count cell, for later requests to be compared with.
+      const ledger = cur.ledger ? (JSON.parse(cur.ledger) as Evaluation['ledger']) : { tables: '', cells: [] };
+      const at = new Date().toISOString();
+      for (const c of ledger.cells) ctx.store.run('INSERT INTO release_cells (request_id, tables, measure, key, value, released_at) VALUES (?, ?, ?, ?, ?, ?)', id, ledger.tables, c.measure, c.key, c.value, at);
       ctx.audit.append({ kind: EVENTS.BUNDLE_CREATED, actor, tenant: r.tenant, subject: id, data: { bundleId, manifestSha256, scenario: r.scenario, approvers } });
       this.setState(cur, to, 'release', actor);
     });
   }
 
   /** The bundle's manifest and files, for download; every download is audited. */
-  download(p: Principal, id: string): { manifest: Manifest; jws: string; files: { name: string; content: string }[] } {
+  download(p: Principal, id: string): { manifest: Manifest; jws: string; files: { name: string; content: string; encoding: string }[] } {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
     checkRole(p, 'operator', 'admin');
+    if (r.state === 'revoked') throw new OpError('EXPORT_REVOKED', 'this bundle was revoked and is no longer served');
     if (r.state !== 'released' || !r.bundle_path || !existsSync(r.bundle_path)) throw new OpError('EXPORT_TRANSITION', `the request is ${r.state}; only released bundles can be downloaded`);
     const manifest = JSON.parse(readFileSync(join(r.bundle_path, 'manifest.json'), 'utf8')) as Manifest;
     const files = readdirSync(r.bundle_path)
       .filter((n) => n !== 'manifest.json' && n !== 'manifest.jws')
-      .map((name) => ({ name, content: readFileSync(join(r.bundle_path!, name), 'utf8') }));
+      .map((name) => ({ name, content: readFileSync(join(r.bundle_path!, name), name.endsWith('.parquet') ? 'base64' : 'utf8'), encoding: name.endsWith('.parquet') ? 'base64' : 'utf8' }));
     this.ctx.audit.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: p.user, tenant: r.tenant, subject: id, data: { bundleId: manifest.bundleId } });
     return { manifest, jws: readFileSync(join(r.bundle_path, 'manifest.jws'), 'utf8').trim(), files };
   }
@@ -211,4 +396,15 @@ export class ExportQueue {
   verifyBundleDir(dir: string): Promise<BundleVerification> {
     return verifyBundle(dir, { keys: [this.ctx.domainKey.publicJwk] });
   }
+}
+
+function fixSummary(f: FixRecord): Record<string, unknown> {
+  return { suppressedCells: f.suppressed.length, suppressed: f.suppressed.slice(0, 100), rounded: f.rounded };
+}
+
+/** The fix spec a recorded fix came from (a revision without a new fix keeps the old one). */
+function specOf(f: FixRecord): FixSpec | undefined {
+  const suppress = f.suppressed.length > 0;
+  if (!suppress && !f.rounded) return undefined;
+  return { ...(suppress ? { suppress: true } : {}), ...(f.rounded ? { roundTo: f.rounded.base } : {}) };
 }

@@ -4,4 +4,4 @@ export { setupDemo, demoCast, DEMO_TENANT, DEMO_SCENARIO, DEMO_SCALE, type DemoS
 export { canRole, checkRole, canSeeTenant, checkTenantScope, type Principal } from './principal.ts';
 export { Identity, DEV_ISSUER, AUDIENCE } from './identity.ts';
 export { outputHash, type RunRequest, type RunResult, type JobRecord } from './jobs.ts';
-export type { ExportRequestView } from './exportQueue.ts';
+export type { ExportRequestView, RequestInput } from './exportQueue.ts';

@@ -61,6 +61,7 @@ export function queryAuditData(e: QueryEvent, env: string, buildId: string | nul
   return {
     env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns,
     rowCount: e.rowCount, resultHash: e.resultHash, resultColumns: e.resultColumns, lineage: e.lineage ?? undefined,
+    params: e.params && e.params.length > 0 ? e.params : undefined,
   };
 }
 
@@ -256,11 +257,11 @@ export class Jobs {
   }
 
   /** SQL texts of the queries the job ran and that were allowed (for the export check's lineage). */
-  allowedQueries(jobId: string): string[] {
+  allowedQueries(jobId: string): { sql: string; params: (string | number | boolean | null)[] }[] {
     return this.ctx.audit
       .entries({ subject: jobId, kind: EVENTS.QUERY })
       .filter((e) => e.data.verdict === 'allowed')
-      .map((e) => this.text(String(e.data.sqlHash)))
-      .filter((s): s is string => typeof s === 'string');
+      .map((e) => ({ sql: this.text(String(e.data.sqlHash)), params: Array.isArray(e.data.params) ? (e.data.params as (string | number | boolean | null)[]) : [] }))
+      .filter((q): q is { sql: string; params: (string | number | boolean | null)[] } => typeof q.sql === 'string');
   }
 }

@@ -3,6 +3,7 @@
 // their own; only administrators change one).
 import { OpError } from '../../errors/index.ts';
 import type { Authorization, AuthorizationSpec, TenantAction } from '../../domain/index.ts';
+import type { Thresholds } from '../../exports/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
 
@@ -33,5 +34,21 @@ export class TenantService {
   transition(p: Principal, id: string, action: TenantAction, reason?: string): Authorization {
     checkRole(p, 'admin');
     return this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
+  }
+
+  /** The floor every authorization's export thresholds must meet; readable by the authority. */
+  thresholdFloor(p: Principal): Thresholds {
+    checkRole(p, 'admin', 'reviewer', 'security');
+    return this.ctx.authorizations.thresholdFloor();
+  }
+
+  setThresholdFloor(p: Principal, input: unknown): Thresholds {
+    checkRole(p, 'admin');
+    return this.ctx.authorizations.setThresholdFloor(input, p.user);
+  }
+
+  setThresholds(p: Principal, id: string, input: unknown): Authorization {
+    checkRole(p, 'admin');
+    return this.ctx.authorizations.setThresholds(id, input, p.user);
   }
 }

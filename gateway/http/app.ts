@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
-import { type Opdomain, type Principal, checkRole } from '../core/index.ts';
+import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -168,7 +168,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => od.jobs.cancel(await auth(req), req.params.id));
 
     // --- exports ------------------------------------------------------------
-    api.post<{ Body: { jobId: string; output: string; scenario?: string } }>(
+    const fixSchema = {
+      type: 'object', additionalProperties: false,
+      properties: { suppress: { type: 'boolean' }, roundTo: { type: 'integer', minimum: 2, maximum: 100 } },
+    };
+    api.post<{ Body: RequestInput }>(
       '/api/exports',
       {
         schema: {
@@ -176,11 +180,35 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
             type: 'object',
             required: ['jobId', 'output'],
             additionalProperties: false,
-            properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 } },
+            properties: {
+              jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 },
+              draft: { type: 'boolean' }, fix: fixSchema,
+            },
           },
         },
       },
       async (req, reply) => reply.status(201).send(await od.exports.request(await auth(req), req.body)),
+    );
+    const changesBody = {
+      type: ['object', 'null'], additionalProperties: false,
+      properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, fix: fixSchema },
+    };
+    type Changes = { jobId?: string; output?: string; fix?: unknown } | null;
+    api.post<{ Params: { id: string }; Body: Changes }>('/api/exports/:id/revise', { schema: { params: idParam, body: changesBody } }, async (req) => od.exports.revise(await auth(req), req.params.id, req.body ?? {}));
+    api.post<{ Params: { id: string }; Body: Changes }>('/api/exports/:id/resubmit', { schema: { params: idParam, body: changesBody } }, async (req) => od.exports.resubmit(await auth(req), req.params.id, req.body ?? {}));
+    api.post<{ Params: { id: string } }>('/api/exports/:id/submit', { schema: { params: idParam } }, async (req) => od.exports.submit(await auth(req), req.params.id));
+    api.post<{ Params: { id: string } }>('/api/exports/:id/withdraw', { schema: { params: idParam } }, async (req) => od.exports.withdraw(await auth(req), req.params.id));
+    api.post<{ Params: { id: string }; Body: { reason: string } }>(
+      '/api/exports/:id/revoke',
+      { schema: { params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } } },
+      async (req) => od.exports.revoke(await auth(req), req.params.id, req.body.reason),
+    );
+    api.get('/api/thresholds/floor', async (req) => od.tenants.thresholdFloor(await auth(req)));
+    api.put<{ Body: Record<string, number> }>('/api/thresholds/floor', { schema: { body: { type: 'object', maxProperties: 20 } } }, async (req) => od.tenants.setThresholdFloor(await auth(req), req.body));
+    api.put<{ Params: { id: string }; Body: Record<string, number> }>(
+      '/api/tenants/:id/thresholds',
+      { schema: { params: idParam, body: { type: 'object', maxProperties: 20 } } },
+      async (req) => od.tenants.setThresholds(await auth(req), req.params.id, req.body),
     );
     api.get<{ Querystring: { state?: string; tenant?: string } }>('/api/exports', async (req) => ({ requests: od.exports.list(await auth(req), req.query) }));
     api.get<{ Params: { id: string } }>('/api/exports/:id', { schema: { params: idParam } }, async (req) => od.exports.get(await auth(req), req.params.id));
