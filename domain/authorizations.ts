@@ -8,7 +8,7 @@ import { OpError } from '../errors/index.ts';
 import { EVENTS, type AuditLog } from '../lineage/index.ts';
 import { buildTenantFiles, destroyTenantKey, ensureTenantKey, resolvePolicy, type Grant, type MaskOverrides } from '../masking/index.ts';
 import type { JobLimits } from '../sandbox/index.ts';
-import type { ControlStore, HomePaths } from '../store/index.ts';
+import type { HomePaths, Store } from '../store/index.ts';
 import type { DatasetVersions } from './datasetVersions.ts';
 import { DEFAULT_THRESHOLDS, checkThresholds, parseThresholds, strictest, type Thresholds } from '../exports/index.ts';
 import { checkTenantTransition, type TenantAction, type TenantState } from './tenantStates.ts';
@@ -29,6 +29,22 @@ export interface AuthorizationSpec {
   readonly devSamplePercent?: number;
   /** Export-check thresholds for this authorization (never weaker than the administrator's floor). */
   readonly thresholds?: Partial<Thresholds>;
+  /**
+   * Minimum necessary: every granted field is justified by scenarios of this authorization,
+   * keyed "dataset.field" (or "dataset.*" for every granted field of a dataset).
+   */
+  readonly justification: Readonly<Record<string, readonly string[]>>;
+  /** 一授权一预案: the emergency plan; an authorization without one cannot be activated. */
+  readonly emergencyPlan?: EmergencyPlan | null;
+}
+
+export interface EmergencyPlan {
+  /** What is done on a breach or an incident: stop, seal, notify, recover. */
+  readonly summary: string;
+  /** Who is called (the operator's responsible person and a 24-hour contact). */
+  readonly contact: string;
+  /** Date the plan was approved (ISO). */
+  readonly approvedAt: string;
 }
 
 export interface BuildInfo {
@@ -39,8 +55,9 @@ export interface BuildInfo {
   readonly at: string;
 }
 
-export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides' | 'thresholds'>> {
+export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides' | 'thresholds' | 'emergencyPlan'>> {
   readonly state: TenantState;
+  readonly emergencyPlan: EmergencyPlan | null;
   readonly thresholds: Partial<Thresholds>;
   readonly overrides: MaskOverrides;
   readonly limits: Partial<JobLimits>;
@@ -60,6 +77,8 @@ interface TenantRow {
   build: string | null;
   created_at: string;
   updated_at: string;
+  justification: string | null;
+  emergency_plan: string | null;
 }
 
 function fromRow(r: TenantRow): Authorization {
@@ -69,6 +88,7 @@ function fromRow(r: TenantRow): Authorization {
     id: r.id, org: r.org, state: r.state, scenarios: JSON.parse(r.scenarios), grants: g.grants, overrides: g.overrides,
     termEnd: r.term_end, limits: l.limits, devSamplePercent: l.devSamplePercent, thresholds: l.thresholds ?? {},
     build: r.build ? (JSON.parse(r.build) as BuildInfo) : null, createdAt: r.created_at, updatedAt: r.updated_at,
+    justification: r.justification ? JSON.parse(r.justification) : {}, emergencyPlan: r.emergency_plan ? (JSON.parse(r.emergency_plan) as EmergencyPlan) : null,
   };
 }
 
@@ -76,9 +96,15 @@ function fileSha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/** States in which nothing of the tenant may run. */
+const STOPPED: readonly TenantState[] = ['suspended', 'terminated', 'expired', 'sealed', 'destroyed'];
+
 export class Authorizations {
+  /** Called after an authorization leaves `active` (the core stops its running jobs). */
+  onStopped: ((id: string, actor: string, reason: string) => void) | undefined;
+
   constructor(
-    private readonly store: ControlStore,
+    private readonly store: Store,
     private readonly audit: AuditLog,
     private readonly paths: HomePaths,
     private readonly versions: DatasetVersions,
@@ -101,13 +127,15 @@ export class Authorizations {
     const policy = resolvePolicy(spec.grants, spec.overrides ?? {});
     const thresholds = parseThresholds(spec.thresholds);
     checkThresholds(thresholds, this.thresholdFloor());
+    checkJustification(spec, policy);
+    const plan = spec.emergencyPlan ? parseEmergencyPlan(spec.emergencyPlan) : null;
     return this.store.tx(() => {
       if (this.find(spec.id)) throw new OpError('TENANT_EXISTS', `authorization "${spec.id}" already exists`);
       const at = now.toISOString();
       this.store.run(
-        'INSERT INTO tenants (id, org, state, scenarios, grants, term_end, limits, build, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
+        'INSERT INTO tenants (id, org, state, scenarios, grants, term_end, limits, build, created_at, updated_at, justification, emergency_plan) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)',
         spec.id, spec.org, 'pending', JSON.stringify(spec.scenarios), JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {} }),
-        end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }), at, at,
+        end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }), at, at, JSON.stringify(spec.justification), plan ? JSON.stringify(plan) : null,
       );
       this.audit.append({ kind: EVENTS.TENANT_CREATED, actor, tenant: spec.id, subject: spec.id, data: { org: spec.org, scenarios: spec.scenarios, grants: spec.grants, policyHash: policy.hash, termEnd: end.toISOString() } });
       return this.get(spec.id);
@@ -165,10 +193,23 @@ export class Authorizations {
     return this.store.all<TenantRow>('SELECT * FROM tenants ORDER BY id').map(fromRow);
   }
 
+  /** Records (or replaces) the emergency plan; required before activation. */
+  setEmergencyPlan(id: string, input: unknown, actor: string): Authorization {
+    const plan = parseEmergencyPlan(input);
+    return this.store.tx(() => {
+      const cur = this.get(id);
+      if (cur.state === 'destroyed') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is destroyed`);
+      this.store.run('UPDATE tenants SET emergency_plan = ?, updated_at = ? WHERE id = ?', JSON.stringify(plan), new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.TENANT_PLAN_SET, actor, tenant: id, subject: id, data: { summarySha256: createHash('sha256').update(plan.summary).digest('hex'), contact: plan.contact, approvedAt: plan.approvedAt } });
+      return this.get(id);
+    });
+  }
+
   /** Builds the masked prod and dev files from the current raw store, then activates a pending authorization. */
   async provision(id: string, actor: string): Promise<Authorization> {
     const a = this.get(id);
     if (a.state !== 'pending' && a.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${a.state}`);
+    if (!a.emergencyPlan) throw new OpError('TENANT_NO_EMERGENCY_PLAN', `authorization "${id}" has no emergency plan (一授权一预案); set one before activation`);
     if (!existsSync(this.paths.rawDb)) throw new OpError('SAMPLE_DATA_MISSING');
     const policy = resolvePolicy(a.grants, a.overrides);
     const key = ensureTenantKey(this.paths.tenantKey(id));
@@ -197,7 +238,7 @@ export class Authorizations {
 
   /** Applies a lifecycle action from the transition table; destroy deletes files and keys. */
   transition(id: string, action: TenantAction, actor: string, reason?: string): Authorization {
-    return this.store.tx(() => {
+    const a = this.store.tx(() => {
       const cur = this.get(id);
       const to = checkTenantTransition(cur.state, action);
       let destruction: Record<string, unknown> | undefined;
@@ -206,12 +247,21 @@ export class Authorizations {
       this.audit.append({ kind: EVENTS.TENANT_STATE_CHANGED, actor, tenant: id, subject: id, data: { from: cur.state, to, action, ...(reason ? { reason } : {}), ...(destruction ? { destruction } : {}) } });
       return this.get(id);
     });
+    // Takes effect at once: running jobs are stopped (after the change is committed).
+    if (STOPPED.includes(a.state) && this.onStopped) this.onStopped(id, actor, `authorization ${a.state}`);
+    return a;
+  }
+
+  /** R15 and R31 for callers: the state as of now (an active authorization past its term becomes expired here). */
+  current(id: string, now = new Date()): Authorization {
+    const a = this.get(id);
+    return a.state === 'active' && new Date(a.termEnd).getTime() <= now.getTime() ? this.transition(id, 'expire', 'system', 'term ended') : a;
   }
 
   /** R15: the term is enforced on every call — an active authorization past its end becomes expired. */
   checkOperable(id: string, now = new Date()): Authorization {
-    let a = this.get(id);
-    if (a.state === 'active' && new Date(a.termEnd) < now) a = this.transition(id, 'expire', 'system', 'term ended');
+    // The term ends at termEnd: from that instant on, nothing more.
+    const a = this.current(id, now);
     if (a.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${a.state}; operator calls are refused`);
     if (!a.build) throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" has no data yet`);
     return a;
@@ -234,4 +284,35 @@ export class Authorizations {
     destroyTenantKey(this.paths.tenantKey(id));
     return { files, keyDestroyed: true, at: new Date().toISOString() };
   }
+}
+
+/** Every delivered field needs a scenario of this authorization; every justification must name a delivered field and declared scenarios. */
+function checkJustification(spec: AuthorizationSpec, policy: ReturnType<typeof resolvePolicy>): void {
+  const j = spec.justification;
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw new OpError('TENANT_FIELD_UNJUSTIFIED', 'justification is required: {"dataset.field" | "dataset.*": [scenario, …]}');
+  const delivered = new Set<string>();
+  const datasets = new Set<string>();
+  for (const d of policy.datasets) {
+    datasets.add(d.dataset);
+    for (const f of d.fields) if (f.op.name !== 'drop') delivered.add(`${d.dataset}.${f.field.name}`);
+  }
+  for (const [key, scenarios] of Object.entries(j)) {
+    const [ds, field] = key.split('.');
+    if (!ds || !field || !datasets.has(ds) || (field !== '*' && !delivered.has(key))) throw new OpError('BAD_REQUEST', `justification "${key.slice(0, 80)}" names no granted field`);
+    if (!Array.isArray(scenarios) || scenarios.length === 0 || scenarios.some((s) => !spec.scenarios.includes(s))) {
+      throw new OpError('BAD_REQUEST', `justification "${key.slice(0, 80)}" must list scenarios of this authorization`);
+    }
+  }
+  const missing = [...delivered].filter((f) => !j[f] && !j[`${f.split('.')[0]}.*`]);
+  if (missing.length > 0) throw new OpError('TENANT_FIELD_UNJUSTIFIED', `no scenario justifies ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}: grant only what a scenario needs`);
+}
+
+function parseEmergencyPlan(input: unknown): EmergencyPlan {
+  const p = input as Partial<EmergencyPlan> | null;
+  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new OpError('BAD_REQUEST', 'emergencyPlan must be an object {summary, contact, approvedAt}');
+  if (typeof p.summary !== 'string' || p.summary.trim().length < 10 || p.summary.length > 20_000) throw new OpError('BAD_REQUEST', 'emergencyPlan.summary must say what is done on an incident (10–20000 characters)');
+  if (typeof p.contact !== 'string' || p.contact.trim() === '' || p.contact.length > 500) throw new OpError('BAD_REQUEST', 'emergencyPlan.contact is required');
+  const approvedAt = p.approvedAt ?? new Date().toISOString();
+  if (typeof approvedAt !== 'string' || Number.isNaN(new Date(approvedAt).getTime())) throw new OpError('BAD_REQUEST', 'emergencyPlan.approvedAt must be a date');
+  return { summary: p.summary, contact: p.contact, approvedAt: new Date(approvedAt).toISOString() };
 }

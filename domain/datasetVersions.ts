@@ -2,7 +2,7 @@
 // recorded with an audit event; builds and lineage name the versions they used.
 import type { DatasetVersion } from '../datasets/index.ts';
 import { EVENTS, type AuditLog } from '../lineage/index.ts';
-import type { ControlStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 
 export interface RecordedVersion {
   readonly dataset: string;
@@ -12,7 +12,7 @@ export interface RecordedVersion {
 }
 
 export class DatasetVersions {
-  constructor(private readonly store: ControlStore, private readonly audit: AuditLog) {}
+  constructor(private readonly store: Store, private readonly audit: AuditLog) {}
 
   /** Records each changed dataset as a new version; `source` says where the data came from. */
   record(versions: readonly DatasetVersion[], actor: string, source: Record<string, unknown> = { kind: 'sample' }): RecordedVersion[] {

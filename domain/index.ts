@@ -1,5 +1,5 @@
 // domain/: authorizations (tenants), their lifecycle and provisioning; people; dataset versions.
-export { Authorizations, MAX_TERM_DAYS, type Authorization, type AuthorizationSpec, type BuildInfo } from './authorizations.ts';
+export { Authorizations, MAX_TERM_DAYS, type Authorization, type AuthorizationSpec, type BuildInfo, type EmergencyPlan } from './authorizations.ts';
 export { TENANT_TRANSITIONS, canTenantTransition, checkTenantTransition, type TenantAction, type TenantState } from './tenantStates.ts';
 export { People, ROLES, type Person, type Role } from './people.ts';
 export { DatasetVersions, type RecordedVersion } from './datasetVersions.ts';

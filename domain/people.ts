@@ -2,7 +2,7 @@
 // real-name verification and a confidentiality agreement with its term (R22).
 import { OpError } from '../errors/index.ts';
 import { EVENTS, type AuditLog } from '../lineage/index.ts';
-import type { ControlStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 
 export const ROLES = ['operator', 'reviewer', 'security', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -28,7 +28,7 @@ interface PersonRow {
 const NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 export class People {
-  constructor(private readonly store: ControlStore, private readonly audit: AuditLog) {}
+  constructor(private readonly store: Store, private readonly audit: AuditLog) {}
 
   register(p: Person, actor: string): Person {
     if (!NAME.test(p.name)) throw new OpError('BAD_REQUEST', 'user names are lower-case letters, digits, _ . -');

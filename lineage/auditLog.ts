@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { CompactSign, compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
 import { OpError } from '../errors/index.ts';
-import type { ControlStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
 import type { SigningKey } from './domainKey.ts';
 import { openNote, signNote } from './signedNote.ts';
@@ -73,7 +73,7 @@ export const RETENTION_DAYS = 180;
 export const LOG_ORIGIN = 'opdomain.local/audit';
 
 export class AuditLog {
-  constructor(private readonly store: ControlStore, private readonly key: SigningKey) {}
+  constructor(private readonly store: Store, private readonly key: SigningKey) {}
 
   /** Appends one event durably (SQLite WAL, full fsync) and returns the entry. */
   append(ev: AuditEvent): AuditEntry {

@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
-export type Row = Record<string, unknown>;
+import type { Row, Store } from './store.ts';
 
-export class ControlStore {
+export class ControlStore implements Store {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {

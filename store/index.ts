@@ -1,4 +1,5 @@
 // store/: the control-plane store interface and its embedded (SQLite) implementation.
-export { ControlStore, type Row } from './controlStore.ts';
+export { ControlStore } from './controlStore.ts';
+export type { Row, Store } from './store.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export { homePaths, resolveHome, type HomePaths } from './home.ts';

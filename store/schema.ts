@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,4 +59,6 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['export_requests', 'fix', 'TEXT'],
   ['export_requests', 'output_hash', 'TEXT'],
   ['export_requests', 'ledger', 'TEXT'],
+  ['tenants', 'justification', 'TEXT'],
+  ['tenants', 'emergency_plan', 'TEXT'],
 ];

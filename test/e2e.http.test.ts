@@ -2,7 +2,7 @@
 // and the refusals every endpoint owes.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../gateway/index.ts';
+import { buildApp, DEMO_EMERGENCY_PLAN } from '../gateway/index.ts';
 import { verifyBundle } from '../exports/index.ts';
 import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
 
@@ -11,7 +11,7 @@ let d: Domain;
 let app: FastifyInstance;
 let tokens: Record<string, string>;
 
-const call = async (method: 'GET' | 'POST', url: string, who?: string, payload?: unknown) => {
+const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, who?: string, payload?: unknown) => {
   const res = await app.inject({ method, url, ...(who ? { headers: { authorization: `Bearer ${tokens[who] ?? who}` } } : {}), ...(payload !== undefined ? { payload: payload as object } : {}) });
   return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.body, headers: res.headers };
 };
@@ -160,6 +160,66 @@ describe('refusals over HTTP', () => {
     expect(ok.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity')).toMatchObject({ verdict: 'pass' });
   });
 
+  it('every API route refuses a call without a token or with a bad one, before reading its body', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    let routes = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/')) continue;
+      for (const method of Object.keys(methods)) {
+        const url = path.replace(/\{[^}]+\}/g, 'x1');
+        const payload = method === 'get' ? undefined : { junk: true };
+        for (const [authorization, code] of [[undefined, 'AUTH_REQUIRED'], ['Bearer not.a.jwt', 'AUTH_INVALID_TOKEN'], ['Basic YWRhOmFkYQ==', 'AUTH_REQUIRED']] as const) {
+          const r = await app.inject({ method: method.toUpperCase() as 'GET', url, ...(payload ? { payload } : {}), headers: authorization ? { authorization } : {} });
+          expect(r.statusCode, `${method} ${path}`).toBe(401);
+          expect(r.json().error.code, `${method} ${path}`).toBe(code);
+        }
+        routes++;
+      }
+    }
+    expect(routes).toBeGreaterThan(40);
+  });
+
+  it('administrator routes refuse operators, reviewers and security staff', async () => {
+    const admin: ['POST' | 'PUT' | 'PATCH', string, unknown][] = [
+      ['POST', '/api/tenants', { id: 'gamma', org: 'G', scenarios: ['s1'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 86_400_000).toISOString(), justification: { 'population.*': ['s1'] } }],
+      ['POST', '/api/tenants/demo/suspend', {}],
+      ['POST', '/api/tenants/demo/build', {}],
+      ['PUT', '/api/tenants/demo/emergency-plan', DEMO_EMERGENCY_PLAN],
+      ['PUT', '/api/tenants/demo/thresholds', { minCellCount: 20 }],
+      ['PUT', '/api/thresholds/floor', { minCellCount: 20 }],
+      ['POST', '/api/people', { name: 'zed', role: 'reviewer', display: 'Zed' }],
+      ['PATCH', '/api/people/alice', { verified: false }],
+    ];
+    for (const who of ['alice', 'bob', 'sam']) {
+      for (const [method, url, body] of admin) {
+        const r = await call(method, url, who, body);
+        expect(r.body.error?.code, `${who} ${method} ${url}`).toBe('FORBIDDEN_ROLE');
+      }
+    }
+    expect((await call('GET', '/api/tenants/gamma', 'ada')).body.error.code).toBe('TENANT_NOT_FOUND');
+    expect((await call('GET', '/api/people/alice', 'ada')).body).toMatchObject({ verified: true, mayAct: true });
+    expect((await call('GET', '/api/supervision', 'alice')).body.error.code).toBe('FORBIDDEN_ROLE');
+    expect((await call('GET', '/api/supervision', 'sam')).body.domains[0]).toMatchObject({ id: 'demo', state: 'active' });
+  });
+
+  it('an administrator creates an authorization over HTTP; it needs a plan before it is built', async () => {
+    const spec = { id: 'delta', org: 'Delta Co.', scenarios: ['s1'], grants: [{ dataset: 'enterprise' }], termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: { 'enterprise.*': ['s1'] } };
+    const r = await app.inject({ method: 'POST', url: '/api/tenants?provision=false', headers: { authorization: `Bearer ${tokens.ada}` }, payload: spec });
+    expect(r.statusCode).toBe(201);
+    expect(r.json()).toMatchObject({ id: 'delta', state: 'pending', emergencyPlan: null });
+    expect((await call('POST', '/api/tenants/delta/build', 'ada', {})).body.error.code).toBe('TENANT_NO_EMERGENCY_PLAN');
+    expect((await call('PUT', '/api/tenants/delta/emergency-plan', 'ada', DEMO_EMERGENCY_PLAN)).body.emergencyPlan.contact).toBe(DEMO_EMERGENCY_PLAN.contact);
+    expect((await call('POST', '/api/tenants/delta/build', 'ada', {})).body.state).toBe('active');
+    expect((await call('POST', '/api/tenants', 'ada', { ...spec, id: 'eps', justification: {} })).body.error.code).toBe('TENANT_FIELD_UNJUSTIFIED');
+  });
+
+  it('serves browsable API docs from the package', async () => {
+    const r = await app.inject({ method: 'GET', url: '/docs/' });
+    expect([200, 302]).toContain(r.statusCode);
+    const page = r.statusCode === 302 ? await app.inject({ method: 'GET', url: r.headers.location as string }) : r;
+    expect(page.body).toMatch(/swagger/i);
+  });
+
   it('publishes an OpenAPI 3 document of the API', async () => {
     const r = await call('GET', '/openapi.json');
     expect(r.status).toBe(200);
@@ -197,11 +257,9 @@ describe('jobs can be listed, inspected and cancelled', () => {
     }
     expect(jobId).toBeDefined();
     expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'bob')).body.error.code).toBe('FORBIDDEN_ROLE');
-    const started = Date.now();
     expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'alice')).status).toBe(200);
     const result = await running;
     expect(result.body).toMatchObject({ ok: false, jobId, error: { code: 'JOB_CANCELLED' } });
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect((await call('GET', `/api/jobs/${jobId}`, 'alice')).body).toMatchObject({ state: 'failed', errorCode: 'JOB_CANCELLED' });
     expect((await call('POST', `/api/jobs/${jobId}/cancel`, 'alice')).body.error.code).toBe('JOB_NOT_RUNNING');
     const kinds = d.od.ctx.audit.entries({ subject: jobId! }).map((e) => e.kind);
@@ -212,7 +270,7 @@ describe('jobs can be listed, inspected and cancelled', () => {
 describe('tenant isolation: another authorization\'s operator gets nothing but refusals', () => {
   it('naming demo\'s jobs, requests and bundles from tenant beta', async () => {
     const a = d.od.ctx.authorizations;
-    a.create({ id: 'beta', org: 'Beta Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 200 * 86_400_000).toISOString() }, 'ada');
+    a.create({ id: 'beta', org: 'Beta Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 200 * 86_400_000).toISOString(), justification: { 'population.*': ['stats'] }, emergencyPlan: DEMO_EMERGENCY_PLAN }, 'ada');
     await a.provision('beta', 'ada');
     const until = new Date(Date.now() + 86_400_000).toISOString();
     d.od.ctx.people.register({ name: 'eve', role: 'operator', tenant: 'beta', display: 'Eve', verified: true, agreementUntil: until }, 'ada');
@@ -223,7 +281,17 @@ describe('tenant isolation: another authorization\'s operator gets nothing but r
     await call('POST', `/api/exports/${req.body.id}/approve`, 'bob', {});
     await call('POST', `/api/exports/${req.body.id}/approve`, 'carol', {});
 
-    const refusals: [string, 'GET' | 'POST', string, unknown?][] = [
+    const refusals: [string, 'GET' | 'POST' | 'PUT' | 'PATCH', string, unknown?][] = [
+      ['EXPORT_NOT_FOUND', 'POST', `/api/exports/${req.body.id}/revise`, {}],
+      ['EXPORT_NOT_FOUND', 'POST', `/api/exports/${req.body.id}/resubmit`, {}],
+      ['EXPORT_NOT_FOUND', 'POST', `/api/exports/${req.body.id}/submit`],
+      ['EXPORT_NOT_FOUND', 'POST', `/api/exports/${req.body.id}/withdraw`],
+      ['FORBIDDEN_ROLE', 'POST', `/api/exports/${req.body.id}/revoke`, { reason: 'x' }],
+      ['FORBIDDEN_TENANT', 'GET', '/api/tenants/demo'],
+      ['USER_NOT_FOUND', 'GET', '/api/people/alice'],
+      ['FORBIDDEN_ROLE', 'PUT', '/api/tenants/demo/emergency-plan', {}],
+      ['FORBIDDEN_ROLE', 'GET', '/api/supervision'],
+      ['FORBIDDEN_ROLE', 'GET', '/api/thresholds/floor'],
       ['JOB_NOT_FOUND', 'GET', `/api/jobs/${job.body.jobId}`],
       ['JOB_NOT_FOUND', 'POST', `/api/jobs/${job.body.jobId}/cancel`],
       ['JOB_NOT_FOUND', 'POST', '/api/exports', { jobId: job.body.jobId, output: 'income_by_county' }],
@@ -246,6 +314,7 @@ describe('tenant isolation: another authorization\'s operator gets nothing but r
     expect((await call('GET', '/api/jobs', 'eve')).body.jobs).toEqual([]);
     expect((await call('GET', '/api/exports', 'eve')).body.requests).toEqual([]);
     expect((await call('GET', '/api/tenants', 'eve')).body.tenants.map((t: { id: string }) => t.id)).toEqual(['beta']);
+    expect((await call('GET', '/api/people', 'eve')).body.people.map((p: { name: string }) => p.name)).toEqual(['eve']);
 
     // Tokens are keyed per tenant: beta's pseudonyms never equal demo's.
     const mine = await call('POST', '/api/jobs', 'eve', { tenant: 'beta', env: 'dev', script: "output('ids', await sql('SELECT id_card FROM population'))" });

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Opdomain, setupDemo, type DemoSetup } from '../gateway/index.ts';
+import { Opdomain, setupDemo, type DemoSetup, type IdentityProviderConfig } from '../gateway/index.ts';
 
 export const TEST_SCALE = 3000;
 
@@ -11,9 +11,9 @@ export function tempHome(prefix = 'opdomain-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function demoDomain(opts: { workerPool?: number } = {}): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
+export async function demoDomain(opts: { workerPool?: number; identityProvider?: IdentityProviderConfig } = {}): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
   const home = tempHome();
-  const od = await Opdomain.open({ home: home.dir, workerPool: opts.workerPool ?? 1 });
+  const od = await Opdomain.open({ home: home.dir, workerPool: opts.workerPool ?? 1, ...(opts.identityProvider ? { identityProvider: opts.identityProvider } : {}) });
   const setup = await setupDemo(od, { scale: TEST_SCALE });
   return {
     od,

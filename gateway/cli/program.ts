@@ -323,7 +323,7 @@ export function buildProgram(io: CliIO): Command {
   const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');
   ten
     .command('create')
-    .requiredOption('--file <spec.json>', 'authorization spec: {id, org, scenarios, grants, termEnd, overrides?, limits?}')
+    .requiredOption('--file <spec.json>', 'authorization spec: {id, org, scenarios, grants, justification, emergencyPlan, termEnd, overrides?, limits?, thresholds?}')
     .option('--no-provision', 'record it without building the masked files')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
@@ -348,6 +348,48 @@ export function buildProgram(io: CliIO): Command {
       );
   }
 
+  ten
+    .command('plan <id>')
+    .description('record the authorization\'s emergency plan (一授权一预案; required before activation)')
+    .requiredOption('--file <plan.json>', '{summary, contact, approvedAt}')
+    .action(async (id, opts, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.tenants.setEmergencyPlan(await caller(od, g(cmd)), id, JSON.parse(readFileSync(resolve(opts.file), 'utf8'))))),
+    );
+  program
+    .command('supervise')
+    .description('the authority\'s view of every domain: state, term, people, jobs, requests, audit activity (admin, security)')
+    .action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, od.supervision.overview(await caller(od, g(cmd))))));
+
+  const ppl = program.command('people').description('users of the domain: registration, real-name verification, confidentiality agreements (R22)');
+  ppl.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.list(await caller(od, g(cmd)), opts))));
+  ppl.command('show <name>').action(async (name, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.get(await caller(od, g(cmd)), name))));
+  ppl
+    .command('add <name>')
+    .description('register a user (administrators)')
+    .requiredOption('--role <role>', 'operator, reviewer, security or admin')
+    .requiredOption('--display <text>', 'real name as shown')
+    .option('--tenant <id>', 'the authorization an operator belongs to')
+    .option('--verified', 'real-name verification done')
+    .option('--agreement-until <date>', 'end of the signed confidentiality agreement')
+    .action(async (name, opts, cmd) =>
+      withDomain(g(cmd), async (od) =>
+        json(io, od.people.register(await caller(od, g(cmd)), { name, role: opts.role, display: opts.display, tenant: opts.tenant ?? null, verified: Boolean(opts.verified), agreementUntil: opts.agreementUntil ?? null })),
+      ),
+    );
+  ppl
+    .command('update <name>')
+    .description('record real-name verification or a confidentiality agreement (administrators)')
+    .option('--verified <yes|no>')
+    .option('--agreement-until <date>', 'new end of the confidentiality agreement ("none" to clear)')
+    .action(async (name, opts, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const changes = {
+          ...(opts.verified !== undefined ? { verified: opts.verified === 'yes' ? true : opts.verified === 'no' ? false : opts.verified } : {}),
+          ...(opts.agreementUntil !== undefined ? { agreementUntil: opts.agreementUntil === 'none' ? null : opts.agreementUntil } : {}),
+        };
+        json(io, od.people.update(await caller(od, g(cmd)), name, changes));
+      }),
+    );
   ten
     .command('thresholds <id>')
     .description('set an authorization\'s export thresholds (never below the floor; administrators)')

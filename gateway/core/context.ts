@@ -2,12 +2,12 @@
 import type { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
 import type { AuditLog, SigningKey } from '../../lineage/index.ts';
 import type { Supervisor } from '../../sandbox/index.ts';
-import type { ControlStore, HomePaths } from '../../store/index.ts';
+import type { HomePaths, Store } from '../../store/index.ts';
 import type { Identity } from './identity.ts';
 
 export interface DomainContext {
   readonly paths: HomePaths;
-  readonly store: ControlStore;
+  readonly store: Store;
   readonly audit: AuditLog;
   readonly domainKey: SigningKey;
   readonly people: People;

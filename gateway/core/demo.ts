@@ -21,6 +21,12 @@ export function demoCast(now = new Date()): Person[] {
   ];
 }
 
+export const DEMO_EMERGENCY_PLAN = {
+  summary: 'On a suspected leak or breach: suspend the authorization (running jobs stop, tokens refused), seal it for investigation, notify the data authority within 1 hour and the affected departments within 24 hours, revoke released bundles at risk, replay the jobs concerned from the audit log.',
+  contact: 'Demo Data Operations Co. security officer, +86 571 0000 0000 (24 h)',
+  approvedAt: '2026-01-01T00:00:00.000Z',
+};
+
 export interface DemoSetup {
   readonly generated: boolean;
   readonly provisioned: boolean;
@@ -42,7 +48,12 @@ export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress
   if (!existing) {
     const termEnd = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
     ctx.authorizations.create(
-      { id: DEMO_TENANT, org: '示例数据运营有限公司 Demo Data Operations Co.', scenarios: [DEMO_SCENARIO], grants: CATALOG.map((d) => ({ dataset: d.id })), termEnd, devSamplePercent: 10 },
+      {
+        id: DEMO_TENANT, org: '示例数据运营有限公司 Demo Data Operations Co.', scenarios: [DEMO_SCENARIO], grants: CATALOG.map((d) => ({ dataset: d.id })), termEnd, devSamplePercent: 10,
+        // The demo's one scenario (public statistics on population, insurance, claims and firms) needs every dataset it is granted.
+        justification: Object.fromEntries(CATALOG.map((d) => [`${d.id}.*`, [DEMO_SCENARIO]])),
+        emergencyPlan: DEMO_EMERGENCY_PLAN,
+      },
       'system',
     );
   }

@@ -1,29 +1,86 @@
-// Identity (DESIGN security layer 1): bearer JWTs verified with jose — algorithm pinned to
-// EdDSA, issuer, audience, expiry and issued-at required, small clock tolerance, size capped.
-// Keys come from the built-in dev issuer (its key lives in the data home) while it is enabled.
-import { SignJWT, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
+// Identity (DESIGN security layer 1): bearer JWTs verified with jose — algorithms pinned,
+// issuer, audience, expiry and issued-at required, small clock tolerance, size capped. Keys
+// come from the province's identity provider (a configured JWKS URL) or from the built-in dev
+// issuer (its key lives in the data home) while it is enabled. A token's own key material
+// (jku, jwk, x5u, x5c headers) is never used: such tokens are refused outright.
+import { SignJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { OpError } from '../../errors/index.ts';
 import { loadOrCreateSigningKey, type SigningKey } from '../../lineage/index.ts';
 import { ROLES, type People, type Role } from '../../domain/index.ts';
-import type { ControlStore } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import type { Principal } from './principal.ts';
 
 export const DEV_ISSUER = 'urn:opdomain:dev-issuer';
 export const AUDIENCE = 'opdomain';
 export const MAX_TOKEN_BYTES = 8192;
 const DEV_ISSUER_FLAG = 'dev_issuer';
+const CLOCK_TOLERANCE_S = 30;
+/** Asymmetric algorithms only: an HMAC "key" would be the provider's public key (HS/RS confusion). */
+const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const FOREIGN_KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'];
+
+/** The province's unified identity provider. */
+export interface IdentityProviderConfig {
+  /** Its JWKS (https; http only on loopback). */
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  /** Defaults to "opdomain". */
+  readonly audience?: string;
+  /** Defaults to RS256, ES256, EdDSA; symmetric algorithms are refused. */
+  readonly algorithms?: readonly string[];
+}
+
+/** From OPDOMAIN_IDP_JWKS_URL, OPDOMAIN_IDP_ISSUER, OPDOMAIN_IDP_AUDIENCE, OPDOMAIN_IDP_ALGORITHMS. */
+export function identityProviderFromEnv(env: NodeJS.ProcessEnv = process.env): IdentityProviderConfig | undefined {
+  if (!env.OPDOMAIN_IDP_JWKS_URL && !env.OPDOMAIN_IDP_ISSUER) return undefined;
+  if (!env.OPDOMAIN_IDP_JWKS_URL || !env.OPDOMAIN_IDP_ISSUER) throw new OpError('BAD_REQUEST', 'set both OPDOMAIN_IDP_JWKS_URL and OPDOMAIN_IDP_ISSUER');
+  return {
+    jwksUrl: env.OPDOMAIN_IDP_JWKS_URL, issuer: env.OPDOMAIN_IDP_ISSUER,
+    ...(env.OPDOMAIN_IDP_AUDIENCE ? { audience: env.OPDOMAIN_IDP_AUDIENCE } : {}),
+    ...(env.OPDOMAIN_IDP_ALGORITHMS ? { algorithms: env.OPDOMAIN_IDP_ALGORITHMS.split(',').map((a) => a.trim()) } : {}),
+  };
+}
+
+export interface Provider {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: string[];
+  readonly keys: ReturnType<typeof createRemoteJWKSet>;
+}
+
+/** Validates a provider configuration (https, asymmetric algorithms) and prepares its key set; nothing is fetched yet. */
+export function openProvider(c: IdentityProviderConfig): Provider {
+  let url: URL;
+  try {
+    url = new URL(c.jwksUrl);
+  } catch {
+    throw new OpError('BAD_REQUEST', 'the identity provider\'s JWKS URL is not a URL');
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new OpError('BAD_REQUEST', 'the identity provider\'s JWKS URL must be https');
+  const algorithms = [...(c.algorithms ?? ['RS256', 'ES256', 'EdDSA'])];
+  const bad = algorithms.filter((a) => !ALLOWED_ALGORITHMS.includes(a));
+  if (bad.length > 0 || algorithms.length === 0) throw new OpError('BAD_REQUEST', `identity provider algorithms must be among ${ALLOWED_ALGORITHMS.join(', ')}`);
+  return { issuer: c.issuer, audience: c.audience ?? AUDIENCE, algorithms, keys: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }) };
+}
 
 export class Identity {
   private constructor(
-    private readonly store: ControlStore,
+    private readonly store: Store,
     private readonly people: People,
     private readonly devKey: SigningKey,
     private readonly devPublicKey: CryptoKey,
+    private readonly provider: Provider | undefined,
   ) {}
 
-  static async open(store: ControlStore, people: People, keysDir: string): Promise<Identity> {
+  static async open(store: Store, people: People, keysDir: string, provider?: Provider): Promise<Identity> {
     const key = await loadOrCreateSigningKey(keysDir, 'dev-issuer');
-    return new Identity(store, people, key, (await importJWK(key.publicJwk, 'EdDSA')) as CryptoKey);
+    return new Identity(store, people, key, (await importJWK(key.publicJwk, 'EdDSA')) as CryptoKey, provider);
+  }
+
+  /** The configured identity provider's issuer, if any (the console shows it). */
+  get providerIssuer(): string | null {
+    return this.provider?.issuer ?? null;
   }
 
   get devIssuerEnabled(): boolean {
@@ -57,19 +114,33 @@ export class Identity {
   async verify(token: string | undefined): Promise<Principal> {
     if (!token) throw new OpError('AUTH_REQUIRED');
     if (token.length > MAX_TOKEN_BYTES) throw new OpError('AUTH_INVALID_TOKEN', 'the token is too large');
-    if (!this.devIssuerEnabled) throw new OpError('AUTH_INVALID_TOKEN', 'no identity provider accepts this token (the dev issuer is disabled)');
-    let payload;
+    let header: Record<string, unknown>;
+    let claimed: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.devPublicKey, {
-        algorithms: ['EdDSA'],
-        issuer: DEV_ISSUER,
-        audience: AUDIENCE,
-        requiredClaims: ['exp', 'iat', 'sub'],
-        clockTolerance: 30,
-      }));
+      header = decodeProtectedHeader(token) as Record<string, unknown>;
+      claimed = decodeJwt(token);
+    } catch {
+      throw new OpError('AUTH_INVALID_TOKEN', 'not a compact JWT');
+    }
+    if (FOREIGN_KEY_HEADERS.some((h) => h in header)) throw new OpError('AUTH_INVALID_TOKEN', 'tokens that carry or point to their own keys (jku, jwk, x5u, x5c) are refused');
+    if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 200)) throw new OpError('AUTH_INVALID_TOKEN', 'malformed kid');
+    const options = { requiredClaims: ['exp', 'iat', 'sub'], clockTolerance: CLOCK_TOLERANCE_S };
+    let payload: JWTPayload;
+    try {
+      // The unverified issuer only chooses which keys to try; the verification then pins it.
+      if (this.provider && claimed.iss === this.provider.issuer) {
+        ({ payload } = await jwtVerify(token, this.provider.keys, { ...options, algorithms: this.provider.algorithms, issuer: this.provider.issuer, audience: this.provider.audience }));
+      } else if (claimed.iss === DEV_ISSUER) {
+        if (!this.devIssuerEnabled) throw new OpError('AUTH_INVALID_TOKEN', 'no identity provider accepts this token (the dev issuer is disabled)');
+        ({ payload } = await jwtVerify(token, this.devPublicKey, { ...options, algorithms: ['EdDSA'], issuer: DEV_ISSUER, audience: AUDIENCE }));
+      } else {
+        throw new OpError('AUTH_INVALID_TOKEN', 'the token\'s issuer is not a configured identity provider');
+      }
     } catch (err) {
+      if (err instanceof OpError) throw err;
       throw new OpError('AUTH_INVALID_TOKEN', `the token failed verification (${(err as { code?: string }).code ?? 'invalid'})`);
     }
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new OpError('AUTH_INVALID_TOKEN', 'the token was issued in the future');
     const role = payload.role;
     const tenant = payload.tenant;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new OpError('AUTH_INVALID_TOKEN', 'the role claim is missing or malformed');

@@ -194,16 +194,28 @@ export class Jobs {
    * process is gone is closed as cancelled at once.
    */
   cancel(p: Principal, jobId: string): JobRecord {
-    const { ctx } = this;
     checkRole(p, 'operator', 'admin');
     const job = this.job(p, jobId);
     if (job.state !== 'running') throw new OpError('JOB_NOT_RUNNING', `job ${jobId} is ${job.state}`);
+    this.stop(jobId, job.tenant, p.user);
+    return this.job(p, jobId);
+  }
+
+  /** Stops every running job of an authorization at once (suspension, termination, sealing, expiry). */
+  stopAll(tenant: string, actor: string, reason: string): string[] {
+    const ids = this.ctx.store.all<{ id: string }>("SELECT id FROM jobs WHERE tenant = ? AND state = 'running'", tenant).map((r) => r.id);
+    for (const id of ids) this.stop(id, tenant, actor, reason);
+    return ids;
+  }
+
+  private stop(jobId: string, tenant: string, actor: string, reason?: string): void {
+    const { ctx } = this;
     const row = ctx.store.get<{ host_pid: number | null; worker_pid: number | null }>('SELECT host_pid, worker_pid FROM jobs WHERE id = ?', jobId)!;
     ctx.store.tx(() => {
       ctx.store.run('UPDATE jobs SET cancel_requested = 1 WHERE id = ?', jobId);
-      ctx.audit.append({ kind: EVENTS.JOB_CANCEL_REQUESTED, actor: p.user, tenant: job.tenant, subject: jobId, data: {} });
+      ctx.audit.append({ kind: EVENTS.JOB_CANCEL_REQUESTED, actor, tenant, subject: jobId, data: reason ? { reason } : {} });
     });
-    if (ctx.supervisor.cancel(jobId)) return this.job(p, jobId);
+    if (ctx.supervisor.cancel(jobId)) return;
     const alive = (pid: number | null) => {
       if (!pid) return false;
       try {
@@ -225,10 +237,9 @@ export class Jobs {
       // Nobody is left to finish this job: close it here.
       ctx.store.tx(() => {
         ctx.store.run("UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'", new Date().toISOString(), jobId);
-        ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: job.tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
+        ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor, tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
       });
     }
-    return this.job(p, jobId);
   }
 
   job(p: Principal, jobId: string): JobRecord {

@@ -9,7 +9,10 @@ import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { CatalogService } from './catalogService.ts';
 import { ExportQueue } from './exportQueue.ts';
-import { Identity } from './identity.ts';
+import { OpError } from '../../errors/index.ts';
+import { PeopleService } from './peopleService.ts';
+import { SupervisionService } from './supervisionService.ts';
+import { Identity, identityProviderFromEnv, openProvider, type IdentityProviderConfig } from './identity.ts';
 import { Jobs } from './jobs.ts';
 import { LineageService } from './lineageService.ts';
 import { TenantService } from './tenantService.ts';
@@ -19,6 +22,8 @@ export interface OpenOptions {
   readonly home?: string;
   /** Warm job workers (the gateway keeps some; a one-shot CLI command needs none). */
   readonly workerPool?: number;
+  /** The province's identity provider (default: from OPDOMAIN_IDP_* environment variables). */
+  readonly identityProvider?: IdentityProviderConfig;
 }
 
 export class Opdomain {
@@ -27,9 +32,14 @@ export class Opdomain {
   readonly lineage: LineageService;
   readonly catalog: CatalogService;
   readonly tenants: TenantService;
+  readonly people: PeopleService;
+  readonly supervision: SupervisionService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
+    this.people = new PeopleService(ctx);
+    this.supervision = new SupervisionService(ctx);
+    ctx.authorizations.onStopped = (id, actor, reason) => this.jobs.stopAll(id, actor, reason);
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);
     this.catalog = new CatalogService(ctx);
@@ -37,6 +47,9 @@ export class Opdomain {
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {
+    // A bad identity provider configuration fails before anything is opened.
+    const idp = opts.identityProvider ?? identityProviderFromEnv();
+    const provider = idp ? openProvider(idp) : undefined;
     const paths = homePaths(opts.home);
     for (const d of [paths.root, paths.raw, paths.tenants, paths.control, paths.keys, paths.audit, paths.exports]) mkdirSync(d, { recursive: true });
     const store = new ControlStore(paths.controlDb);
@@ -45,7 +58,7 @@ export class Opdomain {
     const people = new People(store, audit);
     const versions = new DatasetVersions(store, audit);
     const authorizations = new Authorizations(store, audit, paths, versions);
-    const identity = await Identity.open(store, people, paths.keys);
+    const identity = await Identity.open(store, people, paths.keys, provider);
     const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
     return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor });
   }
@@ -57,6 +70,11 @@ export class Opdomain {
   async principal(auth: { token?: string; as?: string; via?: string }): Promise<Principal> {
     const token = auth.as !== undefined ? await this.ctx.identity.issueDevToken(auth.as) : auth.token;
     const p = await this.ctx.identity.verify(token);
+    // Suspension, termination, expiry and sealing take effect at once: the tenant's tokens stop working.
+    if (p.role === 'operator' && p.tenant) {
+      const a = this.ctx.authorizations.find(p.tenant) ? this.ctx.authorizations.current(p.tenant) : undefined;
+      if (!a || !['pending', 'active'].includes(a.state)) throw new OpError('TENANT_NOT_ACTIVE', `authorization "${p.tenant}" is ${a?.state ?? 'unknown'}; its operators' tokens are refused`);
+    }
     const id = createHash('sha256').update(token!).digest('hex').slice(0, 32);
     if (!this.signedIn.has(id)) {
       if (this.signedIn.size > 10_000) this.signedIn.clear();

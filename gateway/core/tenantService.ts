@@ -26,6 +26,11 @@ export class TenantService {
     return opts.provision === false ? this.ctx.authorizations.get(spec.id) : this.ctx.authorizations.provision(spec.id, p.user);
   }
 
+  setEmergencyPlan(p: Principal, id: string, plan: unknown): Authorization {
+    checkRole(p, 'admin');
+    return this.ctx.authorizations.setEmergencyPlan(id, plan, p.user);
+  }
+
   build(p: Principal, id: string): Promise<Authorization> {
     checkRole(p, 'admin');
     return this.ctx.authorizations.provision(id, p.user);

@@ -3,6 +3,7 @@
 // with the registry's status; every refusal of identity or access is audited.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
+import type { AuthorizationSpec } from '../../domain/index.ts';
+import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -75,6 +78,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
   });
 
   const auth = async (req: FastifyRequest): Promise<Principal> => {
+    if (req.principal) return req.principal;
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     if (!m) throw new OpError('AUTH_REQUIRED');
@@ -92,6 +96,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       security: [{ bearer: [] }],
     },
   });
+  // Browsable API docs at /docs, served from the package (no CDN).
+  void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false, uiConfig: { docExpansion: 'list', deepLinking: false } });
   void app.register(rateLimit, {
     max: opts.rateLimitPerMinute ?? Number(process.env.OPDOMAIN_RATE_LIMIT ?? 600),
     timeWindow: '1 minute',
@@ -99,6 +105,17 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: { code: 'RATE_LIMITED', class: 'input', message: `too many requests: at most ${ctx.max} a minute` } }),
   });
   void app.register(async (api) => {
+    // Every route answers errors in one documented shape; the main resources have 2xx schemas.
+    api.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const ok = methods.map((m) => OK_RESPONSES[`${m} ${route.url}`]).find(Boolean);
+      const status = route.method === 'POST' && ['/api/exports', '/api/tenants', '/api/people'].includes(route.url) ? '201' : '200';
+      route.schema = { ...(route.schema ?? {}), response: { ...(ok ? { [status]: ok } : {}), '4xx': ERROR_BODY, '5xx': ERROR_BODY } };
+    });
+    // Identity first: an API call without a valid token learns nothing, not even whether its body would validate.
+    api.addHook('preValidation', async (req) => {
+      if (req.url.startsWith('/api/')) await auth(req);
+    });
     // --- public -------------------------------------------------------------
     api.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_HTML));
     api.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
@@ -245,6 +262,39 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
 
     // --- authorizations (supervision view, R12) -----------------------------
     api.get('/api/tenants', async (req) => ({ tenants: od.tenants.list(await auth(req)) }));
+    api.post<{ Body: AuthorizationSpec; Querystring: { provision?: string } }>(
+      '/api/tenants',
+      {
+        schema: {
+          body: {
+            type: 'object', required: ['id', 'org', 'scenarios', 'grants', 'termEnd', 'justification'], additionalProperties: false,
+            properties: {
+              id: { type: 'string', maxLength: 40 }, org: { type: 'string', maxLength: 200 }, termEnd: { type: 'string', maxLength: 40 },
+              scenarios: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+              grants: { type: 'array', maxItems: 50, items: { type: 'object', required: ['dataset'], additionalProperties: false, properties: { dataset: { type: 'string', maxLength: 64 }, fields: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 64 } } } } },
+              justification: { type: 'object', maxProperties: 500, additionalProperties: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } } },
+              emergencyPlan: { type: 'object', additionalProperties: false, required: ['summary', 'contact'], properties: { summary: { type: 'string', maxLength: 20000 }, contact: { type: 'string', maxLength: 500 }, approvedAt: { type: 'string', maxLength: 40 } } },
+              overrides: { type: 'object', maxProperties: 500 }, limits: { type: 'object', maxProperties: 20 }, thresholds: { type: 'object', maxProperties: 20 },
+              devSamplePercent: { type: 'number', minimum: 1, maximum: 100 },
+            },
+          },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await od.tenants.create(await auth(req), req.body, { provision: req.query.provision !== 'false' })),
+    );
+    api.get<{ Params: { id: string } }>('/api/tenants/:id', { schema: { params: idParam } }, async (req) => od.tenants.get(await auth(req), req.params.id));
+    api.put<{ Params: { id: string }; Body: unknown }>('/api/tenants/:id/emergency-plan', { schema: { params: idParam, body: { type: 'object', maxProperties: 3 } } }, async (req) => od.tenants.setEmergencyPlan(await auth(req), req.params.id, req.body));
+    api.get('/api/supervision', async (req) => od.supervision.overview(await auth(req)));
+
+    // --- people (R22) -------------------------------------------------------
+    api.get<{ Querystring: { tenant?: string } }>('/api/people', async (req) => ({ people: od.people.list(await auth(req), req.query) }));
+    api.post<{ Body: unknown }>('/api/people', { schema: { body: { type: 'object', maxProperties: 10 } } }, async (req, reply) => reply.status(201).send(od.people.register(await auth(req), req.body)));
+    api.get<{ Params: { id: string } }>('/api/people/:id', { schema: { params: idParam } }, async (req) => od.people.get(await auth(req), req.params.id));
+    api.patch<{ Params: { id: string }; Body: { verified?: boolean; agreementUntil?: string | null } }>(
+      '/api/people/:id',
+      { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: { verified: { type: 'boolean' }, agreementUntil: { type: ['string', 'null'], maxLength: 40 } } } } },
+      async (req) => od.people.update(await auth(req), req.params.id, req.body),
+    );
     api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => od.tenants.build(await auth(req), req.params.id));
     for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
       api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(

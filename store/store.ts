@@ -1,0 +1,18 @@
+// The control-plane store interface: authorizations, people, jobs, the export queue, the
+// release ledger and the audit log all go through it, never through a driver. ControlStore
+// (SQLite, embedded) is the default; see docs/architecture.md for the PostgreSQL path.
+
+export type Row = Record<string, unknown>;
+
+export interface Store {
+  /** Runs fn in one serializable transaction: a state change and its audit event commit together or not at all. */
+  tx<T>(fn: () => T): T;
+  run(sql: string, ...params: unknown[]): { changes: number };
+  get<T = Row>(sql: string, ...params: unknown[]): T | undefined;
+  all<T = Row>(sql: string, ...params: unknown[]): T[];
+  /** Streams rows without loading them all (verifying large logs). */
+  iterate<T = Row>(sql: string, ...params: unknown[]): IterableIterator<T>;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  close(): void;
+}
