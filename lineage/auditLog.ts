@@ -31,6 +31,20 @@ export interface AuditEntry {
   readonly data: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  readonly subject?: string;
+  readonly tenant?: string;
+  readonly kind?: string;
+  readonly actor?: string;
+  /** ISO timestamps: at ≥ since, at < until. */
+  readonly since?: string;
+  readonly until?: string;
+  readonly afterSeq?: number;
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+  readonly newestFirst?: boolean;
+}
+
 export interface Checkpoint {
   readonly origin: string;
   readonly size: number;
@@ -141,15 +155,19 @@ export class AuditLog {
     return row ? (JSON.parse(row.body) as AuditEntry) : undefined;
   }
 
-  entries(filter: { subject?: string; tenant?: string; kind?: string; afterSeq?: number; limit?: number } = {}): AuditEntry[] {
+  entries(filter: AuditFilter = {}): AuditEntry[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (filter.actor !== undefined) (where.push('actor = ?'), params.push(filter.actor));
+    if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since));
+    if (filter.until !== undefined) (where.push('at < ?'), params.push(filter.until));
+    if (filter.beforeSeq !== undefined) (where.push('seq < ?'), params.push(filter.beforeSeq));
     if (filter.subject !== undefined) (where.push('subject = ?'), params.push(filter.subject));
     if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
     if (filter.kind !== undefined) (where.push('kind = ?'), params.push(filter.kind));
     if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(filter.afterSeq));
     where.push('purged_at IS NULL');
-    const sql = `SELECT body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+    const sql = `SELECT body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${filter.newestFirst ? 'DESC' : ''} LIMIT ?`;
     return this.store.all<{ body: string }>(sql, ...params, filter.limit ?? 1_000_000).map((r) => JSON.parse(r.body) as AuditEntry);
   }
 

@@ -52,6 +52,8 @@ export interface JobRecord {
   readonly buildId: string | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
+  /** The job's outputs: names, columns and row counts (values stay in the domain). */
+  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount: number }[];
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -242,12 +244,23 @@ export class Jobs {
     }
   }
 
+  /** The script a job ran (reviewers judge it with the output; operators see their own tenant's). */
+  script(p: Principal, jobId: string): { jobId: string; scriptHash: string; body: string } {
+    const job = this.job(p, jobId);
+    const body = this.text(job.scriptHash);
+    if (body === undefined) throw new OpError('JOB_NOT_FOUND', 'the script is no longer stored');
+    return { jobId, scriptHash: job.scriptHash, body };
+  }
+
   job(p: Principal, jobId: string): JobRecord {
     const r = this.ctx.store.get<Record<string, string | null>>('SELECT * FROM jobs WHERE id = ?', jobId);
     if (!r || (p.role === 'operator' && r.tenant !== p.tenant)) throw new OpError('JOB_NOT_FOUND', 'no such job in your scope');
     return {
       id: r.id!, tenant: r.tenant!, env: r.env as 'dev' | 'prod', user: r.user!, scriptHash: r.script_hash!, state: r.state as JobRecord['state'],
       errorCode: r.error_code ?? null, buildId: r.build_id ?? null, createdAt: r.created_at!, finishedAt: r.finished_at ?? null,
+      outputs: this.ctx.store
+        .all<{ name: string; columns: string; row_count: number }>('SELECT name, columns, row_count FROM outputs WHERE job_id = ? ORDER BY name', r.id)
+        .map((o) => ({ name: o.name, columns: JSON.parse(o.columns) as OutputColumn[], rowCount: o.row_count })),
     };
   }
 

@@ -2,7 +2,7 @@
 // fetch checkpoints and proofs.
 import { existsSync } from 'node:fs';
 import { OpError } from '../../errors/index.ts';
-import { EVENTS, LineageGraph, type Checkpoint, type TraceTree, type VerifyReport } from '../../lineage/index.ts';
+import { EVENTS, LineageGraph, type AuditFilter, type Checkpoint, type TraceTree, type VerifyReport } from '../../lineage/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
 import { outputHash, queryAuditData } from './jobs.ts';
@@ -113,7 +113,7 @@ export class LineageService {
     return this.ctx.audit.checkpoint();
   }
 
-  entries(p: Principal, filter: { tenant?: string; kind?: string; afterSeq?: number; limit?: number }) {
+  entries(p: Principal, filter: AuditFilter) {
     checkRole(p, 'security', 'admin');
     return this.ctx.audit.entries(filter);
   }

@@ -5,9 +5,10 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
@@ -27,8 +28,16 @@ declare module 'fastify' {
   }
 }
 
-const CONSOLE_HTML = readFileSync(new URL('../console/index.html', import.meta.url), 'utf8');
-const CONSOLE_JS = readFileSync(new URL('../console/console.js', import.meta.url), 'utf8');
+// The console's files, read once: served from the same origin, no CDN, no build step.
+const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
+const CONSOLE_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const CONSOLE_FILES = new Map<string, { type: string; body: string }>();
+(function load(dir: string, prefix: string) {
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    if (name.isDirectory()) load(join(dir, name.name), `${prefix}${name.name}/`);
+    else if (CONSOLE_TYPES[extname(name.name)]) CONSOLE_FILES.set(`${prefix}${name.name}`, { type: CONSOLE_TYPES[extname(name.name)]!, body: readFileSync(join(dir, name.name), 'utf8') });
+  }
+})(CONSOLE_DIR, '');
 
 const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } as const;
 const commentBody = { type: ['object', 'null'], properties: { comment: { type: 'string', maxLength: 2000 } }, additionalProperties: false } as const;
@@ -117,8 +126,13 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       if (req.url.startsWith('/api/')) await auth(req);
     });
     // --- public -------------------------------------------------------------
-    api.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CONSOLE_HTML));
-    api.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CONSOLE_JS));
+    const index = CONSOLE_FILES.get('index.html')!;
+    api.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type(index.type).send(index.body));
+    api.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (req, reply) => {
+      const f = CONSOLE_FILES.get(req.params['*']);
+      if (!f) throw new OpError('NOT_FOUND', 'No such file');
+      return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
+    });
     api.get('/healthz', async () => ({ ok: true }));
     api.get('/readyz', async () => {
       od.ctx.store.get('SELECT 1');
@@ -182,6 +196,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     );
     api.get<{ Querystring: { tenant?: string } }>('/api/jobs', async (req) => ({ jobs: od.jobs.list(await auth(req), req.query.tenant) }));
     api.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: idParam } }, async (req) => od.jobs.job(await auth(req), req.params.id));
+    api.get<{ Params: { id: string } }>('/api/jobs/:id/script', { schema: { params: idParam } }, async (req) => od.jobs.script(await auth(req), req.params.id));
     api.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => od.jobs.cancel(await auth(req), req.params.id));
 
     // --- exports ------------------------------------------------------------
@@ -253,11 +268,27 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.get('/api/lineage/checkpoint', async (req) => od.lineage.latestCheckpoint(await auth(req)));
     api.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
     api.get<{ Querystring: { from?: string; to?: string } }>('/api/lineage/consistency', async (req) => od.lineage.consistency(await auth(req), Number(req.query.from), Number(req.query.to)));
-    api.get<{ Querystring: { tenant?: string; kind?: string; after?: string; limit?: string } }>('/api/audit', async (req) => {
+    api.get<{ Querystring: { tenant?: string; kind?: string; actor?: string; since?: string; until?: string; after?: string; before?: string; limit?: string; order?: string } }>('/api/audit', async (req) => {
       const p = await auth(req);
-      const limit = Math.min(Number(req.query.limit ?? 200) || 200, 5000);
-      const afterSeq = req.query.after ? Number(req.query.after) : undefined;
-      return { entries: od.lineage.entries(p, { ...(req.query.tenant ? { tenant: req.query.tenant } : {}), ...(req.query.kind ? { kind: req.query.kind } : {}), ...(afterSeq ? { afterSeq } : {}), limit }) };
+      const q = req.query;
+      const limit = Math.min(Number(q.limit ?? 200) || 200, 5000);
+      const seq = (v: string | undefined) => (v && Number.isSafeInteger(Number(v)) ? Number(v) : undefined);
+      const iso = (v: string | undefined, name: string) => {
+        if (!v) return undefined;
+        if (Number.isNaN(new Date(v).getTime())) throw new OpError('BAD_REQUEST', `${name} must be a date`);
+        return new Date(v).toISOString();
+      };
+      const since = iso(q.since, 'since');
+      const until = iso(q.until, 'until');
+      const afterSeq = seq(q.after);
+      const beforeSeq = seq(q.before);
+      return {
+        entries: od.lineage.entries(p, {
+          ...(q.tenant ? { tenant: q.tenant } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(q.actor ? { actor: q.actor } : {}),
+          ...(since ? { since } : {}), ...(until ? { until } : {}), ...(afterSeq ? { afterSeq } : {}), ...(beforeSeq ? { beforeSeq } : {}),
+          limit, newestFirst: q.order === 'desc',
+        }),
+      };
     });
 
     // --- authorizations (supervision view, R12) -----------------------------

@@ -1,0 +1,27 @@
+// The console's only way to the domain: the public HTTP API with the signed-in user's token.
+const KEY = 'opdomain-token';
+
+export const session = {
+  get token() { return sessionStorage.getItem(KEY) || ''; },
+  set token(v) { if (v) sessionStorage.setItem(KEY, v); else sessionStorage.removeItem(KEY); },
+  me: null,
+};
+
+export class ApiError extends Error {
+  constructor(code, message, status) { super(`${code}: ${message}`); this.code = code; this.status = status; }
+}
+
+export async function api(method, path, body) {
+  const headers = { authorization: `Bearer ${session.token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body !== undefined ? JSON.stringify(body) : undefined });
+  const type = res.headers.get('content-type') || '';
+  const data = type.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) {
+    const e = data && data.error ? data.error : { code: `HTTP_${res.status}`, message: String(data).slice(0, 200) };
+    throw new ApiError(e.code, e.message, res.status);
+  }
+  return data;
+}
+
+export const enc = encodeURIComponent;

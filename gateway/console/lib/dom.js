@@ -1,0 +1,73 @@
+// A few DOM helpers: h() builds elements (text is always set as text, never as HTML).
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A verdict or state badge. */
+export function badge(value, kind = value) {
+  return h('span', { class: `badge badge-${kind}` }, value);
+}
+
+export function table(columns, rows, opts = {}) {
+  return h('table', { class: opts.class || '' },
+    opts.caption ? h('caption', {}, opts.caption) : null,
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, opts.empty || '—')) : rows));
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return `${d.toLocaleDateString('sv-SE')} ${d.toLocaleTimeString('sv-SE')}`;
+}
+
+export function errorBox(e) {
+  return h('p', { class: 'error', role: 'alert' }, e && e.message ? e.message : String(e));
+}
+
+/** A modal confirmation (native <dialog>: focus-trapped, Escape cancels). Resolves to the typed reason or null. */
+export function confirmDialog({ title, message, confirmLabel, cancelLabel, requireText, reasonLabel }) {
+  return new Promise((resolve) => {
+    const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel }) : null;
+    const typed = requireText ? h('input', { id: 'confirm-typed', 'aria-label': requireText, placeholder: requireText, autocomplete: 'off' }) : null;
+    const ok = h('button', { type: 'submit', class: 'danger', id: 'confirm-ok' }, confirmLabel);
+    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
+      h('form', { method: 'dialog' },
+        h('h2', { id: 'confirm-title' }, title), h('p', {}, message),
+        typed ? h('label', {}, requireText, typed) : null,
+        reason ? h('label', {}, reasonLabel, reason) : null,
+        h('p', { class: 'actions' }, ok, h('button', { type: 'button', id: 'confirm-cancel', onclick: () => dlg.close('cancel') }, cancelLabel))));
+    document.body.appendChild(dlg);
+    dlg.addEventListener('close', () => {
+      const accepted = dlg.returnValue !== 'cancel' && dlg.returnValue !== '' && (!typed || typed.value === requireText.split(': ').pop());
+      dlg.remove();
+      resolve(accepted ? (reason ? reason.value : '') : null);
+    });
+    ok.addEventListener('click', () => { dlg.returnValue = 'ok'; });
+    dlg.showModal();
+    (typed || reason || ok).focus();
+  });
+}

@@ -1,0 +1,53 @@
+// The lineage trace drawn as a graph (SVG): the traced node at the left, its upstream (or
+// downstream) nodes in columns by distance, edges labelled with how they relate.
+import { h } from './dom.js';
+
+const NS = 'http://www.w3.org/2000/svg';
+const s = (tag, attrs = {}, ...kids) => {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const k of kids) el.appendChild(typeof k === 'string' ? document.createTextNode(k) : k);
+  return el;
+};
+
+const COLORS = { export: '#16325c', bundle: '#16325c', output: '#2b6cb0', job: '#6b46c1', query: '#805ad5', table: '#2f855a', dataset: '#276749', build: '#b7791f', policy: '#b7791f', user: '#4a5568', script: '#6b46c1', replay: '#c53030' };
+
+export function traceGraph(tree, title) {
+  const columns = [];
+  const nodes = new Map();
+  const edges = [];
+  const walk = (t, depth, parent) => {
+    let n = nodes.get(t.node.id);
+    if (!n) {
+      (columns[depth] ||= []).push(t.node.id);
+      n = { node: t.node, depth, row: columns[depth].length - 1 };
+      nodes.set(t.node.id, n);
+    }
+    if (parent) edges.push({ from: parent, to: t.node.id, via: t.via || '' });
+    if (!t.repeated) for (const c of t.children || []) walk(c, depth + 1, t.node.id);
+  };
+  walk(tree, 0, null);
+  const cw = 262, rh = 44, nw = 226, nh = 32;
+  const width = columns.length * cw + 20;
+  const height = Math.max(...columns.map((c) => c.length)) * rh + 20;
+  const pos = (n) => ({ x: 10 + n.depth * cw, y: 10 + n.row * rh });
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'graph' });
+  svg.appendChild(s('title', {}, title));
+  for (const e of edges) {
+    const a = pos(nodes.get(e.from)), b = pos(nodes.get(e.to));
+    const x1 = a.x + nw, y1 = a.y + nh / 2, x2 = b.x, y2 = b.y + nh / 2;
+    svg.appendChild(s('path', { d: `M${x1},${y1} C${x1 + 20},${y1} ${x2 - 20},${y2} ${x2},${y2}`, class: 'edge' }, s('title', {}, e.via)));
+  }
+  for (const n of nodes.values()) {
+    const p = pos(n);
+    const type = n.node.type;
+    const g = s('g', { class: 'node', 'data-id': n.node.id, transform: `translate(${p.x},${p.y})` });
+    g.appendChild(s('rect', { width: nw, height: nh, rx: 5, fill: '#fff', stroke: COLORS[type] || '#4a5568' }));
+    g.appendChild(s('rect', { width: 6, height: nh, rx: 2, fill: COLORS[type] || '#4a5568' }));
+    g.appendChild(s('text', { x: 12, y: 13, class: 'node-type' }, type));
+    g.appendChild(s('text', { x: 12, y: 26, class: 'node-label' }, String(n.node.label || n.node.id).slice(0, 34)));
+    g.appendChild(s('title', {}, `${n.node.id}\n${JSON.stringify(n.node.attrs || {}).slice(0, 300)}`));
+    svg.appendChild(g);
+  }
+  return h('div', { class: 'graph-box', tabindex: 0, 'aria-label': title }, svg);
+}

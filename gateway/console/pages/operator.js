@@ -1,0 +1,58 @@
+// Operator pages: run a script; jobs with their state, the limit hit and their outputs; export
+// requests with their reports, the one-step suppression fix, submit, resubmit and withdraw.
+import { api, enc, session } from '../lib/api.js';
+import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+
+const LIMIT_CODES = /^(SANDBOX_|JOB_CANCELLED)/;
+
+export async function jobsPage(root) {
+  mount(root, h('p', { class: 'muted' }, t('loading')));
+  const tenant = session.me.tenant;
+  const [{ jobs }, { requests }] = await Promise.all([api('GET', '/api/jobs'), api('GET', '/api/exports')]);
+  const status = h('p', { id: 'operator-status', role: 'status' });
+  const script = h('textarea', { id: 'script-text', rows: 6, class: 'code', 'aria-label': t('script'), spellcheck: 'false' },
+    "const rows = await sql(`SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1`);\noutput('people_by_county', rows);");
+  const env = h('select', { id: 'script-env', 'aria-label': t('env') }, h('option', { value: 'dev' }, t('dev')), h('option', { value: 'prod' }, t('prod')));
+  const act = async (fn) => {
+    try { await fn(); await jobsPage(root); } catch (e) { mount(status, errorBox(e)); }
+  };
+  const requestRows = requests.filter((r) => r.requester === session.me.user).map((r) => {
+    const returned = r.votes.filter((v) => v.decision === 'return').at(-1);
+    const buttons = [];
+    const fixable = r.rules.some((x) => x.verdict !== 'pass' && ['cell_count', 'dominance', 'zeros', 'differencing'].includes(x.rule));
+    if (['blocked', 'draft', 'returned'].includes(r.state) && fixable) {
+      buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'fix' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/revise`, { fix: { suppress: true } })) }, t('suppressFix')));
+    }
+    if (r.state === 'draft' && r.verdict !== 'block') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'submit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/submit`)) }, t('submit')));
+    if (r.state === 'returned') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'resubmit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/resubmit`, {})) }, t('resubmit')));
+    if (['draft', 'submitted', 'in_review', 'returned'].includes(r.state)) buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/withdraw`)) }, t('withdraw')));
+    return h('tr', { dataset: { id: r.id } },
+      h('td', {}, r.id), h('td', {}, r.output), h('td', {}, badge(r.state, 'state')), h('td', {}, badge(r.verdict)),
+      h('td', {}, h('details', {}, h('summary', {}, r.rules.filter((x) => x.verdict !== 'pass').map((x) => x.rule).join(', ') || 'pass'),
+        h('ul', {}, r.rules.map((x) => h('li', {}, badge(x.verdict), ` ${x.rule}: ${x.reason}`))),
+        r.fix ? h('p', { class: 'note' }, t('fixApplied', { n: r.fix.suppressed.length, r: '' })) : null)),
+      h('td', { class: 'returned' }, returned ? t('returnedBy', { r: returned.reviewer, c: returned.comment || '' }) : ''),
+      h('td', {}, buttons));
+  });
+  mount(root,
+    h('h2', {}, t('navJobs'), tenant ? h('span', { class: 'muted' }, ` · ${tenant}`) : null),
+    status,
+    h('section', { 'aria-labelledby': 'h-run' }, h('h3', { id: 'h-run' }, t('runScript')),
+      h('form', { onsubmit: (e) => {
+        e.preventDefault();
+        act(async () => {
+          const r = await api('POST', '/api/jobs', { tenant, env: env.value, script: script.value });
+          mount(status, badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', r.jobId, ' ', (r.logs || []).join(' · '));
+        });
+      } }, script, h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run'))))),
+    h('section', { 'aria-labelledby': 'h-req' }, h('h3', { id: 'h-req' }, t('myRequests')),
+      table([t('id'), t('output'), t('state'), t('verdict'), t('checkReport'), t('comment'), t('actions')], requestRows, { empty: t('none') })),
+    h('section', { 'aria-labelledby': 'h-jobs' }, h('h3', { id: 'h-jobs' }, t('jobs')),
+      table([t('id'), t('env'), t('state'), t('limits'), t('outputs'), t('created')], jobs.slice(0, 100).map((j) => h('tr', { dataset: { id: j.id } },
+        h('td', {}, j.id), h('td', {}, j.env), h('td', {}, badge(j.state, 'state')),
+        h('td', {}, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
+        h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.rowCount})`,
+          j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null))),
+        h('td', {}, fmtTime(j.createdAt)))), { empty: t('none') })));
+}

@@ -1,0 +1,113 @@
+// Reviewer pages: the queue (filters: state, risk, tenant, age) and one request — the output
+// itself (table and chart, flagged cells highlighted), the report rule by rule, the script, the
+// lineage graph, others' votes after one's own, and approve / return / reject.
+import { api, enc, session } from '../lib/api.js';
+import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
+import { barChart } from '../lib/chart.js';
+import { traceGraph } from '../lib/graph.js';
+import { t } from '../lib/i18n.js';
+
+const STATES = ['draft', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'blocked', 'withdrawn', 'revoked'];
+const filters = { state: '', verdict: '', tenant: '', age: '' };
+
+export async function queuePage(root) {
+  mount(root, h('p', { class: 'muted' }, t('loading')));
+  const { requests } = await api('GET', '/api/exports');
+  const tenants = [...new Set(requests.map((r) => r.tenant))].sort();
+  const select = (key, label, options) => h('label', {}, label, ' ',
+    h('select', { id: `filter-${key}`, onchange: (e) => { filters[key] = e.target.value; render(); } },
+      h('option', { value: '' }, t('any')), options.map(([v, l]) => h('option', { value: v, selected: filters[key] === v }, l))));
+  const list = h('div', { id: 'queue-list' });
+  const render = () => {
+    const now = Date.now();
+    const rows = requests.filter((r) => {
+      const age = now - new Date(r.createdAt).getTime();
+      return (!filters.state || r.state === filters.state) && (!filters.verdict || r.verdict === filters.verdict) && (!filters.tenant || r.tenant === filters.tenant)
+        && (!filters.age || (filters.age === '1h' && age > 3600e3) || (filters.age === '1d' && age > 86400e3) || (filters.age === 'new' && age <= 86400e3));
+    });
+    mount(list, table(
+      [t('id'), t('tenant'), t('output'), t('scenario'), t('risk'), t('state'), t('approvals'), t('requester'), t('created')],
+      rows.map((r) => h('tr', { dataset: { id: r.id } },
+        h('td', {}, h('a', { href: `#/request/${enc(r.id)}` }, r.id)), h('td', {}, r.tenant), h('td', {}, r.output), h('td', {}, r.scenario),
+        h('td', {}, badge(r.verdict)), h('td', {}, badge(r.state, 'state')),
+        h('td', {}, `${r.votes.filter((v) => v.decision === 'approve').length}${r.votesHidden ? '+?' : ''}/${r.requiredApprovals}`),
+        h('td', {}, r.requester), h('td', {}, fmtTime(r.createdAt)))),
+      { caption: t('navQueue'), empty: t('none') }));
+  };
+  mount(root,
+    h('h2', {}, t('navQueue')),
+    h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() },
+      select('state', t('state'), STATES.map((s) => [s, s])),
+      select('verdict', t('risk'), [['pass', 'pass'], ['review', 'review'], ['block', 'block']]),
+      select('tenant', t('tenant'), tenants.map((x) => [x, x])),
+      select('age', t('age'), [['new', t('newerThan1d')], ['1h', t('olderThan1h')], ['1d', t('olderThan1d')]]),
+      h('button', { type: 'button', onclick: () => queuePage(root) }, t('refresh'))),
+    list);
+  render();
+}
+
+export async function requestPage(root, id) {
+  mount(root, h('p', { class: 'muted' }, t('loading')));
+  const r = await api('GET', `/api/exports/${enc(id)}`);
+  const me = session.me;
+  const flags = new Map();
+  for (const rule of r.rules) for (const c of rule.cells || []) if (rule.verdict !== 'pass' && c.row !== undefined) flags.set(`${c.row}:${c.column}`, rule.verdict);
+  const flaggedColumns = new Map();
+  for (const rule of r.rules) for (const c of rule.cells || []) if (rule.verdict !== 'pass' && c.row === undefined) flaggedColumns.set(c.column, rule.verdict);
+
+  const outputBox = h('div', { id: 'output' });
+  const scriptBox = h('pre', { id: 'script', class: 'code', tabindex: 0 });
+  const graphBox = h('div', { id: 'graph' });
+  const status = h('p', { id: 'decision-status', role: 'status' });
+  const approvals = r.votes.filter((v) => v.decision === 'approve').length;
+  const mayDecide = me.role === 'reviewer' && r.requester !== me.user && ['submitted', 'in_review'].includes(r.state) && !r.votes.some((v) => v.reviewer === me.user);
+  const comment = h('textarea', { id: 'comment', rows: 2, 'aria-label': t('comment'), placeholder: t('commentPlaceholder') });
+  const decide = async (decision) => {
+    try {
+      const after = await api('POST', `/api/exports/${enc(id)}/${decision}`, { comment: comment.value || undefined });
+      await requestPage(root, id);
+      const s = document.getElementById('decision-status');
+      if (s) s.textContent = t('decided', { d: `${decision} → ${after.state}` });
+    } catch (e) { status.replaceWith(errorBox(e)); }
+  };
+
+  mount(root,
+    h('p', {}, h('a', { href: '#/queue' }, '← ', t('navQueue'))),
+    h('h2', {}, t('request'), ' ', h('code', {}, r.id), ' ', badge(r.state, 'state'), ' ', badge(r.verdict)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('tenant')), h('dd', {}, r.tenant), h('dt', {}, t('scenario')), h('dd', {}, r.scenario),
+      h('dt', {}, t('requester')), h('dd', {}, r.requester), h('dt', {}, t('output')), h('dd', {}, r.output),
+      h('dt', {}, t('approvals')), h('dd', { id: 'approvals' }, `${approvals}/${r.requiredApprovals}`),
+      h('dt', {}, t('created')), h('dd', {}, fmtTime(r.createdAt))),
+    r.fix ? h('p', { class: 'note' }, t('fixApplied', { n: r.fix.suppressed.length, r: r.fix.rounded ? `; rounded to ${r.fix.rounded.base}` : '' })) : null,
+    h('section', { 'aria-labelledby': 'h-report' }, h('h3', { id: 'h-report' }, t('checkReport')),
+      table([t('rule'), t('verdict'), t('reason')], r.rules.map((x) => h('tr', { class: `rule rule-${x.verdict}`, dataset: { rule: x.rule } }, h('td', {}, x.rule), h('td', {}, badge(x.verdict)), h('td', {}, x.reason))))),
+    h('section', { 'aria-labelledby': 'h-output' }, h('h3', { id: 'h-output' }, t('theOutput')), outputBox),
+    h('section', { 'aria-labelledby': 'h-votes' }, h('h3', { id: 'h-votes' }, t('votes')),
+      r.votes.length === 0 && !r.votesHidden ? h('p', { class: 'muted' }, t('noVotes')) : null,
+      r.votesHidden ? h('p', { class: 'muted', id: 'votes-hidden' }, t('votesHidden', { n: r.votesHidden })) : null,
+      r.votes.length ? h('ul', { id: 'votes' }, r.votes.map((v) => h('li', {}, badge(v.decision, 'state'), ` ${v.reviewer} · ${fmtTime(v.at)}`, v.comment ? ` — “${v.comment}”` : ''))) : null,
+      mayDecide ? h('form', { class: 'decide', onsubmit: (e) => e.preventDefault() },
+        h('label', {}, t('comment'), comment),
+        h('p', { class: 'actions' },
+          h('button', { type: 'button', id: 'approve', class: 'primary', onclick: () => decide('approve') }, t('approve')),
+          h('button', { type: 'button', id: 'return', onclick: () => decide('return') }, t('return')),
+          h('button', { type: 'button', id: 'reject', class: 'danger', onclick: () => decide('reject') }, t('reject')))) : null,
+      status),
+    h('section', { 'aria-labelledby': 'h-script' }, h('h3', { id: 'h-script' }, t('script')), scriptBox),
+    h('section', { 'aria-labelledby': 'h-lineage' }, h('h3', { id: 'h-lineage' }, t('lineage')), graphBox));
+
+  api('GET', `/api/exports/${enc(id)}/output`).then((o) => {
+    const shown = o.rows.slice(0, 200);
+    const cls = (i, c) => flags.get(`${i}:${c}`) || flaggedColumns.get(c);
+    mount(outputBox,
+      h('p', { class: 'muted' }, t('rowsShown', { n: shown.length, m: o.rows.length }), ' · ', t('flagged')),
+      barChart(o.columns, o.rows, flags, `${r.output}`),
+      h('div', { class: 'scroll' }, table(o.columns.map((c) => c.name), shown.map((row, i) => h('tr', {}, row.map((v, j) => {
+        const f = cls(i, o.columns[j].name);
+        return h('td', { class: f ? `flag flag-${f}` : '', title: f ? f : undefined }, v === null ? '∅' : String(v));
+      }))), { class: 'data' })));
+  }).catch((e) => mount(outputBox, e.status === 403 ? h('p', { class: 'muted' }, t('noOutput')) : errorBox(e)));
+  api('GET', `/api/jobs/${enc(r.jobId)}/script`).then((s) => { scriptBox.textContent = s.body; }).catch((e) => mount(scriptBox, e.message));
+  api('GET', `/api/lineage/trace/${enc(id)}`).then((tree) => mount(graphBox, traceGraph(tree, `${t('lineage')} ${id}`))).catch((e) => mount(graphBox, errorBox(e)));
+}

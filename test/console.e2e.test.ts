@@ -1,0 +1,179 @@
+// The web console in a real browser (Debian's Chromium driven by playwright-core) against the
+// real gateway on loopback: bob approves, carol's second approval releases, sam verifies the
+// log, checks an entry's proof in the page, traces the bundle and replays the job, alice sees a
+// returned request and resubmits it, ada suspends and resumes an authorization with
+// confirmation. Screenshots go to $OPDOMAIN_SCREENSHOTS (default artifacts/screenshots).
+// Without /usr/bin/chromium the suite is skipped, unless OPDOMAIN_REQUIRE_BROWSER=1 (CI).
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type ExportRequestView } from '../gateway/index.ts';
+import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
+
+const CHROMIUM = process.env.OPDOMAIN_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_BROWSER = existsSync(CHROMIUM);
+if (!HAVE_BROWSER && process.env.OPDOMAIN_REQUIRE_BROWSER === '1') throw new Error(`OPDOMAIN_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+const SHOTS = resolve(process.env.OPDOMAIN_SCREENSHOTS ?? 'artifacts/screenshots');
+
+let d: Awaited<ReturnType<typeof demoDomain>>;
+let app: FastifyInstance;
+let url: string;
+let browser: Browser;
+let first: ExportRequestView;
+let second: ExportRequestView;
+
+beforeAll(async () => {
+  if (!HAVE_BROWSER) return;
+  mkdirSync(SHOTS, { recursive: true });
+  d = await demoDomain();
+  app = buildApp(d.od);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const alice = await d.od.principal({ as: 'alice' });
+  const a = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+  first = await d.od.exports.request(alice, { jobId: a.jobId, output: 'income_by_county' });
+  const b = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT, params: { month: '2024-07' } });
+  second = await d.od.exports.request(alice, { jobId: b.jobId, output: 'income_by_county' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await d?.close();
+});
+
+async function signIn(who: string, lang: 'en' | 'zh' = 'en'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  (page as Page & { errors: string[] }).errors = errors;
+  await page.goto(url);
+  // Keyboard only: type the token and press Enter.
+  await page.locator('#token').fill(d.setup.tokens[who]!);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => page.locator('#who').textContent()).toContain(who === 'bob' ? 'Bob' : who === 'carol' ? 'Carol' : who === 'sam' ? 'Sam' : who === 'alice' ? 'Alice' : 'Ada');
+  return page;
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
+  it('bob reviews a request: output, highlighted report, script, lineage graph; approves it', async () => {
+    const page = await signIn('bob');
+    await page.waitForSelector('#queue-list table');
+    await page.selectOption('#filter-state', 'submitted');
+    await expect.poll(() => page.locator(`#queue-list tr[data-id="${first.id}"]`).count()).toBe(1);
+    await page.selectOption('#filter-state', 'released');
+    await expect.poll(() => page.locator(`#queue-list tr[data-id="${first.id}"]`).count()).toBe(0);
+    await page.selectOption('#filter-state', '');
+    await page.click(`a[href="#/request/${first.id}"]`);
+    await page.waitForSelector('#output table.data tbody tr');
+    await page.waitForSelector('#graph svg .node');
+    await page.waitForSelector('#output svg.chart');
+    expect(await page.locator('tr[data-rule="grade"] .badge').textContent()).toBe('review');
+    expect(await page.locator('#script').textContent()).toContain("output('income_by_county'");
+    expect(await page.locator('#graph svg .node').count()).toBeGreaterThan(5);
+    expect(await page.locator('#output table.data tbody tr').count()).toBe(Math.min(200, (await d.od.exports.outputOf(await d.od.principal({ as: 'sam' }), first.id)).rows.length));
+    await page.fill('#comment', 'aggregates by county only');
+    await page.click('#approve');
+    await expect.poll(() => page.locator('#decision-status').textContent()).toContain('in_review');
+    expect(await page.locator('#votes li').count()).toBe(1);
+    await shot(page, 'reviewer-request');
+    expect((page as Page & { errors: string[] }).errors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+
+  it('carol sees no vote before her own; her approval releases the bundle', async () => {
+    const page = await signIn('carol');
+    await page.goto(`${url}/#/request/${first.id}`);
+    await page.waitForSelector('#votes-hidden');
+    expect(await page.locator('#votes li').count()).toBe(0);
+    await page.click('#approve');
+    await expect.poll(() => page.locator('#decision-status').textContent()).toContain('released');
+    expect(await page.locator('#votes li').count()).toBe(2);
+    expect(await page.locator('#approvals').textContent()).toBe('2/2');
+    await shot(page, 'reviewer-released');
+    await page.context().close();
+    expect(d.od.exports.get(await d.od.principal({ as: 'sam' }), first.id).state).toBe('released');
+  }, 90_000);
+
+  it('sam verifies the log, checks an entry\'s proof in the page, traces the bundle and replays the job', async () => {
+    const page = await signIn('sam');
+    await page.click('a[href="#/audit"]');
+    await page.waitForSelector('#audit-list tbody tr[data-seq]');
+    await page.click('#verify-log');
+    await expect.poll(() => page.locator('#verify-out').getAttribute('class')).toBe('ok');
+    const seq = await page.locator('#audit-list tbody tr[data-seq]').first().getAttribute('data-seq');
+    await page.locator(`tr[data-seq="${seq}"] button`).click();
+    await expect.poll(() => page.locator(`#proof-${seq}`).getAttribute('class')).toBe('proof ok');
+    // Filters: only bob's votes.
+    await page.fill('#audit-actor', 'bob');
+    await page.selectOption('#audit-kind', 'EXPORT_VOTE');
+    await page.click('#audit-filter');
+    await expect.poll(() => page.locator('#audit-list tbody tr[data-seq]').count()).toBe(1);
+    await shot(page, 'security-audit');
+
+    const sam = await d.od.principal({ as: 'sam' });
+    const bundleId = d.od.exports.get(sam, first.id).bundle!.id;
+    await page.goto(`${url}/#/trace/bundle:${bundleId}`);
+    await page.waitForSelector('#trace-graph svg .node');
+    const types = await page.locator('#trace-graph svg .node-type').allTextContents();
+    expect(types).toEqual(expect.arrayContaining(['bundle', 'export', 'output', 'job', 'dataset']));
+    await page.fill('#replay-job', first.jobId);
+    await page.click('#replay-go');
+    await expect.poll(() => page.locator('#replay-out').textContent(), { timeout: 30_000 }).toContain('MATCH');
+    expect(await page.locator('#replay-out').textContent()).not.toContain('MISMATCH');
+    await shot(page, 'security-trace');
+    await page.context().close();
+  }, 120_000);
+
+  it('alice sees a request returned with a comment and resubmits it', async () => {
+    const bob = await d.od.principal({ as: 'bob' });
+    await d.od.exports.decide(bob, second.id, 'return', 'name the month in the output');
+    const page = await signIn('alice');
+    await page.waitForSelector(`tr[data-id="${second.id}"]`);
+    expect(await page.locator(`tr[data-id="${second.id}"] td.returned`).textContent()).toContain('name the month in the output');
+    await shot(page, 'operator-returned');
+    await page.click(`tr[data-id="${second.id}"] button[data-action="resubmit"]`);
+    await expect.poll(async () => page.locator(`tr[data-id="${second.id}"] .badge-state`).textContent()).toBe('submitted');
+    expect(d.od.exports.get(bob, second.id).state).toBe('submitted');
+    await page.context().close();
+  }, 90_000);
+
+  it('ada suspends an authorization only after confirming, then resumes it; the console speaks Chinese', async () => {
+    const page = await signIn('ada', 'zh');
+    await page.click('a[href="#/admin"]');
+    await page.waitForSelector('tr[data-id="demo"] button[data-action="suspend"]');
+    expect(await page.locator('header nav').textContent()).toContain('授权与人员');
+    await page.click('tr[data-id="demo"] button[data-action="suspend"]');
+    await page.click('#confirm-cancel');
+    expect(d.od.ctx.authorizations.get('demo').state).toBe('active');
+    await page.click('tr[data-id="demo"] button[data-action="suspend"]');
+    await page.fill('#confirm-reason', 'drill');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('tr[data-id="demo"] button[data-action="resume"]');
+    expect(d.od.ctx.authorizations.get('demo').state).toBe('suspended');
+    await shot(page, 'admin-zh');
+    await page.click('tr[data-id="demo"] button[data-action="resume"]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('tr[data-id="demo"] button[data-action="suspend"]');
+    expect(d.od.ctx.authorizations.get('demo').state).toBe('active');
+    await page.context().close();
+  }, 90_000);
+
+  it('a wrong token is refused on the sign-in page', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(url);
+    await page.fill('#token', 'not-a-token');
+    await page.click('#signin');
+    await expect.poll(() => page.locator('.error').textContent()).toContain('AUTH_INVALID_TOKEN');
+    await page.context().close();
+  }, 30_000);
+});
