@@ -189,6 +189,8 @@ describe('refusals over HTTP', () => {
       ['PUT', '/api/thresholds/floor', { minCellCount: 20 }],
       ['POST', '/api/people', { name: 'zed', role: 'reviewer', display: 'Zed' }],
       ['PATCH', '/api/people/alice', { verified: false }],
+      ['POST', '/api/lineage/purge', { before: '2000-01-01' }],
+      ['POST', '/api/datasets/generate', { scale: 1000 }],
     ];
     for (const who of ['alice', 'bob', 'sam']) {
       for (const [method, url, body] of admin) {

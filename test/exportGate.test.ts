@@ -111,6 +111,9 @@ describe('the one-step fix', () => {
     const submitted = od.exports.submit(alice, fixed.id);
     expect(submitted.state).toBe('submitted');
     const view = od.exports.outputOf(bob, fixed.id);
+    od.exports.get(bob, fixed.id);
+    const views = od.lineage.entries(sam, { kind: 'EXPORT_VIEWED' }).filter((e) => e.subject === fixed.id && e.actor === 'bob').map((e) => e.data.view);
+    expect(views).toEqual(['output', 'request']);
     const nulls = view.rows.filter((r) => r[2] === null).length;
     expect(nulls).toBe(fixed.fix!.suppressed.length);
     await od.exports.decide(bob, fixed.id, 'approve');

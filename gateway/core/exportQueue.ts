@@ -283,9 +283,11 @@ export class ExportQueue {
     };
   }
 
+  /** One request. The authority's views of it are audited (who looked at what, when). */
   get(p: Principal, id: string): ExportRequestView {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
+    if (p.role !== 'operator') this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { view: 'request', state: r.state } });
     return this.view(r, p);
   }
 
@@ -303,7 +305,7 @@ export class ExportQueue {
     // Not operators: in prod they never see values; the output reaches them only as a released bundle.
     checkRole(p, 'reviewer', 'security', 'admin');
     const out = this.jobs.output(r.job_id, r.output);
-    this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { output: r.output } });
+    this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { view: 'output', output: r.output } });
     return { columns: out.columns, rows: this.releasedRows(r, out) };
   }
 

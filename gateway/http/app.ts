@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { OpError, toOpError } from '../../errors/index.ts';
+import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
 import type { AuthorizationSpec } from '../../domain/index.ts';
@@ -158,6 +159,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       await auth(req);
       return od.catalog.show(req.params.id);
     });
+    api.post<{ Body: { scale: number; seed?: number } }>(
+      '/api/datasets/generate',
+      { schema: { body: { type: 'object', required: ['scale'], additionalProperties: false, properties: { scale: { type: 'integer', minimum: MIN_SCALE, maximum: MAX_SCALE }, seed: { type: 'integer' } } } } },
+      async (req, reply) => reply.status(201).send({ datasets: await od.catalog.generate(await auth(req), req.body) }),
+    );
     // A department's CSV, uploaded as the request body (text/csv), imported as a new version.
     api.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
     api.post<{ Params: { id: string }; Body: string }>('/api/datasets/:id/import', { schema: { params: idParam } }, async (req, reply) => {
@@ -264,6 +270,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
         const tree = od.lineage.trace(await auth(req), req.params.id, req.query.direction === 'down' ? 'down' : 'up');
         return req.query.format === 'text' ? reply.type('text/plain; charset=utf-8').send(renderTrace(tree) + '\n') : tree;
       },
+    );
+    api.post<{ Body: { before: string } }>(
+      '/api/lineage/purge',
+      { schema: { body: { type: 'object', required: ['before'], additionalProperties: false, properties: { before: { type: 'string', maxLength: 40 } } } } },
+      async (req) => ({ purged: od.lineage.purge(await auth(req), new Date(req.body.before)) }),
     );
     api.get('/api/lineage/checkpoint', async (req) => od.lineage.latestCheckpoint(await auth(req)));
     api.get<{ Params: { seq: string } }>('/api/audit/entries/:seq', async (req) => od.lineage.prove(await auth(req), Number(req.params.seq)));
