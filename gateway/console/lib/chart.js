@@ -1,14 +1,7 @@
 // A bar chart of an aggregate output (SVG, no library): the first text column labels the bars,
 // the first numeric column sizes them; flagged cells are drawn in the rule's colour.
 import { h } from './dom.js';
-
-const NS = 'http://www.w3.org/2000/svg';
-const s = (tag, attrs = {}, ...kids) => {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const k of kids) el.appendChild(typeof k === 'string' ? document.createTextNode(k) : k);
-  return el;
-};
+import { s } from './svg.js';
 
 export function barChart(columns, rows, flags, title) {
   const label = columns.findIndex((c) => c.type === 'VARCHAR');

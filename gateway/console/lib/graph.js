@@ -1,14 +1,7 @@
 // The lineage trace drawn as a graph (SVG): the traced node at the left, its upstream (or
 // downstream) nodes in columns by distance, edges labelled with how they relate.
 import { h } from './dom.js';
-
-const NS = 'http://www.w3.org/2000/svg';
-const s = (tag, attrs = {}, ...kids) => {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const k of kids) el.appendChild(typeof k === 'string' ? document.createTextNode(k) : k);
-  return el;
-};
+import { s } from './svg.js';
 
 const COLORS = { export: '#16325c', bundle: '#16325c', output: '#2b6cb0', job: '#6b46c1', query: '#805ad5', table: '#2f855a', dataset: '#276749', build: '#b7791f', policy: '#b7791f', user: '#4a5568', script: '#6b46c1', replay: '#c53030' };
 
