@@ -14,6 +14,8 @@ export interface FixSpec {
 }
 
 export interface FixRecord {
+  /** What was asked for (a revision without a new fix applies it again). */
+  readonly spec: FixSpec;
   readonly suppressed: readonly { row: number; column: string; reason: string }[];
   readonly rounded: { readonly base: number; readonly columns: readonly string[]; readonly cells: number } | null;
 }
@@ -74,7 +76,7 @@ export function applyFix(ctx: CheckContext, fix: FixSpec): { rows: unknown[][]; 
     }
     rounded = { base, columns: counts.map((c) => c.name), cells };
   }
-  return { rows, record: { suppressed, rounded } };
+  return { rows, record: { spec: fix, suppressed, rounded } };
 }
 
 /** Applies a recorded fix to the original rows again (at review and release), without the check environment. */

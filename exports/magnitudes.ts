@@ -89,8 +89,15 @@ export async function contributorsPlan(con: DuckDBConnection, tree: Obj): Promis
   return { sql: String(r.getRowObjectsJS()[0]!.s), dims: dims.map((d) => d.name), measures };
 }
 
+/**
+ * How long one contributors query may run on the host. The query it derives from completed
+ * within the job's limits in the sandbox, so this only stops the pathological; a stopped
+ * query leaves the cells to a reviewer (the rules answer review).
+ */
+export const CONTRIBUTORS_TIMEOUT_MS = 60_000;
+
 /** Reads each measure's contributor statistics per group. */
-export async function readMagnitudes(con: DuckDBConnection, plan: Plan, params: readonly (string | number | boolean | null)[]): Promise<Magnitude[]> {
+export async function readMagnitudes(con: DuckDBConnection, plan: Plan, params: readonly (string | number | boolean | null)[], timeoutMs = CONTRIBUTORS_TIMEOUT_MS): Promise<Magnitude[]> {
   const dimCols = plan.dims.map((_, i) => `CAST(__d${i} AS VARCHAR)`);
   const out: Magnitude[] = [];
   for (const m of plan.measures) {
@@ -103,6 +110,7 @@ export async function readMagnitudes(con: DuckDBConnection, plan: Plan, params: 
     const dimSelect = dimCols.map((c, i) => `${c} AS __k${i}`);
     const sql = `SELECT ${[...dimSelect, stats].join(', ')} FROM (${plan.sql}) ${dimSelect.length > 0 ? `GROUP BY ${dimSelect.map((_, i) => i + 1).join(', ')}` : ''}`;
     const cells = new Map<string, CellStats>();
+    const timer = setTimeout(() => con.interrupt(), timeoutMs);
     try {
       const r = await con.runAndReadAll(sql, params as never);
       for (const row of r.getRowObjectsJS()) {
@@ -113,6 +121,8 @@ export async function readMagnitudes(con: DuckDBConnection, plan: Plan, params: 
       out.push({ measure: m.measure, fn: m.fn, model: m.model, dims: plan.dims, cells });
     } catch (err) {
       out.push({ measure: m.measure, fn: m.fn, model: m.model, dims: plan.dims, cells, error: String((err as Error).message).split('\n')[0]!.slice(0, 200) });
+    } finally {
+      clearTimeout(timer);
     }
   }
   return out;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EXPORT_TRANSITIONS, canTransition, checkTransition, stateDiagram, type ExportAction, type ExportState } from './index.ts';
 
 const STATES: ExportState[] = ['draft', 'blocked', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'withdrawn', 'revoked'];
-const ACTIONS: ExportAction[] = ['submit', 'revise', 'block', 'vote_approve', 'approve', 'release', 'return', 'reject', 'resubmit', 'withdraw', 'revoke'];
+const ACTIONS: ExportAction[] = ['submit', 'revise', 'vote_approve', 'approve', 'release', 'return', 'reject', 'resubmit', 'withdraw', 'revoke'];
 
 describe('export request transitions', () => {
   it('allows exactly the transitions in the table and refuses every other with EXPORT_TRANSITION', () => {

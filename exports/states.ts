@@ -3,7 +3,7 @@
 import { OpError } from '../errors/index.ts';
 
 export type ExportState = 'draft' | 'blocked' | 'submitted' | 'in_review' | 'approved' | 'released' | 'returned' | 'rejected' | 'withdrawn' | 'revoked';
-export type ExportAction = 'submit' | 'revise' | 'block' | 'vote_approve' | 'approve' | 'release' | 'return' | 'reject' | 'resubmit' | 'withdraw' | 'revoke';
+export type ExportAction = 'submit' | 'revise' | 'vote_approve' | 'approve' | 'release' | 'return' | 'reject' | 'resubmit' | 'withdraw' | 'revoke';
 
 /** [from, action, to]: 'vote_approve' records an approval short of the required number. */
 export const EXPORT_TRANSITIONS: readonly (readonly [ExportState, ExportAction, ExportState])[] = [
@@ -12,7 +12,6 @@ export const EXPORT_TRANSITIONS: readonly (readonly [ExportState, ExportAction, 
   ['draft', 'withdraw', 'withdrawn'],
   ['blocked', 'revise', 'draft'],
   ['returned', 'revise', 'draft'],
-  ['returned', 'block', 'blocked'],
   ['submitted', 'vote_approve', 'in_review'],
   ['in_review', 'vote_approve', 'in_review'],
   ['submitted', 'approve', 'approved'],

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS audit (
   subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL, purged_at TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
+CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, seq);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 

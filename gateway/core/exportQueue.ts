@@ -56,6 +56,8 @@ interface RequestRow {
   ledger: string | null;
 }
 
+type StoredOutputRows = ReturnType<Jobs['output']>;
+
 interface Evaluation {
   readonly rules: readonly RuleResult[];
   readonly verdict: Verdict;
@@ -81,9 +83,8 @@ export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
   /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the release ledger. */
-  private async evaluate(tenant: string, jobId: string, outputName: string, fixSpec: FixSpec | undefined): Promise<Evaluation> {
+  private async evaluate(tenant: string, jobId: string, out: StoredOutputRows, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
-    const out = this.jobs.output(jobId, outputName);
     const priorReleases: CheckContext['priorReleases'] = (measure, tables) => {
       const m = new Map<string, number[]>();
       for (const r of ctx.store.all<{ key: string; value: number }>('SELECT key, value FROM release_cells WHERE measure = ? AND tables = ?', measure, tables)) {
@@ -137,7 +138,7 @@ export class ExportQueue {
     const scenario = req.scenario ?? auth.scenarios[0]!;
     if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
     const out = this.jobs.output(job.id, req.output);
-    const ev = await this.evaluate(job.tenant, job.id, out.name, fix);
+    const ev = await this.evaluate(job.tenant, job.id, out, fix);
     const id = `exp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const state: ExportState = req.draft ? 'draft' : ev.verdict === 'block' ? 'blocked' : 'submitted';
     const at = new Date().toISOString();
@@ -176,9 +177,9 @@ export class ExportQueue {
     const job = this.checkExportable(p, jobId);
     if (job.tenant !== r0.tenant) throw new OpError('FORBIDDEN_TENANT', 'this authorization is outside your scope');
     ctx.authorizations.checkOperable(r0.tenant);
-    const fix = changes.fix === undefined ? (r0.fix ? specOf(JSON.parse(r0.fix) as FixRecord) : undefined) : parseFix(changes.fix);
+    const fix = changes.fix === undefined ? (r0.fix ? (JSON.parse(r0.fix) as FixRecord).spec : undefined) : parseFix(changes.fix);
     const out = this.jobs.output(job.id, output);
-    const ev = await this.evaluate(r0.tenant, job.id, out.name, fix);
+    const ev = await this.evaluate(r0.tenant, job.id, out, fix);
     ctx.store.tx(() => {
       const r = this.row(id);
       const to = checkTransition(r.state, 'revise');
@@ -404,9 +405,3 @@ function fixSummary(f: FixRecord): Record<string, unknown> {
   return { suppressedCells: f.suppressed.length, suppressed: f.suppressed.slice(0, 100), rounded: f.rounded };
 }
 
-/** The fix spec a recorded fix came from (a revision without a new fix keeps the old one). */
-function specOf(f: FixRecord): FixSpec | undefined {
-  const suppress = f.suppressed.length > 0;
-  if (!suppress && !f.rounded) return undefined;
-  return { ...(suppress ? { suppress: true } : {}), ...(f.rounded ? { roundTo: f.rounded.base } : {}) };
-}
