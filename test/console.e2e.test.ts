@@ -177,3 +177,96 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.context().close();
   }, 30_000);
 });
+
+// The identity provider's login, against a small but real OAuth 2.0 provider on loopback:
+// its own login page, authorization codes bound to a PKCE challenge, RS256 access tokens.
+describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () => {
+  const ISSUER = 'https://idp.zj.example/realms/zj';
+  let idp: import('node:http').Server;
+  let idpUrl: string;
+  let dd: Awaited<ReturnType<typeof demoDomain>>;
+  let app2: FastifyInstance;
+  let url2: string;
+  const codes = new Map<string, { user: string; challenge: string; redirectUri: string }>();
+
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    const { createHash, randomBytes } = await import('node:crypto');
+    const { SignJWT, exportJWK, generateKeyPair } = await import('jose');
+    const keys = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const cast: Record<string, { role: string; tenant?: string }> = { bob: { role: 'reviewer' }, alice: { role: 'operator', tenant: 'demo' } };
+    idp = createServer(async (req, res) => {
+      const u = new URL(req.url!, 'http://idp');
+      if (u.pathname === '/jwks.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+      if (u.pathname === '/authorize') {
+        const hidden = ['redirect_uri', 'state', 'code_challenge', 'client_id'].map((k) => `<input type="hidden" name="${k}" value="${(u.searchParams.get(k) ?? '').replace(/"/g, '&quot;')}">`).join('');
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>ZJ identity</title><form action="/authorize/done">${hidden}<select id="idp-user" name="user"><option>alice</option><option>bob</option></select><button id="idp-approve">Sign in</button></form>`);
+      }
+      if (u.pathname === '/authorize/done') {
+        const code = randomBytes(16).toString('hex');
+        codes.set(code, { user: u.searchParams.get('user')!, challenge: u.searchParams.get('code_challenge')!, redirectUri: u.searchParams.get('redirect_uri')! });
+        const back = new URL(u.searchParams.get('redirect_uri')!);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', u.searchParams.get('state')!);
+        return void res.writeHead(302, { location: back.href }).end();
+      }
+      if (u.pathname === '/token' && req.method === 'POST') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const f = new URLSearchParams(body);
+        const c = codes.get(f.get('code') ?? '');
+        codes.delete(f.get('code') ?? '');
+        const challenge = createHash('sha256').update(f.get('code_verifier') ?? '').digest('base64url');
+        if (!c || c.challenge !== challenge || c.redirectUri !== f.get('redirect_uri') || f.get('client_id') !== 'opdomain-console') {
+          return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
+        }
+        const who = cast[c.user]!;
+        const token = await new SignJWT({ role: who.role, ...(who.tenant ? { tenant: who.tenant } : {}) })
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience('opdomain').setSubject(c.user).setIssuedAt().setExpirationTime('10m').sign(keys.privateKey);
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 600 }));
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+    idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    dd = await demoDomain({
+      workerPool: 0,
+      identityProvider: { jwksUrl: `${idpUrl}/jwks.json`, issuer: ISSUER, algorithms: ['RS256'], login: { authorizeUrl: `${idpUrl}/authorize`, tokenUrl: `${idpUrl}/token`, clientId: 'opdomain-console' } },
+    });
+    app2 = buildApp(dd.od);
+    await app2.listen({ port: 0, host: '127.0.0.1' });
+    url2 = `http://127.0.0.1:${(app2.server.address() as AddressInfo).port}`;
+  }, 180_000);
+  afterAll(async () => {
+    await app2?.close();
+    await dd?.close();
+    idp?.close();
+  });
+
+  it('bob signs in on the provider\'s page and lands in the console with its token', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1366, height: 860 } })).newPage();
+    await page.goto(url2);
+    await page.click('#idp-signin');
+    await page.waitForURL(/\/authorize\?/);
+    expect(new URL(page.url()).searchParams.get('code_challenge_method')).toBe('S256');
+    await page.selectOption('#idp-user', 'bob');
+    await page.click('#idp-approve');
+    await expect.poll(() => page.locator('#who').textContent()).toContain('Bob');
+    expect(page.url()).not.toContain('code=');
+    await page.waitForSelector('#queue-list table');
+    const signIns = dd.od.ctx.audit.entries({ kind: 'SIGN_IN', actor: 'bob' }).map((e) => e.data.via);
+    expect(signIns).toContain('identity provider login');
+    await page.context().close();
+  }, 60_000);
+
+  it('a code with the wrong PKCE verifier, or used twice, signs nobody in', async () => {
+    const call = (code: string, codeVerifier: string) => app2.inject({ method: 'POST', url: '/auth/callback', payload: { code, codeVerifier, redirectUri: `${url2}/` } });
+    codes.set('c-wrong', { user: 'bob', challenge: 'not-the-challenge', redirectUri: `${url2}/` });
+    const wrong = await call('c-wrong', 'v'.repeat(43));
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('AUTH_LOGIN_FAILED');
+    expect((await call('c-wrong', 'v'.repeat(43))).json().error.code).toBe('AUTH_LOGIN_FAILED');
+    expect((await app2.inject({ method: 'GET', url: '/auth/config' })).json()).toMatchObject({ provider: ISSUER, login: { clientId: 'opdomain-console', scope: 'openid' } });
+  });
+});

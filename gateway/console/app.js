@@ -28,12 +28,45 @@ function header() {
     h('button', { type: 'button', id: 'lang', onclick: () => { setLang(getLang() === 'zh' ? 'en' : 'zh'); route(); } }, t('language')));
 }
 
-function signinPage() {
+// The provider's login: OAuth 2.0 authorization code with PKCE; the gateway exchanges the code.
+const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const redirectUri = () => `${location.origin}/`;
+
+async function startProviderLogin(login) {
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  sessionStorage.setItem('opdomain-pkce', JSON.stringify({ verifier, state }));
+  const q = new URLSearchParams({ response_type: 'code', client_id: login.clientId, redirect_uri: redirectUri(), scope: login.scope, state, code_challenge: challenge, code_challenge_method: 'S256' });
+  location.assign(`${login.authorizeUrl}?${q}`);
+}
+
+/** Back from the provider with ?code=…&state=…: exchange it, then drop it from the address bar. */
+async function finishProviderLogin() {
+  const q = new URLSearchParams(location.search);
+  if (!q.has('code') && !q.has('error')) return null;
+  const saved = JSON.parse(sessionStorage.getItem('opdomain-pkce') || 'null');
+  sessionStorage.removeItem('opdomain-pkce');
+  history.replaceState(null, '', `${location.pathname}${location.hash}`);
+  if (q.has('error') || !saved || saved.state !== q.get('state')) return new Error(`AUTH_LOGIN_FAILED: ${q.get('error') || 'the sign-in did not come from this page'}`);
+  try {
+    const r = await api('POST', '/auth/callback', { code: q.get('code'), codeVerifier: saved.verifier, redirectUri: redirectUri() });
+    session.token = r.token;
+    return null;
+  } catch (e) { return e; }
+}
+
+let loginError = null;
+
+async function signinPage() {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', 'aria-describedby': 'token-help' });
-  const out = h('div', { role: 'status' });
+  const out = h('div', { role: 'status' }, loginError ? errorBox(loginError) : null);
+  loginError = null;
+  const options = await api('GET', '/auth/config').catch(() => ({ login: null }));
   mount(main,
     h('section', { class: 'signin' },
       h('h2', {}, t('signin')),
+      options.login ? h('p', {}, h('button', { type: 'button', id: 'idp-signin', class: 'primary', onclick: () => startProviderLogin(options.login) }, t('signinProvider'))) : null,
       h('p', { id: 'token-help', class: 'muted' }, t('tokenHelp')),
       h('form', { onsubmit: async (e) => {
         e.preventDefault();
@@ -48,6 +81,7 @@ function signinPage() {
 }
 
 async function route() {
+  loginError = (await finishProviderLogin()) || loginError;
   document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
   document.title = t('title');
   if (session.token && !session.me) {

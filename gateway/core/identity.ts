@@ -28,6 +28,8 @@ export interface IdentityProviderConfig {
   readonly audience?: string;
   /** Defaults to RS256, ES256, EdDSA; symmetric algorithms are refused. */
   readonly algorithms?: readonly string[];
+  /** Its login (OAuth 2.0 authorization code with PKCE), for the console's "sign in with the provider". */
+  readonly login?: { readonly authorizeUrl: string; readonly tokenUrl: string; readonly clientId: string; readonly scope?: string };
 }
 
 /** From OPDOMAIN_IDP_JWKS_URL, OPDOMAIN_IDP_ISSUER, OPDOMAIN_IDP_AUDIENCE, OPDOMAIN_IDP_ALGORITHMS. */
@@ -38,7 +40,23 @@ export function identityProviderFromEnv(env: NodeJS.ProcessEnv = process.env): I
     jwksUrl: env.OPDOMAIN_IDP_JWKS_URL, issuer: env.OPDOMAIN_IDP_ISSUER,
     ...(env.OPDOMAIN_IDP_AUDIENCE ? { audience: env.OPDOMAIN_IDP_AUDIENCE } : {}),
     ...(env.OPDOMAIN_IDP_ALGORITHMS ? { algorithms: env.OPDOMAIN_IDP_ALGORITHMS.split(',').map((a) => a.trim()) } : {}),
+    ...(env.OPDOMAIN_IDP_AUTHORIZE_URL && env.OPDOMAIN_IDP_TOKEN_URL && env.OPDOMAIN_IDP_CLIENT_ID
+      ? { login: { authorizeUrl: env.OPDOMAIN_IDP_AUTHORIZE_URL, tokenUrl: env.OPDOMAIN_IDP_TOKEN_URL, clientId: env.OPDOMAIN_IDP_CLIENT_ID, ...(env.OPDOMAIN_IDP_SCOPE ? { scope: env.OPDOMAIN_IDP_SCOPE } : {}) } }
+      : {}),
   };
+}
+
+/** https, or http on loopback (development and tests). */
+function checkUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new OpError('BAD_REQUEST', `the identity provider's ${what} is not a URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new OpError('BAD_REQUEST', `the identity provider's ${what} must be https`);
+  return url;
 }
 
 export interface Provider {
@@ -46,22 +64,20 @@ export interface Provider {
   readonly audience: string;
   readonly algorithms: string[];
   readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  readonly login: { readonly authorizeUrl: string; readonly tokenUrl: string; readonly clientId: string; readonly scope: string } | null;
 }
 
 /** Validates a provider configuration (https, asymmetric algorithms) and prepares its key set; nothing is fetched yet. */
 export function openProvider(c: IdentityProviderConfig): Provider {
-  let url: URL;
-  try {
-    url = new URL(c.jwksUrl);
-  } catch {
-    throw new OpError('BAD_REQUEST', 'the identity provider\'s JWKS URL is not a URL');
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new OpError('BAD_REQUEST', 'the identity provider\'s JWKS URL must be https');
+  const url = checkUrl(c.jwksUrl, 'JWKS URL');
+  const login = c.login
+    ? { authorizeUrl: checkUrl(c.login.authorizeUrl, 'authorize URL').href, tokenUrl: checkUrl(c.login.tokenUrl, 'token URL').href, clientId: c.login.clientId, scope: c.login.scope ?? 'openid' }
+    : null;
+  if (login && (typeof login.clientId !== 'string' || login.clientId === '' || login.clientId.length > 200)) throw new OpError('BAD_REQUEST', 'the identity provider\'s client id is required');
   const algorithms = [...(c.algorithms ?? ['RS256', 'ES256', 'EdDSA'])];
   const bad = algorithms.filter((a) => !ALLOWED_ALGORITHMS.includes(a));
   if (bad.length > 0 || algorithms.length === 0) throw new OpError('BAD_REQUEST', `identity provider algorithms must be among ${ALLOWED_ALGORITHMS.join(', ')}`);
-  return { issuer: c.issuer, audience: c.audience ?? AUDIENCE, algorithms, keys: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }) };
+  return { issuer: c.issuer, audience: c.audience ?? AUDIENCE, algorithms, keys: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }), login };
 }
 
 export class Identity {
@@ -78,9 +94,31 @@ export class Identity {
     return new Identity(store, people, key, (await importJWK(key.publicJwk, 'EdDSA')) as CryptoKey, provider);
   }
 
-  /** The configured identity provider's issuer, if any (the console shows it). */
-  get providerIssuer(): string | null {
-    return this.provider?.issuer ?? null;
+  /** What the console needs to offer sign-in (nothing secret). */
+  signInOptions(): { provider: string | null; login: { authorizeUrl: string; clientId: string; scope: string } | null; devIssuer: boolean } {
+    const l = this.provider?.login;
+    return { provider: this.provider?.issuer ?? null, login: l ? { authorizeUrl: l.authorizeUrl, clientId: l.clientId, scope: l.scope } : null, devIssuer: this.devIssuerEnabled };
+  }
+
+  /**
+   * Completes the provider's login: exchanges the authorization code (with the PKCE verifier)
+   * at its token endpoint, server to server, and returns the token only once it verifies here.
+   */
+  async exchangeCode(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ token: string; principal: Principal }> {
+    const login = this.provider?.login;
+    if (!login) throw new OpError('AUTH_LOGIN_FAILED', 'no identity provider login is configured');
+    const body = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, client_id: login.clientId, code_verifier: input.codeVerifier });
+    let answer: { access_token?: unknown; id_token?: unknown };
+    try {
+      const res = await fetch(login.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal: AbortSignal.timeout(10_000), redirect: 'error' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      answer = (await res.json()) as typeof answer;
+    } catch (err) {
+      throw new OpError('AUTH_LOGIN_FAILED', `the identity provider refused the code (${String((err as Error).message).slice(0, 80)})`);
+    }
+    const token = typeof answer.access_token === 'string' ? answer.access_token : typeof answer.id_token === 'string' ? answer.id_token : undefined;
+    if (!token) throw new OpError('AUTH_LOGIN_FAILED', 'the identity provider answered without a token');
+    return { token, principal: await this.verify(token) };
   }
 
   get devIssuerEnabled(): boolean {

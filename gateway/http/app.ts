@@ -140,6 +140,23 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       return { ok: true, auditEntries: od.ctx.audit.size() };
     });
     api.get('/.well-known/jwks.json', async () => od.jwks());
+    api.get('/auth/config', async () => od.ctx.identity.signInOptions());
+    api.post<{ Body: { code: string; codeVerifier: string; redirectUri: string } }>(
+      '/auth/callback',
+      {
+        schema: {
+          body: {
+            type: 'object', required: ['code', 'codeVerifier', 'redirectUri'], additionalProperties: false,
+            properties: { code: { type: 'string', minLength: 1, maxLength: 2000 }, codeVerifier: { type: 'string', minLength: 43, maxLength: 128 }, redirectUri: { type: 'string', maxLength: 500 } },
+          },
+        },
+      },
+      async (req) => {
+        const { token, principal } = await od.ctx.identity.exchangeCode(req.body);
+        od.ctx.audit.append({ kind: EVENTS.SIGN_IN, actor: principal.user, tenant: principal.tenant, data: { role: principal.role, via: 'identity provider login' } });
+        return { token, ...principal };
+      },
+    );
     api.get('/auth/dev/jwks.json', async () => {
       if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
       return od.ctx.identity.devIssuerJwks();

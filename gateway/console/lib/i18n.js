@@ -2,7 +2,7 @@
 const TEXT = {
   en: {
     title: 'Opdomain · operating domain', tagline: 'public data, usable but invisible',
-    signin: 'Sign in', signout: 'Sign out', token: 'Bearer token', tokenHelp: 'Paste a bearer token (npm start prints one per demo user), or sign in with your identity provider.',
+    signin: 'Sign in', signinProvider: 'Sign in with the identity provider', signout: 'Sign out', token: 'Bearer token', tokenHelp: 'Paste a bearer token (npm start prints one per demo user), or sign in with your identity provider.',
     notSignedIn: 'not signed in', language: '中文', skip: 'Skip to content',
     navQueue: 'Review queue', navAudit: 'Audit log', navTrace: 'Trace & replay', navJobs: 'Jobs & requests', navAdmin: 'Authorizations & people',
     state: 'State', risk: 'Risk', tenant: 'Tenant', age: 'Age', any: 'any', olderThan1h: 'older than 1 hour', olderThan1d: 'older than 1 day', newerThan1d: 'last 24 hours',
@@ -28,7 +28,7 @@ const TEXT = {
   },
   zh: {
     title: 'Opdomain · 授权运营域', tagline: '公共数据 可用不可见',
-    signin: '登录', signout: '退出', token: '令牌', tokenHelp: '粘贴令牌（npm start 为每位示例用户打印一个），或通过统一身份认证登录。',
+    signin: '登录', signinProvider: '统一身份认证登录', signout: '退出', token: '令牌', tokenHelp: '粘贴令牌（npm start 为每位示例用户打印一个），或通过统一身份认证登录。',
     notSignedIn: '未登录', language: 'English', skip: '跳到内容',
     navQueue: '审核队列', navAudit: '审计日志', navTrace: '溯源与重放', navJobs: '作业与出域申请', navAdmin: '授权与人员',
     state: '状态', risk: '风险', tenant: '运营域', age: '时长', any: '全部', olderThan1h: '超过 1 小时', olderThan1d: '超过 1 天', newerThan1d: '最近 24 小时',
