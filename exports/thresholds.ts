@@ -6,11 +6,11 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from './checks/index.ts';
 
 /** Per field: 'min' — larger is stricter; 'max' — smaller is stricter. */
 const DIRECTION: Record<keyof Thresholds, 'min' | 'max'> = {
-  minCellCount: 'min', kBlock: 'min', kReview: 'min', maxRowsWithoutReview: 'max', dominanceN: 'max', dominanceK: 'max', pRatio: 'min', minResidualDf: 'min',
+  minCellCount: 'min', kBlock: 'min', kReview: 'min', maxRowsWithoutReview: 'max', maxBytesWithoutReview: 'max', dominanceN: 'max', dominanceK: 'max', pRatio: 'min', minResidualDf: 'min',
 };
 
 const RANGE: Record<keyof Thresholds, [number, number]> = {
-  minCellCount: [1, 1000], kBlock: [1, 1000], kReview: [1, 1000], maxRowsWithoutReview: [1, 100_000_000], dominanceN: [1, 10], dominanceK: [0.01, 1], pRatio: [0, 1], minResidualDf: [1, 10_000],
+  minCellCount: [1, 1000], kBlock: [1, 1000], kReview: [1, 1000], maxRowsWithoutReview: [1, 100_000_000], maxBytesWithoutReview: [1000, 10_000_000_000], dominanceN: [1, 10], dominanceK: [0.01, 1], pRatio: [0, 1], minResidualDf: [1, 10_000],
 };
 
 export const THRESHOLD_FIELDS = Object.keys(DIRECTION) as (keyof Thresholds)[];

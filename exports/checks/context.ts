@@ -11,6 +11,8 @@ export interface Thresholds {
   readonly kReview: number;
   /** Rows above which a file needs review. */
   readonly maxRowsWithoutReview: number;
+  /** Size (bytes as CSV, about) above which a file needs review. */
+  readonly maxBytesWithoutReview: number;
   /** Dominance (n, k): the n largest contributors may not make up more than k of a cell's total. */
   readonly dominanceN: number;
   readonly dominanceK: number;
@@ -21,7 +23,7 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
-  minCellCount: 10, kBlock: 5, kReview: 10, maxRowsWithoutReview: 5000, dominanceN: 2, dominanceK: 0.9, pRatio: 0.1, minResidualDf: 10,
+  minCellCount: 10, kBlock: 5, kReview: 10, maxRowsWithoutReview: 5000, maxBytesWithoutReview: 10_000_000, dominanceN: 2, dominanceK: 0.9, pRatio: 0.1, minResidualDf: 10,
 };
 
 /** A magnitude or model column of an aggregate query, with the statistics of its contributors per group. */
