@@ -5,10 +5,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import type { CheckContext, Magnitude, ParsedQuery, Thresholds } from './checks/index.ts';
-import { ANY_AGGREGATE, contributorsPlan, readMagnitudes } from './magnitudes.ts';
-import { AGGREGATE_FUNCTIONS, columnLineage } from '../sandbox/index.ts';
+import { contributorsPlan, readMagnitudes } from './magnitudes.ts';
+import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, columnLineage } from '../sandbox/index.ts';
 
-const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif']);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -40,7 +39,7 @@ export async function parseQuery(con: DuckDBConnection, query: { sql: string; pa
         }
       }
     }
-    if (n.class === 'FUNCTION' && (AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase()) || ANY_AGGREGATE.has(String(n.function_name).toLowerCase()))) aggregates = true;
+    if (n.class === 'FUNCTION' && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase())) aggregates = true;
     Object.values(n).forEach(visit);
   };
   visit(tree);

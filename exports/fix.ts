@@ -2,9 +2,8 @@
 // to (small counts, dominated magnitudes → empty) and/or round counts to a base. What was
 // changed is returned — and recorded with the request — so suppression is never silent.
 import { OpError } from '../errors/index.ts';
+import { VALUE_CARRYING_FUNCTIONS } from '../sandbox/index.ts';
 import { cellsOf, countColumns, outputMagnitudes, type CheckContext } from './checks/index.ts';
-
-const ONE_VALUE = new Set(['min', 'max', 'arg_min', 'arg_max', 'min_by', 'max_by', 'first', 'last', 'any_value']);
 
 export interface FixSpec {
   /** Empty the cells of counts under the threshold and of dominated magnitudes. */
@@ -50,7 +49,7 @@ export function applyFix(ctx: CheckContext, fix: FixSpec): { rows: unknown[][]; 
     for (const m of outputMagnitudes(ctx, false)) {
       const j = ctx.output.columns.findIndex((c) => c.name.toLowerCase() === m.measure.toLowerCase());
       for (const { row, stats } of cellsOf(ctx, m)) {
-        if (row === undefined || stats.total <= 0 || ONE_VALUE.has(m.fn)) continue;
+        if (row === undefined || stats.total <= 0 || VALUE_CARRYING_FUNCTIONS.has(m.fn)) continue;
         const [t1 = 0, t2 = 0] = stats.top;
         const topN = stats.top.slice(0, t.dominanceN).reduce((a, b) => a + b, 0);
         if ((topN > t.dominanceK * stats.total || stats.total - t1 - t2 < t.pRatio * t1) && rows[row]![j] !== null) {

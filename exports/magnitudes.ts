@@ -4,15 +4,12 @@
 // The derived query only drops parts of one the gate already allowed, and runs in the check
 // environment (host side, tenant file read-only, external access off); only statistics leave it.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, MODEL_FUNCTIONS } from '../sandbox/index.ts';
 import { groupKey, type CellStats, type Magnitude } from './checks/index.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
-const MAGNITUDE_FUNCTIONS = new Set(['sum', 'avg', 'mean', 'median', 'min', 'max', 'quantile', 'quantile_cont', 'quantile_disc', 'mode', 'product', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'arg_min', 'arg_max', 'min_by', 'max_by', 'first', 'last', 'any_value', 'fsum', 'sumkahan', 'kahan_sum']);
-const MODEL_FUNCTIONS = new Set(['regr_slope', 'regr_intercept', 'regr_r2', 'regr_sxx', 'regr_syy', 'regr_sxy', 'regr_avgx', 'regr_avgy', 'corr', 'covar_pop', 'covar_samp']);
-const COUNT_FUNCTIONS = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif', 'regr_count']);
-export const ANY_AGGREGATE: ReadonlySet<string> = new Set([...MAGNITUDE_FUNCTIONS, ...MODEL_FUNCTIONS, ...COUNT_FUNCTIONS]);
 
 const isObj = (n: Json): n is Obj => !!n && typeof n === 'object' && !Array.isArray(n);
 
@@ -60,7 +57,7 @@ export async function contributorsPlan(con: DuckDBConnection, tree: Obj): Promis
   const values: Json[] = [];
   for (const raw of node.select_list) {
     if (!isObj(raw)) continue;
-    const agg = findAggregate(raw, ANY_AGGREGATE);
+    const agg = findAggregate(raw, AGGREGATE_FUNCTIONS);
     const name = nameOf(raw);
     if (!agg) {
       dims.push({ item: raw, name: name ?? `__d${dims.length}` });

@@ -3,6 +3,8 @@
 // and which columns filter, join, group or order the rows. Names follow OpenLineage's
 // transformation types (DIRECT/INDIRECT with a subtype).
 
+import { AGGREGATE_FUNCTIONS } from './functions.ts';
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface InputColumn {
@@ -19,8 +21,17 @@ export interface ColumnLineage {
   readonly dataset: readonly InputColumn[];
 }
 
-/** Aggregate functions (their arguments are aggregated, not carried through). */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['count', 'count_star', 'sum', 'avg', 'mean', 'min', 'max', 'median', 'quantile', 'quantile_cont', 'quantile_disc', 'mode', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'string_agg', 'list', 'array_agg', 'first', 'last', 'any_value', 'arg_min', 'arg_max', 'min_by', 'max_by', 'approx_count_distinct', 'bool_and', 'bool_or', 'product', 'histogram', 'count_if']);
+/** Counting aggregates: what they return says how many, nothing of the values counted. */
+export const COUNT_FUNCTIONS: ReadonlySet<string> = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif', 'regr_count']);
+/** Model aggregates (two arguments, a fitted parameter). */
+export const MODEL_FUNCTIONS: ReadonlySet<string> = new Set(['regr_slope', 'regr_intercept', 'regr_r2', 'regr_sxx', 'regr_syy', 'regr_sxy', 'regr_avgx', 'regr_avgy', 'corr', 'covar_pop', 'covar_samp']);
+/**
+ * Aggregates whose result is one or more of the input values themselves (one person's maximum,
+ * a list of every value): their arguments are carried out, not summarised, and lineage says so
+ * (TRANSFORMATION, not AGGREGATION) — a `string_agg` of tokens is as reversible as the tokens.
+ */
+export const VALUE_CARRYING_FUNCTIONS: ReadonlySet<string> = new Set(['min', 'max', 'first', 'last', 'any_value', 'arg_min', 'arg_max', 'argmin', 'argmax', 'min_by', 'max_by', 'mode', 'string_agg', 'group_concat', 'listagg', 'list', 'array_agg', 'histogram']);
+
 
 function isObj(n: Json): n is { [k: string]: Json } {
   return !!n && typeof n === 'object' && !Array.isArray(n);
@@ -39,19 +50,29 @@ function tablesOf(from: Json, out = new Map<string, string>()): Map<string, stri
   return out;
 }
 
-function columnRefs(n: Json, inAggregate = false, acc: { names: string[]; agg: boolean }[] = []): { names: string[]; agg: boolean }[] {
+/** How a column reference sits: under a summarising aggregate, and under a counting one. */
+interface RefContext {
+  readonly summarised: boolean;
+  readonly counted: boolean;
+}
+
+function columnRefs(n: Json, at: RefContext = { summarised: false, counted: false }, acc: ({ names: string[] } & RefContext)[] = []): ({ names: string[] } & RefContext)[] {
   if (Array.isArray(n)) {
-    n.forEach((x) => columnRefs(x, inAggregate, acc));
+    n.forEach((x) => columnRefs(x, at, acc));
     return acc;
   }
   if (!isObj(n)) return acc;
   if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names)) {
-    acc.push({ names: (n.column_names as string[]).map((s) => String(s).toLowerCase()), agg: inAggregate });
+    acc.push({ names: (n.column_names as string[]).map((s) => String(s).toLowerCase()), ...at });
     return acc;
   }
   if (n.class === 'SUBQUERY') return acc;
-  const agg = inAggregate || ((n.class === 'FUNCTION' || n.class === 'AGGREGATE') && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase()));
-  for (const v of Object.values(n)) columnRefs(v, agg, acc);
+  let next = at;
+  if (n.class === 'FUNCTION' || n.class === 'AGGREGATE') {
+    const fn = String(n.function_name).toLowerCase();
+    if (AGGREGATE_FUNCTIONS.has(fn)) next = { summarised: at.summarised || !VALUE_CARRYING_FUNCTIONS.has(fn), counted: at.counted || COUNT_FUNCTIONS.has(fn) };
+  }
+  for (const v of Object.values(n)) columnRefs(v, next, acc);
   return acc;
 }
 
@@ -84,12 +105,14 @@ export function columnLineage(statement: Json, columnsOf: (table: string) => rea
     const identity = item.class === 'COLUMN_REF';
     fields[outName] = refs.flatMap((r) => {
       const c = resolve(r.names);
-      return c ? [{ ...c, type: 'DIRECT' as const, subtype: identity ? ('IDENTITY' as const) : r.agg ? ('AGGREGATION' as const) : ('TRANSFORMATION' as const) }] : [];
+      return c ? [{ ...c, type: 'DIRECT' as const, subtype: identity ? ('IDENTITY' as const) : r.summarised ? ('AGGREGATION' as const) : ('TRANSFORMATION' as const) }] : [];
     });
   }
   const dataset: InputColumn[] = [];
   const indirect = (n: Json, subtype: InputColumn['subtype']) => {
+    // HAVING count(x) >= 10 selects groups by their size, not by what x holds.
     for (const r of columnRefs(n)) {
+      if (r.counted) continue;
       const c = resolve(r.names);
       if (c && !dataset.some((d) => d.table === c.table && d.column === c.column && d.subtype === subtype)) dataset.push({ ...c, type: 'INDIRECT', subtype });
     }

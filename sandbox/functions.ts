@@ -36,6 +36,8 @@ const TABLE_FUNCTIONS = 'range generate_series unnest';
 
 const set = (s: string) => new Set(s.split(/\s+/).filter(Boolean));
 
+/** Every aggregate the gate allows (column lineage and the export check read arguments of these as aggregated). */
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = set(AGGREGATES);
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([...set(AGGREGATES), ...set(WINDOW), ...set(SCALARS)]);
 export const ALLOWED_OPERATORS: ReadonlySet<string> = set(OPERATORS);
 export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = set(TABLE_FUNCTIONS);

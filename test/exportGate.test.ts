@@ -44,6 +44,16 @@ const MUST_BLOCK: { name: string; rule: string; script: string }[] = [
     script: "output('out', await sql(\"SELECT substr(id_card, 3, 12) AS k, county_code FROM population LIMIT 300\"))",
   },
   {
+    name: 'tokens strung together by an aggregate',
+    rule: 'reversibility',
+    script: "output('out', await sql(\"SELECT county_code, count(*) AS n, string_agg(id_card, ',') AS ids FROM population GROUP BY 1 HAVING count(*) >= 10\"))",
+  },
+  {
+    name: 'one token per group picked by max()',
+    rule: 'reversibility',
+    script: "output('out', await sql('SELECT county_code, count(*) AS n, max(id_card) AS someone FROM population GROUP BY 1 HAVING count(*) >= 10'))",
+  },
+  {
     name: 'small cells',
     rule: 'cell_count',
     script: "output('out', await sql('SELECT birth_date, count(*) AS n FROM population GROUP BY 1'))",

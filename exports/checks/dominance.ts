@@ -4,10 +4,10 @@
 // (default n=2, k=90%) — and the p-ratio rule — what remains after the two largest is under
 // p (10%) of the largest — block; a cell whose contributors all have the same value, or a min or
 // max (one person's value), goes to review.
+import { VALUE_CARRYING_FUNCTIONS } from '../../sandbox/index.ts';
 import type { RuleResult } from '../verdict.ts';
 import { cellsOf, outputMagnitudes, type CheckContext, type Rule } from './context.ts';
 
-const ONE_VALUE_FUNCTIONS = new Set(['min', 'max', 'arg_min', 'arg_max', 'min_by', 'max_by', 'first', 'last', 'any_value']);
 
 export const dominance: Rule = {
   id: 'dominance',
@@ -32,7 +32,7 @@ export const dominance: Rule = {
         // A suppressed (empty) cell discloses nothing.
         if (stats.n === 0 || (row !== undefined && ctx.output.rows[row]![j] === null)) continue;
         const cell = { ...(row !== undefined ? { row } : {}), column: m.measure };
-        if (ONE_VALUE_FUNCTIONS.has(m.fn)) {
+        if (VALUE_CARRYING_FUNCTIONS.has(m.fn)) {
           nReview++;
           if (reviewed.length < 20) reviewed.push(cell);
           continue;
