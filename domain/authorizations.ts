@@ -166,8 +166,7 @@ export class Authorizations {
     checkThresholds(t, this.thresholdFloor());
     return this.store.tx(() => {
       const cur = this.get(id);
-      const l = JSON.parse(this.store.get<{ limits: string }>('SELECT limits FROM tenants WHERE id = ?', id)!.limits) as Record<string, unknown>;
-      this.store.run('UPDATE tenants SET limits = ?, updated_at = ? WHERE id = ?', JSON.stringify({ ...l, thresholds: t }), new Date().toISOString(), id);
+      this.store.run('UPDATE tenants SET limits = ?, updated_at = ? WHERE id = ?', JSON.stringify({ limits: cur.limits, devSamplePercent: cur.devSamplePercent, thresholds: t }), new Date().toISOString(), id);
       this.audit.append({ kind: EVENTS.THRESHOLDS_CHANGED, actor, tenant: id, subject: id, data: { from: cur.thresholds, to: t } });
       return this.get(id);
     });

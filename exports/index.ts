@@ -5,6 +5,6 @@ export { worst, type RuleResult, type Verdict } from './verdict.ts';
 export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';
 export { writeBundle, verifyBundle, checkBundle, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
 export { toCsv } from './csv.ts';
-export { parseThresholds, checkThresholds, canUseThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';
+export { parseThresholds, checkThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';
 export { applyFix, parseFix, replayFix, type FixRecord, type FixSpec } from './fix.ts';
 export { writeParquet } from './parquet.ts';

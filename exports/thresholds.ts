@@ -38,10 +38,6 @@ export function weakerThan(t: Partial<Thresholds>, floor: Thresholds): (keyof Th
   return THRESHOLD_FIELDS.filter((k) => t[k] !== undefined && stricter(k, t[k]!, floor[k]) !== t[k]);
 }
 
-export function canUseThresholds(t: Partial<Thresholds>, floor: Thresholds): boolean {
-  return weakerThan(t, floor).length === 0;
-}
-
 export function checkThresholds(t: Partial<Thresholds>, floor: Thresholds): void {
   const weak = weakerThan(t, floor);
   if (weak.length > 0) throw new OpError('THRESHOLD_BELOW_FLOOR', `${weak.map((k) => `${k} ${t[k]} is weaker than the floor ${floor[k]}`).join('; ')}`);

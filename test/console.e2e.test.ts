@@ -49,18 +49,30 @@ afterAll(async () => {
   await d?.close();
 });
 
-async function signIn(who: string, lang: 'en' | 'zh' = 'en'): Promise<Page> {
+/** A fresh browser context on the console, collecting the page's script errors. */
+async function openPage(at: string, lang: 'en' | 'zh' = 'en'): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(url);
+  pageErrors.set(page, errors);
+  await page.goto(at);
+  return page;
+}
+
+async function signIn(who: string, lang: 'en' | 'zh' = 'en'): Promise<Page> {
+  const page = await openPage(url, lang);
   // Keyboard only: type the token and press Enter.
   await page.locator('#token').fill(d.setup.tokens[who]!);
   await page.keyboard.press('Enter');
   await expect.poll(() => page.locator('#who').textContent()).toContain(who === 'bob' ? 'Bob' : who === 'carol' ? 'Carol' : who === 'sam' ? 'Sam' : who === 'alice' ? 'Alice' : 'Ada');
   return page;
+}
+const pageErrors = new WeakMap<Page, string[]>();
+/** Ends a browser test: no script error on the page, then the context closes. */
+async function done(page: Page): Promise<void> {
+  expect(pageErrors.get(page) ?? []).toEqual([]);
+  await page.context().close();
 }
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
@@ -86,8 +98,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await expect.poll(() => page.locator('#decision-status').textContent()).toContain('in_review');
     expect(await page.locator('#votes li').count()).toBe(1);
     await shot(page, 'reviewer-request');
-    expect((page as Page & { errors: string[] }).errors).toEqual([]);
-    await page.context().close();
+    await done(page);
   }, 90_000);
 
   it('carol sees no vote before her own; her approval releases the bundle', async () => {
@@ -100,7 +111,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(await page.locator('#votes li').count()).toBe(2);
     expect(await page.locator('#approvals').textContent()).toBe('2/2');
     await shot(page, 'reviewer-released');
-    await page.context().close();
+    await done(page);
     expect(d.od.exports.get(await d.od.principal({ as: 'sam' }), first.id).state).toBe('released');
   }, 90_000);
 
@@ -131,7 +142,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await expect.poll(() => page.locator('#replay-out').textContent(), { timeout: 30_000 }).toContain('MATCH');
     expect(await page.locator('#replay-out').textContent()).not.toContain('MISMATCH');
     await shot(page, 'security-trace');
-    await page.context().close();
+    await done(page);
   }, 120_000);
 
   it('alice sees a request returned with a comment and resubmits it', async () => {
@@ -144,7 +155,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.click(`tr[data-id="${second.id}"] button[data-action="resubmit"]`);
     await expect.poll(async () => page.locator(`tr[data-id="${second.id}"] .badge-state`).textContent()).toBe('submitted');
     expect(d.od.exports.get(bob, second.id).state).toBe('submitted');
-    await page.context().close();
+    await done(page);
   }, 90_000);
 
   it('ada suspends an authorization only after confirming, then resumes it; the console speaks Chinese', async () => {
@@ -165,16 +176,30 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.click('#confirm-ok');
     await page.waitForSelector('tr[data-id="demo"] button[data-action="suspend"]');
     expect(d.od.ctx.authorizations.get('demo').state).toBe('active');
-    await page.context().close();
+
+    // Destruction needs the id typed: a wrong one destroys nothing.
+    d.od.ctx.authorizations.create({ id: 't-gone', org: 'Gone Co.', scenarios: ['s1'], grants: [{ dataset: 'enterprise' }], termEnd: new Date(Date.now() + 86_400_000).toISOString(), justification: { 'enterprise.*': ['s1'] } }, 'ada');
+    d.od.ctx.authorizations.transition('t-gone', 'seal', 'ada', 'investigation');
+    await page.reload();
+    await page.click('tr[data-id="t-gone"] button[data-action="destroy"]');
+    await page.fill('#confirm-typed', 'demo');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('dialog', { state: 'detached' });
+    expect(d.od.ctx.authorizations.get('t-gone').state).toBe('sealed');
+    await page.click('tr[data-id="t-gone"] button[data-action="destroy"]');
+    await page.fill('#confirm-typed', 't-gone');
+    await page.click('#confirm-ok');
+    await expect.poll(() => page.locator('tr[data-id="t-gone"] .badge-state').textContent()).toBe('destroyed');
+    expect(d.od.ctx.authorizations.get('t-gone').state).toBe('destroyed');
+    await done(page);
   }, 90_000);
 
   it('a wrong token is refused on the sign-in page', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(url);
+    const page = await openPage(url);
     await page.fill('#token', 'not-a-token');
     await page.click('#signin');
     await expect.poll(() => page.locator('.error').textContent()).toContain('AUTH_INVALID_TOKEN');
-    await page.context().close();
+    await done(page);
   }, 30_000);
 });
 
@@ -245,8 +270,7 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
   });
 
   it('bob signs in on the provider\'s page and lands in the console with its token', async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1366, height: 860 } })).newPage();
-    await page.goto(url2);
+    const page = await openPage(url2);
     await page.click('#idp-signin');
     await page.waitForURL(/\/authorize\?/);
     expect(new URL(page.url()).searchParams.get('code_challenge_method')).toBe('S256');
@@ -257,7 +281,7 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
     await page.waitForSelector('#queue-list table');
     const signIns = dd.od.ctx.audit.entries({ kind: 'SIGN_IN', actor: 'bob' }).map((e) => e.data.via);
     expect(signIns).toContain('identity provider login');
-    await page.context().close();
+    await done(page);
   }, 60_000);
 
   it('a code with the wrong PKCE verifier, or used twice, signs nobody in', async () => {

@@ -215,6 +215,27 @@ describe('refusals over HTTP', () => {
     expect((await call('POST', '/api/tenants', 'ada', { ...spec, id: 'eps', justification: {} })).body.error.code).toBe('TENANT_FIELD_UNJUSTIFIED');
   });
 
+  it('serves only the console\'s own files under /console/', async () => {
+    expect((await app.inject({ method: 'GET', url: '/console/app.js' })).statusCode).toBe(200);
+    for (const url of ['/console/../package.json', '/console/%2e%2e/package.json', '/console/..%2fgateway/http/app.ts', '/console/lib/../../http/app.ts', '/console/', '/console/nope.js']) {
+      const r = await app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.body, url).not.toContain('"name": "opdomain"');
+    }
+  });
+
+  it('documents a response schema for the main resources and one error body for every route', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { required?: string[] } } } }> }>> };
+    const required = (path: string, method: string, status: string) => doc.paths[path]![method]!.responses[status]?.content?.['application/json']?.schema?.required ?? [];
+    expect(required('/api/exports/{id}', 'get', '200')).toEqual(expect.arrayContaining(['id', 'state', 'verdict', 'rules']));
+    expect(required('/api/exports', 'post', '201')).toEqual(expect.arrayContaining(['id', 'state']));
+    expect(required('/api/people', 'get', '200')).toEqual(['people']);
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/')) continue;
+      for (const m of Object.keys(methods)) expect(required(path, m, '4XX'), `${m} ${path}`).toEqual(['error']);
+    }
+  });
+
   it('serves browsable API docs from the package', async () => {
     const r = await app.inject({ method: 'GET', url: '/docs/' });
     expect([200, 302]).toContain(r.statusCode);

@@ -190,6 +190,15 @@ describe('the queue', () => {
     expect(() => od.exports.revoke(bob, req.id, 'why')).toThrow(expect.objectContaining({ code: 'EXPORT_TRANSITION' }));
     expect(() => od.exports.revoke(alice, req.id, 'why')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
     expect(() => od.exports.withdraw(bob, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    // Another operator of the same authorization cannot change alice's request.
+    od.people.register(ada, { name: 'dan', role: 'operator', tenant: 'demo', display: 'Dan', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    const dan = await od.principal({ as: 'dan' });
+    expect(() => od.exports.withdraw(dan, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(() => od.exports.submit(dan, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    await expect(od.exports.revise(dan, req.id, { fix: { suppress: true } })).rejects.toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    await expect(od.exports.resubmit(dan, req.id)).rejects.toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    // An operator's own vote on her own (or a colleague's) request is refused too.
+    await expect(od.exports.decide(dan, req.id, 'approve')).rejects.toMatchObject({ code: 'FORBIDDEN_ROLE' });
     const w = od.exports.withdraw(alice, req.id);
     expect(w.state).toBe('withdrawn');
     await expect(od.exports.decide(bob, req.id, 'approve')).rejects.toMatchObject({ code: 'EXPORT_TRANSITION' });

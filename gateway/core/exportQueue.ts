@@ -203,11 +203,10 @@ export class ExportQueue {
   submit(p: Principal, id: string): ExportRequestView {
     checkRole(p, 'operator');
     this.ownRequest(p, id);
-    this.ctx.store.tx(() => {
-      const r = this.row(id);
-      const to = checkTransition(r.state, 'submit');
-      if (r.verdict === 'block') throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${(JSON.parse(r.report) as RuleResult[]).filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')}); revise it first`);
-      this.setState(r, to, 'submit', p.user);
+    this.move(id, 'submit', p.user, {
+      before: (r) => {
+        if (r.verdict === 'block') throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${(JSON.parse(r.report) as RuleResult[]).filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')}); revise it first`);
+      },
     });
     return this.view(this.row(id), p);
   }
@@ -215,22 +214,13 @@ export class ExportQueue {
   /** returned → submitted, optionally with another output or fix (then: revise, submit). */
   async resubmit(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown } = {}): Promise<ExportRequestView> {
     checkRole(p, 'operator');
-    const r = this.ownRequest(p, id);
+    checkTransition(this.ownRequest(p, id).state, 'resubmit');
     if (changes.jobId !== undefined || changes.output !== undefined || changes.fix !== undefined) {
-      if (r.state !== 'returned') checkTransition(r.state, 'resubmit');
       const revised = await this.revise(p, id, changes);
-      if (revised.verdict === 'block') {
-        return revised;
-      }
-      return this.submit(p, id);
+      return revised.verdict === 'block' ? revised : this.submit(p, id);
     }
-    this.ctx.store.tx(() => {
-      const cur = this.row(id);
-      const to = checkTransition(cur.state, 'resubmit');
-      // The return was a judgement of the earlier submission: its reviewer may vote again.
-      this.ctx.store.run("DELETE FROM votes WHERE request_id = ? AND decision = 'return'", id);
-      this.setState(cur, to, 'resubmit', p.user);
-    });
+    // The return was a judgement of the earlier submission: its reviewer may vote again.
+    this.move(id, 'resubmit', p.user, { before: () => this.ctx.store.run("DELETE FROM votes WHERE request_id = ? AND decision = 'return'", id) });
     return this.view(this.row(id), p);
   }
 
@@ -238,10 +228,7 @@ export class ExportQueue {
   withdraw(p: Principal, id: string): ExportRequestView {
     checkRole(p, 'operator');
     this.ownRequest(p, id);
-    this.ctx.store.tx(() => {
-      const r = this.row(id);
-      this.setState(r, checkTransition(r.state, 'withdraw'), 'withdraw', p.user);
-    });
+    this.move(id, 'withdraw', p.user);
     return this.view(this.row(id), p);
   }
 
@@ -249,11 +236,18 @@ export class ExportQueue {
   revoke(p: Principal, id: string, reason: string): ExportRequestView {
     checkRole(p, 'reviewer', 'security', 'admin');
     if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new OpError('BAD_REQUEST', 'a reason (at most 2000 characters) is required to revoke');
+    this.move(id, 'revoke', p.user, { extra: { reason } });
+    return this.view(this.row(id), p);
+  }
+
+  /** One table transition in one transaction: read the row, check the table, run `before` (a refusal or a side effect), save with its audit event. */
+  private move(id: string, action: ExportAction, actor: string, opts: { before?: (r: RequestRow) => void; extra?: Record<string, unknown> } = {}): void {
     this.ctx.store.tx(() => {
       const r = this.row(id);
-      this.setState(r, checkTransition(r.state, 'revoke'), 'revoke', p.user, { reason });
+      const to = checkTransition(r.state, action);
+      opts.before?.(r);
+      this.setState(r, to, action, actor, opts.extra);
     });
-    return this.view(this.row(id), p);
   }
 
   private ownRequest(p: Principal, id: string): RequestRow {

@@ -56,6 +56,19 @@ export interface JobRecord {
   readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount: number }[];
 }
 
+interface JobRow {
+  id: string;
+  tenant: string;
+  env: 'dev' | 'prod';
+  user: string;
+  script_hash: string;
+  state: JobRecord['state'];
+  error_code: string | null;
+  build_id: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** What the audit log keeps of one sql() call: hashes, names and the verdict — never values. */
@@ -253,23 +266,33 @@ export class Jobs {
   }
 
   job(p: Principal, jobId: string): JobRecord {
-    const r = this.ctx.store.get<Record<string, string | null>>('SELECT * FROM jobs WHERE id = ?', jobId);
+    const r = this.ctx.store.get<JobRow>('SELECT * FROM jobs WHERE id = ?', jobId);
     if (!r || (p.role === 'operator' && r.tenant !== p.tenant)) throw new OpError('JOB_NOT_FOUND', 'no such job in your scope');
-    return {
-      id: r.id!, tenant: r.tenant!, env: r.env as 'dev' | 'prod', user: r.user!, scriptHash: r.script_hash!, state: r.state as JobRecord['state'],
-      errorCode: r.error_code ?? null, buildId: r.build_id ?? null, createdAt: r.created_at!, finishedAt: r.finished_at ?? null,
-      outputs: this.ctx.store
-        .all<{ name: string; columns: string; row_count: number }>('SELECT name, columns, row_count FROM outputs WHERE job_id = ? ORDER BY name', r.id)
-        .map((o) => ({ name: o.name, columns: JSON.parse(o.columns) as OutputColumn[], rowCount: o.row_count })),
-    };
+    return this.records([r])[0]!;
   }
 
   list(p: Principal, tenant?: string): JobRecord[] {
     const t = p.role === 'operator' ? p.tenant : tenant;
-    const rows = t
-      ? this.ctx.store.all<{ id: string }>('SELECT id FROM jobs WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
-      : this.ctx.store.all<{ id: string }>('SELECT id FROM jobs ORDER BY created_at DESC LIMIT 500');
-    return rows.map((r) => this.job(p, r.id));
+    return this.records(
+      t
+        ? this.ctx.store.all<JobRow>('SELECT * FROM jobs WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
+        : this.ctx.store.all<JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT 500'),
+    );
+  }
+
+  /** Job rows with their outputs, read in one query for all of them. */
+  private records(rows: readonly JobRow[]): JobRecord[] {
+    const outputs = new Map<string, JobRecord['outputs'][number][]>();
+    if (rows.length > 0) {
+      const marks = rows.map(() => '?').join(', ');
+      for (const o of this.ctx.store.all<{ job_id: string; name: string; columns: string; row_count: number }>(`SELECT job_id, name, columns, row_count FROM outputs WHERE job_id IN (${marks}) ORDER BY name`, ...rows.map((r) => r.id))) {
+        outputs.set(o.job_id, [...(outputs.get(o.job_id) ?? []), { name: o.name, columns: JSON.parse(o.columns) as OutputColumn[], rowCount: o.row_count }]);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id, tenant: r.tenant, env: r.env, user: r.user, scriptHash: r.script_hash, state: r.state,
+      errorCode: r.error_code, buildId: r.build_id, createdAt: r.created_at, finishedAt: r.finished_at, outputs: outputs.get(r.id) ?? [],
+    }));
   }
 
   output(jobId: string, name: string): StoredOutput & { rows: unknown[][] } {

@@ -48,21 +48,24 @@ export function errorBox(e) {
   return h('p', { class: 'error', role: 'alert' }, e && e.message ? e.message : String(e));
 }
 
-/** A modal confirmation (native <dialog>: focus-trapped, Escape cancels). Resolves to the typed reason or null. */
-export function confirmDialog({ title, message, confirmLabel, cancelLabel, requireText, reasonLabel }) {
+/**
+ * A modal confirmation (native <dialog>: focus-trapped, Escape cancels). With `mustType`, the
+ * user must type that text (e.g. the id of what is destroyed). Resolves to the reason or null.
+ */
+export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel }) {
   return new Promise((resolve) => {
     const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel }) : null;
-    const typed = requireText ? h('input', { id: 'confirm-typed', 'aria-label': requireText, placeholder: requireText, autocomplete: 'off' }) : null;
+    const typed = mustType ? h('input', { id: 'confirm-typed', 'aria-label': mustTypeLabel, placeholder: mustType, autocomplete: 'off' }) : null;
     const ok = h('button', { type: 'submit', class: 'danger', id: 'confirm-ok' }, confirmLabel);
     const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
       h('form', { method: 'dialog' },
         h('h2', { id: 'confirm-title' }, title), h('p', {}, message),
-        typed ? h('label', {}, requireText, typed) : null,
+        typed ? h('label', {}, mustTypeLabel, typed) : null,
         reason ? h('label', {}, reasonLabel, reason) : null,
         h('p', { class: 'actions' }, ok, h('button', { type: 'button', id: 'confirm-cancel', onclick: () => dlg.close('cancel') }, cancelLabel))));
     document.body.appendChild(dlg);
     dlg.addEventListener('close', () => {
-      const accepted = dlg.returnValue !== 'cancel' && dlg.returnValue !== '' && (!typed || typed.value === requireText.split(': ').pop());
+      const accepted = dlg.returnValue !== 'cancel' && dlg.returnValue !== '' && (!typed || typed.value === mustType);
       dlg.remove();
       resolve(accepted ? (reason ? reason.value : '') : null);
     });

@@ -18,7 +18,7 @@ export async function adminPage(root) {
       title: `${t(action)} · ${a.id}`,
       message: action === 'destroy' ? t('confirmDestroy', { id: a.id }) : t('confirmAction', { a: t(action), id: a.id }),
       confirmLabel: t(action), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'),
-      ...(action === 'destroy' ? { requireText: `${t('id')}: ${a.id}` } : {}),
+      ...(action === 'destroy' ? { mustType: a.id, mustTypeLabel: t('id') } : {}),
     });
     if (reason === null) return;
     act(() => api('POST', `/api/tenants/${enc(a.id)}/${action}`, { reason: reason || undefined }));
