@@ -217,6 +217,26 @@ describe('the queue', () => {
   }, 60_000);
 });
 
+describe('the queue under load', () => {
+  it('an operator\'s list is her authorization\'s newest, however many requests other domains have', async () => {
+    const mine = od.exports.list(alice).map((r) => r.id);
+    expect(mine.length).toBeGreaterThan(0);
+    const at = new Date(Date.now() + 60_000).toISOString();
+    od.ctx.store.tx(() => {
+      for (let i = 0; i < 1200; i++) {
+        od.ctx.store.run(
+          `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at)
+           VALUES (?, 'other', 'job_x', 'o', 's', 'zed', 'submitted', 'pass', '[]', 1, ?, ?)`, `exp_load_${i}`, at, at,
+        );
+      }
+    });
+    expect(od.exports.list(alice).map((r) => r.id)).toEqual(mine);
+    expect(od.exports.list(bob, { tenant: 'demo' }).map((r) => r.id).sort()).toEqual([...mine].sort());
+    expect(od.exports.list(bob, { state: 'released' }).every((r) => r.state === 'released')).toBe(true);
+    od.ctx.store.run("DELETE FROM export_requests WHERE id LIKE 'exp_load_%'");
+  });
+});
+
 describe('differencing', () => {
   it('blocks a release that differs from an earlier one by one person', async () => {
     const all = "output('out', await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";

@@ -58,6 +58,8 @@ interface RequestRow {
 
 type StoredOutputRows = ReturnType<Jobs['output']>;
 
+type Vote = { reviewer: string; decision: string; comment: string | null; at: string };
+
 interface Evaluation {
   readonly rules: readonly RuleResult[];
   readonly verdict: Verdict;
@@ -264,9 +266,23 @@ export class ExportQueue {
   }
 
   private view(r: RequestRow, p: Principal): ExportRequestView {
-    const all = this.ctx.store.all<{ reviewer: string; decision: string; comment: string | null; at: string }>(
-      'SELECT reviewer, decision, comment, at FROM votes WHERE request_id = ? ORDER BY at', r.id,
-    );
+    return this.views([r], p)[0]!;
+  }
+
+  /** Views of several requests, their votes read in one query. */
+  private views(rows: readonly RequestRow[], p: Principal): ExportRequestView[] {
+    const votes = new Map<string, Vote[]>();
+    if (rows.length > 0) {
+      const marks = rows.map(() => '?').join(', ');
+      for (const v of this.ctx.store.all<Vote & { request_id: string }>(`SELECT request_id, reviewer, decision, comment, at FROM votes WHERE request_id IN (${marks}) ORDER BY at`, ...rows.map((r) => r.id))) {
+        const { request_id, ...vote } = v;
+        votes.set(request_id, [...(votes.get(request_id) ?? []), vote]);
+      }
+    }
+    return rows.map((r) => this.viewWith(r, p, votes.get(r.id) ?? []));
+  }
+
+  private viewWith(r: RequestRow, p: Principal, all: readonly Vote[]): ExportRequestView {
     // Independent votes: a reviewer sees the others' only after casting one's own.
     const blind = p.role === 'reviewer' && !all.some((v) => v.reviewer === p.user) && !['released', 'rejected', 'revoked', 'withdrawn'].includes(r.state);
     const votes = blind ? [] : all;
@@ -287,10 +303,14 @@ export class ExportQueue {
   }
 
   list(p: Principal, filter: { state?: string; tenant?: string } = {}): ExportRequestView[] {
-    const rows = this.ctx.store.all<RequestRow>('SELECT * FROM export_requests ORDER BY created_at DESC LIMIT 1000');
-    return rows
-      .filter((r) => canSeeTenant(p, r.tenant) && (!filter.state || r.state === filter.state) && (!filter.tenant || r.tenant === filter.tenant))
-      .map((r) => this.view(r, p));
+    // Scope and filters in the query, so the newest 1,000 are the caller's newest 1,000.
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (p.role === 'operator') (where.push('tenant = ?'), params.push(p.tenant));
+    if (filter.tenant) (where.push('tenant = ?'), params.push(filter.tenant));
+    if (filter.state) (where.push('state = ?'), params.push(filter.state));
+    const rows = this.ctx.store.all<RequestRow>(`SELECT * FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
+    return this.views(rows, p);
   }
 
   /** The output rows a reviewer judges (reviewers see the output itself). Viewing is audited. */

@@ -185,6 +185,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
     api.post<{ Params: { id: string }; Body: string }>('/api/datasets/:id/import', { schema: { params: idParam } }, async (req, reply) => {
       const p = await auth(req);
+      // The core checks the role too; here it is refused before the upload is written to disk.
       checkRole(p, 'admin');
       if (typeof req.body !== 'string') throw new OpError('BAD_REQUEST', 'send the file as the body with content-type text/csv');
       const dir = mkdtempSync(join(tmpdir(), 'opdomain-upload-'));
