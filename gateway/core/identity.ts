@@ -101,10 +101,11 @@ export class Identity {
   }
 
   /**
-   * Completes the provider's login: exchanges the authorization code (with the PKCE verifier)
-   * at its token endpoint, server to server, and returns the token only once it verifies here.
+   * The provider's login: exchanges the authorization code (with the PKCE verifier) at its
+   * token endpoint, server to server. The token is not verified here: Opdomain.signInWithCode
+   * passes it through the same principal() as every other token.
    */
-  async exchangeCode(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ token: string; principal: Principal }> {
+  async exchangeCode(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<string> {
     const login = this.provider?.login;
     if (!login) throw new OpError('AUTH_LOGIN_FAILED', 'no identity provider login is configured');
     const body = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, client_id: login.clientId, code_verifier: input.codeVerifier });
@@ -118,7 +119,7 @@ export class Identity {
     }
     const token = typeof answer.access_token === 'string' ? answer.access_token : typeof answer.id_token === 'string' ? answer.id_token : undefined;
     if (!token) throw new OpError('AUTH_LOGIN_FAILED', 'the identity provider answered without a token');
-    return { token, principal: await this.verify(token) };
+    return token;
   }
 
   get devIssuerEnabled(): boolean {

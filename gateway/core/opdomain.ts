@@ -86,6 +86,12 @@ export class Opdomain {
 
   private readonly signedIn = new Set<string>();
 
+  /** Completes the identity provider's login: its token, once it passes every check of principal() (audited as the sign-in). */
+  async signInWithCode(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ token: string } & Principal> {
+    const token = await this.ctx.identity.exchangeCode(input);
+    return { token, ...(await this.principal({ token, via: 'identity provider login' })) };
+  }
+
   /** The domain's public keys (bundle and checkpoint signatures) as a JWKS. */
   jwks(): { keys: unknown[] } {
     return { keys: [this.ctx.domainKey.publicJwk] };

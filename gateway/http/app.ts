@@ -151,11 +151,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
           },
         },
       },
-      async (req) => {
-        const { token, principal } = await od.ctx.identity.exchangeCode(req.body);
-        od.ctx.audit.append({ kind: EVENTS.SIGN_IN, actor: principal.user, tenant: principal.tenant, data: { role: principal.role, via: 'identity provider login' } });
-        return { token, ...principal };
-      },
+      async (req) => od.signInWithCode(req.body),
     );
     api.get('/auth/dev/jwks.json', async () => {
       if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
