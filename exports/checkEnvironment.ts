@@ -16,7 +16,8 @@ function roleOf(table: string, column: string): string | undefined {
   return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.role;
 }
 
-export async function parseQuery(con: DuckDBConnection, query: { sql: string; params?: readonly (string | number | boolean | null)[] }): Promise<ParsedQuery> {
+/** `outputColumns`: the output's column names (lower-case); contributors are read only for measures among them. */
+export async function parseQuery(con: DuckDBConnection, query: { sql: string; params?: readonly (string | number | boolean | null)[] }, outputColumns?: ReadonlySet<string>): Promise<ParsedQuery> {
   const { sql } = query;
   const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as Json;
@@ -55,7 +56,9 @@ export async function parseQuery(con: DuckDBConnection, query: { sql: string; pa
   let magnitudes: Magnitude[] = [];
   if (aggregates && tree && typeof tree === 'object' && !Array.isArray(tree)) {
     const plan = await contributorsPlan(con, tree).catch(() => undefined);
-    if (plan) magnitudes = await readMagnitudes(con, plan, query.params ?? []);
+    // The contributors query reads the tenant's full data per measure: only for measures that are in the output.
+    const wanted = plan && outputColumns ? { ...plan, measures: plan.measures.filter((m) => outputColumns.has(m.measure.toLowerCase())) } : plan;
+    if (wanted && wanted.measures.length > 0) magnitudes = await readMagnitudes(con, wanted, query.params ?? []);
   }
   return { sql, tables, countAliases, aggregates, columnRoles, columnFields, filterFields, magnitudes };
 }
@@ -80,7 +83,8 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     // The job's queries name the tenant's tables unqualified, as the sandbox saw them.
     await con.run('USE tenant');
     const queries: ParsedQuery[] = [];
-    for (const q of opts.queries) queries.push(await parseQuery(con, q));
+    const outputColumns = new Set(opts.output.columns.map((c) => c.name.toLowerCase()));
+    for (const q of opts.queries) queries.push(await parseQuery(con, q, outputColumns));
     const tenantTables = new Set(
       (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = 'tenant'")).getRowObjectsJS().map((r) => String(r.table_name)),
     );
