@@ -89,22 +89,18 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = 'tenant'")).getRowObjectsJS().map((r) => String(r.table_name)),
     );
     const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
-    let built = false;
-    const build = async () => {
-      const parts: string[] = [];
-      for (const ds of CATALOG) {
-        for (const f of ds.fields) {
-          if (!isProtectedField(f) || f.type !== 'VARCHAR') continue;
-          const label = `${ds.id}.${f.name}`;
-          parts.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM raw.${quoteIdent(ds.id)}`);
-          if (f.role === 'direct_identifier' && tenantTables.has(ds.id) && tenantCols.some((c) => c.table_name === ds.id && c.column_name === f.name)) {
-            parts.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
-          }
+    // Every protected identifier value of the domain, raw and as masked or tokenized in the tenant.
+    const sources: string[] = [];
+    for (const ds of CATALOG) {
+      for (const f of ds.fields) {
+        if (!isProtectedField(f) || f.type !== 'VARCHAR') continue;
+        const label = `${ds.id}.${f.name}`;
+        sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM raw.${quoteIdent(ds.id)}`);
+        if (f.role === 'direct_identifier' && tenantTables.has(ds.id) && tenantCols.some((c) => c.table_name === ds.id && c.column_name === f.name)) {
+          sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
         }
       }
-      await con.run(`CREATE TEMP TABLE ids AS SELECT DISTINCT v, first(field) AS field FROM (${parts.join(' UNION ALL ')}) WHERE v IS NOT NULL AND length(v) >= 2 GROUP BY v`);
-      built = true;
-    };
+    }
     const ctx: CheckContext = {
       output: opts.output,
       queries,
@@ -113,7 +109,6 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       async identifierMatches(values) {
         const out = new Map<string, string>();
         if (values.length === 0) return out;
-        if (!built) await build();
         await con.run('CREATE OR REPLACE TEMP TABLE probe (v VARCHAR)');
         const appender = await con.createAppender('probe', 'main', 'temp');
         for (const v of values) {
@@ -121,7 +116,9 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
           appender.endRow();
         }
         appender.closeSync();
-        const r = await con.runAndReadAll('SELECT p.v, i.field FROM probe p JOIN ids i ON i.v = p.v');
+        // The output's distinct strings are few beside the domain's values: join them straight
+        // against every source (the probe is the hash side) rather than materialising the domain's values.
+        const r = await con.runAndReadAll(`SELECT p.v, first(s.field) AS field FROM temp.main.probe p JOIN (${sources.join(' UNION ALL ')}) s ON s.v = p.v WHERE length(p.v) >= 2 GROUP BY p.v`);
         for (const row of r.getRowObjectsJS()) out.set(String(row.v), String(row.field));
         return out;
       },

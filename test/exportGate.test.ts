@@ -27,7 +27,7 @@ async function prodOutput(script: string, name = 'out'): Promise<{ jobId: string
 
 const verdictOf = (req: { rules: readonly { rule: string; verdict: string }[] }, rule: string) => req.rules.find((r) => r.rule === rule)?.verdict;
 
-const MUST_BLOCK: { name: string; rule: string; script: string }[] = [
+const MUST_BLOCK: { name: string; rule: string; script: string; also?: string[] }[] = [
   {
     name: 'row-level data with masked phones',
     rule: 'direct_identifiers',
@@ -36,6 +36,8 @@ const MUST_BLOCK: { name: string; rule: string; script: string }[] = [
   {
     name: 'tokens joined back to a measure',
     rule: 'reversibility',
+    // The tokens equal the tenant's tokenized ID numbers: the value check finds them too.
+    also: ['direct_identifiers'],
     script: "output('out', await sql(\"SELECT p.id_card AS ref, s.base_amount FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' LIMIT 300\"))",
   },
   {
@@ -81,6 +83,7 @@ describe('the export gate blocks what could restore raw data or reveal a person'
       const req = await od.exports.request(alice, await prodOutput(c.script));
       expect(req.state).toBe('blocked');
       expect(verdictOf(req, c.rule), JSON.stringify(req.rules)).toBe('block');
+      for (const r of c.also ?? []) expect(verdictOf(req, r), r).toBe('block');
       const rule = req.rules.find((r) => r.rule === c.rule)!;
       expect(rule.reason.length).toBeGreaterThan(10);
       // A blocked request can never be approved.
