@@ -53,7 +53,7 @@ try {
 
     t = performance.now();
     const report = await withCheckContext(
-      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), queries: [], thresholds: DEFAULT_THRESHOLDS, output: { name: 'bench', columns, rows } },
+      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), tenant: 'demo', queries: [], thresholds: DEFAULT_THRESHOLDS, output: { name: 'bench', columns, rows } },
       runChecks,
     );
     check.push(performance.now() - t);
@@ -76,7 +76,7 @@ try {
     query.push(performance.now() - t);
     t = performance.now();
     const report = await withCheckContext(
-      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), queries: [{ sql: AGG, params: ['2024-06'] }], thresholds: DEFAULT_THRESHOLDS, output: { name: 'agg', columns: aggColumns, rows: aggRows } },
+      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), tenant: 'demo', queries: [{ sql: AGG, params: ['2024-06'] }], thresholds: DEFAULT_THRESHOLDS, output: { name: 'agg', columns: aggColumns, rows: aggRows } },
       runChecks,
     );
     aggCheck.push(performance.now() - t);

@@ -23,6 +23,7 @@ export function checkCatalogEntry(entry: unknown, where = 'catalog entry'): Data
   const names = spec.fields.map((f) => f.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new OpError('CATALOG_INVALID', `${where}: field "${dup}" appears twice`);
+  if (spec.unit && !names.includes(spec.unit.field)) throw new OpError('CATALOG_INVALID', `${where}: unit field "${spec.unit.field}" is not a field`);
   if (spec.sampleKey && !names.includes(spec.sampleKey)) throw new OpError('CATALOG_INVALID', `${where}: sampleKey "${spec.sampleKey}" is not a field`);
   const { $schema: _s, ...rest } = spec;
   return rest as DatasetSpec;

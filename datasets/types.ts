@@ -40,4 +40,7 @@ export interface DatasetSpec {
   /** The field whose (tokenised) value decides the dev sample, so people keep all their rows
    * across datasets; absent = the dataset is not about people and is copied whole to dev. */
   readonly sampleKey?: string;
+  /** The unit of privacy a row belongs to (a person by id_card, an enterprise by credit_code):
+   * the export gate measures every cell in distinct units, not rows. */
+  readonly unit?: { readonly kind: 'person' | 'enterprise'; readonly field: string };
 }

@@ -1,10 +1,12 @@
 // exports/: the export gate — automatic checks, the request state machine, signed bundles.
-export { runChecks, RULES, DEFAULT_THRESHOLDS, countColumns, ledgerKey, ledgerTables, measureColumns, type CheckContext, type CheckReport, type ParsedQuery, type Rule, type Thresholds } from './checks/index.ts';
-export { withCheckContext, parseQuery } from './checkEnvironment.ts';
+export { runChecks, RULES, DEFAULT_THRESHOLDS, type CheckContext, type CheckReport, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './checks/index.ts';
+export { withCheckContext, withRows } from './checkEnvironment.ts';
+export { ledgerCells } from './ledger.ts';
+export { cellReport, columnReport, type CellDetail, type ColumnDetail } from './report.ts';
 export { worst, type RuleResult, type Verdict } from './verdict.ts';
 export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';
 export { writeBundle, verifyBundle, checkBundle, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
 export { toCsv } from './csv.ts';
 export { parseThresholds, checkThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';
-export { applyFix, parseFix, replayFix, type FixRecord, type FixSpec } from './fix.ts';
+export { applyFix, parseFix, replayFix, SUPPRESSION_METHOD, type FixRecord, type FixSpec } from './fix.ts';
 export { writeParquet } from './parquet.ts';

@@ -6,5 +6,5 @@ export { DEFAULT_LIMITS, resolveLimits, type JobLimits } from './limits.ts';
 export { openLockedDown } from './lockdown.ts';
 export { OUTPUT_NAME } from './outputs.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
-export { columnLineage, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn } from './columnLineage.ts';
+export { columnLineage, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
 export { AGGREGATE_FUNCTIONS } from './functions.ts';

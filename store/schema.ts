@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS release_cells (
   request_id TEXT NOT NULL, tables TEXT NOT NULL, measure TEXT NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, released_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS release_cells_measure ON release_cells (measure, tables);
+CREATE INDEX IF NOT EXISTS release_cells_group ON release_cells (measure, key);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, tenant TEXT,
   subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL, purged_at TEXT
@@ -62,4 +63,8 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['export_requests', 'ledger', 'TEXT'],
   ['tenants', 'justification', 'TEXT'],
   ['tenants', 'emergency_plan', 'TEXT'],
+  ['export_requests', 'details', 'TEXT'],
+  ['export_requests', 'argument', 'TEXT'],
+  ['release_cells', 'fingerprint', 'TEXT'],
+  ['release_cells', 'tenant', 'TEXT'],
 ];

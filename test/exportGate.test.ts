@@ -242,9 +242,10 @@ describe('the queue under load', () => {
 
 describe('differencing', () => {
   it('blocks a release that differs from an earlier one by one person', async () => {
-    const all = "output('out', await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";
+    // Cities (the first four digits of the county code): no other test of this file releases them.
+    const all = "output('out', await sql('SELECT substr(county_code, 1, 4) AS city, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";
     const first = await od.exports.request(alice, await prodOutput(all));
-    expect(verdictOf(first, 'differencing')).toBe('pass');
+    expect(verdictOf(first, 'differencing'), JSON.stringify(first.rules.find((r) => r.rule === 'differencing'))).toBe('pass');
     await od.exports.decide(bob, first.id, 'approve');
     expect((await od.exports.decide(carol, first.id, 'approve')).state).toBe('released');
     // The same table less the oldest person.

@@ -1,31 +1,46 @@
-// cell_count: in a table of counts, every published count must be at least the threshold
-// (default 10). Count columns are found by lineage — output columns named like the alias of a
-// COUNT aggregate in the job's queries — or by name; an aggregate table without one goes to review.
+// cell_count: every published cell — of a count and of every magnitude alike — must rest on at
+// least the threshold of units of privacy (default 10 persons or enterprises), measured from the
+// data by the check itself. A published count whose number is not what the data gives (count
+// arithmetic, a count made in the script) blocks; an aggregate column the check could not
+// measure goes to a reviewer, named.
 import type { RuleResult } from '../verdict.ts';
-import { countColumns, type CheckContext, type Rule } from './context.ts';
+import { CellList, publishedCells, unitsOf, unmeasuredColumns, type CheckContext, type Rule } from './context.ts';
+
+/** A published count equals the measured one, or rounds it to a base (every value a multiple of it, off by less than the base). */
+function roundingBase(values: readonly number[]): number {
+  for (const b of [1000, 500, 100, 50, 20, 10, 5, 3, 2]) if (values.length > 0 && values.every((v) => v % b === 0)) return b;
+  return 1;
+}
 
 export const cellCount: Rule = {
   id: 'cell_count',
   check(ctx: CheckContext): RuleResult {
+    if (ctx.provenance.shape !== 'aggregate') return { rule: this.id, verdict: 'pass', reason: 'a record-level output (judged by k-anonymity)' };
+    if (ctx.measured?.error) return { rule: this.id, verdict: 'review', reason: `the cells could not be measured (${ctx.measured.error}): a reviewer must size them` };
     const min = ctx.thresholds.minCellCount;
-    const countCols = countColumns(ctx);
-    const aggregated = ctx.queries.some((q) => q.aggregates);
-    if (countCols.length === 0) {
-      if (!aggregated) return { rule: this.id, verdict: 'pass', reason: 'not a table of counts (record-level outputs are judged by the other rules)' };
-      return { rule: this.id, verdict: 'review', reason: 'an aggregate output without a count column: cell sizes cannot be checked automatically' };
+    const small = new CellList();
+    const wrong = new CellList();
+    let smallest = Infinity;
+    const { columns, rows } = ctx.output;
+    const bases = columns.map((_, j) => roundingBase(rows.map((r) => r[j]).filter((v): v is number => typeof v === 'number')));
+    for (const { row, column, cell, measure } of publishedCells(ctx)) {
+      const units = unitsOf(cell, measure.item);
+      if (units < min) {
+        small.add(row, columns[column]!.name);
+        smallest = Math.min(smallest, units);
+      }
+      if (measure.item.countArithmetic) {
+        const v = rows[row]![column];
+        const agg = cell.aggs[measure.item.aggs[0]!];
+        const measured = measure.item.distinctCount ? (agg?.units ?? 0) : (agg?.rows ?? 0);
+        const b = bases[column]!;
+        if (typeof v !== 'number' || (v !== measured && !(b > 1 && Math.abs(v - measured) < b))) wrong.add(row, columns[column]!.name);
+      }
     }
-    const cells: { row: number; column: string }[] = [];
-    let small = 0;
-    ctx.output.rows.forEach((r, i) =>
-      countCols.forEach(({ name, j }) => {
-        const v = r[j];
-        if (typeof v === 'number' && v > 0 && v < min) {
-          small++;
-          if (cells.length < 20) cells.push({ row: i, column: name });
-        }
-      }),
-    );
-    if (small === 0) return { rule: this.id, verdict: 'pass', reason: `every count in ${countCols.map((x) => x.name).join(', ')} is at least ${min}` };
-    return { rule: this.id, verdict: 'block', reason: `${small} cell(s) count fewer than ${min} persons; suppress or merge them`, cells };
+    const unmeasured = unmeasuredColumns(ctx);
+    if (wrong.count > 0) return { rule: this.id, verdict: 'block', reason: `${wrong.count} published count(s) differ from what the data gives for their cell (arithmetic on a count): counts are published as measured, or rounded`, cells: wrong.cells };
+    if (small.count > 0) return { rule: this.id, verdict: 'block', reason: `${small.count} cell(s) rest on fewer than ${min} units of privacy (smallest ${smallest}), measured from the data; suppress or merge them`, cells: small.cells };
+    if (unmeasured.length > 0) return { rule: this.id, verdict: 'review', reason: `column(s) ${unmeasured.join(', ')} hold aggregates the check could not tie to measured cells: a reviewer must size them`, cells: unmeasured.map((column) => ({ column })) };
+    return { rule: this.id, verdict: 'pass', reason: `every published cell rests on at least ${min} units of privacy (${ctx.measured?.sources.map((s) => s.field).join(', ')})` };
   },
 };

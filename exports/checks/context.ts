@@ -1,10 +1,14 @@
-// What every export rule can look at: the output itself, the job's queries (their SQL and
-// column lineage), the contributors behind magnitude cells, the release ledger, the
-// thresholds, and a lookup of identifier values of the domain (raw and masked).
+// What every export rule can look at: the output itself, where each of its columns came from
+// (tied by content to a query result, or script-derived), the cells the check measured from the
+// data per unit of privacy, the disclosure ledger, the thresholds, and a lookup of identifier
+// values of the domain (raw and masked). Rules decide on these numbers only, never on the
+// output's own numbers or names.
 import type { OutputColumn } from '../../sandbox/index.ts';
+import type { Cell, MeasuredQuery, MeasureItem } from '../cells.ts';
+import type { Provenance } from '../provenance.ts';
 
 export interface Thresholds {
-  /** Minimum persons behind a published count cell. */
+  /** Minimum units of privacy behind a published cell (counts and magnitudes alike). */
   readonly minCellCount: number;
   /** Record-level outputs: smallest group over the quasi-identifiers that blocks / needs review. */
   readonly kBlock: number;
@@ -26,55 +30,53 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minCellCount: 10, kBlock: 5, kReview: 10, maxRowsWithoutReview: 5000, maxBytesWithoutReview: 10_000_000, dominanceN: 2, dominanceK: 0.9, pRatio: 0.1, minResidualDf: 10,
 };
 
-/** A magnitude or model column of an aggregate query, with the statistics of its contributors per group. */
-export interface Magnitude {
-  /** Output column name (the select item's alias). */
+/** A released cell of the ledger: what it measures, over which group, and its unit set. */
+export interface LedgerCell {
   readonly measure: string;
-  /** The aggregate: sum, avg, max … or a model function (regr_slope, corr …). */
-  readonly fn: string;
-  readonly model: boolean;
-  /** Output column names of the grouping items, in order. */
-  readonly dims: readonly string[];
-  /** Group key (dims' values, canonical) → contributor statistics. */
-  readonly cells: ReadonlyMap<string, CellStats>;
-  /** Set when the contributors could not be read (the rules then ask a reviewer). */
-  readonly error?: string;
+  readonly group: string;
+  readonly tables: string;
+  readonly units: number;
+  readonly fingerprint: string;
+  readonly tenant: string;
 }
 
-export interface CellStats {
-  /** Contributors (rows with a value; for models, rows with both values). */
-  readonly n: number;
-  /** Sum of absolute values, and the largest contributors in absolute value, largest first. */
-  readonly total: number;
-  readonly top: readonly number[];
-  readonly min: number | null;
-  readonly max: number | null;
+export interface PriorCell extends LedgerCell {
+  readonly requestId: string;
 }
 
-export interface ParsedQuery {
-  readonly sql: string;
-  /** Tables the query reads. */
-  readonly tables: readonly string[];
-  /** Output aliases of COUNT-like aggregates in the query's select lists. */
-  readonly countAliases: readonly string[];
-  readonly aggregates: boolean;
-  /** Output column (lower-case) → the catalog roles of the input columns it comes from directly. */
-  readonly columnRoles: Readonly<Record<string, readonly string[]>>;
-  /** Output column (lower-case) → "table.column" of its inputs by identity, transformation or aggregation (counts excluded). */
-  readonly columnFields: Readonly<Record<string, readonly string[]>>;
-  /** "table.column" of the columns that filter the rows. */
-  readonly filterFields: readonly string[];
-  readonly magnitudes: readonly Magnitude[];
+/** An output column that publishes a measure of the measured query. */
+export interface ColumnMeasure {
+  readonly part: number;
+  readonly item: MeasureItem;
+}
+
+/** The output seen through the measured cells. */
+export interface CellView {
+  /** Per output column: the measures it publishes (one per part of the query). */
+  readonly measures: readonly (readonly ColumnMeasure[])[];
+  /** Output columns that are dimensions of the query (group values). */
+  readonly dimColumns: ReadonlySet<number>;
+  /** Per output row, per part: the cells it may be (one when every dimension is published). */
+  readonly rowCells: readonly (readonly (readonly Cell[])[])[];
+  /** Cells of the full grid that the output does not publish (trimmed, dropped or suppressed). */
+  readonly withheld: readonly Cell[];
 }
 
 export interface CheckContext {
   readonly output: { readonly name: string; readonly columns: readonly OutputColumn[]; readonly rows: readonly (readonly unknown[])[] };
-  readonly queries: readonly ParsedQuery[];
   readonly thresholds: Thresholds;
+  readonly provenance: Provenance;
+  /** Set for aggregate outputs: the cells measured from the data (with `error` when they could not be). */
+  readonly measured: MeasuredQuery | null;
+  readonly view: CellView;
   /** For each distinct string value, the identifier field it equals (raw or as masked in the tenant), if any. */
   identifierMatches(values: readonly string[]): Promise<Map<string, string>>;
-  /** Earlier releases' count cells on the same measure (and datasets): key → values. */
-  priorReleases?(measure: string, tables: string): ReadonlyMap<string, readonly number[]>;
+  /** Earlier releases (every authorization) of the same measure over the same group. */
+  priorCells?(measure: string, group: string): readonly PriorCell[];
+  /** The authorization the output belongs to. */
+  readonly tenant: string;
+  /** The one-step fix changed the output: a reviewer must confirm it. */
+  readonly mitigated?: boolean;
 }
 
 export interface Rule {
@@ -82,37 +84,51 @@ export interface Rule {
   check(ctx: CheckContext): Promise<import('../verdict.ts').RuleResult> | import('../verdict.ts').RuleResult;
 }
 
-const COUNT_NAME = /^(n|cnt|count|counts|num|people|persons|population|households|records|.*_(n|cnt|count|num))$/i;
-
-/** Count columns of an output: named like the alias of a COUNT aggregate in the job's queries, or by name. */
-export function countColumns(ctx: CheckContext): { name: string; j: number }[] {
-  const aliases = new Set(ctx.queries.flatMap((q) => q.countAliases.map((a) => a.toLowerCase())));
-  return ctx.output.columns
-    .map((c, j) => ({ c, j }))
-    .filter(({ c }) => (c.type === 'BIGINT' || c.type === 'DOUBLE') && (aliases.has(c.name.toLowerCase()) || COUNT_NAME.test(c.name)))
-    .map(({ c, j }) => ({ name: c.name, j }));
-}
-
-/** A canonical text for a group's dimension values (DuckDB's and the script's values alike). */
+/** A canonical text for a group's dimension values. */
 export function groupKey(values: readonly unknown[]): string {
   return JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
 }
 
-/** Rows of the output matched to a magnitude's groups: [row index, stats]; unmatched groups when the dims are not all output columns. */
-export function cellsOf(ctx: CheckContext, m: Magnitude): { row: number | undefined; stats: CellStats }[] {
-  const { columns, rows } = ctx.output;
-  const dimIdx = m.dims.map((d) => columns.findIndex((c) => c.name.toLowerCase() === d.toLowerCase()));
-  if (dimIdx.some((j) => j < 0)) return [...m.cells.values()].map((stats) => ({ row: undefined, stats }));
-  const out: { row: number | undefined; stats: CellStats }[] = [];
-  rows.forEach((r, i) => {
-    const stats = m.cells.get(groupKey(dimIdx.map((j) => r[j])));
-    if (stats) out.push({ row: i, stats });
-  });
-  return out;
+/** Units behind one measure in one cell: the aggregate's own units, and every unit source of the cell. */
+export function unitsOf(cell: Cell, item: MeasureItem): number {
+  const own = item.aggs.map((a) => cell.aggs[a]?.units ?? 0);
+  return Math.min(...own, ...cell.units);
 }
 
-/** The magnitudes whose measure is a column of the output. */
-export function outputMagnitudes(ctx: CheckContext, model: boolean): Magnitude[] {
-  const names = new Set(ctx.output.columns.map((c) => c.name.toLowerCase()));
-  return ctx.queries.flatMap((q) => q.magnitudes).filter((m) => m.model === model && names.has(m.measure.toLowerCase()));
+/** Every (row, column, cell, measure) the output publishes: a non-null value in a measure column. */
+export function* publishedCells(ctx: CheckContext): Generator<{ row: number; column: number; cell: Cell; measure: ColumnMeasure }> {
+  const { rows } = ctx.output;
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = 0; j < ctx.view.measures.length; j++) {
+      if (rows[i]![j] === null || rows[i]![j] === undefined) continue;
+      for (const m of ctx.view.measures[j]!) for (const cell of ctx.view.rowCells[i]?.[m.part] ?? []) yield { row: i, column: j, cell, measure: m };
+    }
+  }
+}
+
+/** Output columns whose values are aggregates but that no measured cell accounts for. */
+export function unmeasuredColumns(ctx: CheckContext): string[] {
+  if (ctx.provenance.shape !== 'aggregate') return [];
+  return ctx.output.columns
+    .filter((_, j) => !ctx.view.dimColumns.has(j) && (ctx.view.measures[j]?.length ?? 0) === 0)
+    .filter((_, j) => {
+      const p = ctx.provenance.columns[j]!;
+      return !p.source || p.inputs.some((i) => i.subtype === 'AGGREGATION') || p.unknown;
+    })
+    .map((c) => c.name);
+}
+
+/** Collects cells for a rule's result, at most 20. */
+export class CellList {
+  readonly cells: { row?: number; column: string }[] = [];
+  private readonly seen = new Set<string>();
+  get count(): number {
+    return this.seen.size;
+  }
+  add(row: number | undefined, column: string): void {
+    const key = `${row ?? ''}:${column}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.cells.length < 20) this.cells.push({ ...(row !== undefined ? { row } : {}), column });
+  }
 }

@@ -1,65 +1,41 @@
-// differencing: two releases of the same count over the same groups that differ by fewer
-// persons than the cell threshold reveal those few persons (release A: everyone; release B:
-// everyone but the over-90s → the difference is a handful of named-by-elimination people).
-// Every released count cell goes into a ledger; a new cell on the same measure, datasets and
-// group that differs from a released one by 0 < |d| < minCellCount blocks.
+// differencing: two releases of the same measure over the same group whose unit sets differ by
+// a few units reveal those few (release A: everyone; release B: everyone but the over-90s →
+// the difference is a handful of people named by elimination). Every released cell is in the
+// domain-wide ledger (exports/ledger.ts); a new cell — or another cell of the same output — on
+// the same measure and group whose units differ from a released one's by 0 < d < the threshold
+// blocks, counts and magnitudes alike, naming the earlier release. Same size but another unit
+// set (within one authorization, where unit fingerprints compare) goes to a reviewer.
+import { ledgerCells } from '../ledger.ts';
 import type { RuleResult } from '../verdict.ts';
-import { countColumns, type CheckContext, type Rule } from './context.ts';
-
-/** The datasets an output draws on, as the ledger keys them. */
-export function ledgerTables(ctx: CheckContext): string {
-  return [...new Set(ctx.queries.flatMap((q) => q.tables))].sort().join(',');
-}
-
-/** Group key of a row for a count column: the other columns that are not counts or magnitudes, by name. */
-export function ledgerKey(ctx: CheckContext, row: readonly unknown[], skip: ReadonlySet<number>): string {
-  const parts: [string, unknown][] = [];
-  ctx.output.columns.forEach((c, j) => {
-    if (!skip.has(j)) parts.push([c.name.toLowerCase(), row[j] ?? null]);
-  });
-  parts.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return JSON.stringify(parts);
-}
-
-/** Columns that are measures (counts, magnitudes, models): not part of a group's key. */
-export function measureColumns(ctx: CheckContext): Set<number> {
-  const mags = new Set(ctx.queries.flatMap((q) => q.magnitudes.map((m) => m.measure.toLowerCase())));
-  const skip = new Set(countColumns(ctx).map((c) => c.j));
-  ctx.output.columns.forEach((c, j) => {
-    if (mags.has(c.name.toLowerCase()) || c.type === 'DOUBLE') skip.add(j);
-  });
-  return skip;
-}
+import type { CheckContext, LedgerCell, Rule } from './context.ts';
 
 export const differencing: Rule = {
   id: 'differencing',
   check(ctx: CheckContext): RuleResult {
-    const cols = countColumns(ctx);
-    if (cols.length === 0 || !ctx.priorReleases) return { rule: this.id, verdict: 'pass', reason: 'no count cell to compare with earlier releases' };
-    const tables = ledgerTables(ctx);
-    const skip = measureColumns(ctx);
+    const mine = ledgerCells(ctx);
+    if (mine.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no measured cell to compare with earlier releases' };
     const min = ctx.thresholds.minCellCount;
-    const cells: { row: number; column: string }[] = [];
+    const blockedBy = new Set<string>();
+    const swapped = new Set<string>();
     let n = 0;
     let smallest = Infinity;
-    for (const { name, j } of cols) {
-      const prior = ctx.priorReleases(name.toLowerCase(), tables);
-      if (prior.size === 0) continue;
-      ctx.output.rows.forEach((r, i) => {
-        const v = r[j];
-        if (typeof v !== 'number') return;
-        for (const old of prior.get(ledgerKey(ctx, r, skip)) ?? []) {
-          const d = Math.abs(v - old);
-          if (d > 0 && d < min) {
-            n++;
-            smallest = Math.min(smallest, d);
-            if (cells.length < 20) cells.push({ row: i, column: name });
-            break;
-          }
-        }
-      });
+    const compare = (c: LedgerCell, old: LedgerCell, source: string) => {
+      const d = Math.abs(c.units - old.units);
+      if (d > 0 && d < min) {
+        n++;
+        smallest = Math.min(smallest, d);
+        blockedBy.add(source);
+      } else if (d === 0 && c.tenant === old.tenant && c.fingerprint !== old.fingerprint) swapped.add(source);
+    };
+    const byKey = new Map<string, LedgerCell[]>();
+    for (const c of mine) {
+      const key = `${c.measure}\u0001${c.group}`;
+      for (const other of byKey.get(key) ?? []) compare(c, other, 'another cell of this output');
+      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+      for (const old of ctx.priorCells?.(c.measure, c.group) ?? []) compare(c, old, old.tenant === ctx.tenant ? old.requestId : `${old.requestId} (authorization ${old.tenant})`);
     }
-    if (n === 0) return { rule: this.id, verdict: 'pass', reason: 'no count differs from an earlier release by a small group' };
-    return { rule: this.id, verdict: 'block', reason: `${n} cell(s) differ from an earlier release of the same count by fewer than ${min} persons (smallest difference ${smallest}): the difference would identify them`, cells };
+    if (n > 0) return { rule: this.id, verdict: 'block', reason: `${n} cell(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${smallest}; ${[...blockedBy].slice(0, 5).join(', ')}): the difference would identify them` };
+    if (swapped.size > 0) return { rule: this.id, verdict: 'review', reason: `cells of the same measure and group were released over a different set of units of the same size (${[...swapped].slice(0, 5).join(', ')}): a reviewer must check what their difference reveals` };
+    return { rule: this.id, verdict: 'pass', reason: `no cell differs from an earlier release by a small group (${mine.length} cell(s) compared)` };
   },
 };

@@ -1,60 +1,66 @@
-// dominance: a magnitude cell (a sum, an average, a min or max) is unsafe when a few
-// contributors make it up. Read from the contributors themselves (the check environment
-// re-reads them from the tenant file): the (n, k) rule — the n largest above k of the total
-// (default n=2, k=90%) — and the p-ratio rule — what remains after the two largest is under
-// p (10%) of the largest — block; a cell whose contributors all have the same value, or a min or
-// max (one person's value), goes to review.
-import { VALUE_CARRYING_FUNCTIONS } from '../../sandbox/index.ts';
+// dominance: a magnitude cell (a sum, an average, a spread) is unsafe when a few units make it
+// up. Read from each unit's contribution, measured by the check: the (n, k) rule — the n largest
+// above k of the total (default n=2, k=90%) — and the p-ratio rule — what remains after the two
+// largest is under p (10%) of the largest — block; a cell whose contributors all have the same
+// value blocks (each one's value is the cell's). A min, max, first or mode is one unit's value:
+// block. A median or quantile is one unit's value too, from a large enough cell: review.
+// Negative contributions leave dominance undefined: review.
+import { kindOf, type AggStats } from '../cells.ts';
 import type { RuleResult } from '../verdict.ts';
-import { cellsOf, outputMagnitudes, type CheckContext, type Rule } from './context.ts';
+import { CellList, publishedCells, type CheckContext, type Rule, type Thresholds } from './context.ts';
 
+export type DominanceFinding = 'nk' | 'p' | 'alike' | 'single' | 'quantile' | 'negative';
+
+export function dominanceOf(a: AggStats, kind: string, t: Thresholds): DominanceFinding[] {
+  if (a.units === 0) return [];
+  if (kind === 'single') return ['single'];
+  if (kind === 'count' || kind === 'model') return [];
+  const out: DominanceFinding[] = [];
+  if (kind === 'quantile') out.push('quantile');
+  if (a.negative) return [...out, 'negative'];
+  const [t1 = 0, t2 = 0] = a.top;
+  const topN = a.top.slice(0, t.dominanceN).reduce((x, y) => x + y, 0);
+  if (a.total > 0 && topN > t.dominanceK * a.total) out.push('nk');
+  if (a.total > 0 && a.total - t1 - t2 < t.pRatio * t1) out.push('p');
+  if (a.rows > 1 && a.min !== null && a.min === a.max) out.push('alike');
+  return out;
+}
+
+const BLOCKING: ReadonlySet<DominanceFinding> = new Set(['nk', 'p', 'alike', 'single']);
 
 export const dominance: Rule = {
   id: 'dominance',
   check(ctx: CheckContext): RuleResult {
-    const mags = outputMagnitudes(ctx, false);
-    if (mags.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no magnitude cell (sum, average, min, max) in the output' };
-    const { dominanceN: dn, dominanceK: dk, pRatio } = ctx.thresholds;
-    const blocked: { row?: number; column: string }[] = [];
-    const reviewed: { row?: number; column: string }[] = [];
-    let nBlock = 0;
-    let nReview = 0;
+    if (ctx.provenance.shape !== 'aggregate' || !ctx.measured || ctx.measured.error) return { rule: this.id, verdict: ctx.measured?.error ? 'review' : 'pass', reason: ctx.measured?.error ? `contributions could not be measured (${ctx.measured.error})` : 'no measured magnitude cell' };
+    const t = ctx.thresholds;
+    const blocked = new CellList();
+    const reviewed = new CellList();
     const reasons = new Set<string>();
-    for (const m of mags) {
-      if (m.error) {
-        // Contributors unreadable: a reviewer judges the cells instead.
-        nReview++;
-        reviewed.push({ column: m.measure });
-        continue;
-      }
-      const j = ctx.output.columns.findIndex((c) => c.name.toLowerCase() === m.measure.toLowerCase());
-      for (const { row, stats } of cellsOf(ctx, m)) {
-        // A suppressed (empty) cell discloses nothing.
-        if (stats.n === 0 || (row !== undefined && ctx.output.rows[row]![j] === null)) continue;
-        const cell = { ...(row !== undefined ? { row } : {}), column: m.measure };
-        if (VALUE_CARRYING_FUNCTIONS.has(m.fn)) {
-          nReview++;
-          if (reviewed.length < 20) reviewed.push(cell);
-          continue;
-        }
-        const topN = stats.top.slice(0, dn).reduce((a, b) => a + b, 0);
-        const [t1 = 0, t2 = 0] = stats.top;
-        const dominated = stats.total > 0 && topN > dk * stats.total;
-        const pFail = stats.total > 0 && stats.total - t1 - t2 < pRatio * t1;
-        if (dominated || pFail) {
-          nBlock++;
-          if (dominated) reasons.add(`the ${dn} largest contributors make up over ${Math.round(dk * 100)}% of the total`);
-          if (pFail) reasons.add(`the others add up to less than ${Math.round(pRatio * 100)}% of the largest`);
-          if (blocked.length < 20) blocked.push(cell);
-        } else if (stats.n > 1 && stats.min === stats.max) {
-          nReview++;
-          if (reviewed.length < 20) reviewed.push(cell);
+    const text: Record<DominanceFinding, string> = {
+      nk: `the ${t.dominanceN} largest units make up over ${Math.round(t.dominanceK * 100)}% of the total`,
+      p: `the others add up to less than ${Math.round(t.pRatio * 100)}% of the largest`,
+      alike: 'every contributor has the same value',
+      single: 'a min, max, first or mode is one unit’s own value',
+      quantile: 'a median or quantile is one unit’s value',
+      negative: 'negative contributions leave dominance undefined',
+    };
+    for (const { row, column, cell, measure } of publishedCells(ctx)) {
+      for (const a of measure.item.aggs) {
+        const stats = cell.aggs[a];
+        if (!stats) continue;
+        const findings = dominanceOf(stats, kindOf([stats.fn]), t);
+        for (const f of findings) {
+          reasons.add(text[f]);
+          (BLOCKING.has(f) ? blocked : reviewed).add(row, ctx.output.columns[column]!.name);
         }
       }
     }
-    const names = [...new Set(mags.map((m) => m.measure))].join(', ');
-    if (nBlock > 0) return { rule: this.id, verdict: 'block', reason: `${nBlock} magnitude cell(s) in ${names} are dominated: ${[...reasons].join('; ')}`, cells: blocked };
-    if (nReview > 0) return { rule: this.id, verdict: 'review', reason: `${nReview} magnitude cell(s) in ${names} show one contributor's value (a min or max, contributors all alike) or their contributors could not be read`, cells: reviewed };
-    return { rule: this.id, verdict: 'pass', reason: `no dominated cell in ${names} (n=${dn}, k=${Math.round(dk * 100)}%; p=${Math.round(pRatio * 100)}%)` };
+    for (const k of ctx.measured.running) {
+      reasons.add('a running window aggregate: consecutive values differ by one unit');
+      blocked.add(undefined, ctx.provenance.columns.find((c) => c.source?.column === k)?.name ?? `column ${k + 1}`);
+    }
+    if (blocked.count > 0) return { rule: this.id, verdict: 'block', reason: `${blocked.count} magnitude cell(s) disclose few units: ${[...reasons].join('; ')}`, cells: blocked.cells };
+    if (reviewed.count > 0) return { rule: this.id, verdict: 'review', reason: `${reviewed.count} magnitude cell(s): ${[...reasons].join('; ')}`, cells: reviewed.cells };
+    return { rule: this.id, verdict: 'pass', reason: `no dominated cell (n=${t.dominanceN}, k=${Math.round(t.dominanceK * 100)}%; p=${Math.round(t.pRatio * 100)}%), contributions per unit` };
   },
 };

@@ -7,12 +7,15 @@ import { directIdentifiers } from './directIdentifiers.ts';
 import { dominance } from './dominance.ts';
 import { grade } from './grade.ts';
 import { kAnonymity } from './kAnonymity.ts';
+import { mitigation } from './mitigation.ts';
 import { modelDf } from './modelDf.ts';
+import { provenance } from './provenance.ts';
 import { reversibility } from './reversibility.ts';
 import { rowCap } from './rowCap.ts';
+import { secondarySuppression } from './secondary.ts';
 import { zeros } from './zeros.ts';
 
-export const RULES: readonly Rule[] = [directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, differencing, grade, rowCap];
+export const RULES: readonly Rule[] = [provenance, directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, secondarySuppression, differencing, grade, rowCap, mitigation];
 
 export interface CheckReport {
   readonly verdict: Verdict;
@@ -25,5 +28,5 @@ export async function runChecks(ctx: CheckContext): Promise<CheckReport> {
   return { verdict: worst(rules), rules };
 }
 
-export { ledgerKey, ledgerTables, measureColumns } from './differencing.ts';
-export { DEFAULT_THRESHOLDS, cellsOf, countColumns, groupKey, outputMagnitudes, type CellStats, type CheckContext, type Magnitude, type ParsedQuery, type Rule, type Thresholds } from './context.ts';
+export { dominanceOf } from './dominance.ts';
+export { CellList, DEFAULT_THRESHOLDS, groupKey, publishedCells, unitsOf, type CellView, type CheckContext, type ColumnMeasure, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './context.ts';

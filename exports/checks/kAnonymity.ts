@@ -1,30 +1,23 @@
-// k_anonymity: a record-level output (no aggregation in the job's queries) is judged by its
-// smallest group of rows sharing the same quasi-identifier values (k < 5 block, k < 10 review)
-// and by l-diversity: a group whose sensitive attribute takes a single value reveals it.
-// Quasi-identifier and sensitive columns are found by lineage to catalog fields, or by name.
-import { CATALOG } from '../../datasets/index.ts';
+// k_anonymity: a record-level output is judged by its smallest group of rows sharing the same
+// quasi-identifier values (k < 5 block, k < 10 review) and by l-diversity: a group whose
+// sensitive attribute takes a single value reveals it. Quasi-identifiers and sensitive columns
+// are found through each column's provenance, never its name; a script-derived column counts as
+// a quasi-identifier (it may carry anything the job read). Aggregate outputs are judged per
+// measured cell instead.
+import { carriedOf, roleOf } from '../provenance.ts';
 import type { RuleResult } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
-
-const ROLE_BY_NAME = new Map<string, string>();
-for (const d of CATALOG) for (const f of d.fields) if (!ROLE_BY_NAME.has(f.name)) ROLE_BY_NAME.set(f.name, f.role);
-
-function rolesOf(ctx: CheckContext, column: string): Set<string> {
-  const c = column.toLowerCase();
-  const roles = new Set<string>(ctx.queries.flatMap((q) => q.columnRoles[c] ?? []));
-  const byName = ROLE_BY_NAME.get(c);
-  if (byName) roles.add(byName);
-  return roles;
-}
 
 export const kAnonymity: Rule = {
   id: 'k_anonymity',
   check(ctx: CheckContext): RuleResult {
     const { columns, rows } = ctx.output;
-    if (ctx.queries.some((q) => q.aggregates)) return { rule: this.id, verdict: 'pass', reason: 'an aggregate output (judged by cell counts)' };
-    const qi = columns.map((c, j) => ({ c, j })).filter(({ c }) => rolesOf(ctx, c.name).has('quasi_identifier'));
-    const sensitive = columns.map((c, j) => ({ c, j })).filter(({ c }) => rolesOf(ctx, c.name).has('sensitive_attribute'));
-    if (qi.length === 0 || rows.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no quasi-identifier in a record-level output' };
+    if (ctx.provenance.shape === 'aggregate') return { rule: this.id, verdict: 'pass', reason: 'an aggregate output (judged per measured cell)' };
+    const roles = ctx.provenance.columns.map((c) => (c.source ? new Set(carriedOf(c).map((i) => roleOf(i.table, i.column))) : new Set(['quasi_identifier'])));
+    const qi = columns.map((c, j) => ({ c, j })).filter(({ j }) => roles[j]!.has('quasi_identifier') || roles[j]!.has('direct_identifier'));
+    const sensitive = columns.map((c, j) => ({ c, j })).filter(({ j }) => roles[j]!.has('sensitive_attribute'));
+    if (rows.length === 0) return { rule: this.id, verdict: 'pass', reason: 'an empty output' };
+    if (qi.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no quasi-identifier in a record-level output' };
     const groups = new Map<string, { rows: number[]; values: Set<string>[] }>();
     rows.forEach((r, i) => {
       const key = JSON.stringify(qi.map(({ j }) => r[j]));
@@ -35,7 +28,7 @@ export const kAnonymity: Rule = {
     });
     const k = Math.min(...[...groups.values()].map((g) => g.rows.length));
     const smallest = [...groups.values()].filter((g) => g.rows.length === k);
-    const cells = smallest.flatMap((g) => g.rows).slice(0, 20).flatMap((row) => qi.map(({ c }) => ({ row, column: c.name })));
+    const cells = smallest.flatMap((g) => g.rows).slice(0, 20).flatMap((row) => qi.slice(0, 3).map(({ c }) => ({ row, column: c.name })));
     const names = qi.map(({ c }) => c.name).join(', ');
     const { kBlock, kReview } = ctx.thresholds;
     if (k < kBlock) return { rule: this.id, verdict: 'block', reason: `record-level output is only ${k}-anonymous over ${names} (needs at least ${kBlock})`, cells };

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, type CheckContext } from './context.ts';
 import { rowCap } from './rowCap.ts';
+import { EMPTY_VIEW } from '../view.ts';
 
 const ctx = (rows: unknown[][], t: Partial<typeof DEFAULT_THRESHOLDS> = {}): CheckContext => ({
   output: { name: 'o', columns: [{ name: 'label', type: 'VARCHAR' }], rows },
-  queries: [],
+  provenance: { columns: [], query: null, shape: 'record', rowsDropped: false, carried: [], queries: [] },
+  measured: null,
+  view: EMPTY_VIEW,
+  tenant: 't',
   thresholds: { ...DEFAULT_THRESHOLDS, ...t },
   identifierMatches: async () => new Map(),
 });

@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  applyFix, checkTransition, countColumns, ledgerKey, ledgerTables, measureColumns, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, writeBundle,
-  type CheckContext, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
+  applyFix, cellReport, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
+  type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { CATALOG } from '../../datasets/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
@@ -66,8 +66,10 @@ interface Evaluation {
   readonly fix: FixRecord | null;
   readonly outputHash: string;
   readonly required: number;
-  /** Count cells for the release ledger. */
-  readonly ledger: { tables: string; cells: { measure: string; key: string; value: number }[] };
+  /** Measured cells for the disclosure ledger. */
+  readonly ledger: readonly LedgerCell[];
+  /** Per column its provenance, per published cell its units and flags. */
+  readonly details: { readonly columns: readonly ColumnDetail[]; readonly cells: readonly CellDetail[] };
 }
 
 export interface RequestInput {
@@ -84,47 +86,41 @@ const BUNDLE_VALID_DAYS = 365;
 export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
-  /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the release ledger. */
+  /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the domain-wide ledger. */
   private async evaluate(tenant: string, jobId: string, out: StoredOutputRows, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
-    const priorReleases: CheckContext['priorReleases'] = (measure, tables) => {
-      const m = new Map<string, number[]>();
-      for (const r of ctx.store.all<{ key: string; value: number }>('SELECT key, value FROM release_cells WHERE measure = ? AND tables = ?', measure, tables)) {
-        m.set(r.key, [...(m.get(r.key) ?? []), r.value]);
-      }
-      return m;
-    };
+    const priorCells = (measure: string, group: string): PriorCell[] =>
+      ctx.store
+        .all<{ request_id: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ? AND key = ?', measure, group)
+        .map((r) => ({ requestId: r.request_id, measure, group, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
     return withCheckContext(
       {
         rawPath: ctx.paths.rawDb,
         tenantProdPath: ctx.paths.tenantDb(tenant, 'prod'),
+        tenant,
         queries: this.jobs.allowedQueries(jobId),
         thresholds: ctx.authorizations.effectiveThresholds(tenant),
         output: { name: out.name, columns: out.columns, rows: out.rows },
-        priorReleases,
+        priorCells,
       },
       async (base) => {
-        let check: CheckContext = base;
+        let check = base;
         let fix: FixRecord | null = null;
         if (fixSpec) {
           const fixed = applyFix(base, fixSpec);
           fix = fixed.record;
-          check = { ...base, output: { ...base.output, rows: fixed.rows } };
+          check = withRows(base, fixed.rows, fixed.record.suppressed.length > 0 || (fixed.record.rounded?.cells ?? 0) > 0);
         }
         const report = await runChecks(check);
-        const tables = ledgerTables(check);
-        const important = tables.split(',').some((t) => CATALOG.find((d) => d.id === t)?.grade === 'important');
-        const skip = measureColumns(check);
-        const cells: Evaluation['ledger']['cells'] = [];
-        for (const { name, j } of countColumns(check)) {
-          for (const r of check.output.rows) if (typeof r[j] === 'number') cells.push({ measure: name.toLowerCase(), key: ledgerKey(check, r, skip), value: r[j] as number });
-        }
+        const tables = new Set(check.provenance.columns.flatMap((c) => c.inputs.map((i) => i.table)));
+        const important = [...tables].some((t) => CATALOG.find((d) => d.id === t)?.grade === 'important');
         return {
           rules: report.rules, verdict: report.verdict, fix,
           outputHash: fix ? outputHash(out.columns, check.output.rows) : out.hash,
           // N-of-M by risk: two independent approvals when a rule asks for review or the data is graded important.
           required: report.verdict === 'review' || important ? 2 : 1,
-          ledger: { tables, cells },
+          ledger: ledgerCells(check),
+          details: { columns: columnReport(check), cells: cellReport(check, report.rules) },
         };
       },
     );
@@ -146,10 +142,10 @@ export class ExportQueue {
     const at = new Date().toISOString();
     ctx.store.tx(() => {
       ctx.store.run(
-        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), ev.required, at, at,
-        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger),
+        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details),
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REQUESTED, actor: p.user, tenant: job.tenant, subject: id,
@@ -189,8 +185,8 @@ export class ExportQueue {
       const reset = changed ? ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM votes WHERE request_id = ?', id)!.n : 0;
       if (reset > 0) ctx.store.run('DELETE FROM votes WHERE request_id = ?', id);
       ctx.store.run(
-        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ? WHERE id = ?',
-        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), id,
+        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ?, details = ? WHERE id = ?',
+        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), id,
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REVISED, actor: p.user, tenant: r.tenant, subject: id,
@@ -386,10 +382,12 @@ export class ExportQueue {
       const cur = this.row(id);
       const to = checkTransition(cur.state, 'release');
       ctx.store.run('UPDATE export_requests SET bundle_path = ? WHERE id = ?', dir, id);
-      // The differencing ledger: every released count cell, for later requests to be compared with.
-      const ledger = cur.ledger ? (JSON.parse(cur.ledger) as Evaluation['ledger']) : { tables: '', cells: [] };
+      // The disclosure ledger: every released cell, for later requests of any authorization to be compared with.
+      // (A request checked by an earlier release kept count cells by label: they key nothing now.)
+      const parsed: unknown = cur.ledger ? JSON.parse(cur.ledger) : [];
+      const ledger = Array.isArray(parsed) ? (parsed as LedgerCell[]) : [];
       const at = new Date().toISOString();
-      for (const c of ledger.cells) ctx.store.run('INSERT INTO release_cells (request_id, tables, measure, key, value, released_at) VALUES (?, ?, ?, ?, ?, ?)', id, ledger.tables, c.measure, c.key, c.value, at);
+      for (const c of ledger) ctx.store.run('INSERT INTO release_cells (request_id, tables, measure, key, value, released_at, fingerprint, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', id, c.tables, c.measure, c.group, c.units, at, c.fingerprint, c.tenant);
       ctx.audit.append({ kind: EVENTS.BUNDLE_CREATED, actor, tenant: r.tenant, subject: id, data: { bundleId, manifestSha256, scenario: r.scenario, approvers } });
       this.setState(cur, to, 'release', actor);
     });

@@ -21,6 +21,13 @@ export interface RunRequest {
   readonly params?: Record<string, unknown>;
 }
 
+/** A query a job ran and the gate allowed, as the audit log recorded it. */
+export interface RecordedQuery {
+  readonly sql: string;
+  readonly params: (string | number | boolean | null)[];
+  readonly rowCount?: number | undefined;
+}
+
 /** The CLI/HTTP contract: {ok, jobId, outputs:[{name, columns, rowCount}], logs, error?:{code, message}}. */
 export interface RunResult {
   readonly ok: boolean;
@@ -304,11 +311,18 @@ export class Jobs {
   }
 
   /** SQL texts of the queries the job ran and that were allowed (for the export check's lineage). */
-  allowedQueries(jobId: string): { sql: string; params: (string | number | boolean | null)[] }[] {
-    return this.ctx.audit
+  allowedQueries(jobId: string): RecordedQuery[] {
+    const out: RecordedQuery[] = [];
+    for (const q of this.ctx.audit
       .entries({ subject: jobId, kind: EVENTS.QUERY })
       .filter((e) => e.data.verdict === 'allowed')
-      .map((e) => ({ sql: this.text(String(e.data.sqlHash)), params: Array.isArray(e.data.params) ? (e.data.params as (string | number | boolean | null)[]) : [] }))
-      .filter((q): q is { sql: string; params: (string | number | boolean | null)[] } => typeof q.sql === 'string');
+      .map((e) => ({
+        sql: this.text(String(e.data.sqlHash)),
+        params: Array.isArray(e.data.params) ? (e.data.params as (string | number | boolean | null)[]) : [],
+        rowCount: typeof e.data.rowCount === 'number' ? e.data.rowCount : undefined,
+      }))) {
+      if (typeof q.sql === 'string') out.push({ ...q, sql: q.sql });
+    }
+    return out;
   }
 }

@@ -1,0 +1,247 @@
+// Provenance by content: every output column is tied to the query result it came from by its
+// values, never by its name. The check re-runs the job's allowed queries on the tenant file
+// (host side, read-only) and looks for one query whose result contains the output's rows, the
+// columns mapped one to one: a renamed column is still found, a column the script made, changed
+// or chose (constants, arithmetic, values moved between rows) is found in no result and is
+// *script-derived*. A script-derived column may carry anything the job read, so it inherits the
+// most sensitive provenance of the whole job and never passes.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CATALOG } from '../datasets/index.ts';
+import { columnLineage, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
+import { rowsOf } from '../sandbox/values.ts';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Param = string | number | boolean | null;
+
+/** A query the job ran, re-run by the check. */
+export interface QueryResult {
+  readonly index: number;
+  readonly sql: string;
+  readonly params: readonly Param[];
+  /** json_serialize_sql's statement (the measuring query is derived from it). */
+  readonly statement: Json;
+  readonly lineage: ColumnLineage | null;
+  readonly columns: readonly string[];
+  /** Rows as the sandbox gave them to the script (same conversion); undefined when not re-run. */
+  readonly rows: readonly (readonly unknown[])[] | undefined;
+  /** Why the rows were not re-read (too large, failed). */
+  readonly skipped?: string;
+}
+
+export interface ColumnProvenance {
+  readonly name: string;
+  /** The query result column the values are, or null: script-derived. */
+  readonly source: { readonly query: number; readonly column: number; readonly name: string } | null;
+  /** Catalog inputs (table.column with how they are used); for a script-derived column, everything the job read. */
+  readonly inputs: readonly InputColumn[];
+  /** Lineage of the source column is incomplete (the query shape was not followed). */
+  readonly unknown: boolean;
+}
+
+export interface Provenance {
+  readonly columns: readonly ColumnProvenance[];
+  /** The query the output's rows are a part of, if any column is tied. */
+  readonly query: QueryResult | null;
+  /** record: one row per record of the source; aggregate: rows are cells of an aggregate. */
+  readonly shape: 'record' | 'aggregate';
+  /** The output has fewer rows than its query's result (the script dropped some). */
+  readonly rowsDropped: boolean;
+  /** Catalog fields whose values reached the script row by row (identity or transformation). */
+  readonly carried: readonly InputColumn[];
+  readonly queries: readonly QueryResult[];
+}
+
+/** Rows the check re-reads at most, over all of a job's queries (beyond, a query is not matched: fail closed). */
+export const MAX_RERUN_ROWS = 3_000_000;
+
+const columnsOf = (t: string) => (CATALOG.find((d) => d.id === t)?.fields ?? []).map((f) => f.name);
+
+/** A canonical text for one cell value, the same for the script's copy and the check's re-read. */
+export function valueKey(v: unknown): string {
+  if (v === null || v === undefined) return 'N';
+  if (typeof v === 'number') return Number.isFinite(v) ? `n${Object.is(v, -0) ? 0 : v}` : 'N';
+  if (typeof v === 'bigint') return `n${Number(v)}`;
+  if (typeof v === 'boolean') return `b${v}`;
+  if (typeof v === 'string') return `s${v}`;
+  return `j${JSON.stringify(v)}`;
+}
+
+async function parse(con: DuckDBConnection, sql: string): Promise<Json> {
+  const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { statements?: Json[] };
+  return tree.statements?.[0] ?? null;
+}
+
+export async function rerunQueries(con: DuckDBConnection, queries: readonly { sql: string; params?: readonly Param[]; rowCount?: number | undefined }[]): Promise<QueryResult[]> {
+  let budget = MAX_RERUN_ROWS;
+  const out: QueryResult[] = [];
+  for (const [index, q] of queries.entries()) {
+    const statement = await parse(con, q.sql);
+    const lineage = statement ? columnLineage(statement, columnsOf) : null;
+    const params = q.params ?? [];
+    const base = { index, sql: q.sql, params, statement, lineage };
+    if (q.rowCount !== undefined && q.rowCount > budget) {
+      out.push({ ...base, columns: [], rows: undefined, skipped: `${q.rowCount} rows is more than the check re-reads` });
+      continue;
+    }
+    try {
+      const reader = await con.streamAndReadUntil(q.sql, budget + 1, params as never);
+      if (reader.currentRowCount > budget) throw new Error('more rows than the check re-reads');
+      budget -= reader.currentRowCount;
+      const names = reader.deduplicatedColumnNames();
+      const rows = rowsOf(reader).map((r) => names.map((n) => r[n]));
+      out.push({ ...base, columns: names, rows });
+    } catch (err) {
+      out.push({ ...base, columns: [], rows: undefined, skipped: String((err as Error).message).split('\n')[0]!.slice(0, 200) });
+    }
+  }
+  return out;
+}
+
+/** Output column j → candidate columns of a query whose values include every value of j. */
+function candidates(output: readonly (readonly unknown[])[], width: number, q: QueryResult): number[][] {
+  const rows = q.rows ?? [];
+  const outSets = Array.from({ length: width }, (_, j) => new Set(output.map((r) => valueKey(r[j]))));
+  const qSets = q.columns.map((_, k) => new Set(rows.map((r) => valueKey(r[k]))));
+  return outSets.map((os) => q.columns.map((_, k) => k).filter((k) => [...os].every((v) => qSets[k]!.has(v))));
+}
+
+/** Whether the output's rows, on the mapped columns, are a sub-multiset of the query's rows. */
+function rowsContained(output: readonly (readonly unknown[])[], q: QueryResult, mapping: readonly (number | null)[]): boolean {
+  const pairs = mapping.map((k, j) => [j, k] as const).filter((p): p is readonly [number, number] => p[1] !== null);
+  if (pairs.length === 0) return false;
+  const counts = new Map<string, number>();
+  for (const r of q.rows ?? []) {
+    const key = pairs.map(([, k]) => valueKey(r[k])).join('\u0001');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (const r of output) {
+    const key = pairs.map(([j]) => valueKey(r[j])).join('\u0001');
+    const n = counts.get(key) ?? 0;
+    if (n === 0) return false;
+    counts.set(key, n - 1);
+  }
+  return true;
+}
+
+const MAX_COMBINATIONS = 64;
+
+/** The largest one-to-one mapping of output columns to one query's columns under which the rows are contained. */
+function bestMapping(output: readonly (readonly unknown[])[], width: number, q: QueryResult): (number | null)[] {
+  const cands = candidates(output, width, q);
+  let active = cands.map((c, j) => (c.length > 0 ? j : -1)).filter((j) => j >= 0);
+  while (active.length > 0) {
+    const found = search(output, q, cands, active);
+    if (found) return found;
+    // Drop the column whose absence lets the rest be contained; else the most ambiguous one.
+    let dropped = false;
+    for (const j of active) {
+      const rest = active.filter((x) => x !== j);
+      if (rest.length > 0 && search(output, q, cands, rest)) {
+        active = rest;
+        dropped = true;
+        break;
+      }
+    }
+    if (!dropped) active = active.slice(0, -1);
+  }
+  return Array.from({ length: width }, () => null);
+}
+
+function search(output: readonly (readonly unknown[])[], q: QueryResult, cands: number[][], active: readonly number[]): (number | null)[] | undefined {
+  let tried = 0;
+  const mapping: (number | null)[] = cands.map(() => null);
+  const used = new Set<number>();
+  const step = (i: number): boolean => {
+    if (i === active.length) {
+      tried++;
+      return rowsContained(output, q, mapping);
+    }
+    const j = active[i]!;
+    for (const k of cands[j]!) {
+      if (used.has(k) || tried >= MAX_COMBINATIONS) continue;
+      used.add(k);
+      mapping[j] = k;
+      if (step(i + 1)) return true;
+      used.delete(k);
+      mapping[j] = null;
+    }
+    return false;
+  };
+  return step(0) ? mapping : undefined;
+}
+
+function isAggregateShape(q: QueryResult): boolean {
+  const node = (q.statement as { node?: { type?: string; group_expressions?: unknown[]; aggregate_handling?: string } } | null)?.node;
+  const items = q.lineage?.items ?? [];
+  if (node?.type === 'SELECT_NODE' && ((node.group_expressions?.length ?? 0) > 0 || node.aggregate_handling === 'FORCE_AGGREGATES')) return true;
+  // Aggregated anywhere: in the select list, a window, a derived table or a CTE below it.
+  return items.some((it) => it.aggregate || it.window || (it.inputs.length > 0 && it.inputs.every((i) => i.subtype === 'AGGREGATION')));
+}
+
+/** Everything the job's queries gave the script, for a column the script made itself. */
+function jobInputs(queries: readonly QueryResult[]): InputColumn[] {
+  const all: InputColumn[] = [];
+  const add = (i: InputColumn) => {
+    if (!all.some((a) => a.table === i.table && a.column === i.column && a.subtype === i.subtype)) all.push(i);
+  };
+  for (const q of queries) {
+    for (const it of q.lineage?.items ?? []) it.inputs.forEach(add);
+    for (const t of q.lineage?.tables ?? []) if (q.lineage?.unknown) columnsOf(t).forEach((column) => add({ table: t, column, type: 'DIRECT', subtype: 'TRANSFORMATION' }));
+  }
+  return all;
+}
+
+function carriedInputs(queries: readonly QueryResult[]): InputColumn[] {
+  return jobInputs(queries).filter((i) => i.subtype === 'IDENTITY' || i.subtype === 'TRANSFORMATION');
+}
+
+/** What a column of a query is made of; unknown lineage inherits every column of the tables the query reads. */
+function sourceInputs(q: QueryResult, k: number): { inputs: InputColumn[]; unknown: boolean } {
+  const it: ItemLineage | undefined = q.lineage?.items[k];
+  if (!it || it.unknown || q.lineage?.items.length !== q.columns.length) {
+    const inputs = (q.lineage?.tables ?? []).flatMap((t) => columnsOf(t).map((column) => ({ table: t, column, type: 'DIRECT' as const, subtype: 'TRANSFORMATION' as const })));
+    return { inputs: [...inputs, ...(it?.inputs ?? [])], unknown: true };
+  }
+  return { inputs: [...it.inputs], unknown: false };
+}
+
+export function traceOutput(output: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, queries: readonly QueryResult[]): Provenance {
+  const width = output.columns.length;
+  let best: { q: QueryResult; mapping: (number | null)[]; tied: number } | null = null;
+  for (const q of queries) {
+    if (!q.rows || q.rows.length < output.rows.length) continue;
+    const mapping = bestMapping(output.rows, width, q);
+    const tied = mapping.filter((k) => k !== null).length;
+    // The later query wins a tie: scripts usually output what they read last.
+    if (tied > 0 && (!best || tied >= best.tied)) best = { q, mapping, tied };
+  }
+  const derived = jobInputs(queries);
+  const columns: ColumnProvenance[] = output.columns.map((c, j) => {
+    const k = best?.mapping[j] ?? null;
+    if (!best || k === null) return { name: c.name, source: null, inputs: derived, unknown: false };
+    const { inputs, unknown } = sourceInputs(best.q, k);
+    return { name: c.name, source: { query: best.q.index, column: k, name: best.q.columns[k]! }, inputs, unknown };
+  });
+  return {
+    columns,
+    query: best?.q ?? null,
+    shape: best && isAggregateShape(best.q) ? 'aggregate' : 'record',
+    rowsDropped: !!best && (best.q.rows?.length ?? 0) > output.rows.length,
+    carried: carriedInputs(queries),
+    queries,
+  };
+}
+
+/** The catalog role of a table column. */
+export function roleOf(table: string, column: string): string | undefined {
+  return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.role;
+}
+
+/** Inputs of a column that carry values row by row (not summarised). */
+export const carriedOf = (c: ColumnProvenance) => c.inputs.filter((i) => i.subtype === 'IDENTITY' || i.subtype === 'TRANSFORMATION');
+
+/** The job read direct identifiers into the script (values, not counts of them). */
+export function identifiersRead(p: Provenance): string[] {
+  return [...new Set(p.carried.filter((i) => roleOf(i.table, i.column) === 'direct_identifier').map((i) => `${i.table}.${i.column}`))].sort();
+}
