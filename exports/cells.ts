@@ -314,7 +314,8 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   const groupExprs = [...baseGroups, ...scoped.units.map((u) => u.expr)];
   const unitIdx = scoped.units.map((_, i) => unitStart + i);
   const groupSets = sets.length > 0 && !forceAll ? sets.map((s) => [...s, ...unitIdx]) : [[...baseGroups.map((_, i) => i), ...unitIdx]];
-  const select: Json[] = dimItems.map((d) => ({ ...clone(d), alias: '' }));
+  // Dims keep their aliases: a GROUP BY may name them (GROUP BY ROLLUP (county, era)).
+  const select: Json[] = dimItems.map((d) => clone(d));
   select.push(multi ? await c.t.expr('grouping(__g__)', { __g__: null }).then((g) => ({ ...g, children: baseGroups.map((x) => clone(x)) })) : await c.t.expr('0', {}));
   scoped.units.forEach((u) => select.push(clone(u.expr)));
   for (const call of calls) {
@@ -341,7 +342,8 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     modifiers: [],
   };
   const sql = await deserialize(con, { statements: [{ node: copy, named_param_map: [] }] } as unknown as Obj);
-  const dimGroup = dimItems.map((d) => baseGroups.findIndex((g) => sameExpr(g, d)));
+  const aliasRef = (g: Json, d: Obj) => isObj(g) && g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1 && !!d.alias && String(g.column_names[0]).toLowerCase() === String(d.alias).toLowerCase();
+  const dimGroup = dimItems.map((d) => baseGroups.findIndex((g) => sameExpr(g, d) || aliasRef(g, d)));
   const constantDims = dimItems.map((d) => !JSON.stringify(d).includes('"COLUMN_REF"'));
   return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
 }

@@ -31,7 +31,8 @@ export function ledgerCells(ctx: CheckContext): LedgerCell[] {
     const group = JSON.stringify(
       cell.dims
         .map((v, i) => [dimFields(ctx, measure.part, i), cell.rolledUp[i] ? null : v === null || v === undefined ? null : String(v)] as const)
-        .filter(([, v], i) => !cell.rolledUp[i] || v !== null)
+        // Margins and constants say nothing of which units are in the group.
+        .filter(([f], i) => !cell.rolledUp[i] && f !== 'constant')
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     );
     const dedupe = `${key}\u0001${group}\u0001${cell.part}\u0001${cell.gid}`;

@@ -67,7 +67,7 @@ type Subtype = InputColumn['subtype'];
 const RANK: Partial<Record<Subtype, number>> = { IDENTITY: 0, TRANSFORMATION: 1, AGGREGATION: 2 };
 
 /** What a column of a FROM source holds: its inputs, or unknown. */
-type SourceColumns = Map<string, { inputs: InputColumn[]; unknown: boolean }>;
+type SourceColumns = Map<string, { inputs: InputColumn[]; unknown: boolean; aggregate?: boolean }>;
 interface Source {
   readonly alias: string;
   /** Columns in order; undefined when the source's columns are not known. */
@@ -117,7 +117,7 @@ function columnsFromLineage(lin: NodeLineage, renames: readonly string[]): Sourc
   const cols: SourceColumns = new Map();
   lin.items.forEach((it, i) => {
     const name = renames[i] ?? it.name;
-    if (name && !cols.has(name)) cols.set(name, { inputs: [...it.inputs], unknown: it.unknown });
+    if (name && !cols.has(name)) cols.set(name, { inputs: [...it.inputs], unknown: it.unknown, aggregate: it.aggregate });
   });
   return cols;
 }
@@ -176,19 +176,19 @@ interface Scope {
   readonly env: Env;
 }
 
-function resolve(scope: Scope, names: string[]): { inputs: InputColumn[]; unknown: boolean } {
+function resolve(scope: Scope, names: string[]): { inputs: InputColumn[]; unknown: boolean; aggregate?: boolean | undefined } {
   const col = names[names.length - 1]!;
   if (names.length >= 2) {
     const rel = names[names.length - 2]!;
     const s = scope.sources.find((x) => x.alias === rel);
     if (!s || !s.columns) return { inputs: [], unknown: true };
     const c = s.columns.get(col);
-    return c ? { inputs: c.inputs, unknown: c.unknown } : { inputs: [], unknown: true };
+    return c ? { inputs: c.inputs, unknown: c.unknown, aggregate: c.aggregate } : { inputs: [], unknown: true };
   }
   const owners = scope.sources.filter((s) => !s.columns || s.columns.has(col));
   if (owners.length !== 1 || !owners[0]!.columns) return { inputs: [], unknown: true };
   const c = owners[0]!.columns.get(col)!;
-  return { inputs: c.inputs, unknown: c.unknown };
+  return { inputs: c.inputs, unknown: c.unknown, aggregate: c.aggregate };
 }
 
 /** Column references in an expression with how they are used; subqueries are read as nested statements. */
@@ -263,10 +263,13 @@ function itemLineage(item: Obj, scope: Scope, dataset: InputColumn[]): ItemLinea
   const refs = columnRefs(item, scope.env, undefined, [], subs);
   const identity = item.class === 'COLUMN_REF';
   let unknown = false;
+  // A column of a derived table or CTE that holds an aggregate keeps that nature.
+  let aggregate = hasAggregate(item);
   const inputs: InputColumn[] = [];
   for (const r of refs) {
     const res = resolve(scope, r.names);
     unknown ||= res.unknown;
+    aggregate ||= !!res.aggregate;
     const use: Subtype = identity ? 'IDENTITY' : r.summarised && !r.carried ? 'AGGREGATION' : 'TRANSFORMATION';
     for (const i of res.inputs) pushUnique(inputs, compose(use, i));
   }
@@ -279,10 +282,11 @@ function itemLineage(item: Obj, scope: Scope, dataset: InputColumn[]): ItemLinea
     }
     const lin = nodeLineage(node, scope.env);
     unknown ||= lin.unknown;
+    aggregate ||= lin.items.some((it) => it.aggregate);
     for (const it of lin.items) for (const i of it.inputs) pushUnique(inputs, compose('TRANSFORMATION', i));
     lin.dataset.forEach((d) => pushUnique(dataset, d));
   }
-  return { name: itemName(item), inputs, unknown, aggregate: hasAggregate(item), window: hasWindow(item), subquery: subs.length > 0 };
+  return { name: itemName(item), inputs, unknown, aggregate, window: hasWindow(item), subquery: subs.length > 0 };
 }
 
 function starItems(item: Obj, scope: Scope): ItemLineage[] | undefined {
@@ -295,7 +299,7 @@ function starItems(item: Obj, scope: Scope): ItemLineage[] | undefined {
   for (const s of sources) {
     for (const [name, c] of s.columns!) {
       if (exclude.has(name)) continue;
-      out.push({ name, inputs: c.inputs.map((i) => compose('IDENTITY', i)), unknown: c.unknown, aggregate: false, window: false, subquery: false });
+      out.push({ name, inputs: c.inputs.map((i) => compose('IDENTITY', i)), unknown: c.unknown, aggregate: !!c.aggregate, window: false, subquery: false });
     }
   }
   return out;

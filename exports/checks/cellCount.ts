@@ -37,6 +37,20 @@ export const cellCount: Rule = {
         if (typeof v !== 'number' || (v !== measured && !(b > 1 && Math.abs(v - measured) < b))) wrong.add(row, columns[column]!.name);
       }
     }
+    // A value the script made for a group still speaks of that group's units.
+    const derived = ctx.provenance.columns.map((c, j) => (!c.source ? j : -1)).filter((j) => j >= 0);
+    ctx.view.rowCells.forEach((parts, i) => {
+      for (const j of derived) {
+        if (rows[i]![j] === null || rows[i]![j] === undefined) continue;
+        for (const cell of parts.flat()) {
+          const units = Math.min(...cell.units);
+          if (units < min) {
+            small.add(i, columns[j]!.name);
+            smallest = Math.min(smallest, units);
+          }
+        }
+      }
+    });
     const unmeasured = unmeasuredColumns(ctx);
     if (wrong.count > 0) return { rule: this.id, verdict: 'block', reason: `${wrong.count} published count(s) differ from what the data gives for their cell (arithmetic on a count): counts are published as measured, or rounded`, cells: wrong.cells };
     if (small.count > 0) return { rule: this.id, verdict: 'block', reason: `${small.count} cell(s) rest on fewer than ${min} units of privacy (smallest ${smallest}), measured from the data; suppress or merge them`, cells: small.cells };

@@ -1,0 +1,220 @@
+// The export gate attacked as a hostile operator would: names changed in the script, values the
+// script made, dummy queries, CTEs named like catalog tables, count arithmetic, FILTER, windows
+// and derived tables, HAVING with subtotals, differencing under new labels and across two
+// authorizations, tokens re-encoded in the script. Every case must be blocked (or, where the
+// gate cannot measure, reviewed with the danger named) — never passed. A corpus of safe
+// statistics must still pass with one reviewer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Opdomain, Principal } from '../../gateway/index.ts';
+import { demoDomain } from '../helpers.ts';
+
+let d: Awaited<ReturnType<typeof demoDomain>>;
+let od: Opdomain;
+let alice: Principal, bob: Principal, carol: Principal, ada: Principal, olga: Principal;
+
+const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+beforeAll(async () => {
+  d = await demoDomain();
+  od = d.od;
+  [alice, bob, carol, ada] = await Promise.all(['alice', 'bob', 'carol', 'ada'].map((as) => od.principal({ as })));
+  // A second authorization over the same data, with its own operator (and its own tokens).
+  await od.tenants.create(ada, {
+    id: 'second', org: 'Second Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }, { dataset: 'social_insurance' }],
+    justification: { 'population.*': ['public-statistics'], 'social_insurance.*': ['public-statistics'] },
+    emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
+    termEnd: future(365),
+  } as never);
+  od.people.register(ada, { name: 'olga', role: 'operator', tenant: 'second', display: 'Olga', verified: true, agreementUntil: future(30) });
+  olga = await od.principal({ as: 'olga' });
+}, 180_000);
+afterAll(() => d.close());
+
+async function requestFor(script: string, as: Principal = alice, tenant = 'demo', fix?: { suppress?: boolean; roundTo?: number }) {
+  const r = await od.jobs.run(as, { tenant, env: 'prod', script });
+  expect(r.ok, JSON.stringify(r.error)).toBe(true);
+  return od.exports.request(as, { jobId: r.jobId, output: 'out', draft: true, ...(fix ? { fix } : {}) });
+}
+const rule = (req: { rules: readonly { rule: string; verdict: string; reason: string }[] }, id: string) => req.rules.find((r) => r.rule === id)!;
+
+interface Attack {
+  readonly name: string;
+  readonly script: string;
+  /** The rule that must catch it, its verdict, and the danger its reason names. */
+  readonly rule: string;
+  readonly verdict: 'block' | 'review';
+  readonly reason: RegExp;
+}
+
+const ATTACKS: Attack[] = [
+  {
+    name: 'quasi-identifiers renamed in the script',
+    script: "const r = await sql('SELECT county_code, gender, birth_date FROM population'); output('out', r.map((x) => ({ a: x.county_code, b: x.gender, c: x.birth_date })))",
+    rule: 'k_anonymity', verdict: 'block', reason: /anonymous over a, b, c/,
+  },
+  {
+    name: 'a dummy aggregate query beside a record-level output',
+    script: "await sql('SELECT county_code, count(*) AS n FROM population GROUP BY 1'); output('out', await sql('SELECT county_code, gender, birth_date FROM population'))",
+    rule: 'k_anonymity', verdict: 'block', reason: /anonymous/,
+  },
+  {
+    name: 'a CTE named like a catalog table, hiding tokens under a harmless column name',
+    script: "output('out', await sql('WITH population AS (SELECT id_card AS county_code FROM social_insurance) SELECT county_code FROM population LIMIT 300'))",
+    rule: 'reversibility', verdict: 'block', reason: /social_insurance\.id_card/,
+  },
+  {
+    name: 'a derived table named like a catalog table',
+    script: "output('out', await sql('SELECT county_code FROM (SELECT id_card AS county_code FROM population) AS enterprise LIMIT 300'))",
+    rule: 'reversibility', verdict: 'block', reason: /population\.id_card/,
+  },
+  {
+    name: 'count arithmetic that inflates small cells',
+    script: "output('out', await sql('SELECT birth_date, count(*) * 10 + 100 AS n FROM population GROUP BY 1'))",
+    rule: 'cell_count', verdict: 'block', reason: /differ from what the data gives|fewer than 10 units/,
+  },
+  {
+    name: 'a count recomputed in the script',
+    script: "const r = await sql('SELECT birth_date, count(*) AS n FROM population GROUP BY 1'); output('out', r.map((x) => ({ birth_date: x.birth_date, n: x.n * 100 })))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'a constant count the script chose',
+    script: "const r = await sql('SELECT birth_date FROM population GROUP BY 1'); output('out', r.map((x) => ({ birth_date: x.birth_date, n: 50 })))",
+    rule: 'provenance', verdict: 'review', reason: /script-derived/,
+  },
+  {
+    name: 'a sum without a count column over few people',
+    script: "output('out', await sql(\"SELECT p.county_code, p.gender, year(p.birth_date) AS born, sum(s.base_amount) AS total FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY ALL\"))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'a large group whose sum is FILTERed down to one county and year',
+    script: "output('out', await sql(\"SELECT p.gender, count(*) AS n, sum(s.base_amount) FILTER (WHERE s.base_amount > (SELECT quantile_cont(base_amount, 0.998) FROM social_insurance WHERE month = '2024-06')) AS total FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY 1\"))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'a window count per birth date',
+    script: "output('out', await sql('SELECT DISTINCT birth_date, count(*) OVER (PARTITION BY birth_date) AS n FROM population'))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'a running sum over people in order',
+    script: "output('out', await sql(\"SELECT county_code, sum(base_amount) OVER (ORDER BY base_amount) AS running FROM population p JOIN social_insurance s USING (id_card) WHERE s.month = '2024-06' LIMIT 500\"))",
+    rule: 'dominance', verdict: 'block', reason: /running window/,
+  },
+  {
+    name: 'an aggregate in a derived table, filtered to its small cells',
+    script: "output('out', await sql('SELECT * FROM (SELECT birth_date, count(*) AS n FROM population GROUP BY 1) t WHERE n < 3'))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'an aggregate in a CTE, renamed in the outer select',
+    script: "output('out', await sql('WITH c AS (SELECT county_code, gender, year(birth_date) AS y, count(*) AS n FROM population GROUP BY ALL) SELECT county_code AS area, n AS people FROM c'))",
+    rule: 'cell_count', verdict: 'block', reason: /fewer than 10 units/,
+  },
+  {
+    name: 'HAVING trims small cells but the subtotals give them back',
+    script: "output('out', await sql('SELECT county_code, year(birth_date) // 20 AS era, count(*) AS n FROM population GROUP BY ROLLUP (county_code, era) HAVING count(*) >= 10'))",
+    rule: 'secondary_suppression', verdict: 'block', reason: /give back withheld cells/,
+  },
+  {
+    name: 'tokens reversed in the script',
+    script: "const r = await sql('SELECT id_card, county_code FROM population LIMIT 300'); output('out', r.map((x) => ({ k: [...x.id_card].reverse().join(''), c: x.county_code })))",
+    rule: 'reversibility', verdict: 'block', reason: /script-derived column\(s\) k .*population\.id_card/,
+  },
+  {
+    name: 'tokens turned into integers in the script',
+    script: "const r = await sql('SELECT id_card FROM population LIMIT 300'); output('out', r.map((x) => ({ n: parseInt(x.id_card.slice(0, 12), 36) })))",
+    rule: 'reversibility', verdict: 'block', reason: /treated as identifiers/,
+  },
+  {
+    name: 'tokens split across rows',
+    script: "const r = await sql('SELECT id_card FROM population LIMIT 100'); output('out', r.flatMap((x, i) => [{ i, part: x.id_card.slice(0, 8) }, { i, part: x.id_card.slice(8) }]))",
+    rule: 'reversibility', verdict: 'block', reason: /treated as identifiers/,
+  },
+  {
+    name: 'a person-level file of sex, county, birth year, surname and insurance base',
+    script: "output('out', await sql(\"SELECT p.gender, p.county_code, year(p.birth_date) AS born, substr(p.name, 1, 1) AS surname, s.base_amount FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06'\"))",
+    rule: 'k_anonymity', verdict: 'block', reason: /anonymous/,
+  },
+  {
+    name: 'the maximum salary per county (one person’s value)',
+    script: "output('out', await sql(\"SELECT p.county_code, count(*) AS n, max(s.base_amount) AS top FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY 1 HAVING count(*) >= 10\"))",
+    rule: 'dominance', verdict: 'block', reason: /one unit’s own value/,
+  },
+  {
+    name: 'a scalar subquery differencing one person out',
+    script: "output('out', await sql('SELECT (SELECT count(*) FROM population) - (SELECT count(*) FROM population WHERE id_card <> (SELECT min(id_card) FROM population)) AS d'))",
+    rule: 'cell_count', verdict: 'review', reason: /could not/,
+  },
+];
+
+describe('the export gate under attack', () => {
+  for (const a of ATTACKS) {
+    it(`${a.verdict === 'block' ? 'blocks' : 'sends to review'} ${a.name}`, async () => {
+      const req = await requestFor(a.script);
+      const r = rule(req, a.rule);
+      expect(r.verdict, `${a.rule}: ${r.reason}`).toBe(a.verdict);
+      expect(r.reason).toMatch(a.reason);
+      expect(req.verdict).not.toBe('pass');
+    });
+  }
+
+  it('differencing under new labels and an added constant column is blocked, naming the earlier release', async () => {
+    const first = await requestFor("output('out', await sql('SELECT substr(county_code, 1, 4) AS city, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))");
+    expect(rule(first, 'differencing').verdict).toBe('pass');
+    od.exports.submit(alice, first.id);
+    await od.exports.decide(bob, first.id, 'approve');
+    expect((await od.exports.decide(carol, first.id, 'approve')).state).toBe('released');
+    const second = await requestFor(
+      "output('out', await sql('SELECT \\'2024\\' AS edition, substr(county_code, 1, 4) AS region, count(DISTINCT id_card) AS residents FROM population WHERE birth_date > (SELECT min(birth_date) FROM population) GROUP BY 2 HAVING count(*) >= 10'))",
+    );
+    const r = rule(second, 'differencing');
+    expect(r.verdict, r.reason).toBe('block');
+    expect(r.reason).toContain(first.id);
+    expect(r.reason).toMatch(/smallest difference 1\b/);
+  });
+
+  it('differencing across two authorizations is blocked too', async () => {
+    const first = await requestFor("output('out', await sql('SELECT gender, substr(county_code, 1, 2) AS province, count(*) AS n FROM population GROUP BY ALL'))");
+    od.exports.submit(alice, first.id);
+    await od.exports.decide(bob, first.id, 'approve');
+    expect((await od.exports.decide(carol, first.id, 'approve')).state).toBe('released');
+    const other = await requestFor(
+      "output('out', await sql('SELECT gender AS sex, substr(county_code, 1, 2) AS prov, count(*) AS cnt FROM population WHERE id_card <> (SELECT min(id_card) FROM population) GROUP BY ALL'))",
+      olga,
+      'second',
+    );
+    const r = rule(other, 'differencing');
+    expect(r.verdict, r.reason).toBe('block');
+    expect(r.reason).toMatch(/authorization demo/);
+  });
+
+  it('the fix withholds whole cells — every measure — and the secondary cells that protect them; the result goes to a reviewer', async () => {
+    const script = "output('out', await sql(\"SELECT p.county_code, year(p.birth_date) // 20 AS era, count(*) AS n, avg(s.base_amount) AS mean FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY ROLLUP (p.county_code, era)\"))";
+    const raw = await requestFor(script);
+    expect(raw.verdict).toBe('block');
+    const fixed = await requestFor(script, alice, 'demo', { suppress: true });
+    const cols = new Set(fixed.fix!.suppressed.map((s) => s.column));
+    expect(cols).toEqual(new Set(['n', 'mean']));
+    expect(fixed.fix!.suppressed.some((s) => s.reason.startsWith('secondary'))).toBe(true);
+    for (const id of ['cell_count', 'dominance', 'secondary_suppression']) expect(rule(fixed, id).verdict, rule(fixed, id).reason).toBe('pass');
+    expect(rule(fixed, 'mitigation').verdict).toBe('review');
+    expect(fixed.verdict).toBe('review');
+  });
+});
+
+describe('safe statistics still pass with one reviewer', () => {
+  const SAFE: { name: string; script: string }[] = [
+    { name: 'large cells of general data', script: "output('out', await sql('SELECT industry_code, count(*) AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))" },
+    { name: 'counts rounded to fives', script: "output('out', await sql('SELECT industry_code, round(count(*) / 5) * 5 AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))" },
+    { name: 'large cells renamed in the script', script: "const r = await sql('SELECT industry_code, count(*) AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10'); output('out', r.map((x) => ({ sector: x.industry_code, firms: x.n })))" },
+  ];
+  for (const s of SAFE) {
+    it(s.name, async () => {
+      const req = await requestFor(s.script);
+      expect(req.verdict, JSON.stringify(req.rules.filter((r) => r.verdict !== 'pass'))).toBe('pass');
+      expect(req.requiredApprovals).toBe(1);
+    });
+  }
+});
