@@ -20,7 +20,7 @@ export const grade: Rule = {
       const counts = (ctx.view.measures[j]?.length ?? 0) > 0 && ctx.view.measures[j]!.every((m) => m.item.kind === 'count');
       for (const i of c.inputs) if (!(counts && i.subtype === 'AGGREGATION')) fields.add(`${i.table}.${i.column}`);
     });
-    for (const d of ctx.provenance.query?.lineage?.dataset ?? []) if (d.subtype === 'FILTER' || d.subtype === 'JOIN') fields.add(`${d.table}.${d.column}`);
+    for (const d of ctx.provenance.query?.lineage?.dataset ?? []) if (d.subtype === 'FILTER') fields.add(`${d.table}.${d.column}`);
     const core = [...fields].filter((f) => gradeOf(f) === 'core').sort();
     const important = [...fields].filter((f) => gradeOf(f) === 'important').sort();
     if (core.length > 0) return { rule: this.id, verdict: 'block', reason: `derived from core data (${core.join(', ')}), which never leaves the domain` };
