@@ -186,9 +186,23 @@ function unitsInScope(from: Json, ctes: ReadonlyMap<string, Obj>, c: Ctx): { fro
     const l = unitsInScope(from.left ?? null, ctes, c);
     const r = unitsInScope(from.right ?? null, ctes, c);
     if (!l || !r) return undefined;
-    return { from: { ...from, left: l.from, right: r.from }, units: [...l.units, ...r.units] };
+    // An inner join on the units themselves (p.id_card = s.id_card) makes them one source.
+    const using = (Array.isArray(from.using_columns) ? from.using_columns : []).map((x) => String(x).toLowerCase());
+    const equated = (a: UnitRef, b: UnitRef) =>
+      a.kind === b.kind && from.join_type === 'INNER' && (joinEquates(from.condition ?? null, a.expr, b.expr) || (a.field.split('.')[1] === b.field.split('.')[1] && using.includes(a.field.split('.')[1]!)));
+    const right = r.units.filter((u) => !l.units.some((x) => equated(x, u)));
+    return { from: { ...from, left: l.from, right: r.from }, units: [...l.units, ...right] };
   }
   return undefined;
+}
+
+/** The join condition has `a = b` as one of its AND-ed terms. */
+function joinEquates(cond: Json, a: Obj, b: Obj): boolean {
+  if (!isObj(cond)) return false;
+  if (cond.class === 'CONJUNCTION' && cond.type === 'CONJUNCTION_AND') return (cond.children as Json[]).some((x) => joinEquates(x, a, b));
+  if (cond.class !== 'COMPARISON' || cond.type !== 'COMPARE_EQUAL') return false;
+  const [l, r] = [cond.left ?? null, cond.right ?? null];
+  return (sameExpr(l, a) && sameExpr(r, b)) || (sameExpr(l, b) && sameExpr(r, a));
 }
 
 const aggregating = (node: Obj) =>
@@ -326,7 +340,12 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     for (const a of used) filter = await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a });
     const holes = { __f__: filter, __a__: used[0] ?? TRUE };
     select.push(await c.t.expr('count(*) FILTER (WHERE __f__)', holes));
-    select.push(await c.t.expr(COUNT_FUNCTIONS.has(fn) ? 'count(*) FILTER (WHERE __f__)' : 'sum(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
+    if (COUNT_FUNCTIONS.has(fn)) {
+      // A count's contribution is the unit's rows; its values have no spread to read.
+      select.push(await c.t.expr('count(*) FILTER (WHERE __f__)', holes), await c.t.expr('NULL::DOUBLE', {}), await c.t.expr('NULL::DOUBLE', {}));
+      continue;
+    }
+    select.push(await c.t.expr('sum(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
     select.push(await c.t.expr('min(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
     select.push(await c.t.expr('max(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
   }
@@ -354,22 +373,34 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
   const per = plan.calls.flatMap((_, k) => [`__r${k}`, `__s${k}`, `__mn${k}`, `__mx${k}`]);
   const names = [...d, '__g', ...u, ...per];
   const key = [...d, '__g'];
-  await con.run('DROP TABLE IF EXISTS temp.main.__s1');
-  await con.run(`CREATE TEMP TABLE __s1 AS SELECT * FROM (${plan.sql}) AS s(${names.join(', ')})`, params as never);
   const keySel = key.join(', ');
-  const unitSql = `SELECT ${keySel}, ${u.map((x, i) => `count(DISTINCT ${x}) AS __n${i}`).join(', ')} FROM temp.main.__s1 GROUP BY ALL`;
+  const stage1 = `SELECT * FROM (${plan.sql}) AS s(${names.join(', ')})`;
   const perUnit = plan.calls.map((_, k) => `sum(__r${k}) AS r${k}, sum(__s${k}) AS s${k}, min(__mn${k}) AS mn${k}, max(__mx${k}) AS mx${k}`);
   const stats = plan.calls.map(
     (_, k) =>
       `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(abs(s${k})), 0) AS total${k}, max(abs(s${k}), 3) FILTER (WHERE r${k} > 0) AS top${k}, coalesce(bool_or(s${k} < 0), false) AS neg${k}, min(mn${k}) AS min${k}, max(mx${k}) AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`,
   );
-  const aggSql = `WITH c AS (SELECT ${keySel}, __u0${perUnit.length > 0 ? ', ' + perUnit.join(', ') : ''} FROM temp.main.__s1 GROUP BY ALL)
-    SELECT ${keySel}${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
-  const unitRows = rowsOf(await con.runAndReadAll(unitSql));
-  const aggRows = rowsOf(await con.runAndReadAll(aggSql));
+  // Contributions are per unit of the first source; with one source its count is the cell's units too.
+  const aggSql = (from: string) => `WITH c AS (SELECT ${keySel}, __u0${perUnit.length > 0 ? ', ' + perUnit.join(', ') : ''} FROM ${from} GROUP BY ALL)
+    SELECT ${keySel}, count(DISTINCT __u0) AS __n0${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
+  let aggRows: Record<string, unknown>[];
+  let unitRows: Record<string, unknown>[];
+  if (plan.sources === 1) {
+    // Stage 1 is already one row per cell and unit: it is the per-unit table.
+    const renamed = plan.calls.map((_, k) => `__r${k} AS r${k}, __s${k} AS s${k}, __mn${k} AS mn${k}, __mx${k} AS mx${k}`);
+    const sql = `WITH c AS (SELECT ${keySel}, __u0${renamed.length > 0 ? ', ' + renamed.join(', ') : ''} FROM (${stage1}))
+      SELECT ${keySel}, count(*) FILTER (WHERE __u0 IS NOT NULL) AS __n0${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
+    aggRows = rowsOf(await con.runAndReadAll(sql, params as never));
+    unitRows = aggRows;
+  } else {
+    await con.run('DROP TABLE IF EXISTS temp.main.__s1');
+    await con.run(`CREATE TEMP TABLE __s1 AS ${stage1}`, params as never);
+    unitRows = rowsOf(await con.runAndReadAll(`SELECT ${keySel}, ${u.map((x, i) => `count(DISTINCT ${x}) AS __n${i}`).join(', ')} FROM temp.main.__s1 GROUP BY ALL`));
+    aggRows = rowsOf(await con.runAndReadAll(aggSql('temp.main.__s1')));
+    await con.run('DROP TABLE IF EXISTS temp.main.__s1');
+  }
   const k = (r: Record<string, unknown>) => key.map((x) => valueKey(r[x])).join('\u0001');
   const aggBy = new Map(aggRows.map((r) => [k(r), r]));
-  await con.run('DROP TABLE IF EXISTS temp.main.__s1');
   return unitRows.map((r) => {
     const a = aggBy.get(k(r)) ?? {};
     const gid = Number(r.__g ?? 0);

@@ -8,14 +8,14 @@ import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import { measureQuery } from './cells.ts';
 import type { CheckContext, PriorCell, Thresholds } from './checks/index.ts';
-import { rerunQueries, traceOutput, type Param } from './provenance.ts';
+import { rerunQueries, traceOutput, type RecordedQuery } from './provenance.ts';
 import { buildView } from './view.ts';
 
 export interface CheckEnvironmentOptions {
   readonly rawPath: string;
   readonly tenantProdPath: string;
   readonly tenant: string;
-  readonly queries: readonly { sql: string; params?: readonly Param[]; rowCount?: number | undefined }[];
+  readonly queries: readonly RecordedQuery[];
   readonly thresholds: Thresholds;
   readonly output: CheckContext['output'];
   readonly priorCells?: (measure: string, group: string) => readonly PriorCell[];
@@ -39,7 +39,7 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
     const has = new Set(tenantCols.map((c) => `${String(c.table_name)}.${String(c.column_name)}`));
     const tenantHas = (t: string, c: string) => has.has(`${t}.${c}`);
-    const queries = await rerunQueries(con, opts.queries);
+    const queries = await rerunQueries(con, opts.queries, opts.output);
     const provenance = traceOutput(opts.output, queries);
     const measured = provenance.shape === 'aggregate' && provenance.query ? await measureQuery(con, provenance.query, tenantHas) : null;
     // Every protected identifier value of the domain, raw and as masked or tokenized in the tenant.

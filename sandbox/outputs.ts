@@ -7,22 +7,40 @@ import type { JobOutput, OutputColumn } from './protocol.ts';
 export const OUTPUT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_COLUMNS = 256;
 
-function cell(v: unknown, where: string): string | number | boolean | null {
+type Cell = string | number | boolean | null | Cell[] | { [k: string]: Cell };
+
+const MAX_DEPTH = 8;
+
+/** A list or struct value (what DuckDB's LIST and STRUCT give the script), copied as plain JSON. */
+function nested(v: unknown, where: string, depth: number): Cell {
+  if (depth > MAX_DEPTH) throw new OpError('SANDBOX_OUTPUT_INVALID', `${where}: lists and structs nest at most ${MAX_DEPTH} deep`);
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return Array.from(v as ArrayLike<unknown>, (x) => nested(x, where, depth + 1));
+  if (v !== null && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) throw new OpError('SANDBOX_OUTPUT_INVALID', `${where}: only plain objects can be struct values`);
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, nested(x, where, depth + 1)]));
+  }
+  return cell(v, where, depth);
+}
+
+function cell(v: unknown, where: string, depth = 0): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'bigint') return Number(v);
-  throw new OpError('SANDBOX_OUTPUT_INVALID', `${where}: cells must be strings, numbers, booleans or null`);
+  if (typeof v === 'object') return nested(v, where, depth);
+  throw new OpError('SANDBOX_OUTPUT_INVALID', `${where}: cells must be strings, numbers, booleans, lists, structs or null`);
 }
 
 function inferType(values: Iterable<unknown>): OutputColumn['type'] {
   let type: OutputColumn['type'] | undefined;
   for (const v of values) {
     if (v === null) continue;
-    const t: OutputColumn['type'] = typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
+    const t: OutputColumn['type'] = typeof v === 'object' ? 'JSON' : typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
     if (!type) type = t;
     else if (type !== t) {
       if ((type === 'BIGINT' && t === 'DOUBLE') || (type === 'DOUBLE' && t === 'BIGINT')) type = 'DOUBLE';
+      else if (type === 'JSON' || t === 'JSON') type = 'JSON';
       else return 'VARCHAR';
     }
   }

@@ -35,7 +35,8 @@ export interface QueryEvent {
 
 export interface OutputColumn {
   readonly name: string;
-  readonly type: 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'BOOLEAN';
+  /** JSON: lists and structs (kept typed in Parquet, written as JSON text in CSV). */
+  readonly type: 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'BOOLEAN' | 'JSON';
 }
 
 export interface JobOutput {

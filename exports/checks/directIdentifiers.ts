@@ -1,9 +1,22 @@
 // direct_identifiers: any cell that validates as a resident ID number, credit code, mobile
 // number or bank card, or that equals a raw, masked or tokenized identifier value of the
 // domain, blocks the export — masking or tokenizing an identifier does not make it safe to leave.
-import { identifierKind } from '../../datasets/index.ts';
+import { CATALOG, identifierKind, isProtectedField } from '../../datasets/index.ts';
+import type { ColumnProvenance } from '../provenance.ts';
 import type { RuleResult } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
+
+const isProtected = (table: string, column: string) => {
+  const f = CATALOG.find((d) => d.id === table)?.fields.find((x) => x.name === column);
+  return !f || isProtectedField(f);
+};
+
+/**
+ * Whether a column's values need the join against the domain's identifier values: every column
+ * except those whose provenance is established and draws on no protected field (a county code
+ * tied by content to `population.county_code` cannot hold a token).
+ */
+const needsJoin = (c: ColumnProvenance | undefined) => !c || !c.source || c.unknown || c.inputs.length === 0 || c.inputs.some((i) => isProtected(i.table, i.column));
 
 export const directIdentifiers: Rule = {
   id: 'direct_identifiers',
@@ -12,6 +25,7 @@ export const directIdentifiers: Rule = {
     const kinds = new Set<string>();
     const { columns, rows } = ctx.output;
     const strings = new Set<string>();
+    const join = columns.map((_, j) => needsJoin(ctx.provenance.columns[j]));
     rows.forEach((r, i) =>
       columns.forEach((c, j) => {
         const v = r[j];
@@ -22,7 +36,7 @@ export const directIdentifiers: Rule = {
           kinds.add(kind);
           if (cells.length < 20) cells.push({ row: i, column: c.name });
         }
-        if (typeof v === 'string') strings.add(s);
+        if (typeof v === 'string' && join[j]) strings.add(s);
       }),
     );
     const matches = await ctx.identifierMatches([...strings]);

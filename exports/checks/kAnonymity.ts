@@ -26,7 +26,8 @@ export const kAnonymity: Rule = {
       sensitive.forEach(({ j }, s) => g.values[s]!.add(JSON.stringify(r[j])));
       groups.set(key, g);
     });
-    const k = Math.min(...[...groups.values()].map((g) => g.rows.length));
+    let k = Infinity;
+    for (const g of groups.values()) k = Math.min(k, g.rows.length);
     const smallest = [...groups.values()].filter((g) => g.rows.length === k);
     const cells = smallest.flatMap((g) => g.rows).slice(0, 20).flatMap((row) => qi.slice(0, 3).map(({ c }) => ({ row, column: c.name })));
     const names = qi.map(({ c }) => c.name).join(', ');

@@ -192,10 +192,11 @@ export function buildProgram(io: CliIO): Command {
     .option('--draft', 'keep it as a draft: read the check report, then `export submit`')
     .option('--suppress', 'one-step fix: empty small counts and dominated cells (recorded with the request)')
     .option('--round <base>', 'one-step fix: round counts to a multiple of base', (v) => Number(v))
+    .option('--argument <text>', 'a written argument for an exception to a blocking rule (shown to the reviewers)')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
         const fix = opts.suppress || opts.round !== undefined ? { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } : undefined;
-        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}) });
+        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}), ...(opts.argument ? { argument: opts.argument } : {}) });
         blockedExit(r);
       }),
     );
@@ -214,10 +215,11 @@ export function buildProgram(io: CliIO): Command {
       .option('--output <name>', 'another output')
       .option('--suppress', 'one-step fix: suppress small and dominated cells')
       .option('--round <base>', 'one-step fix: round counts', (v) => Number(v))
+      .option('--argument <text>', 'a written argument for an exception to a blocking rule')
       .action(async (id, opts, cmd) =>
         withDomain(g(cmd), async (od) => {
           const changes = {
-            ...(opts.job ? { jobId: opts.job } : {}), ...(opts.output ? { output: opts.output } : {}),
+            ...(opts.job ? { jobId: opts.job } : {}), ...(opts.output ? { output: opts.output } : {}), ...(opts.argument ? { argument: opts.argument } : {}),
             ...(opts.suppress || opts.round !== undefined ? { fix: { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } } : {}),
           };
           blockedExit(await od.exports[verb](await caller(od, g(cmd)), id, changes));

@@ -31,6 +31,10 @@ export interface ExportRequestView {
   readonly votesHidden: number;
   /** What the one-step fix changed before the check (suppressed cells, rounding), if asked for. */
   readonly fix: FixRecord | null;
+  /** The operator's written argument for an exception, shown to reviewers beside the per-cell report. */
+  readonly argument: string | null;
+  /** Per column its provenance; per published cell its units, top shares and flags. */
+  readonly details: { readonly columns: readonly ColumnDetail[]; readonly cells: readonly CellDetail[] } | null;
   readonly outputHash: string | null;
   readonly bundle: { readonly id: string; readonly path: string } | null;
   readonly createdAt: string;
@@ -54,6 +58,8 @@ interface RequestRow {
   fix: string | null;
   output_hash: string | null;
   ledger: string | null;
+  details: string | null;
+  argument: string | null;
 }
 
 type StoredOutputRows = ReturnType<Jobs['output']>;
@@ -79,6 +85,31 @@ export interface RequestInput {
   /** Keep the request as a draft: the operator reads the report, then submits. */
   readonly draft?: boolean;
   readonly fix?: FixSpec | { suppress?: boolean; roundTo?: number };
+  /** A written argument for an exception to a blocking rule (ACRO's exception request). */
+  readonly argument?: string;
+}
+
+/** Blocks no argument can lift: identifiers and core data never leave. */
+const ABSOLUTE_RULES: ReadonlySet<string> = new Set(['direct_identifiers', 'reversibility', 'grade']);
+export const MAX_ARGUMENT_LENGTH = 4000;
+
+function parseArgument(input: unknown): string | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (typeof input !== 'string' || input.trim().length < 20 || input.length > MAX_ARGUMENT_LENGTH) throw new OpError('BAD_REQUEST', `argument must be a text of 20 to ${MAX_ARGUMENT_LENGTH} characters`);
+  return input.trim();
+}
+
+/** Whether a blocked output may go to reviewers on the operator's argument: every block is one a reviewer may weigh. */
+export function canArgue(rules: readonly RuleResult[], argument: string | null | undefined): boolean {
+  const blocks = rules.filter((r) => r.verdict === 'block');
+  return !!argument && blocks.length > 0 && blocks.every((r) => !ABSOLUTE_RULES.has(r.rule));
+}
+
+export function checkSubmittable(rules: readonly RuleResult[], argument: string | null | undefined): void {
+  const blocks = rules.filter((r) => r.verdict === 'block');
+  if (blocks.length === 0 || canArgue(rules, argument)) return;
+  const absolute = blocks.filter((r) => ABSOLUTE_RULES.has(r.rule)).map((r) => r.rule);
+  throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${blocks.map((x) => x.rule).join(', ')}); ${absolute.length > 0 ? `${absolute.join(', ')} cannot be argued: revise it` : 'revise it, or attach a written argument for an exception'}`);
 }
 
 const BUNDLE_VALID_DAYS = 365;
@@ -131,6 +162,7 @@ export class ExportQueue {
     checkRole(p, 'operator');
     if (!req || typeof req.jobId !== 'string' || typeof req.output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output are required');
     const fix = parseFix(req.fix);
+    const argument = parseArgument(req.argument);
     const job = this.checkExportable(p, req.jobId);
     const auth = ctx.authorizations.checkOperable(job.tenant);
     const scenario = req.scenario ?? auth.scenarios[0]!;
@@ -138,18 +170,21 @@ export class ExportQueue {
     const out = this.jobs.output(job.id, req.output);
     const ev = await this.evaluate(job.tenant, job.id, out, fix);
     const id = `exp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const state: ExportState = req.draft ? 'draft' : ev.verdict === 'block' ? 'blocked' : 'submitted';
+    // A block the operator argues goes to reviewers (two of them) instead of back to the operator.
+    const argued = canArgue(ev.rules, argument);
+    const state: ExportState = req.draft ? 'draft' : ev.verdict === 'block' && !argued ? 'blocked' : 'submitted';
+    const required = argued ? 2 : ev.required;
     const at = new Date().toISOString();
     ctx.store.tx(() => {
       ctx.store.run(
-        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), ev.required, at, at,
-        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details),
+        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details, argument)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), required, at, at,
+        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null,
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REQUESTED, actor: p.user, tenant: job.tenant, subject: id,
-        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: ev.required, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
+        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required, argued, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
       });
     });
     return this.view(this.row(id), p);
@@ -164,7 +199,7 @@ export class ExportQueue {
   }
 
   /** The requester changes a draft, blocked or returned request: another output or a fix; the check runs again. Votes are reset when the output changes. */
-  async revise(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown } = {}): Promise<ExportRequestView> {
+  async revise(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown; argument?: unknown } = {}): Promise<ExportRequestView> {
     const { ctx } = this;
     checkRole(p, 'operator');
     const r0 = this.ownRequest(p, id);
@@ -176,6 +211,7 @@ export class ExportQueue {
     if (job.tenant !== r0.tenant) throw new OpError('FORBIDDEN_TENANT', 'this authorization is outside your scope');
     ctx.authorizations.checkOperable(r0.tenant);
     const fix = changes.fix === undefined ? (r0.fix ? (JSON.parse(r0.fix) as FixRecord).spec : undefined) : parseFix(changes.fix);
+    const argument = changes.argument === undefined ? r0.argument : (parseArgument(changes.argument) ?? null);
     const out = this.jobs.output(job.id, output);
     const ev = await this.evaluate(r0.tenant, job.id, out, fix);
     ctx.store.tx(() => {
@@ -185,8 +221,8 @@ export class ExportQueue {
       const reset = changed ? ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM votes WHERE request_id = ?', id)!.n : 0;
       if (reset > 0) ctx.store.run('DELETE FROM votes WHERE request_id = ?', id);
       ctx.store.run(
-        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ?, details = ? WHERE id = ?',
-        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), id,
+        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ?, details = ?, argument = ? WHERE id = ?',
+        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), canArgue(ev.rules, argument) ? 2 : ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null, id,
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REVISED, actor: p.user, tenant: r.tenant, subject: id,
@@ -203,17 +239,17 @@ export class ExportQueue {
     this.ownRequest(p, id);
     this.move(id, 'submit', p.user, {
       before: (r) => {
-        if (r.verdict === 'block') throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${(JSON.parse(r.report) as RuleResult[]).filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')}); revise it first`);
+        checkSubmittable(JSON.parse(r.report) as RuleResult[], r.argument);
       },
     });
     return this.view(this.row(id), p);
   }
 
   /** returned → submitted, optionally with another output or fix (then: revise, submit). */
-  async resubmit(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown } = {}): Promise<ExportRequestView> {
+  async resubmit(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown; argument?: unknown } = {}): Promise<ExportRequestView> {
     checkRole(p, 'operator');
     checkTransition(this.ownRequest(p, id).state, 'resubmit');
-    if (changes.jobId !== undefined || changes.output !== undefined || changes.fix !== undefined) {
+    if (changes.jobId !== undefined || changes.output !== undefined || changes.fix !== undefined || changes.argument !== undefined) {
       const revised = await this.revise(p, id, changes);
       return revised.verdict === 'block' ? revised : this.submit(p, id);
     }
@@ -285,7 +321,8 @@ export class ExportQueue {
     return {
       id: r.id, tenant: r.tenant, jobId: r.job_id, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state,
       verdict: r.verdict, rules: JSON.parse(r.report), requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
-      fix: r.fix ? (JSON.parse(r.fix) as FixRecord) : null, outputHash: r.output_hash,
+      fix: r.fix ? (JSON.parse(r.fix) as FixRecord) : null, outputHash: r.output_hash, argument: r.argument ?? null,
+      details: r.details ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
       bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
     };
   }

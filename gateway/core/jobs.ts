@@ -26,6 +26,8 @@ export interface RecordedQuery {
   readonly sql: string;
   readonly params: (string | number | boolean | null)[];
   readonly rowCount?: number | undefined;
+  /** sha256 of the rows as the script received them from sql() (JSON of row objects). */
+  readonly resultHash?: string | undefined;
 }
 
 /** The CLI/HTTP contract: {ok, jobId, outputs:[{name, columns, rowCount}], logs, error?:{code, message}}. */
@@ -320,6 +322,7 @@ export class Jobs {
         sql: this.text(String(e.data.sqlHash)),
         params: Array.isArray(e.data.params) ? (e.data.params as (string | number | boolean | null)[]) : [],
         rowCount: typeof e.data.rowCount === 'number' ? e.data.rowCount : undefined,
+        resultHash: typeof e.data.resultHash === 'string' ? e.data.resultHash : undefined,
       }))) {
       if (typeof q.sql === 'string') out.push({ ...q, sql: q.sql });
     }

@@ -234,7 +234,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
             additionalProperties: false,
             properties: {
               jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 },
-              draft: { type: 'boolean' }, fix: fixSchema,
+              draft: { type: 'boolean' }, fix: fixSchema, argument: { type: 'string', maxLength: 4000 },
             },
           },
         },
@@ -243,9 +243,9 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     );
     const changesBody = {
       type: ['object', 'null'], additionalProperties: false,
-      properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, fix: fixSchema },
+      properties: { jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, fix: fixSchema, argument: { type: 'string', maxLength: 4000 } },
     };
-    type Changes = { jobId?: string; output?: string; fix?: unknown } | null;
+    type Changes = { jobId?: string; output?: string; fix?: unknown; argument?: string } | null;
     api.post<{ Params: { id: string }; Body: Changes }>('/api/exports/:id/revise', { schema: { params: idParam, body: changesBody } }, async (req) => od.exports.revise(await auth(req), req.params.id, req.body ?? {}));
     api.post<{ Params: { id: string }; Body: Changes }>('/api/exports/:id/resubmit', { schema: { params: idParam, body: changesBody } }, async (req) => od.exports.resubmit(await auth(req), req.params.id, req.body ?? {}));
     api.post<{ Params: { id: string } }>('/api/exports/:id/submit', { schema: { params: idParam } }, async (req) => od.exports.submit(await auth(req), req.params.id));

@@ -143,6 +143,11 @@ const ATTACKS: Attack[] = [
     rule: 'dominance', verdict: 'block', reason: /one unit’s own value/,
   },
   {
+    name: 'a list gathered over each group (its values leave one by one)',
+    script: "output('out', await sql('SELECT county_code, count(*) AS n, list(DISTINCT gender) AS genders FROM population GROUP BY 1 HAVING count(*) >= 10'))",
+    rule: 'dominance', verdict: 'block', reason: /one unit’s own value/,
+  },
+  {
     name: 'a scalar subquery differencing one person out',
     script: "output('out', await sql('SELECT (SELECT count(*) FROM population) - (SELECT count(*) FROM population WHERE id_card <> (SELECT min(id_card) FROM population)) AS d'))",
     rule: 'cell_count', verdict: 'review', reason: /could not/,
@@ -201,6 +206,31 @@ describe('the export gate under attack', () => {
     for (const id of ['cell_count', 'dominance', 'secondary_suppression']) expect(rule(fixed, id).verdict, rule(fixed, id).reason).toBe('pass');
     expect(rule(fixed, 'mitigation').verdict).toBe('review');
     expect(fixed.verdict).toBe('review');
+  });
+});
+
+describe('an exception the operator argues', () => {
+  const SMALL = "output('out', await sql('SELECT county_code, gender, year(birth_date) AS born, count(*) AS n FROM population GROUP BY ALL'))";
+
+  it('a blocked table with a written argument goes to two reviewers, who see the argument beside the per-cell report', async () => {
+    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: SMALL });
+    await expect(od.exports.request(alice, { jobId: r.jobId, output: 'out', argument: 'too short' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const argument = 'The table feeds an internal planning model; cells are needed at this grain and stay with the authority.';
+    const req = await od.exports.request(alice, { jobId: r.jobId, output: 'out', argument });
+    expect(req).toMatchObject({ verdict: 'block', state: 'submitted', requiredApprovals: 2 });
+    const seen = od.exports.get(bob, req.id);
+    expect(seen.argument).toBe(argument);
+    expect(seen.details!.cells.some((c) => c.units < 10 && c.rules.includes('cell_count'))).toBe(true);
+    expect(seen.details!.columns.map((c) => c.role)).toEqual(['dimension', 'dimension', 'dimension', 'measure']);
+  });
+
+  it('identifiers cannot be argued out', async () => {
+    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('out', await sql('SELECT id_card, county_code FROM population LIMIT 50'))" });
+    const req = await od.exports.request(alice, { jobId: r.jobId, output: 'out', argument: 'We need the tokens to link with our own customer records later on.' });
+    expect(req.state).toBe('blocked');
+    const draft = await od.exports.revise(alice, req.id, {});
+    expect(draft.state).toBe('draft');
+    expect(() => od.exports.submit(alice, req.id)).toThrow(expect.objectContaining({ code: 'EXPORT_BLOCKED', message: expect.stringMatching(/cannot be argued/) }));
   });
 });
 

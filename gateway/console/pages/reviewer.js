@@ -80,6 +80,10 @@ export async function requestPage(root, id) {
       h('dt', {}, t('approvals')), h('dd', { id: 'approvals' }, `${approvals}/${r.requiredApprovals}`),
       h('dt', {}, t('created')), h('dd', {}, fmtTime(r.createdAt))),
     r.fix ? h('p', { class: 'note' }, t('fixApplied', { n: r.fix.suppressed.length, r: r.fix.rounded ? `; rounded to ${r.fix.rounded.base}` : '' })) : null,
+    r.argument ? h('section', { 'aria-labelledby': 'h-argument' }, h('h3', { id: 'h-argument' }, t('argument')), h('blockquote', { id: 'argument' }, r.argument)) : null,
+    r.details ? h('section', { 'aria-labelledby': 'h-provenance' }, h('h3', { id: 'h-provenance' }, t('provenance')),
+      table([t('output'), t('source'), t('role'), t('fields')], r.details.columns.map((c) => h('tr', { class: c.role === 'script-derived' ? 'flag flag-review' : '', dataset: { column: c.name } },
+        h('td', {}, c.name), h('td', {}, c.source), h('td', {}, c.role), h('td', {}, c.fields.join(', ')))), { class: 'data', caption: t('provenance') })) : null,
     h('section', { 'aria-labelledby': 'h-report' }, h('h3', { id: 'h-report' }, t('checkReport')),
       table([t('rule'), t('verdict'), t('reason')], r.rules.map((x) => h('tr', { class: `rule rule-${x.verdict}`, dataset: { rule: x.rule } }, h('td', {}, x.rule), h('td', {}, badge(x.verdict)), h('td', {}, x.reason))))),
     h('section', { 'aria-labelledby': 'h-output' }, h('h3', { id: 'h-output' }, t('theOutput')), outputBox),
@@ -100,12 +104,17 @@ export async function requestPage(root, id) {
   api('GET', `/api/exports/${enc(id)}/output`).then((o) => {
     const shown = o.rows.slice(0, 200);
     const cls = (i, c) => flags.get(`${i}:${c}`) || flaggedColumns.get(c);
+    // Per cell what the check measured: units, the largest units' shares, the rules that flag it.
+    const cellInfo = new Map((r.details?.cells ?? []).map((c) => [`${c.row}:${c.column}`, [
+      t('cellUnits', { u: c.units }), c.topShares ? t('cellTop', { s: c.topShares.map((x) => `${Math.round(x * 100)}%`).join(', ') }) : '', c.rules.length ? t('cellRules', { r: c.rules.join(', ') }) : '',
+    ].filter(Boolean).join(' · ')]));
     mount(outputBox,
       h('p', { class: 'muted' }, t('rowsShown', { n: shown.length, m: o.rows.length }), ' · ', t('flagged')),
       barChart(o.columns, o.rows, flags, `${r.output}`),
       h('div', { class: 'scroll' }, table(o.columns.map((c) => c.name), shown.map((row, i) => h('tr', {}, row.map((v, j) => {
         const f = cls(i, o.columns[j].name);
-        return h('td', { class: f ? `flag flag-${f}` : '', title: f ? f : undefined }, v === null ? '∅' : String(v));
+        const info = cellInfo.get(`${i}:${o.columns[j].name}`);
+        return h('td', { class: f ? `flag flag-${f}` : '', title: [f, info].filter(Boolean).join(' · ') || undefined }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v));
       }))), { class: 'data' })));
   }).catch((e) => mount(outputBox, e.status === 403 ? h('p', { class: 'muted' }, t('noOutput')) : errorBox(e)));
   api('GET', `/api/jobs/${enc(r.jobId)}/script`).then((s) => { scriptBox.textContent = s.body; }).catch((e) => mount(scriptBox, e.message));
