@@ -294,6 +294,9 @@ interface PartPlan {
   readonly dims: number;
   readonly sources: number;
   readonly calls: readonly string[];
+  /** Per call, the partials it reads (shared between calls on the same argument and filter). */
+  readonly callPartial: readonly number[];
+  readonly partials: number;
   readonly grouped: boolean;
   /** For each dim: which group expression it is (for rolled-up bits), or -1. */
   readonly dimGroup: readonly number[];
@@ -332,22 +335,40 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   const select: Json[] = dimItems.map((d) => clone(d));
   select.push(multi ? await c.t.expr('grouping(__g__)', { __g__: null }).then((g) => ({ ...g, children: baseGroups.map((x) => clone(x)) })) : await c.t.expr('0', {}));
   scoped.units.forEach((u) => select.push(clone(u.expr)));
+  // Calls that read the same argument under the same filter (avg(x) and sum(x)) share one set of partials.
+  const partialKeys: string[] = [];
+  const callPartial: number[] = [];
   for (const call of calls) {
     const fn = String(call.function_name).toLowerCase();
     const args = (Array.isArray(call.children) ? call.children : []) as Json[];
-    const used = MODEL_FUNCTIONS.has(fn) ? args.slice(0, 2) : args.slice(0, 1);
-    let filter: Json = call.filter ? clone(call.filter) : TRUE;
-    for (const a of used) filter = await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a });
-    const holes = { __f__: filter, __a__: used[0] ?? TRUE };
-    select.push(await c.t.expr('count(*) FILTER (WHERE __f__)', holes));
-    if (COUNT_FUNCTIONS.has(fn)) {
-      // A count's contribution is the unit's rows; its values have no spread to read.
-      select.push(await c.t.expr('count(*) FILTER (WHERE __f__)', holes), await c.t.expr('NULL::DOUBLE', {}), await c.t.expr('NULL::DOUBLE', {}));
+    // count_if(c) counts the rows where c holds: c is a filter, not an argument.
+    const conditional = fn === 'count_if' || fn === 'countif';
+    const used = fn === 'count_star' || conditional ? [] : MODEL_FUNCTIONS.has(fn) || fn === 'regr_count' ? args.slice(0, 2) : args.slice(0, 1);
+    const isCount = COUNT_FUNCTIONS.has(fn);
+    const own: Json = conditional && args[0] ? (call.filter ? await c.t.expr('__f__ AND __a__', { __f__: clone(call.filter), __a__: args[0] }) : clone(args[0])) : call.filter ? clone(call.filter) : null;
+    const key = JSON.stringify(stripMeta([own, used, isCount]));
+    const known = partialKeys.indexOf(key);
+    if (known >= 0) {
+      callPartial.push(known);
       continue;
     }
-    select.push(await c.t.expr('sum(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
-    select.push(await c.t.expr('min(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
-    select.push(await c.t.expr('max(TRY_CAST(__a__ AS DOUBLE)) FILTER (WHERE __f__)', holes));
+    callPartial.push(partialKeys.length);
+    partialKeys.push(key);
+    let filter: Json = own;
+    for (const a of used.slice(1)) filter = filter ? await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a }) : await c.t.expr('__a__ IS NOT NULL', { __a__: a });
+    const arg = used[0] ?? null;
+    const where = filter ? ' FILTER (WHERE __f__)' : '';
+    const holes = { __f__: filter ?? TRUE, __a__: arg ?? TRUE };
+    // Rows under the aggregate: its filter, and non-null arguments.
+    select.push(await c.t.expr(arg ? `count(__a__)${where}` : `count(*)${where}`, holes));
+    if (isCount) {
+      // A count's contribution is the unit's rows; its values have no spread to read.
+      select.push(await c.t.expr(arg ? `count(__a__)${where}` : `count(*)${where}`, holes), await c.t.expr('NULL::DOUBLE', {}), await c.t.expr('NULL::DOUBLE', {}));
+      continue;
+    }
+    select.push(await c.t.expr(`sum(TRY_CAST(__a__ AS DOUBLE))${where}`, holes));
+    select.push(await c.t.expr(`min(TRY_CAST(__a__ AS DOUBLE))${where}`, holes));
+    select.push(await c.t.expr(`max(TRY_CAST(__a__ AS DOUBLE))${where}`, holes));
   }
   const copy: Obj = {
     ...clone(node),
@@ -364,20 +385,21 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   const aliasRef = (g: Json, d: Obj) => isObj(g) && g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1 && !!d.alias && String(g.column_names[0]).toLowerCase() === String(d.alias).toLowerCase();
   const dimGroup = dimItems.map((d) => baseGroups.findIndex((g) => sameExpr(g, d) || aliasRef(g, d)));
   const constantDims = dimItems.map((d) => !JSON.stringify(d).includes('"COLUMN_REF"'));
-  return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
+  return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), callPartial, partials: partialKeys.length, grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
 }
 
 async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, params: readonly Param[]): Promise<Cell[]> {
   const d = Array.from({ length: plan.dims }, (_, i) => `__d${i}`);
   const u = Array.from({ length: plan.sources }, (_, i) => `__u${i}`);
-  const per = plan.calls.flatMap((_, k) => [`__r${k}`, `__s${k}`, `__mn${k}`, `__mx${k}`]);
+  const partials = Array.from({ length: plan.partials }, (_, k) => k);
+  const per = partials.flatMap((k) => [`__r${k}`, `__s${k}`, `__mn${k}`, `__mx${k}`]);
   const names = [...d, '__g', ...u, ...per];
   const key = [...d, '__g'];
   const keySel = key.join(', ');
   const stage1 = `SELECT * FROM (${plan.sql}) AS s(${names.join(', ')})`;
-  const perUnit = plan.calls.map((_, k) => `sum(__r${k}) AS r${k}, sum(__s${k}) AS s${k}, min(__mn${k}) AS mn${k}, max(__mx${k}) AS mx${k}`);
-  const stats = plan.calls.map(
-    (_, k) =>
+  const perUnit = partials.map((k) => `sum(__r${k}) AS r${k}, sum(__s${k}) AS s${k}, min(__mn${k}) AS mn${k}, max(__mx${k}) AS mx${k}`);
+  const stats = partials.map(
+    (k) =>
       `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(abs(s${k})), 0) AS total${k}, max(abs(s${k}), 3) FILTER (WHERE r${k} > 0) AS top${k}, coalesce(bool_or(s${k} < 0), false) AS neg${k}, min(mn${k}) AS min${k}, max(mx${k}) AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`,
   );
   // Contributions are per unit of the first source; with one source its count is the cell's units too.
@@ -387,7 +409,7 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
   let unitRows: Record<string, unknown>[];
   if (plan.sources === 1) {
     // Stage 1 is already one row per cell and unit: it is the per-unit table.
-    const renamed = plan.calls.map((_, k) => `__r${k} AS r${k}, __s${k} AS s${k}, __mn${k} AS mn${k}, __mx${k} AS mx${k}`);
+    const renamed = partials.map((k) => `__r${k} AS r${k}, __s${k} AS s${k}, __mn${k} AS mn${k}, __mx${k} AS mx${k}`);
     const sql = `WITH c AS (SELECT ${keySel}, __u0${renamed.length > 0 ? ', ' + renamed.join(', ') : ''} FROM (${stage1}))
       SELECT ${keySel}, count(*) FILTER (WHERE __u0 IS NOT NULL) AS __n0${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
     aggRows = rowsOf(await con.runAndReadAll(sql, params as never));
@@ -411,7 +433,9 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
       dims: d.map((x) => r[x]),
       rolledUp,
       units: u.map((_, i) => Number(r[`__n${i}`] ?? 0)),
-      aggs: plan.calls.map((fn, j) => ({
+      aggs: plan.calls.map((fn, call) => {
+        const j = plan.callPartial[call]!;
+        return {
         fn,
         units: Number(a[`units${j}`] ?? 0),
         rows: Number(a[`rows${j}`] ?? 0),
@@ -421,7 +445,8 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
         min: a[`min${j}`] === null || a[`min${j}`] === undefined ? null : Number(a[`min${j}`]),
         max: a[`max${j}`] === null || a[`max${j}`] === undefined ? null : Number(a[`max${j}`]),
         fingerprint: String(a[`fp${j}`] ?? '0'),
-      })),
+        };
+      }),
     };
   });
 }
