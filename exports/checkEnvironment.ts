@@ -18,7 +18,7 @@ export interface CheckEnvironmentOptions {
   readonly queries: readonly RecordedQuery[];
   readonly thresholds: Thresholds;
   readonly output: CheckContext['output'];
-  readonly priorCells?: (measure: string, group: string) => readonly PriorCell[];
+  readonly priorCells?: (measure: string) => readonly PriorCell[];
 }
 
 /** The same context over other rows of the same output (the fix's): provenance stays, the view is rebuilt. */
@@ -27,7 +27,8 @@ export function withRows(ctx: CheckContext, rows: readonly (readonly unknown[])[
 }
 
 export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  // Row order is never read here (cells are keyed by their values): DuckDB may aggregate without keeping it.
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'false', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const con = await instance.connect();
   try {
     const esc = (p: string) => p.replaceAll("'", "''");

@@ -71,8 +71,8 @@ export interface CheckContext {
   readonly view: CellView;
   /** For each distinct string value, the identifier field it equals (raw or as masked in the tenant), if any. */
   identifierMatches(values: readonly string[]): Promise<Map<string, string>>;
-  /** Earlier releases (every authorization) of the same measure over the same group. */
-  priorCells?(measure: string, group: string): readonly PriorCell[];
+  /** Earlier releases (every authorization) of the same measure, every group. */
+  priorCells?(measure: string): readonly PriorCell[];
   /** The authorization the output belongs to. */
   readonly tenant: string;
   /** The one-step fix changed the output: a reviewer must confirm it. */

@@ -7,7 +7,7 @@
 // set (within one authorization, where unit fingerprints compare) goes to a reviewer.
 import { ledgerCells } from '../ledger.ts';
 import type { RuleResult } from '../verdict.ts';
-import type { CheckContext, LedgerCell, Rule } from './context.ts';
+import type { CheckContext, LedgerCell, PriorCell, Rule } from './context.ts';
 
 export const differencing: Rule = {
   id: 'differencing',
@@ -28,11 +28,22 @@ export const differencing: Rule = {
       } else if (d === 0 && c.tenant === old.tenant && c.fingerprint !== old.fingerprint) swapped.add(source);
     };
     const byKey = new Map<string, LedgerCell[]>();
+    // One ledger read per measure, grouped here.
+    const prior = new Map<string, Map<string, PriorCell[]>>();
+    const priorOf = (c: LedgerCell) => {
+      let m = prior.get(c.measure);
+      if (!m) {
+        m = new Map();
+        for (const p of ctx.priorCells?.(c.measure) ?? []) m.set(p.group, [...(m.get(p.group) ?? []), p]);
+        prior.set(c.measure, m);
+      }
+      return m.get(c.group) ?? [];
+    };
     for (const c of mine) {
       const key = `${c.measure}\u0001${c.group}`;
       for (const other of byKey.get(key) ?? []) compare(c, other, 'another cell of this output');
       byKey.set(key, [...(byKey.get(key) ?? []), c]);
-      for (const old of ctx.priorCells?.(c.measure, c.group) ?? []) compare(c, old, old.tenant === ctx.tenant ? old.requestId : `${old.requestId} (authorization ${old.tenant})`);
+      for (const old of priorOf(c)) compare(c, old, old.tenant === ctx.tenant ? old.requestId : `${old.requestId} (authorization ${old.tenant})`);
     }
     if (n > 0) return { rule: this.id, verdict: 'block', reason: `${n} cell(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${smallest}; ${[...blockedBy].slice(0, 5).join(', ')}): the difference would identify them` };
     if (swapped.size > 0) return { rule: this.id, verdict: 'review', reason: `cells of the same measure and group were released over a different set of units of the same size (${[...swapped].slice(0, 5).join(', ')}): a reviewer must check what their difference reveals` };

@@ -120,10 +120,10 @@ export class ExportQueue {
   /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the domain-wide ledger. */
   private async evaluate(tenant: string, jobId: string, out: StoredOutputRows, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
-    const priorCells = (measure: string, group: string): PriorCell[] =>
+    const priorCells = (measure: string): PriorCell[] =>
       ctx.store
-        .all<{ request_id: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ? AND key = ?', measure, group)
-        .map((r) => ({ requestId: r.request_id, measure, group, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
+        .all<{ request_id: string; key: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, key, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ?', measure)
+        .map((r) => ({ requestId: r.request_id, measure, group: r.key, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
     return withCheckContext(
       {
         rawPath: ctx.paths.rawDb,
