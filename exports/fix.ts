@@ -26,6 +26,8 @@ export interface FixRecord {
   readonly rounded: { readonly base: number; readonly columns: readonly string[]; readonly cells: number } | null;
   /** How secondary cells are chosen. */
   readonly method?: string;
+  /** The operator's view: which cells were changed is not shown (it speaks of the data). */
+  readonly redacted?: boolean;
 }
 
 export const SUPPRESSION_METHOD = 'primary: every measure of a failing cell; secondary: smallest complement under each margin that would give a withheld cell back, repeated';

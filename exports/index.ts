@@ -10,3 +10,4 @@ export { toCsv } from './csv.ts';
 export { parseThresholds, checkThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';
 export { applyFix, parseFix, replayFix, SUPPRESSION_METHOD, type FixRecord, type FixSpec } from './fix.ts';
 export { writeParquet } from './parquet.ts';
+export { operatorFix, operatorRules } from './operatorView.ts';

@@ -9,6 +9,7 @@ import { OpError, isErrorCode, toOpError, type ErrorCode } from '../errors/index
 import { checkQuery } from './gate.ts';
 import { openLockedDown } from './lockdown.ts';
 import { normalizeOutput } from './outputs.ts';
+import { checkDeclared } from './manifest.ts';
 import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type QueryEvent, type WorkerResult } from './protocol.ts';
 import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
 import { readColumns } from './columnar.ts';
@@ -179,6 +180,7 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
     if (collected.logOverflow) throw new OpError('SANDBOX_LOG_LIMIT', `the script logged more than ${limits.maxLogBytes} bytes`);
     logs = collected.logs.map(String);
     outputs = collected.outputs.map(([name, data]) => normalizeOutput(name, data));
+    if (job.manifest) outputs = checkDeclared(outputs, job.manifest);
     const size = outputs.reduce((n, o) => n + JSON.stringify(o.rows).length, 0);
     if (size > limits.maxOutputBytes) throw new OpError('SANDBOX_OUTPUT_TOO_LARGE', `outputs total more than ${limits.maxOutputBytes} bytes`);
   } catch (err) {

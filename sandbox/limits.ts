@@ -16,6 +16,8 @@ export interface JobLimits {
   readonly workerMemoryMb: number;
   readonly duckdbMemoryMb: number;
   readonly duckdbThreads: number;
+  /** Prod jobs an authorization may start in any 24 hours: it bounds what the reply channel carries per day. */
+  readonly prodJobsPerDay: number;
 }
 
 export const DEFAULT_LIMITS: JobLimits = {
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: JobLimits = {
   workerMemoryMb: 1536,
   duckdbMemoryMb: 512,
   duckdbThreads: 1,
+  prodJobsPerDay: 100,
 };
 
 const CEILINGS: JobLimits = {
@@ -44,6 +47,7 @@ const CEILINGS: JobLimits = {
   workerMemoryMb: 8192,
   duckdbMemoryMb: 4096,
   duckdbThreads: 2,
+  prodJobsPerDay: 500,
 };
 
 /** Merges overrides onto the defaults, clamping each to [1, ceiling]. */

@@ -12,6 +12,8 @@ export interface JobSpec {
   readonly script: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly limits: JobLimits;
+  /** Declared outputs (prod); what the job writes must match them. */
+  readonly manifest?: import('./manifest.ts').Manifest;
 }
 
 /** One sql() call, allowed or refused; the host audits it before the script sees the answer. */

@@ -67,4 +67,5 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['export_requests', 'argument', 'TEXT'],
   ['release_cells', 'fingerprint', 'TEXT'],
   ['release_cells', 'tenant', 'TEXT'],
+  ['jobs', 'manifest', 'TEXT'],
 ];

@@ -1,7 +1,7 @@
 // The `opdomain` command line. A thin client of the same core as the HTTP API: every command
 // opens the data home, resolves the caller (--as through the dev issuer, or $OPDOMAIN_TOKEN)
 // and calls one core operation. Machine-readable JSON on stdout; errors carry registry codes.
-import { readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -164,15 +164,32 @@ export function buildProgram(io: CliIO): Command {
     .addOption(new Option('--env <env>', 'dev (sampled) or prod (full, quiet)').choices(['dev', 'prod']).default('dev'))
     .option('--param <key=value>', 'a job parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--params <json>', 'job parameters as a JSON object')
+    .option('--manifest <file>', 'the outputs the job declares (JSON: {"outputs": [{"name", "columns": [{"name", "type"}]}]}); a prod reply speaks only of these')
+    .option('--write-manifest <file>', 'after a dev run, write the manifest of its outputs to this file (to run the same script in prod)')
     .action(async (script, opts, cmd) => {
-      let text: string;
-      try {
-        text = readFileSync(resolve(script), 'utf8');
-      } catch {
-        throw new OpError('BAD_REQUEST', `cannot read script file ${script}`);
+      const read = (file: string, what: string) => {
+        try {
+          return readFileSync(resolve(file), 'utf8');
+        } catch {
+          throw new OpError('BAD_REQUEST', `cannot read ${what} file ${file}`);
+        }
+      };
+      const text = read(script, 'script');
+      let manifest: unknown;
+      if (opts.manifest) {
+        try {
+          manifest = JSON.parse(read(opts.manifest, 'manifest'));
+        } catch (err) {
+          throw err instanceof OpError ? err : new OpError('BAD_REQUEST', `the manifest file ${opts.manifest} is not JSON`);
+        }
       }
       await withDomain(g(cmd), async (od) => {
-        const result = await od.jobs.run(await caller(od, g(cmd)), { tenant: opts.tenant, env: opts.env, script: text, params: parseParams(opts.param, opts.params) });
+        const result = await od.jobs.run(await caller(od, g(cmd)), { tenant: opts.tenant, env: opts.env, script: text, params: parseParams(opts.param, opts.params), ...(manifest ? { manifest } : {}) });
+        if (opts.writeManifest && result.ok && result.env === 'dev') {
+          const blind = result.outputs.find((o) => o.columns.length === 0);
+          if (blind) throw new OpError('BAD_REQUEST', `dev output "${blind.name}" has no rows, so its columns are unknown: write its manifest entry by hand`);
+          writeFileSync(resolve(opts.writeManifest), JSON.stringify({ outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns })) }, null, 2) + '\n');
+        }
         json(io, result);
         if (!result.ok) io.exitCode = 1;
       });

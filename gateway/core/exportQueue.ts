@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  applyFix, cellReport, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
+  applyFix, cellReport, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
   type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { CATALOG } from '../../datasets/index.ts';
@@ -318,11 +318,15 @@ export class ExportQueue {
     // Independent votes: a reviewer sees the others' only after casting one's own.
     const blind = p.role === 'reviewer' && !all.some((v) => v.reviewer === p.user) && !['released', 'rejected', 'revoked', 'withdrawn'].includes(r.state);
     const votes = blind ? [] : all;
+    // Operators work on prod outputs: the report's reasons and cells speak of the data (R23).
+    const operator = p.role === 'operator';
+    const rules = JSON.parse(r.report) as RuleResult[];
+    const fix = r.fix ? (JSON.parse(r.fix) as FixRecord) : null;
     return {
       id: r.id, tenant: r.tenant, jobId: r.job_id, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state,
-      verdict: r.verdict, rules: JSON.parse(r.report), requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
-      fix: r.fix ? (JSON.parse(r.fix) as FixRecord) : null, outputHash: r.output_hash, argument: r.argument ?? null,
-      details: r.details ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
+      verdict: r.verdict, rules: operator ? operatorRules(rules) : rules, requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
+      fix: operator ? operatorFix(fix) : fix, outputHash: r.output_hash, argument: r.argument ?? null,
+      details: r.details && !operator ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
       bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
     };
   }

@@ -9,6 +9,8 @@ import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type JobLineageInfo }
 import { findDataset } from '../../datasets/index.ts';
 import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
+import { PROD_REPLY_BUCKET_MS, operatorView, padToBucket, prodReply, type SizeBucket } from './prodReply.ts';
+import { parseManifest, type Manifest } from '../../sandbox/index.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
 
 export const MAX_SCRIPT_BYTES = 1024 * 1024;
@@ -19,6 +21,8 @@ export interface RunRequest {
   readonly env?: 'dev' | 'prod';
   readonly script: string;
   readonly params?: Record<string, unknown>;
+  /** Declared outputs; in prod they are what the reply speaks of (docs/architecture.md, the reply channel). */
+  readonly manifest?: unknown;
 }
 
 /** A query a job ran and the gate allowed, as the audit log recorded it. */
@@ -30,15 +34,19 @@ export interface RecordedQuery {
   readonly resultHash?: string | undefined;
 }
 
-/** The CLI/HTTP contract: {ok, jobId, outputs:[{name, columns, rowCount}], logs, error?:{code, message}}. */
+/**
+ * The CLI/HTTP contract: {ok, jobId, outputs:[{name, columns, rowCount}], logs, error?:{code, message}}.
+ * In prod the reply is a few bits (prodReply.ts): outputs are the declared ones with a size
+ * bucket instead of a row count, the error is one of three coarse codes, no logs, no stats.
+ */
 export interface RunResult {
   readonly ok: boolean;
   readonly jobId: string;
   readonly env: 'dev' | 'prod';
-  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount: number; preview?: readonly (readonly unknown[])[] }[];
+  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount?: number; size?: SizeBucket; preview?: readonly (readonly unknown[])[] }[];
   readonly logs: readonly string[];
   readonly error?: { code: ErrorCode; class: ErrorClass; message: string };
-  readonly stats: { sqlCalls: number; cpuMs: number; wallMs: number };
+  readonly stats?: { sqlCalls: number; cpuMs: number; wallMs: number };
 }
 
 export interface StoredOutput {
@@ -61,8 +69,8 @@ export interface JobRecord {
   readonly buildId: string | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
-  /** The job's outputs: names, columns and row counts (values stay in the domain). */
-  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount: number }[];
+  /** The job's outputs: names, columns and row counts (values stay in the domain); an operator's prod view has size buckets instead. */
+  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount?: number; size?: SizeBucket }[];
 }
 
 interface JobRow {
@@ -76,6 +84,7 @@ interface JobRow {
   build_id: string | null;
   created_at: string;
   finished_at: string | null;
+  manifest: string | null;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -97,6 +106,8 @@ export function outputHash(columns: readonly OutputColumn[], rows: readonly (rea
 
 export class Jobs {
   private readonly openlineage: OpenLineageSink;
+  /** Prod replies are held to the next multiple of this (the timing channel's bucket). */
+  prodReplyBucketMs = PROD_REPLY_BUCKET_MS;
 
   constructor(private readonly ctx: DomainContext) {
     this.openlineage = new OpenLineageSink(join(ctx.paths.audit, 'openlineage.jsonl'));
@@ -122,20 +133,23 @@ export class Jobs {
     if (typeof req.script !== 'string' || req.script.trim() === '') throw new OpError('BAD_REQUEST', 'script is required');
     if (Buffer.byteLength(req.script) > MAX_SCRIPT_BYTES) throw new OpError('BAD_REQUEST', `scripts are at most ${MAX_SCRIPT_BYTES} bytes`);
     const params = req.params ?? {};
+    const manifest = parseManifest(req.manifest);
     if (typeof params !== 'object' || Array.isArray(params) || JSON.stringify(params).length > MAX_PARAMS_BYTES) {
       throw new OpError('BAD_REQUEST', `params must be a JSON object of at most ${MAX_PARAMS_BYTES} bytes`);
     }
     const auth = ctx.authorizations.checkOperable(req.tenant);
+    if (env === 'prod') this.checkProdQuota(req.tenant, resolveLimits(auth.limits).prodJobsPerDay);
+    const started = Date.now();
     const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const scriptHash = this.storeText(req.script);
     const buildId = auth.build?.buildId ?? null;
     const limits = resolveLimits(auth.limits);
     ctx.store.tx(() => {
       ctx.store.run(
-        'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        jobId, req.tenant, env, p.user, scriptHash, JSON.stringify(params), 'running', buildId, new Date().toISOString(),
+        'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        jobId, req.tenant, env, p.user, scriptHash, JSON.stringify(params), 'running', buildId, new Date(started).toISOString(), manifest ? JSON.stringify(manifest) : null,
       );
-      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash, paramsHash: sha256(canonicalJson(params)), buildId, limits } });
+      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash, paramsHash: sha256(canonicalJson(params)), buildId, limits, ...(manifest ? { manifest } : {}) } });
     });
     const lineageInfo = {
       jobId, tenant: req.tenant, env, scriptHash, script: req.script, buildId,
@@ -158,7 +172,7 @@ export class Jobs {
     let result: Awaited<ReturnType<typeof ctx.supervisor.run>>;
     try {
       result = await ctx.supervisor.run(
-        { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits },
+        { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits, ...(manifest ? { manifest } : {}) },
         { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId) },
       );
     } finally {
@@ -185,20 +199,28 @@ export class Jobs {
         ...(result.error ? { error: { code: result.error.code, title: ERRORS[result.error.code].title } } : {}),
       }),
     );
-    // Quiet failures in prod (layer 8): messages and logs can carry data values; only codes leave.
-    const quiet = env === 'prod';
-    const error = result.error
-      ? { code: result.error.code, class: errorClassOf(result.error.code), message: quiet ? ERRORS[result.error.code].title : result.error.message }
-      : undefined;
+    if (env === 'prod') {
+      // The reply of a few bits: what the operator learns is fixed by the manifest, not the data.
+      await padToBucket(started, this.prodReplyBucketMs);
+      return prodReply(jobId, result, manifest);
+    }
+    const error = result.error ? { code: result.error.code, class: errorClassOf(result.error.code), message: result.error.message } : undefined;
     return {
       ok: result.ok,
       jobId,
       env,
-      outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns, rowCount: o.rows.length, ...(quiet ? {} : { preview: o.rows.slice(0, 20) }) })),
-      logs: quiet ? [] : result.logs,
+      outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns, rowCount: o.rows.length, preview: o.rows.slice(0, 20) })),
+      logs: result.logs,
       ...(error ? { error } : {}),
       stats: result.stats,
     };
+  }
+
+  /** Prod jobs per authorization per 24 hours (the reply channel's bits per day). */
+  private checkProdQuota(tenant: string, perDay: number): void {
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    const n = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE tenant = ? AND env = 'prod' AND created_at > ?", tenant, since)!.n;
+    if (n >= perDay) throw new OpError('PROD_JOB_QUOTA', `the authorization has started ${perDay} prod jobs in the last 24 hours (its limit); try later`);
   }
 
   private saveOutputs(tenant: string, jobId: string, outputs: readonly JobOutput[]): StoredOutput[] {
@@ -277,12 +299,19 @@ export class Jobs {
   job(p: Principal, jobId: string): JobRecord {
     const r = this.ctx.store.get<JobRow>('SELECT * FROM jobs WHERE id = ?', jobId);
     if (!r || (p.role === 'operator' && r.tenant !== p.tenant)) throw new OpError('JOB_NOT_FOUND', 'no such job in your scope');
-    return this.records([r])[0]!;
+    return this.seenBy(p, [r])[0]!;
+  }
+
+  /** Records as this person may see them: an operator's prod jobs carry only the reply channel's bits. */
+  private seenBy(p: Principal, rows: readonly JobRow[]): JobRecord[] {
+    const records = this.records(rows);
+    if (p.role !== 'operator') return records;
+    return records.map((rec, i) => (rec.env === 'prod' ? operatorView(rec, rows[i]!.manifest ? (JSON.parse(rows[i]!.manifest!) as Manifest) : undefined, this.prodReplyBucketMs) : rec));
   }
 
   list(p: Principal, tenant?: string): JobRecord[] {
     const t = p.role === 'operator' ? p.tenant : tenant;
-    return this.records(
+    return this.seenBy(p, 
       t
         ? this.ctx.store.all<JobRow>('SELECT * FROM jobs WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
         : this.ctx.store.all<JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT 500'),

@@ -208,6 +208,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
               env: { type: 'string', enum: ['dev', 'prod'] },
               script: { type: 'string', minLength: 1, maxLength: 1024 * 1024 },
               params: { type: 'object' },
+              manifest: { type: 'object', description: 'declared outputs: {"outputs": [{"name", "columns": [{"name", "type"}]}]}' },
             },
           },
         },

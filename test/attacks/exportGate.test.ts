@@ -10,14 +10,14 @@ import { demoDomain } from '../helpers.ts';
 
 let d: Awaited<ReturnType<typeof demoDomain>>;
 let od: Opdomain;
-let alice: Principal, bob: Principal, carol: Principal, ada: Principal, olga: Principal;
+let alice: Principal, bob: Principal, carol: Principal, ada: Principal, olga: Principal, sam: Principal;
 
 const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 beforeAll(async () => {
   d = await demoDomain();
   od = d.od;
-  [alice, bob, carol, ada] = await Promise.all(['alice', 'bob', 'carol', 'ada'].map((as) => od.principal({ as })));
+  [alice, bob, carol, ada, sam] = await Promise.all(['alice', 'bob', 'carol', 'ada', 'sam'].map((as) => od.principal({ as })));
   // A second authorization over the same data, with its own operator (and its own tokens).
   await od.tenants.create(ada, {
     id: 'second', org: 'Second Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }, { dataset: 'social_insurance' }],
@@ -33,7 +33,10 @@ afterAll(() => d.close());
 async function requestFor(script: string, as: Principal = alice, tenant = 'demo', fix?: { suppress?: boolean; roundTo?: number }) {
   const r = await od.jobs.run(as, { tenant, env: 'prod', script });
   expect(r.ok, JSON.stringify(r.error)).toBe(true);
-  return od.exports.request(as, { jobId: r.jobId, output: 'out', draft: true, ...(fix ? { fix } : {}) });
+  const req = await od.exports.request(as, { jobId: r.jobId, output: 'out', draft: true, ...(fix ? { fix } : {}) });
+  // The operator's own view says only which rules object (R23); security staff see the full report.
+  expect(req.rules.every((x) => !x.cells) && req.details === null).toBe(true);
+  return od.exports.get(sam, req.id);
 }
 const rule = (req: { rules: readonly { rule: string; verdict: string; reason: string }[] }, id: string) => req.rules.find((r) => r.rule === id)!;
 
