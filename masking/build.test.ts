@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, findDataset, generateSampleData } from '../datasets/index.ts';
-import { buildTenantFiles, findLeaks, resolvePolicy, validateRule, type TenantPolicy } from './index.ts';
+import { buildTenantFiles, findLeaks, resolvePolicy, scopeKeyHex, validateRule, type TenantPolicy } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'opdomain-mask-'));
 const raw = join(dir, 'raw.duckdb');
@@ -102,5 +102,44 @@ describe('builds with derived and keyed fields', () => {
     expect(cols.map((c) => c.column_name)).not.toContain('id_card');
     const agree = await query(join(dir, 'derived', 'prod.duckdb'), 'SELECT count(*)::INT AS n FROM population WHERE id_card_birth_year <> year(birth_date)');
     expect(agree[0]!.n).toBe(0);
+  });
+});
+
+describe('masking that knows its range', () => {
+  it('a date shift of ±30 days on the sample claim dates pins nobody: the recovery attack does no better than chance', async () => {
+    const policy = resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } } });
+    await build('shifted', policy, KEY_A);
+    // The build's own expression, evaluated over the raw table with the same key: raw and masked side by side.
+    const rule = policy.datasets[0]!.fields.find((f) => f.field.name === 'claim_date')!;
+    const expr = rule.op.toSql('"claim_date"', rule.params, rule.field, { scopeKeyHex: (s) => scopeKeyHex(KEY_A, s) })!;
+    const inst = await DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    await con.run(`ATTACH '${raw}' AS raw (READ_ONLY)`);
+    await con.run(`CREATE TABLE pairs AS SELECT id_card AS who, claim_date AS truth, ${expr} AS masked FROM raw.medical_claims WHERE claim_date IS NOT NULL`);
+    // The attacker knows the range (the year the catalog says the claims cover) and, per person,
+    // bounds the shift by it: s ∈ [max(masked) − hi, min(masked) − lo]; a narrow bound pins the raw dates.
+    const r = (await con.runAndReadAll(`
+      WITH b AS (SELECT min(truth) AS lo, max(truth) AS hi FROM pairs),
+      per AS (SELECT who, max(masked) - (SELECT hi FROM b) AS s_lo, min(masked) - (SELECT lo FROM b) AS s_hi FROM pairs GROUP BY who),
+      guess AS (SELECT p.who, bool_and(abs((p.masked - CAST((per.s_lo + per.s_hi) / 2 AS INTEGER)) - p.truth) <= 3) AS pinned, any_value(per.s_hi - per.s_lo) AS width
+                FROM pairs p JOIN per USING (who) GROUP BY p.who)
+      SELECT count(*)::INT AS people, count(*) FILTER (WHERE pinned AND width <= 6)::INT AS pinned,
+             count(*) FILTER (WHERE pinned)::INT AS lucky,
+             (SELECT count(*) FROM pairs, b WHERE masked < lo OR masked > hi)::INT AS outside FROM guess`)).getRowObjectsJS()[0]!;
+    con.closeSync();
+    inst.closeSync();
+    expect(Number(r.people)).toBeGreaterThan(500);
+    expect(Number(r.outside)).toBe(0);
+    // Narrowed to within three days: nobody; guessed within three days at all: about chance (7 of 61 shifts).
+    expect(Number(r.pinned)).toBe(0);
+    expect(Number(r.lucky) / Number(r.people)).toBeLessThan(0.2);
+  });
+
+  it('the leak check refuses a build whose shifted dates leave the observed range', async () => {
+    // An operator that forgets the range: the range class of the leak check catches it.
+    const policy = resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } } });
+    const plain = { ...policy, datasets: policy.datasets.map((d) => ({ ...d, fields: d.fields.map((f) => (f.field.name === 'claim_date' ? { ...f, op: { ...f.op, toSql: (c: string) => `${c} + 40` } } : f)) })) };
+    await expect(build('outside', plain as TenantPolicy, KEY_A)).rejects.toMatchObject({ code: 'MASK_LEAK_DETECTED', message: expect.stringMatching(/claim_date \(range\)/) });
+    expect(existsSync(join(dir, 'outside', 'prod.duckdb'))).toBe(false);
   });
 });

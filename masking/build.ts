@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { findDataset } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import { scopeKeyHex } from './keys.ts';
-import { findLeaks } from './leakCheck.ts';
+import { findLeaks, rangeLeaks } from './leakCheck.ts';
 import { compileDataset, quoteIdent, type TenantPolicy } from './policy.ts';
 
 export interface BuildOptions {
@@ -61,7 +61,7 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
       rows[dp.dataset] = { prod: Number(r.p), dev: Number(r.d) };
     }
     const dbName = (await con.runAndReadAll('SELECT current_database() AS d')).getRowObjectsJS()[0]!.d as string;
-    const leaks = await findLeaks(con, 'raw', [dbName, 'dev']);
+    const leaks = [...(await findLeaks(con, 'raw', [dbName, 'dev'])), ...(await rangeLeaks(con, 'raw', opts.policy))];
     if (leaks.length > 0) {
       const first = leaks[0]!;
       throw new OpError('MASK_LEAK_DETECTED', `raw values of ${first.rawField} appear in ${first.tenantColumn.replace(`${dbName}.`, 'prod.')} (${first.matches} values); the build was discarded`, {

@@ -3,7 +3,7 @@
 // the tenant's files. Done as DuckDB joins against the whole raw store, not by sampling.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG, isProtectedField } from '../datasets/index.ts';
-import { quoteIdent } from './policy.ts';
+import { quoteIdent, type TenantPolicy } from './policy.ts';
 
 export interface Leak {
   readonly rawField: string;
@@ -43,5 +43,29 @@ export async function findLeaks(con: DuckDBConnection, rawAlias: string, catalog
     }
   }
   await con.run('DROP TABLE __protected');
+  return leaks;
+}
+
+/** Operators whose masked value stays a value of the field's kind, near the raw one. */
+const RANGE_BOUND: ReadonlySet<string> = new Set(['date_shift', 'noise']);
+
+/**
+ * The range class of leak: a shifted date or a noisy number outside the field's observed range
+ * tells that the raw value sat near that edge (and, for a date shift, pins the shift). Every
+ * masked value of such a field must lie within the raw column's first and last value.
+ */
+export async function rangeLeaks(con: DuckDBConnection, rawAlias: string, policy: TenantPolicy): Promise<Leak[]> {
+  const leaks: Leak[] = [];
+  for (const dp of policy.datasets) {
+    for (const f of dp.fields) {
+      if (!RANGE_BOUND.has(f.op.name)) continue;
+      const [t, c] = [quoteIdent(dp.dataset), quoteIdent(f.field.name)];
+      const r = await con.runAndReadAll(
+        `SELECT count(*)::BIGINT AS n FROM main.${t} m, (SELECT min(${c}) AS lo, max(${c}) AS hi FROM ${rawAlias}.${t}) b WHERE m.${c} < b.lo OR m.${c} > b.hi`,
+      );
+      const n = Number(r.getRowObjectsJS()[0]!.n);
+      if (n > 0) leaks.push({ rawField: `${dp.dataset}.${f.field.name} (range)`, tenantColumn: `prod.${dp.dataset}.${f.field.name}`, matches: n });
+    }
+  }
   return leaks;
 }

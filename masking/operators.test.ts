@@ -70,30 +70,46 @@ describe('masking operators', () => {
 
 describe('keyed operators: date_shift, noise, derive', () => {
   const run = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJson();
-  it('date_shift moves every date of one entity by the same keyed amount, within bounds', async () => {
+  it('date_shift moves every date of one entity by the same keyed amount, wrapped within the observed range', async () => {
     const op = operatorFor('date_shift');
     const expr = op.toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), ctx)!;
-    const rows = await run(`SELECT e, v, ${expr} AS s FROM (VALUES ('p1', DATE '2024-01-01'), ('p1', DATE '2024-03-01'), ('p2', DATE '2024-01-01'), ('p2', NULL)) t(e, v) ORDER BY e, v NULLS LAST`);
-    const shift = (r: Record<string, unknown>) => (Date.parse(String(r.s)) - Date.parse(String(r.v))) / 86_400_000;
+    const rows = await run(`SELECT e, v, ${expr} AS s FROM (VALUES ('p1', DATE '2024-01-10'), ('p1', DATE '2024-03-01'), ('p2', DATE '2024-01-01'), ('p3', DATE '2024-12-31'), ('p2', NULL)) t(e, v) ORDER BY e, v NULLS LAST`);
+    const day = (x: unknown) => Date.parse(String(x)) / 86_400_000;
+    const [lo, hi] = [day('2024-01-01'), day('2024-12-31')];
+    const span = hi - lo + 1;
+    const shift = (r: Record<string, unknown>) => (((day(r.s) - day(r.v)) % span) + span) % span;
+    // One shift per entity (modulo the range), and every masked date inside the raw range.
     expect(shift(rows[0]!)).toBe(shift(rows[1]!));
-    for (const r of rows.slice(0, 3)) expect(Math.abs(shift(r))).toBeLessThanOrEqual(30);
-    expect(rows[3]!.s).toBeNull();
+    for (const r of rows.filter((x) => x.v !== null)) {
+      expect(day(r.s)).toBeGreaterThanOrEqual(lo);
+      expect(day(r.s)).toBeLessThanOrEqual(hi);
+      const sh = shift(r);
+      expect(Math.min(sh, span - sh)).toBeLessThanOrEqual(30);
+    }
+    expect(rows.find((x) => x.v === null)!.s).toBeNull();
     const otherKey = operatorFor('date_shift').toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), { scopeKeyHex: (s: string) => scopeKeyHex('22'.repeat(32), s) })!;
-    const shifts = await run(`SELECT count(DISTINCT (${otherKey}) - (${expr}))::INT AS n FROM (SELECT 'p' || range AS e, DATE '2024-01-01' AS v FROM range(50))`);
+    const shifts = await run(`SELECT count(DISTINCT d)::INT AS n FROM (SELECT (${otherKey}) - (${expr}) AS d FROM (SELECT 'p' || range AS e, DATE '2024-01-01' + CAST(range AS INTEGER) AS v FROM range(200)))`);
     expect(Number(shifts[0]!.n)).toBeGreaterThan(10); // another tenant's key gives other shifts
     expect(() => op.validate({ minDays: 5, maxDays: 1, by: 'e' })).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
   });
-  it('noise is deterministic per value and key, centred, and keeps NULLs', async () => {
+  it('noise is keyed per row (equal values do not get equal noise), centred, within the observed range, and keeps NULLs', async () => {
     const op = operatorFor('noise');
     const expr = op.toSql('v', op.validate({ kind: 'laplace', scale: 10 }), field('DOUBLE'), ctx)!;
-    const a = await run(`SELECT avg((${expr}) - v) AS bias, count(DISTINCT (${expr}) - v)::INT AS kinds FROM (SELECT range::DOUBLE * 3 AS v FROM range(20000))`);
+    await con.run('CREATE OR REPLACE TABLE nz AS SELECT range::DOUBLE * 3 AS v FROM range(20000)');
+    const a = await run(`SELECT avg(x - v) AS bias, count(DISTINCT x - v)::INT AS kinds, min(x) AS lo, max(x) AS hi FROM (SELECT v, ${expr} AS x FROM nz)`);
     expect(Math.abs(Number(a[0]!.bias))).toBeLessThan(1);
     expect(Number(a[0]!.kinds)).toBeGreaterThan(1000);
-    const twice = await run(`SELECT ${expr} AS x FROM (VALUES (100.0), (100.0), (NULL)) t(v)`);
-    expect(twice[0]!.x).toBe(twice[1]!.x);
+    expect(Number(a[0]!.lo)).toBeGreaterThanOrEqual(0);
+    expect(Number(a[0]!.hi)).toBeLessThanOrEqual(59997);
+    await con.run('CREATE OR REPLACE TABLE nz2 AS SELECT * FROM (VALUES (100.0), (100.0), (NULL), (0.0), (500.0)) t(v)');
+    const twice = await run(`SELECT ${expr} AS x FROM nz2`);
+    expect(twice[0]!.x).not.toBe(twice[1]!.x);
     expect(twice[2]!.x).toBeNull();
+    // Rebuilt from the same table: the same noise.
+    expect(await run(`SELECT ${expr} AS x FROM nz2`)).toEqual(twice);
     const g = operatorFor('noise').toSql('v', op.validate({ kind: 'gaussian', scale: 5 }), field('BIGINT'), ctx)!;
-    const sd = await run(`SELECT stddev((${g}) - v) AS sd FROM (SELECT range::BIGINT AS v FROM range(20000))`);
+    await con.run('CREATE OR REPLACE TABLE nz3 AS SELECT range::BIGINT AS v FROM range(20000)');
+    const sd = await run(`SELECT stddev(x - v) AS sd FROM (SELECT v, ${g} AS x FROM nz3) WHERE v BETWEEN 100 AND 19900`);
     expect(Number(sd[0]!.sd)).toBeGreaterThan(4);
     expect(Number(sd[0]!.sd)).toBeLessThan(6);
   });

@@ -4,7 +4,7 @@ import { api, enc, session } from '../lib/api.js';
 import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
-const LIMIT_CODES = /^(SANDBOX_|JOB_CANCELLED)/;
+const LIMIT_CODES = /^(SANDBOX_|JOB_CANCELLED|JOB_FAILED_LIMIT)/;
 
 export async function jobsPage(root) {
   mount(root, h('p', { class: 'muted' }, t('loading')));
@@ -14,6 +14,12 @@ export async function jobsPage(root) {
   const script = h('textarea', { id: 'script-text', rows: 6, class: 'code', 'aria-label': t('script'), spellcheck: 'false' },
     "const rows = await sql(`SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1`);\noutput('people_by_county', rows);");
   const env = h('select', { id: 'script-env', 'aria-label': t('env') }, h('option', { value: 'dev' }, t('dev')), h('option', { value: 'prod' }, t('prod')));
+  // Declared outputs: in prod the reply speaks only of these (name, columns; a size bucket each).
+  const manifest = h('textarea', { id: 'script-manifest', rows: 3, class: 'code', 'aria-label': t('manifest'), spellcheck: 'false', placeholder: '{"outputs": [{"name": "people_by_county", "columns": [{"name": "county_code", "type": "VARCHAR"}, {"name": "people", "type": "BIGINT"}]}]}' });
+  const requestByName = (j) => {
+    const name = h('input', { type: 'text', class: 'small', 'aria-label': t('output'), placeholder: t('output'), dataset: { job: j.id } });
+    return h('span', {}, name, ' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request' }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: name.value, draft: true })) }, t('requestExport')));
+  };
   const act = async (fn) => {
     try { await fn(); await jobsPage(root); } catch (e) { mount(status, errorBox(e)); }
   };
@@ -42,17 +48,19 @@ export async function jobsPage(root) {
       h('form', { onsubmit: (e) => {
         e.preventDefault();
         act(async () => {
-          const r = await api('POST', '/api/jobs', { tenant, env: env.value, script: script.value });
+          const declared = manifest.value.trim() ? JSON.parse(manifest.value) : undefined;
+          const r = await api('POST', '/api/jobs', { tenant, env: env.value, script: script.value, ...(declared ? { manifest: declared } : {}) });
           mount(status, badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', r.jobId, ' ', (r.logs || []).join(' · '));
         });
-      } }, script, h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run'))))),
+      } }, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run'))))),
     h('section', { 'aria-labelledby': 'h-req' }, h('h3', { id: 'h-req' }, t('myRequests')),
       table([t('id'), t('output'), t('state'), t('verdict'), t('checkReport'), t('comment'), t('actions')], requestRows, { empty: t('none') })),
     h('section', { 'aria-labelledby': 'h-jobs' }, h('h3', { id: 'h-jobs' }, t('jobs')),
       table([t('id'), t('env'), t('state'), t('limits'), t('outputs'), t('created')], jobs.slice(0, 100).map((j) => h('tr', { dataset: { id: j.id } },
         h('td', {}, j.id), h('td', {}, j.env), h('td', {}, badge(j.state, 'state')),
         h('td', {}, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
-        h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.rowCount})`,
-          j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null))),
+        h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.size ? t(`size_${o.size}`) : o.rowCount})`,
+          j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null)),
+          j.env === 'prod' && j.state === 'completed' && (j.outputs || []).length === 0 ? requestByName(j) : null),
         h('td', {}, fmtTime(j.createdAt)))), { empty: t('none') })));
 }
