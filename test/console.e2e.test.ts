@@ -91,6 +91,11 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.waitForSelector('#output svg.chart');
     expect(await page.locator('tr[data-rule="grade"] .badge').textContent()).toBe('review');
     expect(await page.locator('#script').textContent()).toContain("output('income_by_county'");
+    // Where each column came from, by content: the dimension and the measures of query #1.
+    expect(await page.locator('tr[data-column="county_code"] td').nth(1).textContent()).toBe('query #1 column county_code');
+    expect(await page.locator('tr[data-column="people"] td').nth(2).textContent()).toBe('measure');
+    // Each measured cell says how many people it rests on.
+    expect(await page.locator('#output table.data tbody tr td').nth(1).getAttribute('title')).toMatch(/unit/);
     expect(await page.locator('#graph svg .node').count()).toBeGreaterThan(5);
     expect(await page.locator('#output table.data tbody tr').count()).toBe(Math.min(200, (await d.od.exports.outputOf(await d.od.principal({ as: 'sam' }), first.id)).rows.length));
     await page.fill('#comment', 'aggregates by county only');
