@@ -58,6 +58,7 @@ export const ERRORS = {
   JOB_FAILED_LIMIT: { status: 422, class: 'sandbox', title: 'The prod job reached one of its limits' },
   JOB_FAILED_SCRIPT: { status: 422, class: 'sandbox', title: 'The prod job\'s script failed (or wrote an output that does not match its manifest)' },
   JOB_FAILED_QUERY: { status: 422, class: 'sandbox', title: 'A query of the prod job was refused or failed' },
+  EXPORT_CHECK_QUOTA: { status: 429, class: 'input', title: 'The authorization has used its export checks for the last 24 hours' },
   PROD_JOB_QUOTA: { status: 429, class: 'input', title: 'The authorization has used its prod jobs for the last 24 hours' },
   SANDBOX_LOG_LIMIT: { status: 413, class: 'sandbox', title: 'The script logged more than the log cap' },
   JOB_NOT_FOUND: { status: 404, class: 'input', title: 'No such job' },

@@ -18,6 +18,8 @@ export interface JobLimits {
   readonly duckdbThreads: number;
   /** Prod jobs an authorization may start in any 24 hours: it bounds what the reply channel carries per day. */
   readonly prodJobsPerDay: number;
+  /** Export checks (requests and revisions) an authorization's operators may ask for in any 24 hours: each says which rules object. */
+  readonly exportChecksPerDay: number;
 }
 
 export const DEFAULT_LIMITS: JobLimits = {
@@ -33,6 +35,7 @@ export const DEFAULT_LIMITS: JobLimits = {
   duckdbMemoryMb: 512,
   duckdbThreads: 1,
   prodJobsPerDay: 100,
+  exportChecksPerDay: 100,
 };
 
 const CEILINGS: JobLimits = {
@@ -48,6 +51,7 @@ const CEILINGS: JobLimits = {
   duckdbMemoryMb: 4096,
   duckdbThreads: 2,
   prodJobsPerDay: 500,
+  exportChecksPerDay: 500,
 };
 
 /** Merges overrides onto the defaults, clamping each to [1, ceiling]. */

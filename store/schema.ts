@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS release_cells (
 );
 CREATE INDEX IF NOT EXISTS release_cells_measure ON release_cells (measure, tables);
 CREATE INDEX IF NOT EXISTS release_cells_group ON release_cells (measure, key);
+CREATE TABLE IF NOT EXISTS export_checks (tenant TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS export_checks_tenant ON export_checks (tenant, at);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, tenant TEXT,
   subject TEXT, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL, purged_at TEXT

@@ -10,6 +10,7 @@ import {
   type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { CATALOG } from '../../datasets/index.ts';
+import { resolveLimits } from '../../sandbox/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -117,6 +118,15 @@ const BUNDLE_VALID_DAYS = 365;
 export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
+  /** Every check an operator asks for tells which rules object: they are counted per authorization and day (the reply channel). */
+  private checkCheckQuota(tenant: string): void {
+    const { ctx } = this;
+    const perDay = resolveLimits(ctx.authorizations.checkOperable(tenant).limits).exportChecksPerDay;
+    const n = ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM export_checks WHERE tenant = ? AND at > ?', tenant, new Date(Date.now() - 86_400_000).toISOString())!.n;
+    if (n >= perDay) throw new OpError('EXPORT_CHECK_QUOTA', `the authorization has asked for ${perDay} export checks in the last 24 hours (its limit); try later`);
+    ctx.store.run('INSERT INTO export_checks (tenant, at) VALUES (?, ?)', tenant, new Date().toISOString());
+  }
+
   /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the domain-wide ledger. */
   private async evaluate(tenant: string, jobId: string, out: StoredOutputRows, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
@@ -167,6 +177,7 @@ export class ExportQueue {
     const auth = ctx.authorizations.checkOperable(job.tenant);
     const scenario = req.scenario ?? auth.scenarios[0]!;
     if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
+    this.checkCheckQuota(job.tenant);
     const out = this.jobs.output(job.id, req.output);
     const ev = await this.evaluate(job.tenant, job.id, out, fix);
     const id = `exp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -212,6 +223,7 @@ export class ExportQueue {
     ctx.authorizations.checkOperable(r0.tenant);
     const fix = changes.fix === undefined ? (r0.fix ? (JSON.parse(r0.fix) as FixRecord).spec : undefined) : parseFix(changes.fix);
     const argument = changes.argument === undefined ? r0.argument : (parseArgument(changes.argument) ?? null);
+    this.checkCheckQuota(r0.tenant);
     const out = this.jobs.output(job.id, output);
     const ev = await this.evaluate(r0.tenant, job.id, out, fix);
     ctx.store.tx(() => {

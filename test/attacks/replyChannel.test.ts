@@ -115,12 +115,21 @@ describe('the prod reply carries a few bits', () => {
     await od.tenants.create(ada, {
       id: 'quota', org: 'Quota Org', scenarios: ['stats'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['stats'] },
       emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
-      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(), limits: { prodJobsPerDay: 2 },
+      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(), limits: { prodJobsPerDay: 2, exportChecksPerDay: 1 },
     } as never);
     od.people.register(ada, { name: 'quinn', role: 'operator', tenant: 'quota', display: 'Quinn', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
     const quinn = await od.principal({ as: 'quinn' });
-    for (let i = 0; i < 2; i++) expect((await od.jobs.run(quinn, { tenant: 'quota', env: 'prod', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
+    const jobs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const j = await od.jobs.run(quinn, { tenant: 'quota', env: 'prod', script: "output('o', [{ a: 1 }])" });
+      expect(j.ok).toBe(true);
+      jobs.push(j.jobId);
+    }
     await expect(od.jobs.run(quinn, { tenant: 'quota', env: 'prod', script: "output('o', [{ a: 1 }])" })).rejects.toMatchObject({ code: 'PROD_JOB_QUOTA' });
+    // Export checks say which rules object: they are bounded per day too, revisions included.
+    const req = await od.exports.request(quinn, { jobId: jobs[0]!, output: 'o', draft: true });
+    await expect(od.exports.request(quinn, { jobId: jobs[1]!, output: 'o', draft: true })).rejects.toMatchObject({ code: 'EXPORT_CHECK_QUOTA' });
+    await expect(od.exports.revise(quinn, req.id, { fix: { suppress: true } })).rejects.toMatchObject({ code: 'EXPORT_CHECK_QUOTA' });
     // The ceiling holds whatever an administrator writes.
     expect(resolveLimits({ prodJobsPerDay: 10_000 }).prodJobsPerDay).toBe(500);
     // Dev runs are not counted.
