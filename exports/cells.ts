@@ -247,12 +247,6 @@ function aggCalls(n: Json, acc: Obj[] = []): Obj[] {
   return acc;
 }
 
-function hasSub(n: Json): boolean {
-  if (Array.isArray(n)) return n.some(hasSub);
-  if (!isObj(n)) return false;
-  if (n.class === 'SUBQUERY') return true;
-  return Object.values(n).some(hasSub);
-}
 
 /** Counts with constants around them only (count * 10 + 100, round(count(*), -1)). */
 function countArithmetic(item: Json): boolean {
@@ -519,7 +513,9 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     const items = positions.map((p) => list[p]!);
     if (items.some((it) => !it)) return empty('result columns do not line up with the select list');
     if (aggregating(n)) {
-      const dimPos = items.map((it, k) => (aggCalls(it).length === 0 && !hasSub(it) ? k : -1)).filter((k) => k >= 0);
+      // Every item without an aggregate of its own groups the cells (GROUP BY ALL groups by them
+      // all, scalar subqueries included); an aggregate inside such a subquery is judged apart.
+      const dimPos = items.map((it, k) => (aggCalls(it).length === 0 ? k : -1)).filter((k) => k >= 0);
       parts.push({ part: { node: n, items }, dimPos });
       continue;
     }

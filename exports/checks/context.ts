@@ -109,10 +109,13 @@ export function* publishedCells(ctx: CheckContext): Generator<{ row: number; col
 /** Output columns whose values are aggregates but that no measured cell accounts for. */
 export function unmeasuredColumns(ctx: CheckContext): string[] {
   if (ctx.provenance.shape !== 'aggregate') return [];
+  const items = ctx.provenance.query?.lineage?.items ?? [];
   return ctx.output.columns
-    .filter((_, j) => !ctx.view.dimColumns.has(j) && (ctx.view.measures[j]?.length ?? 0) === 0)
     .filter((_, j) => {
       const p = ctx.provenance.columns[j]!;
+      // A group value computed by an aggregating subquery is an aggregate nobody measured.
+      if (ctx.view.dimColumns.has(j)) return !!p.source && !!items[p.source.column]?.subquery && !!items[p.source.column]?.aggregate;
+      if ((ctx.view.measures[j]?.length ?? 0) > 0) return false;
       return !p.source || p.inputs.some((i) => i.subtype === 'AGGREGATION') || p.unknown;
     })
     .map((c) => c.name);

@@ -45,7 +45,31 @@ export const differencing: Rule = {
       byKey.set(key, [...(byKey.get(key) ?? []), c]);
       for (const old of priorOf(c)) compare(c, old, old.tenant === ctx.tenant ? old.requestId : `${old.requestId} (authorization ${old.tenant})`);
     }
-    if (n > 0) return { rule: this.id, verdict: 'block', reason: `${n} cell(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${smallest}; ${[...blockedBy].slice(0, 5).join(', ')}): the difference would identify them` };
+    // A released margin minus this output's cells under it (one more dimension) gives back the rest:
+    // a trimmed table under an earlier total is a difference too.
+    const sums = new Map<string, { measure: string; parent: string; units: number }>();
+    for (const c of mine) {
+      const g = JSON.parse(c.group) as [string, string | null][];
+      g.forEach(([field], i) => {
+        const parent = JSON.stringify(g.filter((_, k) => k !== i));
+        const key = `${c.measure}\u0001${parent}\u0001${field}`;
+        const cur = sums.get(key) ?? { measure: c.measure, parent, units: 0 };
+        sums.set(key, { ...cur, units: cur.units + c.units });
+      });
+    }
+    let recovered = 0;
+    for (const { measure, parent, units } of sums.values()) {
+      for (const p of priorOf({ measure, group: parent } as LedgerCell)) {
+        const w = p.units - units;
+        if (w > 0 && w < min) {
+          recovered++;
+          smallest = Math.min(smallest, w);
+          blockedBy.add(p.tenant === ctx.tenant ? p.requestId : `${p.requestId} (authorization ${p.tenant})`);
+        }
+      }
+    }
+    if (recovered > 0) n += recovered;
+    if (n > 0) return { rule: this.id, verdict: 'block', reason: `${n} cell(s) or margin(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${smallest}; ${[...blockedBy].slice(0, 5).join(', ')}): the difference would identify them` };
     if (swapped.size > 0) return { rule: this.id, verdict: 'review', reason: `cells of the same measure and group were released over a different set of units of the same size (${[...swapped].slice(0, 5).join(', ')}): a reviewer must check what their difference reveals` };
     return { rule: this.id, verdict: 'pass', reason: `no cell differs from an earlier release by a small group (${mine.length} cell(s) compared)` };
   },

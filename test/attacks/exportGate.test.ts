@@ -121,6 +121,11 @@ const ATTACKS: Attack[] = [
     rule: 'secondary_suppression', verdict: 'block', reason: /give back withheld cells/,
   },
   {
+    name: 'HAVING trims small cells but a UNION ALL total gives them back',
+    script: "output('out', await sql(\"SELECT county_code, year(birth_date) // 20 AS era, count(*) AS n FROM population GROUP BY ALL HAVING count(*) >= 10 UNION ALL SELECT county_code, NULL, count(*) FROM population GROUP BY 1\"))",
+    rule: 'secondary_suppression', verdict: 'block', reason: /give back withheld cells/,
+  },
+  {
     name: 'tokens reversed in the script',
     script: "const r = await sql('SELECT id_card, county_code FROM population LIMIT 300'); output('out', r.map((x) => ({ k: [...x.id_card].reverse().join(''), c: x.county_code })))",
     rule: 'reversibility', verdict: 'block', reason: /script-derived column\(s\) k .*population\.id_card/,
@@ -158,6 +163,20 @@ const ATTACKS: Attack[] = [
 ];
 
 describe('the export gate under attack', () => {
+  // Before any release of this file: the fix cannot see margins released elsewhere (the ledger does).
+  it('the fix withholds whole cells — every measure — and the secondary cells that protect them; the result goes to a reviewer', async () => {
+    const script = "output('out', await sql(\"SELECT p.county_code, year(p.birth_date) // 20 AS era, count(*) AS n, avg(s.base_amount) AS mean FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY ROLLUP (p.county_code, era)\"))";
+    const raw = await requestFor(script);
+    expect(raw.verdict).toBe('block');
+    const fixed = await requestFor(script, alice, 'demo', { suppress: true });
+    const cols = new Set(fixed.fix!.suppressed.map((s) => s.column));
+    expect(cols).toEqual(new Set(['n', 'mean']));
+    expect(fixed.fix!.suppressed.some((s) => s.reason.startsWith('secondary'))).toBe(true);
+    for (const id of ['cell_count', 'dominance', 'secondary_suppression']) expect(rule(fixed, id).verdict, rule(fixed, id).reason).toBe('pass');
+    expect(rule(fixed, 'mitigation').verdict).toBe('review');
+    expect(fixed.verdict).toBe('review');
+  });
+
   for (const a of ATTACKS) {
     it(`${a.verdict === 'block' ? 'blocks' : 'sends to review'} ${a.name}`, async () => {
       const req = await requestFor(a.script);
@@ -183,6 +202,17 @@ describe('the export gate under attack', () => {
     expect(r.reason).toMatch(/smallest difference 1\b/);
   });
 
+  it('a trimmed table under a total released earlier gives the trimmed cells back: blocked', async () => {
+    const total = await requestFor("output('out', await sql('SELECT county_code, count(*) AS n FROM population GROUP BY 1 HAVING count(*) >= 10'))");
+    od.exports.submit(alice, total.id);
+    await od.exports.decide(bob, total.id, 'approve');
+    expect((await od.exports.decide(carol, total.id, 'approve')).state).toBe('released');
+    const trimmed = await requestFor("output('out', await sql('SELECT county_code AS area, year(birth_date) < (SELECT min(year(birth_date)) + 8 FROM population) AS old, count(*) AS people FROM population GROUP BY ALL HAVING count(*) >= 10'))");
+    const r = rule(trimmed, 'differencing');
+    expect(r.verdict, r.reason).toBe('block');
+    expect(r.reason).toContain(total.id);
+  });
+
   it('differencing across two authorizations is blocked too', async () => {
     const first = await requestFor("output('out', await sql('SELECT gender, substr(county_code, 1, 2) AS province, count(*) AS n FROM population GROUP BY ALL'))");
     od.exports.submit(alice, first.id);
@@ -198,18 +228,6 @@ describe('the export gate under attack', () => {
     expect(r.reason).toMatch(/authorization demo/);
   });
 
-  it('the fix withholds whole cells — every measure — and the secondary cells that protect them; the result goes to a reviewer', async () => {
-    const script = "output('out', await sql(\"SELECT p.county_code, year(p.birth_date) // 20 AS era, count(*) AS n, avg(s.base_amount) AS mean FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY ROLLUP (p.county_code, era)\"))";
-    const raw = await requestFor(script);
-    expect(raw.verdict).toBe('block');
-    const fixed = await requestFor(script, alice, 'demo', { suppress: true });
-    const cols = new Set(fixed.fix!.suppressed.map((s) => s.column));
-    expect(cols).toEqual(new Set(['n', 'mean']));
-    expect(fixed.fix!.suppressed.some((s) => s.reason.startsWith('secondary'))).toBe(true);
-    for (const id of ['cell_count', 'dominance', 'secondary_suppression']) expect(rule(fixed, id).verdict, rule(fixed, id).reason).toBe('pass');
-    expect(rule(fixed, 'mitigation').verdict).toBe('review');
-    expect(fixed.verdict).toBe('review');
-  });
 });
 
 describe('an exception the operator argues', () => {
