@@ -1,7 +1,7 @@
 // exports/: the export gate — automatic checks, the request state machine, signed bundles.
 export { runChecks, RULES, DEFAULT_THRESHOLDS, type CheckContext, type CheckReport, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './checks/index.ts';
 export { withCheckContext, withRows } from './checkEnvironment.ts';
-export { ledgerCells } from './ledger.ts';
+export { ledgerCells, ledgerConflicts } from './ledger.ts';
 export { cellReport, columnReport, type CellDetail, type ColumnDetail } from './report.ts';
 export { worst, type RuleResult, type Verdict } from './verdict.ts';
 export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';

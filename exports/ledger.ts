@@ -4,7 +4,7 @@
 // units behind the cell and an order-free fingerprint of the unit set. It is domain-wide: a
 // request is compared with the releases of every authorization that draws on the same data.
 import type { MeasureItem } from './cells.ts';
-import { publishedCells, unitsOf, type CheckContext, type LedgerCell } from './checks/context.ts';
+import { publishedCells, unitsOf, type CheckContext, type LedgerCell, type PriorCell } from './checks/context.ts';
 
 function dimFields(ctx: CheckContext, part: number, i: number): string {
   const pos = ctx.measured!.parts[part]!.dims[i]!;
@@ -42,4 +42,66 @@ export function ledgerCells(ctx: CheckContext): LedgerCell[] {
     out.push({ measure: key, group, tables, units: unitsOf(cell, m), fingerprint: fp, tenant: ctx.tenant });
   }
   return out;
+}
+
+export interface Conflicts {
+  /** Cells (or margins) whose units differ from a released one's by 0 < d < the threshold. */
+  readonly blocks: number;
+  readonly smallest: number;
+  /** The releases they differ from ("another cell of this output" for two cells of one output). */
+  readonly sources: readonly string[];
+  /** Same measure, group and size, but another unit set (within one authorization). */
+  readonly swapped: readonly string[];
+}
+
+/**
+ * Compares an output's ledger cells with the released ones: the same measure over the same
+ * group, two cells of the output itself, and released margins minus the output's cells under
+ * them (a trimmed table under an earlier total). `priorOf(measure)` reads the ledger.
+ */
+export function ledgerConflicts(mine: readonly LedgerCell[], priorOf: (measure: string) => readonly PriorCell[], min: number, tenant: string): Conflicts {
+  const sources = new Set<string>();
+  const swapped = new Set<string>();
+  let blocks = 0;
+  let smallest = Infinity;
+  const name = (p: PriorCell) => (p.tenant === tenant ? p.requestId : `${p.requestId} (authorization ${p.tenant})`);
+  const differ = (d: number, source: string) => {
+    if (!(d > 0 && d < min)) return false;
+    blocks++;
+    smallest = Math.min(smallest, d);
+    sources.add(source);
+    return true;
+  };
+  const byMeasure = new Map<string, Map<string, PriorCell[]>>();
+  const prior = (measure: string, group: string) => {
+    let m = byMeasure.get(measure);
+    if (!m) {
+      m = new Map();
+      for (const p of priorOf(measure)) m.set(p.group, [...(m.get(p.group) ?? []), p]);
+      byMeasure.set(measure, m);
+    }
+    return m.get(group) ?? [];
+  };
+  const seen = new Map<string, LedgerCell[]>();
+  for (const c of mine) {
+    const key = `${c.measure}\u0001${c.group}`;
+    for (const other of seen.get(key) ?? []) differ(Math.abs(c.units - other.units), 'another cell of this output');
+    seen.set(key, [...(seen.get(key) ?? []), c]);
+    for (const old of prior(c.measure, c.group)) {
+      if (!differ(Math.abs(c.units - old.units), name(old)) && c.units === old.units && c.tenant === old.tenant && c.fingerprint !== old.fingerprint) swapped.add(name(old));
+    }
+  }
+  // A released margin minus this output's cells under it along one more dimension gives back the rest.
+  const sums = new Map<string, { measure: string; parent: string; units: number }>();
+  for (const c of mine) {
+    const g = JSON.parse(c.group) as [string, string | null][];
+    g.forEach(([field], i) => {
+      const parent = JSON.stringify(g.filter((_, k) => k !== i));
+      const key = `${c.measure}\u0001${parent}\u0001${field}`;
+      const cur = sums.get(key) ?? { measure: c.measure, parent, units: 0 };
+      sums.set(key, { ...cur, units: cur.units + c.units });
+    });
+  }
+  for (const { measure, parent, units } of sums.values()) for (const p of prior(measure, parent)) differ(p.units - units, name(p));
+  return { blocks, smallest, sources: [...sources], swapped: [...swapped] };
 }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  applyFix, cellReport, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
+  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
   type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { CATALOG } from '../../datasets/index.ts';
@@ -118,6 +118,28 @@ const BUNDLE_VALID_DAYS = 365;
 export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
+  /** The disclosure ledger's released cells of one measure, every authorization. */
+  private priorCells(measure: string): PriorCell[] {
+    return this.ctx.store
+      .all<{ request_id: string; key: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, key, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ?', measure)
+      .map((r) => ({ requestId: r.request_id, measure, group: r.key, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
+  }
+
+  /**
+   * Releases made since this request was checked may overlap it (two requests in review at
+   * once): the ledger is compared again before the last approval releases the bundle.
+   */
+  private checkStillSafe(r: RequestRow): void {
+    const parsed: unknown = r.ledger ? JSON.parse(r.ledger) : [];
+    const mine = Array.isArray(parsed) ? (parsed as LedgerCell[]) : [];
+    if (mine.length === 0) return;
+    const min = this.ctx.authorizations.effectiveThresholds(r.tenant).minCellCount;
+    const found = ledgerConflicts(mine, (m) => this.priorCells(m), min, r.tenant);
+    if (found.blocks > 0) {
+      throw new OpError('EXPORT_BLOCKED', `a release made since this request was checked differs from it by fewer than ${min} units (${found.sources.slice(0, 3).join(', ')}): return or reject it; the operator must revise it`);
+    }
+  }
+
   /** Every check an operator asks for tells which rules object: they are counted per authorization and day (the reply channel). */
   private checkCheckQuota(tenant: string): void {
     const { ctx } = this;
@@ -130,10 +152,7 @@ export class ExportQueue {
   /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the domain-wide ledger. */
   private async evaluate(tenant: string, jobId: string, out: StoredOutputRows, fixSpec: FixSpec | undefined): Promise<Evaluation> {
     const { ctx } = this;
-    const priorCells = (measure: string): PriorCell[] =>
-      ctx.store
-        .all<{ request_id: string; key: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, key, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ?', measure)
-        .map((r) => ({ requestId: r.request_id, measure, group: r.key, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
+    const priorCells = (measure: string) => this.priorCells(measure);
     return withCheckContext(
       {
         rawPath: ctx.paths.rawDb,
@@ -393,6 +412,7 @@ export class ExportQueue {
       const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM votes WHERE request_id = ? AND decision = 'approve'", id)!.n;
       const action: ExportAction = decision === 'approve' ? (approvals + 1 >= r.required_approvals ? 'approve' : 'vote_approve') : decision;
       const to = checkTransition(r.state, action);
+      if (action === 'approve') this.checkStillSafe(r);
       const at = new Date().toISOString();
       ctx.store.run('INSERT INTO votes (request_id, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?)', id, p.user, decision, comment ?? null, at);
       ctx.audit.append({ kind: EVENTS.EXPORT_VOTE, actor: p.user, tenant: r.tenant, subject: id, data: { decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals } });

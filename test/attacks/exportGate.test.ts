@@ -213,6 +213,23 @@ describe('the export gate under attack', () => {
     expect(r.reason).toContain(total.id);
   });
 
+  it('two overlapping requests in review at once: the second cannot be released once the first is', async () => {
+    const a = await requestFor("output('out', await sql('SELECT substr(county_code, 1, 3) AS region3, count(*) AS n FROM population GROUP BY 1 HAVING count(*) >= 10'))");
+    const b = await requestFor("output('out', await sql('SELECT substr(county_code, 1, 3) AS r, count(*) AS people FROM population WHERE id_card <> (SELECT min(id_card) FROM population) GROUP BY 1 HAVING count(*) >= 10'))");
+    expect(rule(b, 'differencing').verdict).toBe('pass'); // nothing released yet
+    for (const x of [a, b]) {
+      od.exports.submit(alice, x.id);
+      await od.exports.decide(bob, x.id, 'approve');
+    }
+    expect((await od.exports.decide(carol, a.id, 'approve')).state).toBe('released');
+    await expect(od.exports.decide(carol, b.id, 'approve')).rejects.toMatchObject({ code: 'EXPORT_BLOCKED', message: expect.stringContaining(a.id) });
+    // Nothing half-written: no vote by carol, no bundle, still in review.
+    const after = od.exports.get(sam, b.id);
+    expect(after.state).toBe('in_review');
+    expect(after.votes.map((v) => v.reviewer)).toEqual(['bob']);
+    expect(after.bundle).toBeNull();
+  });
+
   it('differencing across two authorizations is blocked too', async () => {
     const first = await requestFor("output('out', await sql('SELECT gender, substr(county_code, 1, 2) AS province, count(*) AS n FROM population GROUP BY ALL'))");
     od.exports.submit(alice, first.id);
