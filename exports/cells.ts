@@ -291,6 +291,8 @@ interface PartPlan {
   /** Per call, the partials it reads (shared between calls on the same argument and filter). */
   readonly callPartial: readonly number[];
   readonly partials: number;
+  /** Which partials belong to counts. */
+  readonly countPartials: readonly boolean[];
   readonly grouped: boolean;
   /** For each dim: which group expression it is (for rolled-up bits), or -1. */
   readonly dimGroup: readonly number[];
@@ -332,6 +334,7 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   // Calls that read the same argument under the same filter (avg(x) and sum(x)) share one set of partials.
   const partialKeys: string[] = [];
   const callPartial: number[] = [];
+  const countPartials: boolean[] = [];
   for (const call of calls) {
     const fn = String(call.function_name).toLowerCase();
     const args = (Array.isArray(call.children) ? call.children : []) as Json[];
@@ -348,6 +351,7 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     }
     callPartial.push(partialKeys.length);
     partialKeys.push(key);
+    countPartials.push(isCount);
     let filter: Json = own;
     for (const a of used.slice(1)) filter = filter ? await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a }) : await c.t.expr('__a__ IS NOT NULL', { __a__: a });
     const arg = used[0] ?? null;
@@ -379,7 +383,7 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   const aliasRef = (g: Json, d: Obj) => isObj(g) && g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1 && !!d.alias && String(g.column_names[0]).toLowerCase() === String(d.alias).toLowerCase();
   const dimGroup = dimItems.map((d) => baseGroups.findIndex((g) => sameExpr(g, d) || aliasRef(g, d)));
   const constantDims = dimItems.map((d) => !JSON.stringify(d).includes('"COLUMN_REF"'));
-  return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), callPartial, partials: partialKeys.length, grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
+  return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), callPartial, partials: partialKeys.length, countPartials, grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
 }
 
 async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, params: readonly Param[]): Promise<Cell[]> {
@@ -392,9 +396,11 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
   const keySel = key.join(', ');
   const stage1 = `SELECT * FROM (${plan.sql}) AS s(${names.join(', ')})`;
   const perUnit = partials.map((k) => `sum(__r${k}) AS r${k}, sum(__s${k}) AS s${k}, min(__mn${k}) AS mn${k}, max(__mx${k}) AS mx${k}`);
-  const stats = partials.map(
-    (k) =>
-      `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(abs(s${k})), 0) AS total${k}, max(abs(s${k}), 3) FILTER (WHERE r${k} > 0) AS top${k}, coalesce(bool_or(s${k} < 0), false) AS neg${k}, min(mn${k}) AS min${k}, max(mx${k}) AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`,
+  // A count's per-unit contributions are its rows: no spread, no dominance to read.
+  const stats = partials.map((k) =>
+    plan.countPartials[k]
+      ? `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(r${k}), 0) AS total${k}, NULL::DOUBLE[] AS top${k}, false AS neg${k}, NULL::DOUBLE AS min${k}, NULL::DOUBLE AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`
+      : `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(abs(s${k})), 0) AS total${k}, max(abs(s${k}), 3) FILTER (WHERE r${k} > 0) AS top${k}, coalesce(bool_or(s${k} < 0), false) AS neg${k}, min(mn${k}) AS min${k}, max(mx${k}) AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`,
   );
   // Contributions are per unit of the first source; with one source its count is the cell's units too.
   const aggSql = (from: string) => `WITH c AS (SELECT ${keySel}, __u0${perUnit.length > 0 ? ', ' + perUnit.join(', ') : ''} FROM ${from} GROUP BY ALL)

@@ -20,17 +20,34 @@ function measureKey(m: MeasureItem): string {
 }
 
 /** The ledger entries of everything the output publishes (one per cell and measure). */
+const computed = new WeakMap<CheckContext, LedgerCell[]>();
+
 export function ledgerCells(ctx: CheckContext): LedgerCell[] {
+  // The rule and the request's record both need them: computed once per context.
+  const known = computed.get(ctx);
+  if (known) return known;
+  const cells = computeLedgerCells(ctx);
+  computed.set(ctx, cells);
+  return cells;
+}
+
+function computeLedgerCells(ctx: CheckContext): LedgerCell[] {
   if (!ctx.measured || ctx.measured.error) return [];
   const tables = [...ctx.measured.tables].sort().join(',');
   const seen = new Set<string>();
   const out: LedgerCell[] = [];
+  const fieldsOf = new Map<string, string>();
+  const dimFieldsOf = (part: number, i: number) => {
+    const k = `${part}:${i}`;
+    if (!fieldsOf.has(k)) fieldsOf.set(k, dimFields(ctx, part, i));
+    return fieldsOf.get(k)!;
+  };
   for (const { cell, measure } of publishedCells(ctx)) {
     const m = measure.item;
     const key = measureKey(m);
     const group = JSON.stringify(
       cell.dims
-        .map((v, i) => [dimFields(ctx, measure.part, i), cell.rolledUp[i] ? null : v === null || v === undefined ? null : String(v)] as const)
+        .map((v, i) => [dimFieldsOf(measure.part, i), cell.rolledUp[i] ? null : v === null || v === undefined ? null : String(v)] as const)
         // Margins and constants say nothing of which units are in the group.
         .filter(([f], i) => !cell.rolledUp[i] && f !== 'constant')
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
