@@ -60,6 +60,8 @@ export function operatorView(rec: JobRecord, manifest: Manifest | undefined, buc
   const started = new Date(rec.createdAt).getTime();
   const finished = rec.finishedAt ? new Date(rec.finishedAt).getTime() : null;
   const bucketed = finished === null || bucketMs <= 0 ? rec.finishedAt : new Date(started + Math.ceil(Math.max(finished - started, 1) / bucketMs) * bucketMs).toISOString();
+  // Polling the record must not tell the end time either: until the bucket closes, it is running.
+  if (bucketed && new Date(bucketed).getTime() > Date.now()) return { ...rec, state: 'running', errorCode: null, finishedAt: null, outputs: [] };
   return {
     ...rec,
     errorCode: rec.errorCode ? prodFailureCode(rec.errorCode as ErrorCode) : null,

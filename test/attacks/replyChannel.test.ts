@@ -88,6 +88,31 @@ describe('the prod reply carries a few bits', () => {
     expect(ms % 200).toBe(0);
   });
 
+  it('polling the job record while the reply is held tells nothing more: it is running until the bucket closes', async () => {
+    od.jobs.prodReplyBucketMs = 3000;
+    const seen = new Set(od.jobs.list(sam, 'demo').map((j) => j.id));
+    try {
+      const pending = od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('out', [{ a: 1 }])", manifest: declare('out', [['a', 'BIGINT']]) });
+      // The job itself is quick; its record must not say so before the reply does.
+      let done: { id: string; createdAt: string; finishedAt: string | null } | undefined;
+      for (let i = 0; i < 200 && !done; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        done = od.jobs.list(sam, 'demo').find((j) => j.env === 'prod' && j.state === 'completed' && Date.now() - new Date(j.createdAt).getTime() < 20_000 && j.id !== undefined && !seen.has(j.id));
+      }
+      expect(done).toBeDefined();
+      const closes = new Date(done!.createdAt).getTime() + Math.ceil((new Date(done!.finishedAt!).getTime() - new Date(done!.createdAt).getTime()) / 3000) * 3000;
+      const mine = od.jobs.job(alice, done!.id);
+      expect(Date.now(), 'read before the bucket closed').toBeLessThan(closes);
+      expect(mine.state).toBe('running');
+      expect(mine.finishedAt).toBeNull();
+      expect(mine.outputs).toEqual([]);
+      const r = await pending;
+      expect(od.jobs.job(alice, r.jobId).state).toBe('completed');
+    } finally {
+      od.jobs.prodReplyBucketMs = 200;
+    }
+  });
+
   it('the same over HTTP: job reply, job record and job list', async () => {
     const auth = { authorization: `Bearer ${d.setup.tokens.alice}` };
     const post = await app.inject({ method: 'POST', url: '/api/jobs', headers: auth, payload: { tenant: 'demo', env: 'prod', script: `${SECRET} output('x' + b, [{ a: b }]);` } });
