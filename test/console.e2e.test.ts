@@ -163,6 +163,21 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('alice runs a prod job with a manifest in the console: she sees the declared output and its size bucket, never a row count', async () => {
+    const page = await signIn('alice');
+    await page.waitForSelector('#script-text');
+    await page.fill('#script-text', "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
+    await page.click('details summary');
+    await page.fill('#script-manifest', JSON.stringify({ outputs: [{ name: 'by_county', columns: [{ name: 'county_code', type: 'VARCHAR' }, { name: 'people', type: 'BIGINT' }] }] }));
+    await page.selectOption('#script-env', 'prod');
+    await page.click('#run');
+    await page.waitForSelector('button[data-action="request"][data-output="by_county"]');
+    const cell = await page.locator('button[data-action="request"][data-output="by_county"]').locator('..').textContent();
+    expect(cell).toContain('10 rows or more');
+    expect(cell).not.toMatch(/\(\d+\)/);
+    await done(page);
+  }, 90_000);
+
   it('ada suspends an authorization only after confirming, then resumes it; the console speaks Chinese', async () => {
     const page = await signIn('ada', 'zh');
     await page.click('a[href="#/admin"]');
