@@ -42,3 +42,32 @@ describe('column lineage', () => {
     expect(filters).toEqual(['birth_date']);
   });
 });
+
+describe('column lineage through scopes', () => {
+  const items = async (sql: string) => (await lineage(sql)).items.map((it) => ({ name: it.name, unknown: it.unknown, aggregate: it.aggregate, inputs: it.inputs.map((i) => `${i.table}.${i.column}:${i.subtype}`) }));
+  it('follows a CTE named like a catalog table to what it really selects', async () => {
+    const l = await items('WITH population AS (SELECT id_card AS county_code FROM social_insurance) SELECT county_code FROM population');
+    expect(l).toEqual([{ name: 'county_code', unknown: false, aggregate: false, inputs: ['social_insurance.id_card:IDENTITY'] }]);
+  });
+  it('follows derived tables, keeps the aggregate nature of their columns, and composes transformations', async () => {
+    const l = await items('SELECT upper(k) AS u, n FROM (SELECT id_card AS k, count(*) AS n FROM population GROUP BY 1) AS population');
+    expect(l).toEqual([
+      { name: 'u', unknown: false, aggregate: false, inputs: ['population.id_card:TRANSFORMATION'] },
+      { name: 'n', unknown: false, aggregate: true, inputs: [] },
+    ]);
+  });
+  it('expands stars and merges set operations by position', async () => {
+    const star = await items('SELECT * EXCLUDE (birth_date) FROM population');
+    expect(star.map((i) => i.inputs[0])).toEqual(['population.id_card:IDENTITY', 'population.county_code:IDENTITY']);
+    const union = await items('SELECT county_code FROM population UNION ALL SELECT month FROM social_insurance');
+    expect(union[0]!.inputs).toEqual(['population.county_code:IDENTITY', 'social_insurance.month:IDENTITY']);
+  });
+  it('reads what a scalar subquery carries, and marks a reference it cannot resolve as unknown', async () => {
+    const sub = await items('SELECT (SELECT max(id_card) FROM population) AS top');
+    expect(sub[0]).toMatchObject({ aggregate: true, inputs: ['population.id_card:TRANSFORMATION'] });
+    const ambiguous = await items('SELECT id_card FROM population, social_insurance');
+    expect(ambiguous[0]!.unknown).toBe(true);
+    const generated = await items('SELECT range AS x FROM range(3)');
+    expect(generated[0]!.unknown).toBe(true);
+  });
+});
