@@ -51,8 +51,25 @@ export const cellCount: Rule = {
         }
       }
     });
+    // Two measures of one cell whose units differ by a few publish those few by subtraction: within
+    // one column (count(*) - count(*) FILTER …) for any aggregate, across a row's columns for counts.
+    const split = new CellList();
+    const rowCounts = new Map<string, { units: number; column: string }[]>();
+    for (const { row, column, cell, measure } of publishedCells(ctx)) {
+      const units = measure.item.aggs.map((a) => cell.aggs[a]?.units ?? 0);
+      if (units.some((u, i) => units.some((w, k) => k > i && Math.abs(u - w) > 0 && Math.abs(u - w) < min))) split.add(row, columns[column]!.name);
+      if (measure.item.kind !== 'count') continue;
+      const key = `${row}:${cell.part}:${cell.gid}`;
+      rowCounts.set(key, [...(rowCounts.get(key) ?? []), ...units.map((u) => ({ units: u, column: columns[column]!.name }))]);
+    }
+    for (const [key, list] of rowCounts) {
+      for (const a of list) {
+        if (list.some((b) => b.column !== a.column && Math.abs(a.units - b.units) > 0 && Math.abs(a.units - b.units) < min)) split.add(Number(key.split(':')[0]), a.column);
+      }
+    }
     const unmeasured = unmeasuredColumns(ctx);
     if (wrong.count > 0) return { rule: this.id, verdict: 'block', reason: `${wrong.count} published count(s) differ from what the data gives for their cell (arithmetic on a count): counts are published as measured, or rounded`, cells: wrong.cells };
+    if (split.count > 0) return { rule: this.id, verdict: 'block', reason: `${split.count} cell(s) publish two measures whose units differ by fewer than ${min}: their difference is a small cell`, cells: split.cells };
     if (small.count > 0) return { rule: this.id, verdict: 'block', reason: `${small.count} cell(s) rest on fewer than ${min} units of privacy (smallest ${smallest}), measured from the data; suppress or merge them`, cells: small.cells };
     if (unmeasured.length > 0) return { rule: this.id, verdict: 'review', reason: `column(s) ${unmeasured.join(', ')} hold aggregates the check could not tie to measured cells: a reviewer must size them`, cells: unmeasured.map((column) => ({ column })) };
     return { rule: this.id, verdict: 'pass', reason: `every published cell rests on at least ${min} units of privacy (${ctx.measured?.sources.map((s) => s.field).join(', ')})` };

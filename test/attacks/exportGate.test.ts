@@ -156,6 +156,21 @@ const ATTACKS: Attack[] = [
     rule: 'dominance', verdict: 'block', reason: /one unit’s own value/,
   },
   {
+    name: 'one person differenced out inside a cell (count minus a FILTERed count)',
+    script: "output('out', await sql('SELECT county_code, count(*) - count(*) FILTER (WHERE id_card <> (SELECT min(id_card) FROM population)) AS d FROM population GROUP BY 1 HAVING count(*) >= 10'))",
+    rule: 'cell_count', verdict: 'block', reason: /difference is a small cell/,
+  },
+  {
+    name: 'one person differenced out across two count columns of a row',
+    script: "output('out', await sql('SELECT county_code, count(*) AS everyone, count(*) FILTER (WHERE id_card <> (SELECT min(id_card) FROM population)) AS others FROM population GROUP BY 1 HAVING count(*) >= 10'))",
+    rule: 'cell_count', verdict: 'block', reason: /difference is a small cell/,
+  },
+  {
+    name: 'one person’s value differenced out of a sum',
+    script: "output('out', await sql(\"SELECT p.county_code, sum(s.base_amount) - sum(s.base_amount) FILTER (WHERE p.id_card <> (SELECT min(id_card) FROM social_insurance WHERE month = '2024-06')) AS v FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' GROUP BY 1 HAVING count(*) >= 10\"))",
+    rule: 'cell_count', verdict: 'block', reason: /difference is a small cell/,
+  },
+  {
     name: 'a scalar subquery differencing one person out',
     script: "output('out', await sql('SELECT (SELECT count(*) FROM population) - (SELECT count(*) FROM population WHERE id_card <> (SELECT min(id_card) FROM population)) AS d'))",
     rule: 'cell_count', verdict: 'review', reason: /could not/,
