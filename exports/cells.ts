@@ -9,8 +9,7 @@
 // so cells the operator withheld are known too. Nothing is read from the output's own numbers.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG } from '../datasets/index.ts';
-import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS } from '../sandbox/index.ts';
-import { rowsOf } from '../sandbox/values.ts';
+import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, rowsOf } from '../sandbox/index.ts';
 import { valueKey, type Param, type QueryResult } from './provenance.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

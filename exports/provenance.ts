@@ -8,8 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG } from '../datasets/index.ts';
-import { columnLineage, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
-import { rowsOf } from '../sandbox/values.ts';
+import { columnLineage, rowsOf, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Param = string | number | boolean | null;

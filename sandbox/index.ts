@@ -9,3 +9,4 @@ export { MAX_DECLARED_OUTPUTS, checkDeclared, parseManifest, type Manifest } fro
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
 export { columnLineage, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
 export { AGGREGATE_FUNCTIONS } from './functions.ts';
+export { rowsOf } from './values.ts';
