@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS release_cells (
 );
 CREATE INDEX IF NOT EXISTS release_cells_measure ON release_cells (measure, tables);
 CREATE INDEX IF NOT EXISTS release_cells_group ON release_cells (measure, key);
+CREATE TABLE IF NOT EXISTS risk_stops (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, raised_by TEXT NOT NULL,
+  raised_at TEXT NOT NULL, resolution TEXT, decided_by TEXT, decided_at TEXT, stopped_jobs TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS risk_stops_tenant ON risk_stops (tenant, state);
 CREATE TABLE IF NOT EXISTS export_checks (tenant TEXT NOT NULL, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS export_checks_tenant ON export_checks (tenant, at);
 CREATE TABLE IF NOT EXISTS audit (

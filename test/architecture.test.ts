@@ -14,9 +14,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   masking: ['datasets'],
   lineage: ['store'],
   sandbox: [],
+  authority: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
   domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports'],
-  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain'],
+  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority'],
 };
 
 function sources(dir: string): string[] {

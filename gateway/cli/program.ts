@@ -374,6 +374,21 @@ export function buildProgram(io: CliIO): Command {
     .action(async (id, opts, cmd) =>
       withDomain(g(cmd), async (od) => json(io, od.tenants.setEmergencyPlan(await caller(od, g(cmd)), id, JSON.parse(readFileSync(resolve(opts.file), 'utf8'))))),
     );
+  const risk = program.command('risk').description('risk stops (R19, R29): stop an authorization\'s processing until the authority resolves it');
+  risk
+    .command('raise')
+    .requiredOption('--tenant <id>', 'the authorization')
+    .requiredOption('--reason <text>', 'what was found (10 to 4000 characters)')
+    .description('stop the authorization\'s running jobs and hold new ones')
+    .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.raise(await caller(od, g(cmd)), opts.tenant, opts.reason))));
+  risk.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.list(await caller(od, g(cmd)), opts.tenant))));
+  for (const action of ['resolve', 'dismiss'] as const) {
+    risk
+      .command(`${action} <riskStopId>`)
+      .requiredOption('--resolution <text>', 'what was done (10 to 4000 characters)')
+      .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.decide(await caller(od, g(cmd)), id, action, opts.resolution))));
+  }
+
   program
     .command('supervise')
     .description('the authority\'s view of every domain: state, term, people, jobs, requests, audit activity (admin, security)')

@@ -106,6 +106,8 @@ export function outputHash(columns: readonly OutputColumn[], rows: readonly (rea
 
 export class Jobs {
   private readonly openlineage: OpenLineageSink;
+  /** Asked before a job starts (an open risk stop refuses it). */
+  beforeStart: (tenant: string) => void = () => undefined;
   /** Prod replies are held to the next multiple of this (the timing channel's bucket). */
   prodReplyBucketMs = PROD_REPLY_BUCKET_MS;
 
@@ -138,6 +140,7 @@ export class Jobs {
       throw new OpError('BAD_REQUEST', `params must be a JSON object of at most ${MAX_PARAMS_BYTES} bytes`);
     }
     const auth = ctx.authorizations.checkOperable(req.tenant);
+    this.beforeStart(req.tenant);
     if (env === 'prod') this.checkProdQuota(req.tenant, resolveLimits(auth.limits).prodJobsPerDay);
     const started = Date.now();
     const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;

@@ -7,6 +7,7 @@ import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../../lineage/index.ts
 import { Supervisor } from '../../sandbox/index.ts';
 import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
+import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
 import { ExportQueue } from './exportQueue.ts';
 import { OpError } from '../../errors/index.ts';
@@ -34,6 +35,7 @@ export class Opdomain {
   readonly tenants: TenantService;
   readonly people: PeopleService;
   readonly supervision: SupervisionService;
+  readonly risks: RiskService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -44,6 +46,9 @@ export class Opdomain {
     this.lineage = new LineageService(ctx);
     this.catalog = new CatalogService(ctx);
     this.tenants = new TenantService(ctx);
+    this.risks = new RiskService(ctx, this.jobs);
+    // An open risk stop holds new processing in its authorization.
+    this.jobs.beforeStart = (tenant) => this.risks.checkNoOpenStop(tenant);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {

@@ -1,0 +1,2 @@
+// authority/: the public-data authority's workflows with the operators (R19, R29: risk stops).
+export { RISK_RAISERS, RISK_TRANSITIONS, canRiskAction, checkRiskAction, riskActionsFor, type RiskAction, type RiskState } from './riskStates.ts';

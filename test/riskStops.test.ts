@@ -1,0 +1,83 @@
+// Risk stops (R19, R29), by attack on who may act and on the table: a stop halts a running job
+// within a second and holds new ones until the authority resolves it; the person who raised it
+// never resolves it; steps outside the table are refused with nothing written.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RISK_TRANSITIONS } from '../authority/index.ts';
+import { buildApp, type Opdomain, type Principal } from '../gateway/index.ts';
+import { demoDomain } from './helpers.ts';
+
+let d: Awaited<ReturnType<typeof demoDomain>>;
+let od: Opdomain;
+let app: FastifyInstance;
+let alice: Principal, bob: Principal, sam: Principal, ada: Principal;
+
+beforeAll(async () => {
+  d = await demoDomain();
+  od = d.od;
+  [alice, bob, sam, ada] = await Promise.all(['alice', 'bob', 'sam', 'ada'].map((as) => od.principal({ as })));
+  app = buildApp(od);
+  await app.ready();
+}, 180_000);
+afterAll(async () => {
+  await app?.close();
+  await d?.close();
+});
+
+const REASON = 'a join of claims and insurance reveals employers of single patients';
+
+describe('risk stops', () => {
+  it('an operator raises one: her running job halts within a second, the next is held, until the authority resolves it', async () => {
+    const running = od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: 'while (true) {}' });
+    await new Promise((r) => setTimeout(r, 800));
+    const t0 = Date.now();
+    const stop = od.risks.raise(alice, 'demo', REASON);
+    const ended = await running;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(ended.error!.code).toBe('JOB_CANCELLED');
+    expect(stop.stoppedJobs).toEqual([ended.jobId]);
+    expect(stop).toMatchObject({ state: 'open', raisedBy: 'alice', actions: [] });
+    await expect(od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).rejects.toMatchObject({ code: 'RISK_STOP_ACTIVE' });
+    // Who may act: not the operator, not a reviewer; security or an administrator.
+    expect(() => od.risks.decide(alice, stop.id, 'resolve', 'we looked and it is fine')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(() => od.risks.decide(bob, stop.id, 'resolve', 'we looked and it is fine')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(od.risks.get(sam, stop.id).actions).toEqual(['resolve', 'dismiss']);
+    expect(() => od.risks.decide(sam, stop.id, 'resolve', 'short')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    const done = od.risks.decide(sam, stop.id, 'resolve', 'the join was removed from the script; the scenario is narrowed');
+    expect(done).toMatchObject({ state: 'resolved', decidedBy: 'sam' });
+    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
+  }, 60_000);
+
+  it('nobody resolves a stop they raised, and a step outside the table is refused with nothing written', () => {
+    const stop = od.risks.raise(sam, 'demo', REASON);
+    expect(() => od.risks.decide(sam, stop.id, 'dismiss', 'not a risk after all, closing')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE', message: expect.stringMatching(/raised/) }));
+    od.risks.decide(ada, stop.id, 'dismiss', 'not a risk after all, closing');
+    const before = od.lineage.entries(sam, { kind: 'RISK_STOP_CHANGED' }).length;
+    for (const action of ['resolve', 'dismiss'] as const) {
+      expect(() => od.risks.decide(ada, stop.id, action, 'once more, to see what happens')).toThrow(expect.objectContaining({ code: 'RISK_STOP_TRANSITION' }));
+    }
+    expect(od.lineage.entries(sam, { kind: 'RISK_STOP_CHANGED' }).length).toBe(before);
+    expect(od.risks.get(ada, stop.id).state).toBe('dismissed');
+    // The table is all there is: only open stops move.
+    expect(RISK_TRANSITIONS.every(([from]) => from === 'open')).toBe(true);
+  });
+
+  it('an operator cannot raise one on another authorization, and sees only her own', async () => {
+    expect(() => od.risks.raise(alice, 'other', REASON)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_TENANT' }));
+    expect(() => od.risks.raise(bob, 'demo', REASON)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(od.risks.list(alice).every((s) => s.tenant === 'demo')).toBe(true);
+  });
+
+  it('the same over HTTP', async () => {
+    const call = async (method: 'GET' | 'POST', url: string, who: string, payload?: object) => {
+      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${d.setup.tokens[who]}` }, ...(payload ? { payload } : {}) });
+      return { status: res.statusCode, body: res.json() };
+    };
+    const raised = await call('POST', '/api/tenants/demo/risk-stops', 'alice', { reason: REASON });
+    expect(raised.status).toBe(201);
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).body.error.code).toBe('RISK_STOP_ACTIVE');
+    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'alice', { resolution: 'it was nothing at all' })).body.error.code).toBe('FORBIDDEN_ROLE');
+    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'ada', { resolution: 'reviewed with the operator; resumed' })).body.state).toBe('resolved');
+    expect((await call('GET', '/api/risk-stops', 'sam')).body.riskStops.length).toBeGreaterThan(0);
+  });
+});
