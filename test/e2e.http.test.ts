@@ -27,6 +27,19 @@ afterAll(async () => {
   await d?.close();
 });
 
+describe('serving', () => {
+  it('a second gateway on an address in use says so with a clear code', async () => {
+    const { createServer } = await import('node:net');
+    const { serve } = await import('../gateway/cli/program.ts');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const io = { out: () => undefined, err: () => undefined, exitCode: 0 };
+    await expect(serve(d.od, io as never, { port, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'SERVE_ADDRESS_IN_USE', message: expect.stringContaining(String(port)) });
+    blocker.close();
+  });
+});
+
 describe('the HTTP API walks the whole flow', () => {
   it('run in dev and prod, request, refuse self-approval, approve, download, verify, trace', async () => {
     const who = await call('GET', '/api/whoami', 'alice');

@@ -78,7 +78,16 @@ function progressBar(io: CliIO) {
 export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const { buildApp } = await import('../http/index.ts');
   const app = buildApp(od, { logger: { level: process.env.OPDOMAIN_LOG_LEVEL ?? 'warn' } });
-  const address = await app.listen({ port: opts.port, host: opts.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: opts.port, host: opts.host });
+  } catch (err) {
+    await app.close();
+    if ((err as { code?: string }).code === 'EADDRINUSE') {
+      throw new OpError('SERVE_ADDRESS_IN_USE', `${opts.host}:${opts.port} is already in use (is another gateway serving this home?); stop it, or pass --port`);
+    }
+    throw err;
+  }
   const url = address.replace('[::1]', 'localhost') + '/';
   return { url, close: () => app.close() };
 }

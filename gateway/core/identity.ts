@@ -177,6 +177,7 @@ export class Identity {
       }
     } catch (err) {
       if (err instanceof OpError) throw err;
+      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new OpError('AUTH_TOKEN_EXPIRED', 'the token has expired: sign in again (or take a new one with `opdomain token NAME`)');
       throw new OpError('AUTH_INVALID_TOKEN', `the token failed verification (${(err as { code?: string }).code ?? 'invalid'})`);
     }
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new OpError('AUTH_INVALID_TOKEN', 'the token was issued in the future');
