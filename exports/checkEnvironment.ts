@@ -8,7 +8,7 @@ import { CATALOG, isProtectedField } from '../datasets/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import { measureQuery } from './cells.ts';
 import type { CheckContext, PriorCell, Thresholds } from './checks/index.ts';
-import { rerunQueries, traceOutput, type RecordedQuery } from './provenance.ts';
+import { hasAggregates, rerunQueries, traceOutput, type RecordedQuery } from './provenance.ts';
 import { buildView } from './view.ts';
 
 export interface CheckEnvironmentOptions {
@@ -42,7 +42,8 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     const tenantHas = (t: string, c: string) => has.has(`${t}.${c}`);
     const queries = await rerunQueries(con, opts.queries, opts.output);
     const provenance = traceOutput(opts.output, queries);
-    const measured = provenance.shape === 'aggregate' && provenance.query ? await measureQuery(con, provenance.query, tenantHas) : null;
+    // Cells of an aggregate, and aggregate columns beside records (windows, subqueries), are measured.
+    const measured = provenance.query && hasAggregates(provenance.query) ? await measureQuery(con, provenance.query, tenantHas) : null;
     // Every protected identifier value of the domain, raw and as masked or tokenized in the tenant.
     const sources: string[] = [];
     for (const ds of CATALOG) {

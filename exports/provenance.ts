@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG } from '../datasets/index.ts';
-import { columnLineage, rowsOf, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
+import { columnLineage, hasAggregate, rowsOf, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Param = string | number | boolean | null;
@@ -195,12 +195,40 @@ function search(output: readonly (readonly unknown[])[], q: QueryResult, cands: 
   return step(0) ? mapping : undefined;
 }
 
-function isAggregateShape(q: QueryResult): boolean {
-  const node = (q.statement as { node?: { type?: string; group_expressions?: unknown[]; aggregate_handling?: string } } | null)?.node;
-  const items = q.lineage?.items ?? [];
-  if (node?.type === 'SELECT_NODE' && ((node.group_expressions?.length ?? 0) > 0 || node.aggregate_handling === 'FORCE_AGGREGATES')) return true;
-  // Aggregated anywhere: in the select list, a window, a derived table or a CTE below it.
-  return items.some((it) => it.aggregate || it.window || (it.inputs.length > 0 && it.inputs.every((i) => i.subtype === 'AGGREGATION')));
+type Node = { [k: string]: Json };
+const isNode = (n: Json | undefined): n is Node => !!n && typeof n === 'object' && !Array.isArray(n);
+
+function ctesOf(node: Node, outer: ReadonlyMap<string, Node>): Map<string, Node> {
+  const m = new Map(outer);
+  const map = isNode(node.cte_map) && Array.isArray(node.cte_map.map) ? node.cte_map.map : [];
+  for (const e of map) if (isNode(e) && isNode(e.value) && isNode(e.value.query) && isNode(e.value.query.node)) m.set(String(e.key).toLowerCase(), e.value.query.node);
+  return m;
+}
+
+/**
+ * Whether the query's rows are cells of an aggregate: its top aggregates (GROUP BY, aggregates in
+ * the select list), or passes one through (a plain projection of a derived table or CTE that
+ * does, a set operation of such). A record-level select with a window or a scalar-subquery
+ * aggregate beside its columns still returns one row per record: k-anonymity judges it.
+ */
+function rowsAreCells(node: Json, outer: ReadonlyMap<string, Node> = new Map()): boolean {
+  if (!isNode(node)) return false;
+  const ctes = ctesOf(node, outer);
+  if (node.type === 'SET_OPERATION_NODE') return [node.left, node.right].every((n) => rowsAreCells(n ?? null, ctes));
+  if (node.type !== 'SELECT_NODE') return false;
+  const list = Array.isArray(node.select_list) ? node.select_list : [];
+  if ((Array.isArray(node.group_expressions) && node.group_expressions.length > 0) || node.aggregate_handling === 'FORCE_AGGREGATES' || list.some((i) => hasAggregate(i))) return true;
+  const plain = list.every((i) => isNode(i) && (i.class === 'COLUMN_REF' || (i.class === 'STAR' && !i.relation_name)));
+  const from = node.from_table;
+  if (!plain || !isNode(from)) return false;
+  if (from.type === 'SUBQUERY' && isNode(from.subquery)) return rowsAreCells(from.subquery.node ?? null, ctes);
+  if (from.type === 'BASE_TABLE' && !from.schema_name) return rowsAreCells(ctes.get(String(from.table_name).toLowerCase()) ?? null, ctes);
+  return false;
+}
+
+/** The query has aggregate values to measure: cells, or windows and subquery aggregates beside records. */
+export function hasAggregates(q: QueryResult): boolean {
+  return rowsAreCells(isNode(q.statement) ? (q.statement.node ?? null) : null) || (q.lineage?.items ?? []).some((it) => it.aggregate || it.window);
 }
 
 /** Everything the job's queries gave the script, for a column the script made itself. */
@@ -250,7 +278,7 @@ export function traceOutput(output: { columns: readonly { name: string }[]; rows
   return {
     columns,
     query: best?.q ?? null,
-    shape: best && isAggregateShape(best.q) ? 'aggregate' : 'record',
+    shape: best && rowsAreCells(isNode(best.q.statement) ? (best.q.statement.node ?? null) : null) ? 'aggregate' : 'record',
     rowsDropped: !!best && (best.q.rows?.length ?? 0) > output.rows.length,
     carried: carriedInputs(queries),
     queries,

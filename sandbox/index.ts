@@ -7,6 +7,6 @@ export { openLockedDown } from './lockdown.ts';
 export { OUTPUT_NAME } from './outputs.ts';
 export { MAX_DECLARED_OUTPUTS, checkDeclared, parseManifest, type Manifest } from './manifest.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
-export { columnLineage, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
+export { columnLineage, hasAggregate, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
 export { AGGREGATE_FUNCTIONS } from './functions.ts';
 export { rowsOf } from './values.ts';

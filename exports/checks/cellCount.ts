@@ -15,8 +15,8 @@ function roundingBase(values: readonly number[]): number {
 export const cellCount: Rule = {
   id: 'cell_count',
   check(ctx: CheckContext): RuleResult {
-    if (ctx.provenance.shape !== 'aggregate') return { rule: this.id, verdict: 'pass', reason: 'a record-level output (judged by k-anonymity)' };
-    if (ctx.measured?.error) return { rule: this.id, verdict: 'review', reason: `the cells could not be measured (${ctx.measured.error}): a reviewer must size them` };
+    if (!ctx.measured) return { rule: this.id, verdict: 'pass', reason: 'no aggregate value in the output (record-level outputs are judged by k-anonymity)' };
+    if (ctx.measured.error) return { rule: this.id, verdict: 'review', reason: `the cells could not be measured (${ctx.measured.error}): a reviewer must size them` };
     const min = ctx.thresholds.minCellCount;
     const small = new CellList();
     const wrong = new CellList();

@@ -108,7 +108,8 @@ export function* publishedCells(ctx: CheckContext): Generator<{ row: number; col
 
 /** Output columns whose values are aggregates but that no measured cell accounts for. */
 export function unmeasuredColumns(ctx: CheckContext): string[] {
-  if (ctx.provenance.shape !== 'aggregate') return [];
+  if (!ctx.measured) return [];
+  const record = ctx.provenance.shape === 'record';
   const items = ctx.provenance.query?.lineage?.items ?? [];
   return ctx.output.columns
     .filter((_, j) => {
@@ -116,7 +117,9 @@ export function unmeasuredColumns(ctx: CheckContext): string[] {
       // A group value computed by an aggregating subquery is an aggregate nobody measured.
       if (ctx.view.dimColumns.has(j)) return !!p.source && !!items[p.source.column]?.subquery && !!items[p.source.column]?.aggregate;
       if ((ctx.view.measures[j]?.length ?? 0) > 0) return false;
-      return !p.source || p.inputs.some((i) => i.subtype === 'AGGREGATION') || p.unknown;
+      // Beside records, a script-derived column is the record rules' (k-anonymity, provenance).
+      if (!p.source) return !record;
+      return !!items[p.source.column]?.aggregate || p.inputs.some((i) => i.subtype === 'AGGREGATION') || p.unknown;
     })
     .map((c) => c.name);
 }

@@ -31,7 +31,7 @@ const BLOCKING: ReadonlySet<DominanceFinding> = new Set(['nk', 'p', 'alike', 'si
 export const dominance: Rule = {
   id: 'dominance',
   check(ctx: CheckContext): RuleResult {
-    if (ctx.provenance.shape !== 'aggregate' || !ctx.measured || ctx.measured.error) return { rule: this.id, verdict: ctx.measured?.error ? 'review' : 'pass', reason: ctx.measured?.error ? `contributions could not be measured (${ctx.measured.error})` : 'no measured magnitude cell' };
+    if (!ctx.measured || ctx.measured.error) return { rule: this.id, verdict: ctx.measured?.error ? 'review' : 'pass', reason: ctx.measured?.error ? `contributions could not be measured (${ctx.measured.error})` : 'no measured magnitude cell' };
     const t = ctx.thresholds;
     const blocked = new CellList();
     const reviewed = new CellList();

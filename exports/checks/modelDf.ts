@@ -11,7 +11,7 @@ export const modelDf: Rule = {
     const low = new CellList();
     let smallest = Infinity;
     let models = 0;
-    if (ctx.provenance.shape === 'aggregate' && ctx.measured && !ctx.measured.error) {
+    if (ctx.measured && !ctx.measured.error) {
       for (const { row, column, cell, measure } of publishedCells(ctx)) {
         if (measure.item.kind !== 'model') continue;
         models++;

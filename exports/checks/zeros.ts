@@ -9,7 +9,7 @@ const MAX_GRID = 100_000;
 export const zeros: Rule = {
   id: 'zeros',
   check(ctx: CheckContext): RuleResult {
-    if (ctx.provenance.shape !== 'aggregate' || !ctx.measured || ctx.measured.error) return { rule: this.id, verdict: 'pass', reason: 'no measured count cell' };
+    if (!ctx.measured || ctx.measured.error) return { rule: this.id, verdict: 'pass', reason: 'no measured count cell' };
     const zero = new CellList();
     for (const { row, column, cell, measure } of publishedCells(ctx)) {
       if (measure.item.kind === 'count' && measure.item.aggs.every((a) => (cell.aggs[a]?.units ?? 0) === 0)) zero.add(row, ctx.output.columns[column]!.name);

@@ -61,6 +61,16 @@ const ATTACKS: Attack[] = [
     rule: 'k_anonymity', verdict: 'block', reason: /anonymous/,
   },
   {
+    name: 'a record-level file with a window total beside it (the rows are still people)',
+    script: "output('out', await sql('SELECT county_code, gender, birth_date, count(*) OVER () AS total FROM population'))",
+    rule: 'k_anonymity', verdict: 'block', reason: /anonymous/,
+  },
+  {
+    name: 'a record-level file with a scalar-subquery aggregate beside it',
+    script: "output('out', await sql('SELECT county_code, gender, birth_date, (SELECT count(*) FROM population) AS total FROM population'))",
+    rule: 'k_anonymity', verdict: 'block', reason: /anonymous/,
+  },
+  {
     name: 'a CTE named like a catalog table, hiding tokens under a harmless column name',
     script: "output('out', await sql('WITH population AS (SELECT id_card AS county_code FROM social_insurance) SELECT county_code FROM population LIMIT 300'))",
     rule: 'reversibility', verdict: 'block', reason: /social_insurance\.id_card/,
