@@ -61,8 +61,6 @@ export interface MeasureItem {
   readonly aggs: readonly number[];
   readonly fns: readonly string[];
   readonly kind: MeasureKind;
-  /** The item is a bare count (its value is the count itself). */
-  readonly bareCount: boolean;
   /** The item computes on counts with constants only (count * 10 + 100, round(count, -1)). */
   readonly countArithmetic: boolean;
   /** Its count counts distinct values. */
@@ -87,8 +85,6 @@ export interface MeasuredQuery {
   readonly running: readonly number[];
   /** The query's values could not be measured (why). */
   readonly error?: string;
-  /** Canonical text of the FROM tables and WHERE, for the ledger's population. */
-  readonly population: string;
   readonly tables: readonly string[];
 }
 
@@ -261,11 +257,6 @@ function countArithmetic(item: Json): boolean {
   return walk(item) && !(isObj(item) && (item.class === 'FUNCTION' || item.class === 'AGGREGATE') && COUNT_FUNCTIONS.has(String(item.function_name).toLowerCase()));
 }
 
-function bareCount(item: Json): boolean {
-  let n: Json = item;
-  while (isObj(n) && n.class === 'CAST') n = n.child ?? null;
-  return isObj(n) && (n.class === 'FUNCTION' || n.class === 'AGGREGATE') && COUNT_FUNCTIONS.has(String(n.function_name).toLowerCase());
-}
 
 const TRUE: Obj = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true } };
 
@@ -493,7 +484,7 @@ function argFields(q: QueryResult, column: number): string[] {
 
 /** Measures every cell of an aggregate query, or says why it cannot. */
 export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (table: string, column: string) => boolean, timeoutMs = CONTRIBUTORS_TIMEOUT_MS): Promise<MeasuredQuery> {
-  const empty = (error: string): MeasuredQuery => ({ parts: [], cells: [], sources: [], running: [], error, population: '', tables: q.lineage?.tables ?? [] });
+  const empty = (error: string): MeasuredQuery => ({ parts: [], cells: [], sources: [], running: [], error, tables: q.lineage?.tables ?? [] });
   const stmt = q.statement as Obj | null;
   if (!isObj(stmt) || !isObj(stmt.node)) return empty('the query could not be read');
   const c: Ctx = { tenantHas, t: new Templates(con), n: 0 };
@@ -560,7 +551,7 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     if (!aggregating(part.node)) {
       // A window part: one call, the window's column; its partitions are not result columns.
       const fn = plans[i]!.calls[0]!;
-      return { dims: [], measures: [{ column: windowColumns[i]!, aggs: [0], fns: [fn], kind: kindOf([fn]), bareCount: COUNT_FUNCTIONS.has(fn), countArithmetic: false, distinctCount: false, argFields: argFields(q, windowColumns[i]!) }] };
+      return { dims: [], measures: [{ column: windowColumns[i]!, aggs: [0], fns: [fn], kind: kindOf([fn]), countArithmetic: false, distinctCount: false, argFields: argFields(q, windowColumns[i]!) }] };
     }
     let call = 0;
     const measures: MeasureItem[] = [];
@@ -571,17 +562,15 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
       const fns = calls.map((x) => String(x.function_name).toLowerCase());
       const aggs = fns.map(() => call++);
       const distinctCount = calls.some((x) => x.distinct === true);
-      measures.push({ column: k, aggs, fns, kind: fns.length === 0 ? 'magnitude' : kindOf(fns), bareCount: bareCount(item), countArithmetic: countArithmetic(item), distinctCount, argFields: argFields(q, k) });
+      measures.push({ column: k, aggs, fns, kind: fns.length === 0 ? 'magnitude' : kindOf(fns), countArithmetic: countArithmetic(item), distinctCount, argFields: argFields(q, k) });
     }
     return { dims: dimPos, measures };
   });
-  const node0 = parts[0]!.part.node;
   return {
     parts: measured,
     cells,
     sources,
     running,
-    population: JSON.stringify(stripMeta([(node0.from_table ?? null) as Json, (node0.where_clause ?? null) as Json])),
     tables: q.lineage?.tables ?? [],
   };
 }

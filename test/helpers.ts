@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Opdomain, setupDemo, type DemoSetup, type IdentityProviderConfig } from '../gateway/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, Opdomain, setupDemo, type DemoSetup, type IdentityProviderConfig } from '../gateway/index.ts';
 
 export const TEST_SCALE = 3000;
 
@@ -24,6 +25,21 @@ export async function demoDomain(opts: { workerPool?: number; identityProvider?:
     close: async () => {
       await od.close();
       home.cleanup();
+    },
+  };
+}
+
+/** The demo domain and its HTTP app (fastify inject: no sockets), closed together. */
+export async function demoDomainWithApp(): Promise<Awaited<ReturnType<typeof demoDomain>> & { app: FastifyInstance }> {
+  const d = await demoDomain();
+  const app = buildApp(d.od);
+  await app.ready();
+  return {
+    ...d,
+    app,
+    close: async () => {
+      await app.close();
+      await d.close();
     },
   };
 }

@@ -4,25 +4,20 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RISK_TRANSITIONS } from '../authority/index.ts';
-import { buildApp, type Opdomain, type Principal } from '../gateway/index.ts';
-import { demoDomain } from './helpers.ts';
+import type { Opdomain, Principal } from '../gateway/index.ts';
+import { demoDomainWithApp } from './helpers.ts';
 
-let d: Awaited<ReturnType<typeof demoDomain>>;
+let d: Awaited<ReturnType<typeof demoDomainWithApp>>;
 let od: Opdomain;
 let app: FastifyInstance;
 let alice: Principal, bob: Principal, sam: Principal, ada: Principal;
 
 beforeAll(async () => {
-  d = await demoDomain();
-  od = d.od;
+  d = await demoDomainWithApp();
+  ({ od, app } = d);
   [alice, bob, sam, ada] = await Promise.all(['alice', 'bob', 'sam', 'ada'].map((as) => od.principal({ as })));
-  app = buildApp(od);
-  await app.ready();
 }, 180_000);
-afterAll(async () => {
-  await app?.close();
-  await d?.close();
-});
+afterAll(() => d?.close());
 
 const REASON = 'a join of claims and insurance reveals employers of single patients';
 

@@ -11,6 +11,7 @@ import {
 } from '../../exports/index.ts';
 import { CATALOG } from '../../datasets/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
+import type { Authorization } from '../../domain/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -141,9 +142,9 @@ export class ExportQueue {
   }
 
   /** Every check an operator asks for tells which rules object: they are counted per authorization and day (the reply channel). */
-  private checkCheckQuota(tenant: string): void {
+  private checkCheckQuota(tenant: string, limits: Authorization['limits']): void {
     const { ctx } = this;
-    const perDay = resolveLimits(ctx.authorizations.checkOperable(tenant).limits).exportChecksPerDay;
+    const perDay = resolveLimits(limits).exportChecksPerDay;
     const n = ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM export_checks WHERE tenant = ? AND at > ?', tenant, new Date(Date.now() - 86_400_000).toISOString())!.n;
     if (n >= perDay) throw new OpError('EXPORT_CHECK_QUOTA', `the authorization has asked for ${perDay} export checks in the last 24 hours (its limit); try later`);
     ctx.store.run('INSERT INTO export_checks (tenant, at) VALUES (?, ?)', tenant, new Date().toISOString());
@@ -196,7 +197,7 @@ export class ExportQueue {
     const auth = ctx.authorizations.checkOperable(job.tenant);
     const scenario = req.scenario ?? auth.scenarios[0]!;
     if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
-    this.checkCheckQuota(job.tenant);
+    this.checkCheckQuota(job.tenant, auth.limits);
     const out = this.jobs.output(job.id, req.output);
     const ev = await this.evaluate(job.tenant, job.id, out, fix);
     const id = `exp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -239,10 +240,10 @@ export class ExportQueue {
     if (typeof jobId !== 'string' || typeof output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output must be strings');
     const job = this.checkExportable(p, jobId);
     if (job.tenant !== r0.tenant) throw new OpError('FORBIDDEN_TENANT', 'this authorization is outside your scope');
-    ctx.authorizations.checkOperable(r0.tenant);
+    const auth = ctx.authorizations.checkOperable(r0.tenant);
     const fix = changes.fix === undefined ? (r0.fix ? (JSON.parse(r0.fix) as FixRecord).spec : undefined) : parseFix(changes.fix);
     const argument = changes.argument === undefined ? r0.argument : (parseArgument(changes.argument) ?? null);
-    this.checkCheckQuota(r0.tenant);
+    this.checkCheckQuota(r0.tenant, auth.limits);
     const out = this.jobs.output(job.id, output);
     const ev = await this.evaluate(r0.tenant, job.id, out, fix);
     ctx.store.tx(() => {

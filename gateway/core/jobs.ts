@@ -141,12 +141,12 @@ export class Jobs {
     }
     const auth = ctx.authorizations.checkOperable(req.tenant);
     this.beforeStart(req.tenant);
-    if (env === 'prod') this.checkProdQuota(req.tenant, resolveLimits(auth.limits).prodJobsPerDay);
+    const limits = resolveLimits(auth.limits);
+    if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
     const started = Date.now();
     const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const scriptHash = this.storeText(req.script);
     const buildId = auth.build?.buildId ?? null;
-    const limits = resolveLimits(auth.limits);
     ctx.store.tx(() => {
       ctx.store.run(
         'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

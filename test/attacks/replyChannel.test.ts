@@ -5,27 +5,22 @@
 // a bucketed end time. Security staff still see the whole record.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type Opdomain, type Principal } from '../../gateway/index.ts';
+import type { Opdomain, Principal } from '../../gateway/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
-import { demoDomain } from '../helpers.ts';
+import { demoDomainWithApp } from '../helpers.ts';
 
-let d: Awaited<ReturnType<typeof demoDomain>>;
+let d: Awaited<ReturnType<typeof demoDomainWithApp>>;
 let od: Opdomain;
 let app: FastifyInstance;
 let alice: Principal, sam: Principal;
 
 beforeAll(async () => {
-  d = await demoDomain();
-  od = d.od;
+  d = await demoDomainWithApp();
+  ({ od, app } = d);
   od.jobs.prodReplyBucketMs = 200;
   [alice, sam] = await Promise.all(['alice', 'sam'].map((as) => od.principal({ as })));
-  app = buildApp(od);
-  await app.ready();
 }, 180_000);
-afterAll(async () => {
-  await app?.close();
-  await d?.close();
-});
+afterAll(() => d?.close());
 
 const SECRET = "const [{ b }] = await sql(\"SELECT round(avg(base_amount)) AS b FROM social_insurance WHERE month = '2024-06'\");";
 const declare = (name: string, columns: [string, string][]) => ({ outputs: [{ name, columns: columns.map(([n, type]) => ({ name: n, type })) }] });
@@ -159,6 +154,21 @@ describe('the prod reply carries a few bits', () => {
     expect(resolveLimits({ prodJobsPerDay: 10_000 }).prodJobsPerDay).toBe(500);
     // Dev runs are not counted.
     expect((await od.jobs.run(quinn, { tenant: 'quota', env: 'dev', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
+  });
+
+  it('a malformed manifest is refused before anything runs', async () => {
+    const before = od.jobs.list(sam, 'demo').length;
+    const col = [{ name: 'a', type: 'BIGINT' }];
+    const bad: unknown[] = [
+      [], 'out', { outputs: [] }, { outputs: [{ name: 'Out!', columns: col }] }, { outputs: [{ name: 'o', columns: [] }] },
+      { outputs: [{ name: 'o', columns: [{ name: 'a', type: 'TEXT' }] }] }, { outputs: [{ name: 'o', columns: col }, { name: 'o', columns: col }] },
+      { outputs: [{ name: 'o', columns: [...col, ...col] }] }, { outputs: Array.from({ length: 9 }, (_, i) => ({ name: `o${i}`, columns: col })) },
+      { outputs: [{ name: 'o', columns: col, rows: 5 }] }, { outputs: [{ name: 'o', columns: col }], extra: true },
+    ];
+    for (const manifest of bad) {
+      await expect(od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('o', [{ a: 1 }])", manifest }), JSON.stringify(manifest)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect(od.jobs.list(sam, 'demo').length).toBe(before);
   });
 
   it('dev keeps its freedom: previews, row counts and messages', async () => {
