@@ -116,6 +116,12 @@ export function checkSubmittable(rules: readonly RuleResult[], argument: string 
 
 const BUNDLE_VALID_DAYS = 365;
 
+/** A request's measured cells for the ledger. A request checked by an earlier release kept count cells by label: they key nothing now. */
+function ledgerOf(r: RequestRow): LedgerCell[] {
+  const parsed: unknown = r.ledger ? JSON.parse(r.ledger) : [];
+  return Array.isArray(parsed) ? (parsed as LedgerCell[]) : [];
+}
+
 export class ExportQueue {
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
@@ -131,8 +137,7 @@ export class ExportQueue {
    * once): the ledger is compared again before the last approval releases the bundle.
    */
   private checkStillSafe(r: RequestRow): void {
-    const parsed: unknown = r.ledger ? JSON.parse(r.ledger) : [];
-    const mine = Array.isArray(parsed) ? (parsed as LedgerCell[]) : [];
+    const mine = ledgerOf(r);
     if (mine.length === 0) return;
     const min = this.ctx.authorizations.effectiveThresholds(r.tenant).minCellCount;
     const found = ledgerConflicts(mine, (m) => this.priorCells(m), min, r.tenant);
@@ -457,9 +462,7 @@ export class ExportQueue {
       const to = checkTransition(cur.state, 'release');
       ctx.store.run('UPDATE export_requests SET bundle_path = ? WHERE id = ?', dir, id);
       // The disclosure ledger: every released cell, for later requests of any authorization to be compared with.
-      // (A request checked by an earlier release kept count cells by label: they key nothing now.)
-      const parsed: unknown = cur.ledger ? JSON.parse(cur.ledger) : [];
-      const ledger = Array.isArray(parsed) ? (parsed as LedgerCell[]) : [];
+      const ledger = ledgerOf(cur);
       const at = new Date().toISOString();
       for (const c of ledger) ctx.store.run('INSERT INTO release_cells (request_id, tables, measure, key, value, released_at, fingerprint, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', id, c.tables, c.measure, c.group, c.units, at, c.fingerprint, c.tenant);
       ctx.audit.append({ kind: EVENTS.BUNDLE_CREATED, actor, tenant: r.tenant, subject: id, data: { bundleId, manifestSha256, scenario: r.scenario, approvers } });
