@@ -108,8 +108,22 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
 
   it('carol sees no vote before her own; her approval releases the bundle', async () => {
     const page = await signIn('carol');
+    // The queue she lands on answers slowly: it must not paint over the request she moved to.
+    let queueAnswered!: () => void;
+    const answered = new Promise<void>((r) => { queueAnswered = r; });
+    await page.route(/\/api\/exports(\?.*)?$/, async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+      queueAnswered();
+    });
+    await page.waitForSelector('#queue-list table');
+    await page.click('form.filters button');
     await page.goto(`${url}/#/request/${first.id}`);
     await page.waitForSelector('#votes-hidden');
+    await answered;
+    await page.waitForTimeout(100);
+    await page.unroute(/\/api\/exports(\?.*)?$/);
+    expect(await page.locator('#votes-hidden').count()).toBe(1);
     expect(await page.locator('#votes li').count()).toBe(0);
     await page.click('#approve');
     await expect.poll(() => page.locator('#decision-status').textContent()).toContain('released');

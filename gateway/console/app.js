@@ -80,27 +80,40 @@ async function signinPage() {
   input.focus();
 }
 
+// Each navigation renders into its own slot. A slower page still loading when the user moves on
+// keeps writing into its detached slot instead of painting over the page that replaced it.
+let navigation = 0;
+
+const PAGES = {
+  request: (slot, arg) => (arg ? requestPage(slot, arg) : null),
+  queue: (slot) => queuePage(slot),
+  audit: (slot) => auditPage(slot),
+  trace: (slot, arg) => tracePage(slot, arg),
+  jobs: (slot) => jobsPage(slot),
+  admin: (slot) => adminPage(slot),
+};
+
 async function route() {
+  const current = ++navigation;
   loginError = (await finishProviderLogin()) || loginError;
   document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
   document.title = t('title');
   if (session.token && !session.me) {
     try { session.me = await api('GET', '/api/whoami'); } catch { session.token = ''; }
   }
+  if (current !== navigation) return;
   header();
   const [, page, ...rest] = (location.hash || '#/').split('/');
   const arg = decodeURIComponent(rest.join('/'));
   if (!session.me) return signinPage();
+  const render = Object.hasOwn(PAGES, page) ? PAGES[page] : null;
+  if (!render) { location.hash = (NAV[session.me.role] || [['#/queue']])[0][0]; return; }
+  const slot = h('div', { class: 'view' });
+  mount(main, slot);
   try {
-    if (page === 'request' && arg) await requestPage(main, arg);
-    else if (page === 'queue') await queuePage(main);
-    else if (page === 'audit') await auditPage(main);
-    else if (page === 'trace') await tracePage(main, arg);
-    else if (page === 'jobs') await jobsPage(main);
-    else if (page === 'admin') await adminPage(main);
-    else location.hash = (NAV[session.me.role] || [['#/queue']])[0][0];
-  } catch (e) { mount(main, errorBox(e)); }
-  main.focus({ preventScroll: true });
+    if ((await render(slot, arg)) === null) location.hash = (NAV[session.me.role] || [['#/queue']])[0][0];
+  } catch (e) { mount(slot, errorBox(e)); }
+  if (current === navigation) main.focus({ preventScroll: true });
 }
 
 window.addEventListener('hashchange', route);
