@@ -1,13 +1,12 @@
-// Runs one job inside the current (worker) process: a locked-down read-only connection to
-// the tenant's DuckDB file, a fresh isolate with the SDK, host-enforced CPU and wall-clock
-// limits, every sql() gated and audited before its answer reaches the script.
+// Runs one job inside the current (worker) process: a fresh connection to the tenant's
+// locked-down read-only DuckDB instance the worker holds open, a fresh isolate with the SDK,
+// host-enforced CPU and wall-clock limits, every sql() gated and audited before its answer reaches the script.
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { OpError, isErrorCode, toOpError, type ErrorCode } from '../errors/index.ts';
-import { checkQuery } from './gate.ts';
-import { openLockedDown } from './lockdown.ts';
+import type { TenantDb } from './tenantDb.ts';
 import { normalizeOutput } from './outputs.ts';
 import { checkDeclared } from './manifest.ts';
 import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type QueryEvent, type WorkerResult } from './protocol.ts';
@@ -34,24 +33,21 @@ function sqlErrorMessage(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 500);
 }
 
-export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<WorkerResult> {
+/** What a job's run says besides its result: whether the worker may take another job. */
+export interface JobRun {
+  readonly result: WorkerResult;
+  /** False once a limit stopped the job: a worker that was pushed to a wall is not trusted again. */
+  readonly reusable: boolean;
+}
+
+export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery): Promise<JobRun> {
   const started = Date.now();
   const { limits } = job;
   let sqlCalls = 0;
   /** Codes sql() actually returned to this script: only those may become the job's code. */
   const sdkCodes = new Set<ErrorCode>();
   let stopReason: JobError | undefined;
-  const instance = await openLockedDown(job.dbPath, limits);
-  const con: DuckDBConnection = await instance.connect();
-  const allowedTables = new Set(
-    (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS().map((r) => String(r.table_name).toLowerCase()),
-  );
-  const tableColumns = new Map<string, string[]>();
-  for (const r of (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
-    const t = String(r.table_name).toLowerCase();
-    tableColumns.set(t, [...(tableColumns.get(t) ?? []), String(r.column_name).toLowerCase()]);
-  }
-  const columnsOf = (t: string) => tableColumns.get(t) ?? [];
+  const con: DuckDBConnection = await db.instance.connect();
   const isolate = new ivm.Isolate({
     memoryLimit: limits.isolateMemoryMb,
     // Some allocations (large Maps, for one) exhaust V8 beyond recovery; this worker is then
@@ -99,7 +95,7 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
     try {
       if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
       const values = validParams(params);
-      const gate = await checkQuery(con, query, allowedTables, columnsOf);
+      const gate = await db.gate(con, query);
       let rowCount: number;
       let resultColumns: string[];
       let bytes: number;
@@ -198,13 +194,10 @@ export async function runJob(job: JobSpec, auditQuery: AuditQuery): Promise<Work
     con.interrupt();
     await queue;
     con.closeSync();
-    instance.closeSync();
   }
-  return {
-    ok: !error,
-    outputs,
-    logs,
-    ...(error ? { error } : {}),
-    stats: { sqlCalls, cpuMs, wallMs: Date.now() - started },
-  };
+  const result: WorkerResult = { ok: !error, outputs, logs, ...(error ? { error } : {}), stats: { sqlCalls, cpuMs, wallMs: Date.now() - started } };
+  return { result, reusable: !stopReason && !(error && LIMIT_CODES.has(error.code)) };
 }
+
+/** A job that ended on one of these pushed its worker to a wall; the worker retires after it. */
+const LIMIT_CODES = new Set<ErrorCode>(['SANDBOX_TIMEOUT', 'SANDBOX_CPU_LIMIT', 'SANDBOX_MEMORY_LIMIT', 'SANDBOX_SQL_CALL_LIMIT', 'SANDBOX_RESULT_TOO_LARGE', 'INTERNAL']);

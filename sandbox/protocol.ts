@@ -60,11 +60,12 @@ export interface WorkerResult {
   readonly stats: { readonly sqlCalls: number; readonly cpuMs: number; readonly wallMs: number };
 }
 
-export type ToWorker = { type: 'run'; job: JobSpec } | { type: 'ack'; id: number; ok: boolean; error?: JobError };
+/** dbKey names the tenant file version the job must read (sandbox/tenantDb.ts, tenantDbKey). */
+export type ToWorker = { type: 'run'; job: JobSpec; dbKey: string } | { type: 'ack'; id: number; ok: boolean; error?: JobError };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'query'; id: number; event: QueryEvent }
-  | { type: 'done'; result: WorkerResult };
+  | { type: 'done'; result: WorkerResult; reusable: boolean };
 
 /** What a worker writes to stderr before killing itself when its isolate's heap is beyond recovery. */
 export const ISOLATE_OOM_MARKER = 'opdomain: isolate out of memory';

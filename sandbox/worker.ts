@@ -1,9 +1,12 @@
 // Entry point of a job worker process (started by the supervisor with --no-node-snapshot).
-// It loads the heavy modules once while idle in the pool, runs exactly one job, reports,
-// and exits: a worker is never reused, so no state crosses from one job or tenant to another.
+// A worker is long-lived and serves one tenant file at a time, one job at a time: it keeps
+// the file's locked-down instance open and gives every job a fresh isolate and a fresh
+// connection, so no job sees another's state (sandbox/tenantDb.ts says what is per
+// connection). A job stopped at a limit retires its worker: the supervisor starts another.
 import type { FromWorker, QueryEvent, ToWorker } from './protocol.ts';
 import { runJob } from './jobRunner.ts';
 import { loadSecondParser } from './gate.ts';
+import { openTenantDb, type TenantDb } from './tenantDb.ts';
 
 if (!process.send) {
   console.error('sandbox/worker.ts must be started by the supervisor (it needs an IPC channel)');
@@ -14,6 +17,7 @@ const send = (msg: FromWorker) => new Promise<void>((resolve, reject) => process
 const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let busy = false;
+let db: TenantDb | undefined;
 
 const auditQuery = (event: QueryEvent): Promise<void> => {
   const id = nextId++;
@@ -22,6 +26,26 @@ const auditQuery = (event: QueryEvent): Promise<void> => {
     send({ type: 'query', id, event }).catch(reject);
   });
 };
+
+const crashed = (err: unknown) => ({
+  ok: false,
+  outputs: [],
+  logs: [],
+  error: { code: 'SANDBOX_WORKER_CRASHED' as const, message: String((err as Error)?.message ?? err).slice(0, 300) },
+  stats: { sqlCalls: 0, cpuMs: 0, wallMs: 0 },
+});
+
+async function serve(msg: Extract<ToWorker, { type: 'run' }>): Promise<boolean> {
+  const { job } = msg;
+  if (db?.key !== msg.dbKey) {
+    db?.close();
+    db = undefined;
+    db = await openTenantDb(msg.dbKey, job.dbPath, job.limits);
+  }
+  const run = await runJob(job, db, auditQuery);
+  await send({ type: 'done', result: run.result, reusable: run.reusable });
+  return run.reusable;
+}
 
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'ack') {
@@ -34,12 +58,15 @@ process.on('message', (msg: ToWorker) => {
   }
   if (msg.type === 'run' && !busy) {
     busy = true;
-    runJob(msg.job, auditQuery)
-      .then((result) => send({ type: 'done', result }))
-      .catch((err) =>
-        send({ type: 'done', result: { ok: false, outputs: [], logs: [], error: { code: 'SANDBOX_WORKER_CRASHED', message: String(err?.message ?? err).slice(0, 300) }, stats: { sqlCalls: 0, cpuMs: 0, wallMs: 0 } } }),
-      )
-      .finally(() => setImmediate(() => process.exit(0)));
+    serve(msg)
+      .catch(async (err) => {
+        await send({ type: 'done', result: crashed(err), reusable: false }).catch(() => undefined);
+        return false;
+      })
+      .then((reusable) => {
+        busy = false;
+        if (!reusable) setImmediate(() => process.exit(0));
+      });
   }
 });
 

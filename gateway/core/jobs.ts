@@ -281,14 +281,15 @@ export class Jobs {
         return false;
       }
     };
+    // A live host sees the flag within its watch interval and stops the job itself: its worker
+    // may serve other jobs after this one, so only an orphaned worker is killed from here.
+    if (alive(row.host_pid)) return;
     if (row.worker_pid && alive(row.worker_pid) && isWorker(row.worker_pid)) process.kill(row.worker_pid, 'SIGKILL');
-    if (!alive(row.host_pid)) {
-      // Nobody is left to finish this job: close it here.
-      ctx.store.tx(() => {
-        ctx.store.run("UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'", new Date().toISOString(), jobId);
-        ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor, tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
-      });
-    }
+    // Nobody is left to finish this job: close it here.
+    ctx.store.tx(() => {
+      ctx.store.run("UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'", new Date().toISOString(), jobId);
+      ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor, tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
+    });
   }
 
   /** The script a job ran (reviewers judge it with the output; operators see their own tenant's). */

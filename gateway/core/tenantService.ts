@@ -38,7 +38,10 @@ export class TenantService {
 
   transition(p: Principal, id: string, action: TenantAction, reason?: string): Authorization {
     checkRole(p, 'admin');
-    return this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
+    const a = this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
+    // Workers holding the tenant's files open let go of them (sealed or destroyed data stays closed).
+    this.ctx.supervisor.retire(this.ctx.paths.tenantDir(id));
+    return a;
   }
 
   /** The floor every authorization's export thresholds must meet; readable by the authority. */

@@ -1,0 +1,79 @@
+// One tenant file held open by a long-lived worker: the locked-down read-only DuckDB instance,
+// its schema, and the gate's verdicts by statement text. Jobs get a fresh connection each, so
+// what is connection-scoped in DuckDB (temp tables and macros, prepared statements, variables,
+// local settings) dies with the job; the instance itself is read-only and configuration-locked,
+// so nothing a job can do reaches the next one through it.
+import { statSync } from 'node:fs';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { OpError } from '../errors/index.ts';
+import { checkQuery, type GateResult } from './gate.ts';
+import type { JobLimits } from './limits.ts';
+import { openLockedDown } from './lockdown.ts';
+
+/** How many statement texts keep their gate verdict (a script's queries repeat, products' more so). */
+const GATE_CACHE_SIZE = 512;
+
+type Verdict = { ok: true; result: GateResult } | { ok: false; error: OpError };
+
+export interface TenantDb {
+  /** Names the file version and the instance settings; a different key needs a different instance. */
+  readonly key: string;
+  readonly instance: DuckDBInstance;
+  readonly allowedTables: ReadonlySet<string>;
+  columnsOf(table: string): readonly string[];
+  /** The gate on one statement, decided once per text for this file version. */
+  gate(con: DuckDBConnection, sql: string): Promise<GateResult>;
+  close(): void;
+}
+
+/**
+ * The identity of a tenant file as a worker must hold it: path, inode and modification time
+ * (builds rename a new file into place, so a rebuilt file has another identity), and the
+ * instance limits it is opened with.
+ */
+export function tenantDbKey(dbPath: string, limits: Pick<JobLimits, 'duckdbMemoryMb' | 'duckdbThreads'>): string {
+  let version = 'missing';
+  try {
+    const st = statSync(dbPath);
+    version = `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    // A missing file fails when the job opens it, with DuckDB's own message.
+  }
+  return `${dbPath}|${version}|${limits.duckdbMemoryMb}|${limits.duckdbThreads}`;
+}
+
+export async function openTenantDb(key: string, dbPath: string, limits: Pick<JobLimits, 'duckdbMemoryMb' | 'duckdbThreads'>): Promise<TenantDb> {
+  const instance = await openLockedDown(dbPath, limits);
+  const con = await instance.connect();
+  try {
+    const tables = (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS();
+    const allowedTables = new Set(tables.map((r) => String(r.table_name).toLowerCase()));
+    const tableColumns = new Map<string, string[]>();
+    for (const r of (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
+      const t = String(r.table_name).toLowerCase();
+      tableColumns.set(t, [...(tableColumns.get(t) ?? []), String(r.column_name).toLowerCase()]);
+    }
+    const columnsOf = (t: string) => tableColumns.get(t) ?? [];
+    const verdicts = new Map<string, Verdict>();
+    const gate = async (c: DuckDBConnection, sql: string): Promise<GateResult> => {
+      let v = verdicts.get(sql);
+      if (!v) {
+        v = await checkQuery(c, sql, allowedTables, columnsOf).then(
+          (result): Verdict => ({ ok: true, result }),
+          (error: unknown): Verdict => {
+            // Only the gate's own refusals are a property of the text; anything else is retried.
+            if (error instanceof OpError) return { ok: false, error };
+            throw error;
+          },
+        );
+        if (verdicts.size >= GATE_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
+        verdicts.set(sql, v);
+      }
+      if (!v.ok) throw new OpError(v.error.code, v.error.message);
+      return v.result;
+    };
+    return { key, instance, allowedTables, columnsOf, gate, close: () => instance.closeSync() };
+  } finally {
+    con.closeSync();
+  }
+}
