@@ -13,8 +13,10 @@ import { OpError, toOpError, type ErrorCode } from '../errors/index.ts';
 import { ISOLATE_OOM_MARKER, type FromWorker, type JobSpec, type QueryEvent, type ToWorker, type WorkerResult } from './protocol.ts';
 import { tenantDbKey } from './tenantDb.ts';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
+// Compiled (dist/, bin/build.js) the worker starts from JavaScript; from the sources, through tsx.
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER_ENTRY = fileURLToPath(new URL(COMPILED ? './worker.js' : './worker.ts', import.meta.url));
+const LOADER = COMPILED ? [] : ['--import', import.meta.resolve('tsx')];
 /** Extra time the worker gets to report a timeout itself before it is killed. */
 const KILL_GRACE_MS = 2_000;
 
@@ -72,7 +74,7 @@ export class Supervisor {
 
   constructor(opts: SupervisorOptions = {}) {
     this.poolSize = Math.max(0, opts.poolSize ?? 0);
-    this.idlePerFile = Math.max(0, opts.idlePerFile ?? 2);
+    this.idlePerFile = Math.max(0, opts.idlePerFile ?? 4);
     this.idleMs = opts.idleMs ?? 5 * 60_000;
     this.jobsPerWorker = opts.jobsPerWorker ?? 1000;
     this.refill();
@@ -80,7 +82,7 @@ export class Supervisor {
 
   private spawn(): Worker {
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ['--no-node-snapshot', '--import', TSX, '--max-old-space-size=1024'],
+      execArgv: ['--no-node-snapshot', ...LOADER, '--max-old-space-size=1024'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { NODE_ENV: process.env.NODE_ENV ?? 'production', PATH: process.env.PATH ?? '' },

@@ -5,11 +5,14 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { OpError, toOpError } from '../../errors/index.ts';
-import { renderTrace, verifyEntryProof, type Checkpoint } from '../../lineage/index.ts';
-import { verifyBundle } from '../../exports/index.ts';
-import { Opdomain, setupDemo, DEMO_TENANT, type ExportRequestView, type Principal } from '../core/index.ts';
+import type { Checkpoint } from '../../lineage/index.ts';
+import type { ExportRequestView, Opdomain, Principal } from '../core/index.ts';
+
+// The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
+const core = () => import('../core/index.ts');
+const lineage = () => import('../../lineage/index.ts');
+const bundles = () => import('../../exports/index.ts');
 import type { TenantAction } from '../../domain/index.ts';
 
 export interface CliIO {
@@ -29,6 +32,7 @@ interface GlobalOpts {
 const json = (io: CliIO, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
 
 async function withDomain<T>(opts: GlobalOpts, fn: (od: Opdomain) => Promise<T>): Promise<T> {
+  const { Opdomain } = await core();
   const od = await Opdomain.open({ ...(opts.home ? { home: opts.home } : {}) });
   try {
     return await fn(od);
@@ -118,6 +122,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--scale <n>', 'people in the sample data', (v) => Number(v))
     .option('--json', 'print the set-up as JSON')
     .action(async (opts, cmd) => {
+      const { Opdomain, setupDemo, DEMO_TENANT } = await core();
       const od = await Opdomain.open({ ...(g(cmd).home ? { home: g(cmd).home! } : {}), workerPool: opts.serve ? 2 : 0 });
       let server: { url: string; close: () => Promise<void> } | undefined;
       try {
@@ -153,6 +158,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--port <n>', 'port', (v) => Number(v), Number(process.env.PORT ?? 8470))
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
     .action(async (opts, cmd) => {
+      const { Opdomain } = await core();
       const od = await Opdomain.open({ ...(g(cmd).home ? { home: g(cmd).home! } : {}), workerPool: 2 });
       const server = await serve(od, io, opts);
       io.out(`Opdomain gateway listening on ${server.url}\n`);
@@ -277,7 +283,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
     .action(async (dir, opts, cmd) => {
       const check = async (jwks: { keys: any[] }) => {
-        const v = await verifyBundle(resolve(dir), jwks);
+        const v = await (await bundles()).verifyBundle(resolve(dir), jwks);
         json(io, { ok: v.ok, problems: v.problems, manifest: v.manifest });
         if (!v.ok) io.exitCode = 1;
       };
@@ -306,7 +312,7 @@ export function buildProgram(io: CliIO): Command {
       withDomain(g(cmd), async (od) => {
         const tree = od.lineage.trace(await caller(od, g(cmd)), id, opts.down ? 'down' : 'up');
         if (opts.json) json(io, tree);
-        else io.out(renderTrace(tree) + '\n');
+        else io.out((await lineage()).renderTrace(tree) + '\n');
       }),
     );
   lin
@@ -330,7 +336,7 @@ export function buildProgram(io: CliIO): Command {
     .action(async (file, opts, cmd) => {
       const proof = JSON.parse(readFileSync(resolve(file), 'utf8'));
       const check = async (jwks: { keys: any[] }) => {
-        const r = await verifyEntryProof(proof, jwks);
+        const r = await (await lineage()).verifyEntryProof(proof, jwks);
         json(io, r);
         if (!r.ok) io.exitCode = 1;
       };
@@ -458,7 +464,7 @@ export function buildProgram(io: CliIO): Command {
   ds.command('show <id>').description('one catalog entry with all its fields').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.catalog.show(id))));
   ds
     .command('generate')
-    .description(`(re)generate the raw store with sample data (${MIN_SCALE}–${MAX_SCALE} people; administrators)`)
+    .description(`(re)generate the raw store with sample data (--scale people, 100 to 20 million; administrators)`)
     .option('--scale <n>', 'number of people', (v) => Number(v), 5000)
     .option('--seed <n>', 'random seed', (v) => Number(v), 20230901)
     .action(async (opts, cmd) =>

@@ -276,7 +276,7 @@ export class Jobs {
     };
     const isWorker = (pid: number) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/worker.ts');
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/sandbox\/worker\.[jt]s/) !== null;
       } catch {
         return false;
       }
