@@ -160,8 +160,11 @@ export class Jobs {
       tableSchemas: (t: string) => (findDataset(t)?.fields ?? []).map((f) => ({ name: f.name, type: f.type })),
     };
     this.openlineage.emit(runEvent('START', lineageInfo));
+    // A script repeats its statements: store each text once per job, not once per call.
+    const storedSql = new Map<string, string>();
     const onQuery = (e: QueryEvent) => {
-      const sqlHash = this.storeText(e.sql);
+      const sqlHash = storedSql.get(e.sql) ?? this.storeText(e.sql);
+      storedSql.set(e.sql, sqlHash);
       ctx.audit.append({
         kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId,
         data: queryAuditData(e, env, buildId, sqlHash),
