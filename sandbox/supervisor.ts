@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   readonly idleMs?: number;
   /** A worker retires after this many jobs (bounds whatever slow growth a long life brings). */
   readonly jobsPerWorker?: number;
+  /** Idle workers kept over all files; past it the one idle longest makes room. */
+  readonly maxIdle?: number;
 }
 
 export interface RunHooks {
@@ -45,6 +47,7 @@ interface Worker {
   key?: string;
   jobs: number;
   idleTimer?: NodeJS.Timeout;
+  parkedAt?: number;
 }
 
 function rssMb(pid: number): number | undefined {
@@ -66,6 +69,7 @@ export class Supervisor {
   private readonly idlePerFile: number;
   private readonly idleMs: number;
   private readonly jobsPerWorker: number;
+  private readonly maxIdle: number;
   private readonly spares: Worker[] = [];
   /** Idle workers by the tenant file key they hold. */
   private readonly idle = new Map<string, Worker[]>();
@@ -77,6 +81,7 @@ export class Supervisor {
     this.idlePerFile = Math.max(0, opts.idlePerFile ?? 4);
     this.idleMs = opts.idleMs ?? 5 * 60_000;
     this.jobsPerWorker = opts.jobsPerWorker ?? 1000;
+    this.maxIdle = Math.max(0, opts.maxIdle ?? 16);
     this.refill();
   }
 
@@ -134,11 +139,18 @@ export class Supervisor {
     const rss = w.child.pid ? rssMb(w.child.pid) : undefined;
     const list = this.idle.get(key) ?? [];
     const healthy = reusable && !this.closed && w.jobs < this.jobsPerWorker && rss !== undefined && rss < limitMb * 0.75;
-    if (!healthy || list.length >= this.idlePerFile || w.child.exitCode !== null) {
+    if (!healthy || list.length >= this.idlePerFile || this.maxIdle === 0 || w.child.exitCode !== null) {
       w.child.kill('SIGKILL');
       return;
     }
+    const all = [...this.idle.values()].flat();
+    if (all.length >= this.maxIdle) {
+      const oldest = all.reduce((a, b) => ((a.parkedAt ?? 0) <= (b.parkedAt ?? 0) ? a : b));
+      this.forget(oldest);
+      oldest.child.kill('SIGKILL');
+    }
     w.key = key;
+    w.parkedAt = Date.now();
     list.push(w);
     this.idle.set(key, list);
     w.idleTimer = setTimeout(() => w.child.kill('SIGKILL'), this.idleMs);

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizationSpec } from '../../domain/index.ts';
 import type { Principal, RunResult } from '../../gateway/index.ts';
+import { Supervisor, resolveLimits } from '../../sandbox/index.ts';
 import { demoDomain } from '../helpers.ts';
 
 type Domain = Awaited<ReturnType<typeof demoDomain>>;
@@ -187,4 +188,29 @@ describe('sealing reaches idle workers', () => {
     expect(after.ok, JSON.stringify(after.error)).toBe(true);
     expect(workerOf(after.jobId)).not.toBe(workerOf(before.jobId));
   }, 120_000);
+});
+
+describe('the idle pool is bounded', () => {
+  it('past maxIdle the worker idle longest exits to make room', async () => {
+    const sup = new Supervisor({ poolSize: 0, maxIdle: 1 });
+    try {
+      const runOn = async (env: 'dev' | 'prod') => {
+        let pid = 0;
+        const r = await sup.run(
+          { jobId: `idle-${env}-${Math.random()}`, tenant: 'demo', env, dbPath: d.od.ctx.paths.tenantDb('demo', env), buildId: null, script: "output('x', [{ a: 1 }])", params: {}, limits: resolveLimits({}) },
+          { onQuery: () => undefined, onStart: (p) => { pid = p; } },
+        );
+        expect(r.ok, JSON.stringify(r.error)).toBe(true);
+        return pid;
+      };
+      const dev = await runOn('dev');
+      expect(await runOn('dev')).toBe(dev);
+      const prod = await runOn('prod');
+      expect(prod).not.toBe(dev);
+      await expect.poll(() => alive(dev), { timeout: 5000 }).toBe(false);
+      expect(await runOn('prod')).toBe(prod);
+    } finally {
+      await sup.close();
+    }
+  });
 });
