@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATALOG } from '../datasets/index.ts';
 import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, rowsOf } from '../sandbox/index.ts';
-import { valueKey, type Param, type QueryResult } from './provenance.ts';
+import { valueKey, type Params, type QueryResult } from './provenance.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -86,6 +86,29 @@ export interface MeasuredQuery {
   /** The query's values could not be measured (why). */
   readonly error?: string;
   readonly tables: readonly string[];
+  /** Per part, the per-cell-and-unit query the cells were read from (for comparing two bindings' unit sets). */
+  readonly stages?: readonly StagePlan[];
+}
+
+/** One part's stage-1 query: a row per cell and unit, with per-aggregate row counts. */
+export interface StagePlan {
+  readonly sql: string;
+  readonly dims: number;
+  readonly sources: number;
+  readonly partials: number;
+}
+
+/** The column names of a stage-1 query's result (runPart and unitDifferences read it alike). */
+export function stageNames(plan: StagePlan): { dims: string[]; units: string[]; names: string[] } {
+  const dims = Array.from({ length: plan.dims }, (_, i) => `__d${i}`);
+  const units = Array.from({ length: plan.sources }, (_, i) => `__u${i}`);
+  const per = Array.from({ length: plan.partials }, (_, k) => [`__r${k}`, `__s${k}`, `__mn${k}`, `__mx${k}`]).flat();
+  return { dims, units, names: [...dims, '__g', ...units, ...per] };
+}
+
+/** The key of a cell, the same for a measured Cell and a row read back from its stage. */
+export function cellKey(part: number, gid: number, dims: readonly unknown[]): string {
+  return `${part}\u0001${gid}\u0001${dims.map(valueKey).join('\u0001')}`;
 }
 
 export const CONTRIBUTORS_TIMEOUT_MS = 60_000;
@@ -376,12 +399,9 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), callPartial, partials: partialKeys.length, countPartials, grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
 }
 
-async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, params: readonly Param[]): Promise<Cell[]> {
-  const d = Array.from({ length: plan.dims }, (_, i) => `__d${i}`);
-  const u = Array.from({ length: plan.sources }, (_, i) => `__u${i}`);
+async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, params: Params): Promise<Cell[]> {
+  const { dims: d, units: u, names } = stageNames(plan);
   const partials = Array.from({ length: plan.partials }, (_, k) => k);
-  const per = partials.flatMap((k) => [`__r${k}`, `__s${k}`, `__mn${k}`, `__mx${k}`]);
-  const names = [...d, '__g', ...u, ...per];
   const key = [...d, '__g'];
   const keySel = key.join(', ');
   const stage1 = `SELECT * FROM (${plan.sql}) AS s(${names.join(', ')})`;
@@ -572,5 +592,6 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     sources,
     running,
     tables: q.lineage?.tables ?? [],
+    stages: plans.map((p) => ({ sql: p.sql, dims: p.dims, sources: p.sources, partials: p.partials })),
   };
 }

@@ -12,12 +12,14 @@ import { columnLineage, hasAggregate, rowsOf, type ColumnLineage, type InputColu
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Param = string | number | boolean | null;
+/** Positional ($1 …) or named ($name) parameters, as DuckDB binds them. */
+export type Params = readonly Param[] | Readonly<Record<string, Param>>;
 
 /** A query the job ran, re-run by the check. */
 export interface QueryResult {
   readonly index: number;
   readonly sql: string;
-  readonly params: readonly Param[];
+  readonly params: Params;
   /** json_serialize_sql's statement (the measuring query is derived from it). */
   readonly statement: Json;
   readonly lineage: ColumnLineage | null;
@@ -74,7 +76,7 @@ async function parse(con: DuckDBConnection, sql: string): Promise<Json> {
 
 export interface RecordedQuery {
   readonly sql: string;
-  readonly params?: readonly Param[];
+  readonly params?: Params;
   readonly rowCount?: number | undefined;
   /** The host's sha256 of the rows sql() gave the script (JSON of row objects, in order). */
   readonly resultHash?: string | undefined;
@@ -91,8 +93,8 @@ function hashAsResult(output: { columns: readonly { name: string }[]; rows: read
  * unchanged is recognised by the result hash the host recorded when it handed the rows to the
  * script (not by anything the script says), and needs no re-run.
  */
-export async function rerunQueries(con: DuckDBConnection, queries: readonly RecordedQuery[], output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }): Promise<QueryResult[]> {
-  let budget = MAX_RERUN_ROWS;
+export async function rerunQueries(con: DuckDBConnection, queries: readonly RecordedQuery[], output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, maxRows = MAX_RERUN_ROWS): Promise<QueryResult[]> {
+  let budget = maxRows;
   const out: QueryResult[] = [];
   const passed = output ? hashAsResult(output) : undefined;
   for (const [index, q] of queries.entries()) {

@@ -116,6 +116,29 @@ export class LineageGraph {
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), r, 'run by');
         break;
       }
+      case EVENTS.PRODUCT_PROPOSED: {
+        const v = this.node(`product:${e.subject}`, 'product', `product ${e.subject} (${d.scenario})`, { hash: d.hash, tenant: e.tenant, seq: e.seq });
+        for (const t of d.tables ?? []) this.edge(`table:${d.buildId}/prod/${t}`, v, 'reads');
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), v, 'proposed by');
+        break;
+      }
+      case EVENTS.PRODUCT_VOTE:
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), `product:${e.subject}`, `${d.decision} by`);
+        break;
+      case EVENTS.PRODUCT_STATE_CHANGED:
+        this.node(`product:${e.subject}`, 'product', this.nodes.get(`product:${e.subject}`)?.label ?? `product ${e.subject}`, { state: d.to });
+        break;
+      case EVENTS.PRODUCT_GRANTED:
+        this.edge(`product:${e.subject}`, this.node(`consumer:${d.consumer}`, 'consumer', `consumer ${d.consumer}`), 'granted to');
+        break;
+      case EVENTS.PRODUCT_CALL: {
+        // Served answers are lineage; refusals stay in the log only.
+        if (d.status !== 200 || d.op !== 'call') break;
+        const c = this.node(`call:${e.subject}`, 'call', `call ${e.subject} of ${d.product}/v${d.version}`, { rows: d.rows, suppressed: d.suppressed, responseHash: d.responseHash, paramsHash: d.paramsHash, seq: e.seq });
+        this.edge(`product:${d.product}/v${d.version}`, c, 'answered');
+        this.edge(c, this.node(`consumer:${d.consumer}`, 'consumer', `consumer ${d.consumer}`), 'answered to');
+        break;
+      }
       case EVENTS.BUNDLE_DOWNLOADED:
         this.edge(`bundle:${d.bundleId}`, this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), 'downloaded by');
         break;

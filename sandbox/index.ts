@@ -4,6 +4,7 @@ export { Supervisor, type RunHooks, type SupervisorOptions } from './supervisor.
 export { checkQuery, canQuery, MAX_SQL_LENGTH, type GateResult } from './gate.ts';
 export { DEFAULT_LIMITS, resolveLimits, type JobLimits } from './limits.ts';
 export { openLockedDown } from './lockdown.ts';
+export { openTenantDb, tenantDbKey, type TenantDb } from './tenantDb.ts';
 export { OUTPUT_NAME } from './outputs.ts';
 export { MAX_DECLARED_OUTPUTS, checkDeclared, parseManifest, type Manifest } from './manifest.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +55,39 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
 CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, seq);
+CREATE TABLE IF NOT EXISTS product_versions (
+  product TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, scenario TEXT NOT NULL,
+  spec TEXT NOT NULL, state TEXT NOT NULL, proposer TEXT NOT NULL, required_approvals INTEGER NOT NULL, report TEXT NOT NULL,
+  tables TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (product, version)
+);
+CREATE TABLE IF NOT EXISTS product_votes (
+  product TEXT NOT NULL, version INTEGER NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT, at TEXT NOT NULL,
+  PRIMARY KEY (product, version, reviewer)
+);
+CREATE TABLE IF NOT EXISTS consumers (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, contact TEXT NOT NULL, state TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY, consumer TEXT NOT NULL, secret_hash TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS product_grants (
+  id TEXT PRIMARY KEY, consumer TEXT NOT NULL, product TEXT NOT NULL, version INTEGER NOT NULL, scenario TEXT NOT NULL,
+  valid_until TEXT NOT NULL, per_minute INTEGER NOT NULL, per_day INTEGER NOT NULL, rows_per_day INTEGER NOT NULL,
+  created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS product_grants_consumer ON product_grants (consumer, product, version);
+CREATE TABLE IF NOT EXISTS product_usage (
+  grant_id TEXT NOT NULL, period TEXT NOT NULL, calls INTEGER NOT NULL, row_count INTEGER NOT NULL, PRIMARY KEY (grant_id, period)
+);
+CREATE TABLE IF NOT EXISTS product_ledger (
+  consumer TEXT NOT NULL, measure TEXT NOT NULL, key TEXT NOT NULL, tables TEXT NOT NULL, units REAL NOT NULL, fingerprint TEXT NOT NULL,
+  tenant TEXT NOT NULL, call_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (consumer, measure, key, units, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS product_calls (
+  call_id TEXT PRIMARY KEY, consumer TEXT NOT NULL, product TEXT NOT NULL, version INTEGER NOT NULL, params TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS product_ledger_call ON product_ledger (consumer, call_id);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 

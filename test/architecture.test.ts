@@ -17,7 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   authority: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
   domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports'],
-  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority'],
+  products: ['lineage', 'sandbox', 'exports'],
+  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority', 'products'],
 };
 
 function sources(dir: string): string[] {

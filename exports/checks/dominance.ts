@@ -26,7 +26,7 @@ export function dominanceOf(a: AggStats, kind: string, t: Thresholds): Dominance
   return out;
 }
 
-const BLOCKING: ReadonlySet<DominanceFinding> = new Set(['nk', 'p', 'alike', 'single']);
+export const BLOCKING_DOMINANCE: ReadonlySet<DominanceFinding> = new Set(['nk', 'p', 'alike', 'single']);
 
 export const dominance: Rule = {
   id: 'dominance',
@@ -51,7 +51,7 @@ export const dominance: Rule = {
         const findings = dominanceOf(stats, kindOf([stats.fn]), t);
         for (const f of findings) {
           reasons.add(text[f]);
-          (BLOCKING.has(f) ? blocked : reviewed).add(row, ctx.output.columns[column]!.name);
+          (BLOCKING_DOMINANCE.has(f) ? blocked : reviewed).add(row, ctx.output.columns[column]!.name);
         }
       }
     }

@@ -28,5 +28,5 @@ export async function runChecks(ctx: CheckContext): Promise<CheckReport> {
   return { verdict: worst(rules), rules };
 }
 
-export { dominanceOf } from './dominance.ts';
-export { CellList, DEFAULT_THRESHOLDS, groupKey, publishedCells, unitsOf, type CellView, type CheckContext, type ColumnMeasure, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './context.ts';
+export { dominanceOf, BLOCKING_DOMINANCE } from './dominance.ts';
+export { CellList, DEFAULT_THRESHOLDS, groupKey, publishedCells, unitsOf, unmeasuredColumns, type CellView, type CheckContext, type ColumnMeasure, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './context.ts';

@@ -2,6 +2,7 @@
 import type { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
 import type { AuditLog, SigningKey } from '../../lineage/index.ts';
 import type { Supervisor } from '../../sandbox/index.ts';
+import type { ProductEngine } from '../../products/index.ts';
 import type { HomePaths, Store } from '../../store/index.ts';
 import type { Identity } from './identity.ts';
 
@@ -15,4 +16,6 @@ export interface DomainContext {
   readonly versions: DatasetVersions;
   readonly identity: Identity;
   readonly supervisor: Supervisor;
+  /** Product calls' locked-down instances of tenant prod files. */
+  readonly productEngine: ProductEngine;
 }

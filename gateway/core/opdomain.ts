@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { Authorizations, DatasetVersions, People } from '../../domain/index.ts';
 import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../../lineage/index.ts';
 import { Supervisor } from '../../sandbox/index.ts';
+import { ProductEngine } from '../../products/index.ts';
 import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
@@ -17,6 +18,9 @@ import { Identity, identityProviderFromEnv, openProvider, type IdentityProviderC
 import { Jobs } from './jobs.ts';
 import { LineageService } from './lineageService.ts';
 import { TenantService } from './tenantService.ts';
+import { ProductService } from './productService.ts';
+import { ConsumerService } from './consumerService.ts';
+import { ProductCalls } from './productCalls.ts';
 import type { Principal } from './principal.ts';
 
 export interface OpenOptions {
@@ -36,6 +40,9 @@ export class Opdomain {
   readonly people: PeopleService;
   readonly supervision: SupervisionService;
   readonly risks: RiskService;
+  readonly products: ProductService;
+  readonly consumers: ConsumerService;
+  readonly productCalls: ProductCalls;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -49,6 +56,10 @@ export class Opdomain {
     this.risks = new RiskService(ctx, this.jobs);
     // An open risk stop holds new processing in its authorization.
     this.jobs.beforeStart = (tenant) => this.risks.checkNoOpenStop(tenant);
+    this.products = new ProductService(ctx);
+    this.consumers = new ConsumerService(ctx);
+    // A risk stop holds product calls too: they are processing of the authorization's data.
+    this.productCalls = new ProductCalls(ctx, this.products, this.consumers, (tenant) => this.risks.checkNoOpenStop(tenant));
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {
@@ -65,7 +76,7 @@ export class Opdomain {
     const authorizations = new Authorizations(store, audit, paths, versions);
     const identity = await Identity.open(store, people, paths.keys, provider);
     const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
-    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor });
+    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor, productEngine: new ProductEngine() });
   }
 
   /**
@@ -104,6 +115,7 @@ export class Opdomain {
 
   async close(): Promise<void> {
     await this.ctx.supervisor.close();
+    await this.ctx.productEngine.close();
     if (this.ctx.audit.size() > 0) await this.ctx.audit.checkpoint().catch(() => undefined);
     this.ctx.store.close();
   }

@@ -41,6 +41,7 @@ export class TenantService {
     const a = this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
     // Workers holding the tenant's files open let go of them (sealed or destroyed data stays closed).
     this.ctx.supervisor.retire(this.ctx.paths.tenantDir(id));
+    this.ctx.productEngine.retire(this.ctx.paths.tenantDb(id, 'prod'));
     return a;
   }
 

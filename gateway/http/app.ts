@@ -15,6 +15,7 @@ import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
 import type { AuthorizationSpec } from '../../domain/index.ts';
 import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
+import { productRoutes } from './products.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -157,6 +158,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       if (!od.ctx.identity.devIssuerEnabled) throw new OpError('AUTH_DEV_ISSUER_DISABLED');
       return od.ctx.identity.devIssuerJwks();
     });
+
+    productRoutes(api, od, auth);
 
     // --- everyone signed in -------------------------------------------------
     api.get('/api/whoami', async (req) => {

@@ -1,0 +1,48 @@
+// The export check's measuring, at the speed of one call: a product call's query runs on the
+// tenant connection it was given, its result is the output, and its cells are measured from the
+// data per unit of privacy exactly as an export's are (exports/cells.ts). Only the measuring is
+// here — rules that need the raw store (identifier look-ups) ran when the product was approved.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { OutputColumn } from '../sandbox/index.ts';
+import { measureQuery, type MeasuredQuery } from './cells.ts';
+import type { CheckContext, Thresholds } from './checks/index.ts';
+import { hasAggregates, rerunQueries, traceOutput, type Params } from './provenance.ts';
+import { buildView } from './view.ts';
+
+export interface CallMeasure {
+  /** The context over the query's own result (every row, nothing withheld yet). */
+  readonly ctx: CheckContext;
+  readonly measured: MeasuredQuery | null;
+}
+
+function columnType(values: readonly unknown[]): OutputColumn['type'] {
+  const v = values.find((x) => x !== null && x !== undefined);
+  if (typeof v === 'number') return values.every((x) => x === null || Number.isInteger(x)) ? 'BIGINT' : 'DOUBLE';
+  if (typeof v === 'boolean') return 'BOOLEAN';
+  if (v !== undefined && typeof v === 'object') return 'JSON';
+  return 'VARCHAR';
+}
+
+/** Runs one gated query with its parameters and measures its cells; refuses nothing itself. */
+export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number }): Promise<CallMeasure> {
+  const [q] = await rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows);
+  if (!q || q.rows === undefined) throw new Error(q?.skipped ?? 'the query did not run');
+  const rows = q.rows;
+  const columns = q.columns.map((name, j) => ({ name, type: columnType(rows.map((r) => r[j])) }));
+  const output = { name: 'call', columns, rows };
+  const provenance = traceOutput(output, [q]);
+  const measured = provenance.query && hasAggregates(provenance.query) ? await measureQuery(con, provenance.query, input.tenantHas) : null;
+  const ctx: CheckContext = {
+    output,
+    thresholds: input.thresholds,
+    tenant: input.tenant,
+    provenance,
+    measured,
+    view: buildView(rows, provenance, measured),
+    identifierMatches() {
+      // A rule that needs it belongs to the approval's report, not to a call: fail loudly.
+      return Promise.reject(new Error('identifier look-ups are not available at call time'));
+    },
+  };
+  return { ctx, measured };
+}

@@ -1,0 +1,128 @@
+// The call path's engine: per authorization one locked-down, read-only instance of its prod file
+// (the same lockdown and limits as a job's), reopened when the file is rebuilt; a fresh
+// connection per call; the gate on the template (decided once per text); the query and its cell
+// measuring interrupted at the call's time limit. Calls run an approved template with bound
+// values, never operator code, so they need no isolate and pay no process start.
+import { OpError } from '../errors/index.ts';
+import { measureCall, unitDifference, type Params, type Thresholds } from '../exports/index.ts';
+import { openTenantDb, tenantDbKey, type JobLimits, type OutputColumn, type TenantDb } from '../sandbox/index.ts';
+import { controlRows, publishedCellKeys, type Controlled } from './disclosure.ts';
+import type { CallControls } from './spec.ts';
+
+export interface CallInput {
+  readonly dbPath: string;
+  readonly limits: Pick<JobLimits, 'duckdbMemoryMb' | 'duckdbThreads'>;
+  readonly tenant: string;
+  readonly sql: string;
+  readonly params: Params;
+  readonly thresholds: Thresholds;
+  readonly controls: CallControls;
+  readonly timeoutMs: number;
+}
+
+/** The controlled answer, and (for the approval report only, never for a consumer) the rows before the controls. */
+export type CallResult = Controlled & { readonly all: { readonly columns: readonly OutputColumn[]; readonly rows: readonly (readonly unknown[])[] }; readonly kept: readonly number[] };
+
+/** Rows a call may read before its controls (the cap applies after them). */
+const MAX_CALL_ROWS = 100_000;
+
+export class ProductEngine {
+  private readonly open = new Map<string, Promise<TenantDb>>();
+  /** Templates run so far (a refused call runs none: the tests count on it). */
+  runs = 0;
+
+  private async db(path: string, limits: CallInput['limits']): Promise<TenantDb> {
+    const key = tenantDbKey(path, limits);
+    const cur = this.open.get(path);
+    if (cur) {
+      const db = await cur.catch(() => undefined);
+      if (db?.key === key) return db;
+      this.open.delete(path);
+      db?.close();
+    }
+    const next = openTenantDb(key, path, limits);
+    this.open.set(path, next);
+    next.catch(() => this.open.delete(path));
+    return next;
+  }
+
+  /** The gate on a template, and DuckDB's own syntax tree of it (for its parameters). */
+  async inspect(dbPath: string, limits: CallInput['limits'], sql: string): Promise<{ tree: unknown; tables: readonly string[] }> {
+    const db = await this.db(dbPath, limits);
+    const con = await db.instance.connect();
+    try {
+      const gate = await db.gate(con, sql);
+      const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
+      const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { statements?: unknown[] };
+      return { tree: tree.statements?.[0] ?? null, tables: gate.tables };
+    } finally {
+      con.closeSync();
+    }
+  }
+
+  async call(input: CallInput): Promise<CallResult> {
+    const db = await this.db(input.dbPath, input.limits);
+    this.runs++;
+    const con = await db.instance.connect();
+    const timer = setTimeout(() => con.interrupt(), input.timeoutMs);
+    try {
+      await db.gate(con, input.sql);
+      const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
+      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS });
+      const { kept, ...controlled } = controlRows(m.ctx, input.controls);
+      return { ...controlled, all: m.ctx.output, kept };
+    } catch (err) {
+      if (err instanceof OpError) throw err;
+      const msg = String((err as Error).message);
+      if (/interrupt/i.test(msg)) throw new OpError('PRODUCT_CALL_FAILED', `the call took longer than ${input.timeoutMs} ms`);
+      // DuckDB's message may quote data: the consumer sees the class of failure only.
+      throw new OpError('PRODUCT_CALL_FAILED', 'the product could not be computed for these parameters');
+    } finally {
+      clearTimeout(timer);
+      con.closeSync();
+    }
+  }
+
+  /**
+   * The smallest number of units in a cell of one binding's answer and not in the same cell of
+   * the other's, over cells both answers publish (Infinity: none differ). Measured, not estimated.
+   */
+  async difference(input: CallInput, other: { sql: string; params: Params; controls: CallControls }): Promise<number> {
+    const db = await this.db(input.dbPath, input.limits);
+    const con = await db.instance.connect();
+    const timer = setTimeout(() => con.interrupt(), input.timeoutMs);
+    try {
+      await db.gate(con, input.sql);
+      await db.gate(con, other.sql);
+      const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
+      const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS });
+      const a = await measure(input.sql, input.params);
+      const b = await measure(other.sql, other.params);
+      // What cannot be compared unit by unit counts as differing by one.
+      if (!a.measured?.stages || !b.measured?.stages || a.measured.error || b.measured.error) return 1;
+      const ka = publishedCellKeys(a.ctx, controlRows(a.ctx, input.controls).kept);
+      const kb = publishedCellKeys(b.ctx, controlRows(b.ctx, other.controls).kept);
+      const both = new Set([...ka].filter((k) => kb.has(k)));
+      return await unitDifference(con, { stages: a.measured.stages, params: input.params }, { stages: b.measured.stages, params: other.params }, both);
+    } catch (err) {
+      if (err instanceof OpError) throw err;
+      throw new OpError('PRODUCT_CALL_FAILED', 'the answer could not be compared with an earlier one');
+    } finally {
+      clearTimeout(timer);
+      con.closeSync();
+    }
+  }
+
+  /** Closes the instance of a file (its authorization changed state, or it was rebuilt). */
+  retire(path: string): void {
+    const cur = this.open.get(path);
+    this.open.delete(path);
+    void cur?.then((db) => db.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const p of all) (await p.catch(() => undefined))?.close();
+  }
+}
