@@ -4,9 +4,9 @@
 // here — rules that need the raw store (identifier look-ups) ran when the product was approved.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { OutputColumn } from '../sandbox/index.ts';
-import { measureQuery, type MeasuredQuery } from './cells.ts';
+import { CONTRIBUTORS_TIMEOUT_MS, measureQuery, type MeasuredQuery, type MeasurePlanCache } from './cells.ts';
 import type { CheckContext, Thresholds } from './checks/index.ts';
-import { hasAggregates, rerunQueries, traceOutput, type Params } from './provenance.ts';
+import { hasAggregates, rerunQueries, traceOutput, type Params, type ParsedCache } from './provenance.ts';
 import { buildView } from './view.ts';
 
 export interface CallMeasure {
@@ -23,15 +23,25 @@ function columnType(values: readonly unknown[]): OutputColumn['type'] {
   return 'VARCHAR';
 }
 
+/** What a call's measuring keeps between calls of the same templates: their trees and measuring plans. */
+export interface CallCache {
+  readonly parsed: ParsedCache;
+  readonly plans: MeasurePlanCache;
+}
+
+export function newCallCache(): CallCache {
+  return { parsed: new Map(), plans: new Map() };
+}
+
 /** Runs one gated query with its parameters and measures its cells; refuses nothing itself. */
-export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number }): Promise<CallMeasure> {
-  const [q] = await rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows);
+export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number; cache?: CallCache }): Promise<CallMeasure> {
+  const [q] = await rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows, input.cache?.parsed);
   if (!q || q.rows === undefined) throw new Error(q?.skipped ?? 'the query did not run');
   const rows = q.rows;
   const columns = q.columns.map((name, j) => ({ name, type: columnType(rows.map((r) => r[j])) }));
   const output = { name: 'call', columns, rows };
   const provenance = traceOutput(output, [q]);
-  const measured = provenance.query && hasAggregates(provenance.query) ? await measureQuery(con, provenance.query, input.tenantHas) : null;
+  const measured = provenance.query && hasAggregates(provenance.query) ? await measureQuery(con, provenance.query, input.tenantHas, CONTRIBUTORS_TIMEOUT_MS, input.cache?.plans) : null;
   const ctx: CheckContext = {
     output,
     thresholds: input.thresholds,

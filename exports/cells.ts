@@ -502,9 +502,49 @@ function argFields(q: QueryResult, column: number): string[] {
   return [...new Set((q.lineage?.items[column]?.inputs ?? []).map((i) => `${i.table}.${i.column}`))].sort();
 }
 
+/** What measuring a query needs besides its parameters: planned once per statement text and result shape. */
+interface MeasurePlan {
+  readonly plans: readonly PartPlan[];
+  /** The measured query without its cells. */
+  readonly shape: Omit<MeasuredQuery, 'cells'>;
+}
+
+/** Plans of measured queries by statement text (a product's template is measured on every call). */
+export type MeasurePlanCache = Map<string, MeasurePlan | string>;
+const PLAN_CACHE_SIZE = 256;
+
 /** Measures every cell of an aggregate query, or says why it cannot. */
-export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (table: string, column: string) => boolean, timeoutMs = CONTRIBUTORS_TIMEOUT_MS): Promise<MeasuredQuery> {
+export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (table: string, column: string) => boolean, timeoutMs = CONTRIBUTORS_TIMEOUT_MS, cache?: MeasurePlanCache): Promise<MeasuredQuery> {
   const empty = (error: string): MeasuredQuery => ({ parts: [], cells: [], sources: [], running: [], error, tables: q.lineage?.tables ?? [] });
+  const key = `${q.sql}\u0001${q.columns.join('\u0001')}`;
+  let plan = cache?.get(key);
+  if (!plan) {
+    try {
+      plan = await planQuery(con, q, tenantHas);
+    } catch (err) {
+      return empty(`the cells could not be measured: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`);
+    }
+    if (cache) {
+      if (cache.size >= PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(key, plan);
+    }
+  }
+  if (typeof plan === 'string') return empty(plan);
+  const cells: Cell[] = [];
+  const timer = setTimeout(() => con.interrupt(), timeoutMs);
+  try {
+    for (const [i, p] of plan.plans.entries()) cells.push(...(await runPart(con, p, i, q.params)));
+  } catch (err) {
+    return empty(`the cells could not be measured: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { ...plan.shape, cells };
+}
+
+/** Plans the measuring of a query from its syntax tree (no parameters needed), or says why it cannot be measured. */
+async function planQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (table: string, column: string) => boolean): Promise<MeasurePlan | string> {
+  const empty = (error: string): string => error;
   const stmt = q.statement as Obj | null;
   if (!isObj(stmt) || !isObj(stmt.node)) return empty('the query could not be read');
   const c: Ctx = { tenantHas, t: new Templates(con), n: 0 };
@@ -550,22 +590,13 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     });
     if (parts.length === 0) return empty('no aggregate to measure');
   }
-  const cells: Cell[] = [];
   const plans: PartPlan[] = [];
-  const timer = setTimeout(() => con.interrupt(), timeoutMs);
   let sources: { kind: string; field: string }[] = [];
-  try {
-    for (const [i, { part, dimPos }] of parts.entries()) {
-      const plan = await planPart(con, part, dimPos, ctes, c);
-      if (typeof plan === 'string') return empty(plan);
-      if (i === 0) sources = plan.units.map((u) => ({ kind: u.kind, field: u.field }));
-      plans.push(plan);
-      cells.push(...(await runPart(con, plan, i, q.params)));
-    }
-  } catch (err) {
-    return empty(`the cells could not be measured: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`);
-  } finally {
-    clearTimeout(timer);
+  for (const [i, { part, dimPos }] of parts.entries()) {
+    const plan = await planPart(con, part, dimPos, ctes, c);
+    if (typeof plan === 'string') return empty(plan);
+    if (i === 0) sources = plan.units.map((u) => ({ kind: u.kind, field: u.field }));
+    plans.push(plan);
   }
   const measured: MeasuredPart[] = parts.map(({ part, dimPos }, i) => {
     if (!aggregating(part.node)) {
@@ -587,11 +618,13 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     return { dims: dimPos, measures };
   });
   return {
-    parts: measured,
-    cells,
-    sources,
-    running,
-    tables: q.lineage?.tables ?? [],
-    stages: plans.map((p) => ({ sql: p.sql, dims: p.dims, sources: p.sources, partials: p.partials })),
+    plans,
+    shape: {
+      parts: measured,
+      sources,
+      running,
+      tables: q.lineage?.tables ?? [],
+      stages: plans.map((p) => ({ sql: p.sql, dims: p.dims, sources: p.sources, partials: p.partials })),
+    },
   };
 }

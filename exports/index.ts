@@ -2,7 +2,7 @@
 export { dominanceOf, BLOCKING_DOMINANCE, publishedCells, unitsOf, unmeasuredColumns } from './checks/index.ts';
 export { runChecks, RULES, DEFAULT_THRESHOLDS, type CheckContext, type CheckReport, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './checks/index.ts';
 export { withCheckContext, withRows } from './checkEnvironment.ts';
-export { measureCall, type CallMeasure } from './callContext.ts';
+export { measureCall, newCallCache, type CallMeasure, type CallCache } from './callContext.ts';
 export { kindOf, cellKey, type MeasuredQuery, type StagePlan } from './cells.ts';
 export { unitDifference, type Binding } from './unitDiff.ts';
 export type { Param, Params } from './provenance.ts';

@@ -93,13 +93,21 @@ function hashAsResult(output: { columns: readonly { name: string }[]; rows: read
  * unchanged is recognised by the result hash the host recorded when it handed the rows to the
  * script (not by anything the script says), and needs no re-run.
  */
-export async function rerunQueries(con: DuckDBConnection, queries: readonly RecordedQuery[], output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, maxRows = MAX_RERUN_ROWS): Promise<QueryResult[]> {
+/** Statement trees and column lineage by SQL text (both depend on the text only). */
+export type ParsedCache = Map<string, { statement: Json; lineage: ColumnLineage | null }>;
+
+export async function rerunQueries(con: DuckDBConnection, queries: readonly RecordedQuery[], output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, maxRows = MAX_RERUN_ROWS, parsed?: ParsedCache): Promise<QueryResult[]> {
   let budget = maxRows;
   const out: QueryResult[] = [];
   const passed = output ? hashAsResult(output) : undefined;
   for (const [index, q] of queries.entries()) {
-    const statement = await parse(con, q.sql);
-    const lineage = statement ? columnLineage(statement, columnsOf) : null;
+    let known = parsed?.get(q.sql);
+    if (!known) {
+      const tree = await parse(con, q.sql);
+      known = { statement: tree, lineage: tree ? columnLineage(tree, columnsOf) : null };
+      if (parsed && parsed.size < 256) parsed.set(q.sql, known);
+    }
+    const { statement, lineage } = known;
     const params = q.params ?? [];
     const base = { index, sql: q.sql, params, statement, lineage };
     if (output && passed === q.resultHash && q.rowCount === output.rows.length) {

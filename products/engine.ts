@@ -4,7 +4,7 @@
 // measuring interrupted at the call's time limit. Calls run an approved template with bound
 // values, never operator code, so they need no isolate and pay no process start.
 import { OpError } from '../errors/index.ts';
-import { measureCall, unitDifference, type Params, type Thresholds } from '../exports/index.ts';
+import { measureCall, newCallCache, unitDifference, type CallCache, type Params, type Thresholds } from '../exports/index.ts';
 import { openTenantDb, tenantDbKey, type JobLimits, type OutputColumn, type TenantDb } from '../sandbox/index.ts';
 import { controlRows, publishedCellKeys, type Controlled } from './disclosure.ts';
 import type { CallControls } from './spec.ts';
@@ -28,6 +28,14 @@ const MAX_CALL_ROWS = 100_000;
 
 export class ProductEngine {
   private readonly open = new Map<string, Promise<TenantDb>>();
+  /** Per open file: template trees and measuring plans (a rebuilt file is a new instance, with a new cache). */
+  private readonly caches = new WeakMap<TenantDb, CallCache>();
+
+  private cacheOf(db: TenantDb): CallCache {
+    let c = this.caches.get(db);
+    if (!c) this.caches.set(db, (c = newCallCache()));
+    return c;
+  }
   /** Templates run so far (a refused call runs none: the tests count on it). */
   runs = 0;
 
@@ -68,7 +76,7 @@ export class ProductEngine {
     try {
       await db.gate(con, input.sql);
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
-      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS });
+      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const { kept, ...controlled } = controlRows(m.ctx, input.controls);
       return { ...controlled, all: m.ctx.output, kept };
     } catch (err) {
@@ -95,7 +103,7 @@ export class ProductEngine {
       await db.gate(con, input.sql);
       await db.gate(con, other.sql);
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
-      const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS });
+      const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const a = await measure(input.sql, input.params);
       const b = await measure(other.sql, other.params);
       // What cannot be compared unit by unit counts as differing by one.

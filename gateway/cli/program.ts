@@ -7,43 +7,16 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { OpError, toOpError } from '../../errors/index.ts';
 import type { Checkpoint } from '../../lineage/index.ts';
-import type { ExportRequestView, Opdomain, Principal } from '../core/index.ts';
+import type { ExportRequestView, Opdomain } from '../core/index.ts';
+import { caller, core, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { registerProductCommands } from './products.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
-const core = () => import('../core/index.ts');
 const lineage = () => import('../../lineage/index.ts');
 const bundles = () => import('../../exports/index.ts');
 import type { TenantAction } from '../../domain/index.ts';
 
-export interface CliIO {
-  out(text: string): void;
-  err(text: string): void;
-  /** Non-null once a command decided the process exit code. */
-  exitCode: number | null;
-  /** Whether the terminal is interactive (progress bars). */
-  readonly tty: boolean;
-}
-
-interface GlobalOpts {
-  home?: string;
-  as?: string;
-}
-
-const json = (io: CliIO, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
-
-async function withDomain<T>(opts: GlobalOpts, fn: (od: Opdomain) => Promise<T>): Promise<T> {
-  const { Opdomain } = await core();
-  const od = await Opdomain.open({ ...(opts.home ? { home: opts.home } : {}) });
-  try {
-    return await fn(od);
-  } finally {
-    await od.close();
-  }
-}
-
-async function caller(od: Opdomain, opts: GlobalOpts): Promise<Principal> {
-  return od.principal({ ...(opts.as !== undefined ? { as: opts.as } : {}), ...(process.env.OPDOMAIN_TOKEN ? { token: process.env.OPDOMAIN_TOKEN } : {}) });
-}
+export type { CliIO } from './context.ts';
 
 function parseParams(pairs: string[], jsonText?: string): Record<string, unknown> {
   let params: Record<string, unknown> = {};
@@ -486,6 +459,7 @@ export function buildProgram(io: CliIO): Command {
       withDomain(g(cmd), async (od) => json(io, await od.catalog.import(await caller(od, g(cmd)), opts.catalog, resolve(opts.file)))),
     );
 
+  registerProductCommands(program, io);
   return program;
 }
 
