@@ -266,6 +266,8 @@ export class ProductCalls {
     let e = toOpError(err);
     // DuckDB's and the store's own messages may quote data or paths: a consumer sees the class.
     if (e.code === 'INTERNAL') e = new OpError('PRODUCT_CALL_FAILED');
+    // The store's own words name files and devices: a consumer reads the registry's.
+    if (e.errorClass === 'audit' || e.code === 'PRODUCT_QUOTA_UNAVAILABLE') e = new OpError(e.code);
     const callId = `call_${randomBytes(8).toString('hex')}`;
     try {
       const basis = e.code === 'PRODUCT_DIFFERENCING' ? { differencing: e.details } : {};

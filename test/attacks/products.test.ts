@@ -1,0 +1,184 @@
+// Attacks on data products, through the core with real DuckDB and SQLite: proposals that try to
+// open the parameter space, leave the gate or publish records; calls whose small cells hide
+// behind a FILTER, a value-carrying aggregate or a ROLLUP margin; a row cap; quota counters and
+// the audit log that cannot be written (the call is refused, nothing half-written); roles.
+import Database from 'better-sqlite3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../gateway/index.ts';
+import { demoDomain } from '../helpers.ts';
+
+const SCENARIO = 'public-statistics';
+let d: Awaited<ReturnType<typeof demoDomain>>;
+const who: Record<string, Principal> = {};
+let key = '';
+/** People per county born before a year at which some counties have ten and some fewer, from the prod file itself. */
+const oldByCounty = new Map<string, number>();
+let cutoff = 0;
+
+const spec = (over: Record<string, unknown>) => ({
+  product: 'p-county', title: 'test', scenario: SCENARIO,
+  sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code',
+  parameters: { properties: { gender: { type: 'string', enum: ['男', '女'] } } },
+  columns: ['county_code', 'people'], unit: 'person', controls: { minUnits: 10, roundTo: 1, rowCap: 500 }, ...over,
+});
+
+async function refused(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}, but it succeeded`);
+}
+
+/** Proposes, approves (bob, carol) and grants a version to the test consumer; returns its version. */
+async function publish(s: Record<string, unknown>, quotas: Record<string, number> = {}): Promise<number> {
+  const v = await d.od.products.propose(who.alice!, s);
+  for (const r of ['bob', 'carol']) if (d.od.products.get(who[r]!, v.product, v.version).state !== 'approved') d.od.products.decide(who[r]!, v.product, v.version, 'approve');
+  d.od.consumers.grant(who.ada!, { consumer: 'mallory', product: v.product, version: v.version, ...quotas });
+  return v.version;
+}
+
+const call = (product: string, version: number, query: Record<string, string>) =>
+  d.od.productCalls.call({ key, scenario: SCENARIO, product, version: `v${version}`, query, format: 'json' }).then((a) => ({ ...a, json: JSON.parse(a.body) }));
+
+beforeAll(async () => {
+  d = await demoDomain();
+  for (const n of ['alice', 'bob', 'carol', 'sam', 'ada']) who[n] = await d.od.principal({ as: n });
+  d.od.consumers.add(who.ada!, { id: 'mallory', name: 'Mallory Analytics' });
+  key = d.od.consumers.issueKey(who.ada!, 'mallory').key;
+  const inst = await DuckDBInstance.create(d.od.ctx.paths.tenantDb('demo', 'prod'), { access_mode: 'READ_ONLY' });
+  const con = await inst.connect();
+  for (cutoff = 1940; cutoff < 2020; cutoff += 5) {
+    oldByCounty.clear();
+    for (const r of (await con.runAndReadAll(`SELECT county_code, count(*)::INT AS n FROM population WHERE birth_date < DATE '${cutoff}-01-01' GROUP BY ALL`)).getRowObjectsJS()) oldByCounty.set(String(r.county_code), Number(r.n));
+    const n = [...oldByCounty.values()];
+    if (n.filter((x) => x >= 10).length >= 5 && n.filter((x) => x < 10).length >= 5) break;
+  }
+  con.closeSync();
+  inst.closeSync();
+}, 240_000);
+
+afterAll(async () => d?.close());
+
+describe('product proposals that try to open the door', () => {
+  it('refuses a free-text parameter, numbered or undeclared parameters, and unused ones', async () => {
+    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string' } } } })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $1 GROUP BY county_code' })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $sex GROUP BY county_code' })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] }, extra: { type: 'integer', minimum: 0, maximum: 1 } } } })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { n: { type: 'integer', minimum: 0 } } } })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] } }, additionalProperties: true } })), 'PRODUCT_INVALID');
+  });
+
+  it('holds templates to the SQL gate and to the tenant’s own tables', async () => {
+    await refused(d.od.products.propose(who.alice!, spec({ sql: "SELECT count(*) AS people FROM read_csv('/etc/passwd') WHERE $gender = 'x'", columns: ['people'] })), 'SQL_FUNCTION_NOT_ALLOWED');
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM raw.population WHERE gender = $gender GROUP BY county_code' })), 'SQL_TABLE_NOT_ALLOWED');
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code; SELECT 1' })), 'SQL_MULTIPLE_STATEMENTS');
+  });
+
+  it('blocks a template that publishes records, identifiers or one person’s value', async () => {
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT id_card, county_code FROM population WHERE gender = $gender', columns: ['id_card', 'county_code'] })), 'PRODUCT_BLOCKED');
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, max(id_card) AS people FROM population WHERE gender = $gender GROUP BY county_code' })), 'PRODUCT_BLOCKED');
+  });
+
+  it('refuses declared columns the template does not return, and a scenario the authorization lacks', async () => {
+    await refused(d.od.products.propose(who.alice!, spec({ columns: ['county', 'people'] })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ scenario: 'marketing' })), 'EXPORT_SCENARIO_NOT_GRANTED');
+  });
+
+  it('keeps roles to the table: reviewers do not propose, operators do not approve or revoke, nobody approves their own', async () => {
+    await refused(d.od.products.propose(who.bob!, spec({})), 'FORBIDDEN_ROLE');
+    const v = await d.od.products.propose(who.alice!, spec({ product: 'p-roles' }));
+    await refused(() => d.od.products.decide(who.alice!, 'p-roles', v.version, 'approve'), 'PRODUCT_SELF_APPROVAL');
+    await refused(() => d.od.products.decide(who.sam!, 'p-roles', v.version, 'approve'), 'FORBIDDEN_ROLE');
+    d.od.products.decide(who.bob!, 'p-roles', v.version, 'approve');
+    await refused(() => d.od.products.decide(who.bob!, 'p-roles', v.version, 'approve'), 'PRODUCT_ALREADY_VOTED');
+    d.od.products.decide(who.carol!, 'p-roles', v.version, 'approve');
+    await refused(() => d.od.products.revoke(who.alice!, 'p-roles', v.version, 'mine'), 'FORBIDDEN_ROLE');
+    await refused(() => d.od.consumers.grant(who.alice!, { consumer: 'mallory', product: 'p-roles', version: v.version }), 'FORBIDDEN_ROLE');
+    await refused(() => d.od.consumers.issueKey(who.sam!, 'mallory'), 'FORBIDDEN_ROLE');
+    expect(d.od.products.get(who.alice!, 'p-roles', v.version).actions).toEqual([]);
+  });
+});
+
+describe('calls whose small cells hide', () => {
+  it('withholds a row when any aggregate in it, a FILTER included, rests on too few people', async () => {
+    const version = await publish(spec({
+      product: 'p-filter',
+      sql: `SELECT county_code, count(*) AS people, count(*) FILTER (WHERE birth_date < DATE '${cutoff}-01-01') AS old FROM population WHERE gender IN ($gender, '男', '女') GROUP BY county_code`,
+      columns: ['county_code', 'people', 'old'],
+    }));
+    const r = await call('p-filter', version, { gender: '女' });
+    expect(r.status, r.body).toBe(200);
+    expect(r.json.rows.length).toBeGreaterThan(0);
+    expect(r.json.suppressedRows).toBeGreaterThan(0);
+    for (const row of r.json.rows) expect(oldByCounty.get(row.county_code) ?? 0).toBeGreaterThanOrEqual(10);
+    expect(r.json.rows.length).toBe([...oldByCounty.values()].filter((n) => n >= 10).length);
+  });
+
+  it('never returns one person’s own value (a max), whatever the group’s size', async () => {
+    const version = await publish(spec({ product: 'p-max', sql: 'SELECT s.month, max(s.base_amount) AS top FROM social_insurance s WHERE $gender IN (\'男\', \'女\') GROUP BY s.month', columns: ['month', 'top'] }));
+    const r = await call('p-max', version, { gender: '男' });
+    expect(r.status, r.body).toBe(200);
+    expect(r.json.rows).toEqual([]);
+    expect(r.json.suppressedRows).toBeGreaterThan(0);
+  });
+
+  it('withholds the ROLLUP total when a county under it is withheld (it would give the county back)', async () => {
+    const version = await publish(spec({ product: 'p-rollup', sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY ROLLUP (county_code)' }));
+    const r = await call('p-rollup', version, { gender: '女' });
+    expect(r.status, r.body).toBe(200);
+    expect(r.json.suppressedRows).toBeGreaterThan(1);
+    expect(r.json.rows.some((x: { county_code: unknown }) => x.county_code === null)).toBe(false);
+  });
+
+  it('caps the rows of a call', async () => {
+    const version = await publish(spec({ product: 'p-cap', controls: { minUnits: 10, roundTo: 1, rowCap: 3 } }));
+    const r = await call('p-cap', version, { gender: '男' });
+    expect(r.json.rows).toHaveLength(3);
+  });
+});
+
+describe('a call the domain cannot account for is not served', () => {
+  it('refuses with 503 when the quota counters cannot be written, and logs the refusal', async () => {
+    const version = await publish(spec({ product: 'p-quota' }));
+    const side = new Database(d.od.ctx.paths.controlDb);
+    side.exec("CREATE TRIGGER no_usage BEFORE INSERT ON product_usage BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const before = d.od.ctx.productEngine.runs;
+    try {
+      const r = await call('p-quota', version, { gender: '男' });
+      expect([r.status, r.json.error.code]).toEqual([503, 'PRODUCT_QUOTA_UNAVAILABLE']);
+      expect(d.od.ctx.productEngine.runs).toBe(before);
+      expect(d.od.productCalls.recent({ consumer: 'mallory', limit: 1 })[0]).toMatchObject({ status: 503, code: 'PRODUCT_QUOTA_UNAVAILABLE' });
+    } finally {
+      side.exec('DROP TRIGGER no_usage');
+      side.close();
+    }
+    expect((await call('p-quota', version, { gender: '男' })).status).toBe(200);
+  });
+
+  it('fails the call when its audit entry cannot be written, and leaves no rows counted, no ledger cells, no call record', async () => {
+    const version = await publish(spec({ product: 'p-audit' }));
+    const count = (sql: string) => (d.od.ctx.store.get<{ n: number }>(sql)!).n;
+    const ledger = count('SELECT count(*) AS n FROM product_ledger');
+    const callsBefore = count('SELECT count(*) AS n FROM product_calls');
+    const side = new Database(d.od.ctx.paths.controlDb);
+    side.exec("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'log device failed'); END");
+    try {
+      const r = await call('p-audit', version, { gender: '女' });
+      expect([r.status, r.json.error.code]).toEqual([503, 'AUDIT_WRITE_FAILED']);
+      expect(r.json.error.message).not.toMatch(/device|sqlite|\//i);
+    } finally {
+      side.exec('DROP TRIGGER no_audit');
+      side.close();
+    }
+    expect(count('SELECT count(*) AS n FROM product_ledger')).toBe(ledger);
+    expect(count('SELECT count(*) AS n FROM product_calls')).toBe(callsBefore);
+    const usage = d.od.ctx.store.all<{ row_count: number }>("SELECT u.row_count FROM product_usage u JOIN product_grants g ON g.id = u.grant_id WHERE g.product = 'p-audit' AND u.period LIKE 'd:%'");
+    expect(usage.map((u) => u.row_count)).toEqual([0]);
+    expect((await d.od.lineage.verify(who.sam!)).ok).toBe(true);
+  });
+});
