@@ -310,6 +310,12 @@ describe('data products over HTTP', () => {
     const served = entries.find((e) => e.data.status === 200 && e.data.op === 'call')!;
     expect(served.data).toMatchObject({ consumer: expect.any(String), keyId: expect.any(String), grant: expect.any(String), versionHash: expect.any(String), paramsHash: expect.any(String), responseHash: expect.any(String) });
     expect(served.data).not.toHaveProperty('units');
+    // Security staff see who walks the parameter space.
+    const activity = await api('sam', 'GET', '/api/product-calls/activity');
+    const sweeper = activity.json.consumers.find((c: { consumer: string }) => c.consumer === 'sweeper');
+    expect(sweeper).toMatchObject({ flagged: true, refused: { PRODUCT_DIFFERENCING: 1 } });
+    expect(activity.json.consumers.find((c: { consumer: string }) => c.consumer === 'gamma')).toMatchObject({ flagged: false, refused: { PRODUCT_QUOTA: 2 } });
+    expect((await api('alice', 'GET', '/api/product-calls/activity')).status).toBe(403);
     const verify = await api('sam', 'POST', '/api/lineage/verify');
     expect(verify.json.ok).toBe(true);
     const up = await api('sam', 'GET', `/api/lineage/trace/${served.subject}`);

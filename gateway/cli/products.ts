@@ -89,6 +89,11 @@ function productCommands(program: Command, io: CliIO): void {
         json(io, od.productCalls.recentFor(await caller(od, g(cmd)), { ...(opts.consumer ? { consumer: opts.consumer } : {}), ...(opts.product ? { product: opts.product } : {}), ...(limit ? { limit } : {}) }));
       }),
     );
+  prod
+    .command('activity')
+    .description('per consumer over the last hours: calls, distinct parameter sets, refusals, and what looks like walking the parameter space')
+    .option('--hours <n>', 'default 24')
+    .action(async (opts: { hours?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.productCalls.activity(await caller(od, g(cmd)), int(opts.hours, '--hours')))));
 }
 
 function consumerCommands(program: Command, io: CliIO): void {

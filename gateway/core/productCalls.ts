@@ -12,7 +12,7 @@ import { EVENTS } from '../../lineage/index.ts';
 import { canonicalParams, readParams, SERVED_STATES, type Controlled, type ParamValue, type ProductSpec } from '../../products/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
-import type { Principal } from './principal.ts';
+import { checkRole, type Principal } from './principal.ts';
 import type { ConsumerService, GrantRow } from './consumerService.ts';
 import type { ProductService, VersionRow } from './productService.ts';
 
@@ -27,6 +27,21 @@ export interface CallRequest {
   readonly query: Readonly<Record<string, unknown>>;
   readonly format: 'json' | 'csv';
 }
+
+export interface ConsumerActivity {
+  /** null: calls without a valid key. */
+  readonly consumer: string | null;
+  readonly calls: number;
+  readonly served: number;
+  readonly distinctParams: number;
+  readonly refused: Readonly<Record<string, number>>;
+  readonly flagged: boolean;
+  readonly reasons: readonly string[];
+}
+
+/** What flags a consumer's day: this many distinct parameter sets, or this many bad calls. */
+const ACTIVITY_DISTINCT_PARAMS = 50;
+const ACTIVITY_BAD_PARAMS = 20;
 
 export interface CallAnswer {
   readonly status: number;
@@ -343,6 +358,35 @@ export class ProductCalls {
   /** Calls as the audit log records them, newest first: the authority sees all, an operator its own products'. */
   recentFor(p: Principal, filter: { consumer?: string; product?: string; limit?: number }): Record<string, unknown>[] {
     return this.recent({ ...filter, tenant: p.role === 'operator' ? p.tenant : null });
+  }
+
+  /**
+   * Per consumer over the last `hours`: calls, distinct parameter sets, refusals by code, and a
+   * flag for what security staff should look at — a consumer walking the parameter space (many
+   * distinct parameter sets, differencing refusals, repeated bad parameters).
+   */
+  activity(p: Principal, hours = 24): ConsumerActivity[] {
+    checkRole(p, 'security', 'admin', 'reviewer');
+    const since = new Date(Date.now() - hours * 3_600_000).toISOString();
+    const rows = this.ctx.store.all<{ actor: string; body: string }>("SELECT actor, body FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? ORDER BY seq", since);
+    const by = new Map<string, { calls: number; served: number; params: Set<string>; refused: Record<string, number> }>();
+    for (const r of rows) {
+      const data = ((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) as { status?: number; code?: string; paramsHash?: string };
+      const a = by.get(r.actor) ?? { calls: 0, served: 0, params: new Set<string>(), refused: {} };
+      a.calls++;
+      if (data.status === 200) a.served++;
+      if (data.paramsHash) a.params.add(data.paramsHash);
+      if (data.code) a.refused[data.code] = (a.refused[data.code] ?? 0) + 1;
+      by.set(r.actor, a);
+    }
+    return [...by.entries()].map(([actor, a]) => {
+      const reasons: string[] = [];
+      if ((a.refused.PRODUCT_DIFFERENCING ?? 0) > 0) reasons.push(`${a.refused.PRODUCT_DIFFERENCING} answers refused as differencing`);
+      if (a.params.size >= ACTIVITY_DISTINCT_PARAMS) reasons.push(`${a.params.size} distinct parameter sets`);
+      if ((a.refused.PRODUCT_BAD_PARAMETERS ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.PRODUCT_BAD_PARAMETERS} calls with bad parameters`);
+      if ((a.refused.API_KEY_INVALID ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.API_KEY_INVALID} calls with an invalid key`);
+      return { consumer: actor.startsWith('consumer:') ? actor.slice(9) : null, calls: a.calls, served: a.served, distinctParams: a.params.size, refused: a.refused, flagged: reasons.length > 0, reasons };
+    });
   }
 
   recent(filter: { tenant?: string | null; consumer?: string; product?: string; limit?: number }): Record<string, unknown>[] {

@@ -57,6 +57,12 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
     async (req) => ({ calls: od.productCalls.recentFor(await auth(req), req.query) }),
   );
 
+  api.get<{ Querystring: { hours?: number } }>(
+    '/api/product-calls/activity',
+    { schema: { querystring: { type: 'object', properties: { hours: { type: 'integer', minimum: 1, maximum: 720 } }, additionalProperties: false } } },
+    async (req) => ({ consumers: od.productCalls.activity(await auth(req), req.query.hours) }),
+  );
+
   // --- consumers, keys, grants: administrators ---
   api.post('/api/consumers', { schema: { body: { type: 'object', maxProperties: 5 } } }, async (req, reply) => reply.status(201).send(od.consumers.add(await auth(req), req.body as Record<string, unknown>)));
   api.get('/api/consumers', async (req) => ({ consumers: od.consumers.list(await auth(req)) }));
