@@ -43,16 +43,18 @@ export function canonicalParams(params: Readonly<Record<string, ParamValue>>): s
 
 /**
  * Parameter sets the approval report runs the template over: each parameter's example (or the
- * low end of its range, or its first value), then each parameter moved to its other extreme.
+ * low end of its range, or its first value), then each parameter moved to another value (the
+ * other end of its range, another value of its enum, the other boolean).
  */
 export function sampleParams(spec: ProductSpec, max = 6): Record<string, ParamValue>[] {
   const props = Object.entries(spec.parameters.properties);
   const first = (s: ParamSchema): ParamValue => (s.example !== undefined ? s.example : s.type === 'string' ? s.enum[0]! : s.type === 'boolean' ? true : s.minimum);
-  const other = (s: ParamSchema): ParamValue | undefined => (s.type === 'string' ? s.enum.at(-1) : s.type === 'boolean' ? false : s.maximum);
   const base = Object.fromEntries(props.map(([k, s]) => [k, first(s)]));
+  const other = (k: string, s: ParamSchema): ParamValue | undefined =>
+    s.type === 'string' ? s.enum.find((v) => v !== base[k]) : s.type === 'boolean' ? !base[k] : base[k] === s.minimum ? s.maximum : s.minimum;
   const sets = [base];
   for (const [k, s] of props) {
-    const v = other(s);
+    const v = other(k, s);
     if (v !== undefined && v !== base[k] && sets.length < max) sets.push({ ...base, [k]: v });
   }
   return sets;

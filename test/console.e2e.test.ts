@@ -228,6 +228,52 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('a data product through the console: alice proposes, bob and carol approve, ada issues a key and grants it, sam sees the calls and revokes', async () => {
+    const alice = await signIn('alice');
+    await alice.click('a[href="#/products"]');
+    await alice.waitForSelector('#product-spec');
+    await alice.click('#propose');
+    await alice.waitForSelector('tr[data-version="people-by-county/v1"]');
+    expect(await alice.locator('tr[data-version="people-by-county/v1"] .badge-state').textContent()).toBe('submitted');
+    // She may withdraw her own version; she has no approve button.
+    expect(await alice.locator('tr[data-version="people-by-county/v1"] button[data-action="approve"]').count()).toBe(0);
+    await shot(alice, 'products-operator');
+    await done(alice);
+    for (const [i, reviewer] of ['bob', 'carol'].entries()) {
+      const page = await signIn(reviewer);
+      await page.click('a[href="#/products"]');
+      await page.click('#h-review ~ table tr[data-version="people-by-county/v1"] button[data-action="approve"]');
+      // The page reloads with the vote in: the version leaves her review list once she has voted.
+      await expect.poll(() => d.od.ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM product_votes')!.n).toBe(i + 1);
+      await page.waitForSelector('#h-review ~ table tr[data-version="people-by-county/v1"] button[data-action="approve"]', { state: 'detached' });
+      await done(page);
+    }
+    await expect.poll(() => d.od.products.row('people-by-county', 1).state).toBe('approved');
+    const ada = await signIn('ada');
+    await ada.click('a[href="#/products"]');
+    await ada.fill('#consumer-id', 'acme');
+    await ada.fill('#consumer-name', 'ACME Credit');
+    await ada.click('#add-consumer');
+    await ada.click('tr[data-consumer="acme"] button[data-action="key"]');
+    const key = (await ada.locator('#new-key').textContent())!;
+    expect(key).toMatch(/^odk_/);
+    await ada.click('tr[data-consumer="acme"] button[data-action="grant"]');
+    await expect.poll(() => ada.locator('tr[data-consumer="acme"]').textContent()).toContain('people-by-county/v1');
+    await shot(ada, 'products-admin');
+    await done(ada);
+    const call = await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' } });
+    expect(call.status).toBe(200);
+    const sam = await signIn('sam');
+    await sam.click('a[href="#/products"]');
+    await sam.waitForSelector('#h-activity ~ table tr[data-consumer="acme"]');
+    expect(await sam.locator('#h-calls ~ table').textContent()).toContain('people-by-county/v1');
+    await sam.click('#h-versions ~ table tr[data-version="people-by-county/v1"] button[data-action="revoke"]');
+    await expect.poll(() => d.od.products.row('people-by-county', 1).state).toBe('revoked');
+    expect((await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' } })).status).toBe(404);
+    await shot(sam, 'products-security');
+    await done(sam);
+  }, 120_000);
+
   it('a wrong token is refused on the sign-in page', async () => {
     const page = await openPage(url);
     await page.fill('#token', 'not-a-token');

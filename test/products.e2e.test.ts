@@ -310,6 +310,8 @@ describe('data products over HTTP', () => {
     const served = entries.find((e) => e.data.status === 200 && e.data.op === 'call')!;
     expect(served.data).toMatchObject({ consumer: expect.any(String), keyId: expect.any(String), grant: expect.any(String), versionHash: expect.any(String), paramsHash: expect.any(String), responseHash: expect.any(String) });
     expect(served.data).not.toHaveProperty('units');
+    const listed = await api('sam', 'GET', '/api/product-calls?limit=5&consumer=acme');
+    expect([listed.status, listed.json.calls.length]).toEqual([200, 5]);
     // Security staff see who walks the parameter space.
     const activity = await api('sam', 'GET', '/api/product-calls/activity');
     const sweeper = activity.json.consumers.find((c: { consumer: string }) => c.consumer === 'sweeper');

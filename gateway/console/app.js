@@ -7,12 +7,13 @@ import { adminPage } from './pages/admin.js';
 import { jobsPage } from './pages/operator.js';
 import { queuePage, requestPage } from './pages/reviewer.js';
 import { auditPage, tracePage } from './pages/security.js';
+import { productsPage } from './pages/products.js';
 
 const NAV = {
-  operator: [['#/jobs', 'navJobs']],
-  reviewer: [['#/queue', 'navQueue']],
-  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue']],
-  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace']],
+  operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts']],
+  reviewer: [['#/queue', 'navQueue'], ['#/products', 'navProducts']],
+  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue'], ['#/products', 'navProducts']],
+  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/products', 'navProducts']],
 };
 
 const main = document.getElementById('main');
@@ -91,6 +92,7 @@ const PAGES = {
   trace: (slot, arg) => tracePage(slot, arg),
   jobs: (slot) => jobsPage(slot),
   admin: (slot) => adminPage(slot),
+  products: (slot) => productsPage(slot),
 };
 
 async function route() {

@@ -71,6 +71,27 @@ const intIn = (v: unknown, what: string, lo: number, hi: number, dflt?: number):
 };
 const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
 
+export interface ConsumerView {
+  readonly id: string;
+  readonly name: string;
+  readonly contact: string;
+  readonly state: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface KeyView {
+  readonly id: string;
+  readonly consumer: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
+}
+
+const consumerView = (c: ConsumerRow): ConsumerView => ({ id: c.id, name: c.name, contact: c.contact, state: c.state, createdBy: c.created_by, createdAt: c.created_at });
+const keyView = (k: KeyRow): KeyView => ({ id: k.id, consumer: k.consumer, createdBy: k.created_by, createdAt: k.created_at, expiresAt: k.expires_at, revokedAt: k.revoked_at });
+
 export function grantView(g: GrantRow): GrantView {
   return {
     id: g.id, consumer: g.consumer, product: g.product, version: g.version, scenario: g.scenario, validUntil: g.valid_until,
@@ -81,7 +102,7 @@ export function grantView(g: GrantRow): GrantView {
 export class ConsumerService {
   constructor(private readonly ctx: DomainContext) {}
 
-  add(p: Principal, input: { id?: unknown; name?: unknown; contact?: unknown }): ConsumerRow {
+  add(p: Principal, input: { id?: unknown; name?: unknown; contact?: unknown }): ConsumerView {
     const { ctx } = this;
     checkRole(p, 'admin');
     const id = typeof input?.id === 'string' && CONSUMER_ID.test(input.id) ? input.id : bad(`id must match ${CONSUMER_ID.source}`);
@@ -92,7 +113,7 @@ export class ConsumerService {
       ctx.store.run("INSERT INTO consumers (id, name, contact, state, created_by, created_at) VALUES (?, ?, ?, 'active', ?, ?)", id, name, contact, p.user, new Date().toISOString());
       ctx.audit.append({ kind: EVENTS.CONSUMER_REGISTERED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, name } });
     });
-    return this.consumer(id);
+    return consumerView(this.consumer(id));
   }
 
   consumer(id: string): ConsumerRow {
@@ -101,11 +122,11 @@ export class ConsumerService {
     return c;
   }
 
-  list(p: Principal): (ConsumerRow & { keys: Omit<KeyRow, 'secret_hash'>[]; grants: GrantView[] })[] {
+  list(p: Principal): (ConsumerView & { keys: KeyView[]; grants: GrantView[] })[] {
     checkRole(p, 'admin', 'security', 'reviewer');
     return this.ctx.store.all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at').map((c) => ({
-      ...c,
-      keys: this.ctx.store.all<KeyRow>('SELECT * FROM api_keys WHERE consumer = ? ORDER BY created_at', c.id).map(({ secret_hash: _h, ...k }) => k),
+      ...consumerView(c),
+      keys: this.ctx.store.all<KeyRow>('SELECT * FROM api_keys WHERE consumer = ? ORDER BY created_at', c.id).map(keyView),
       grants: this.grants(c.id),
     }));
   }

@@ -51,16 +51,20 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
   api.post<VersionReq & { Body: { reason: string } }>('/api/products/:product/versions/:version/revoke', { schema: { params: versionParams, body: reasonBody } }, async (req) =>
     od.products.revoke(await auth(req), req.params.product, Number(req.params.version), req.body.reason),
   );
-  api.get<{ Querystring: { consumer?: string; product?: string; limit?: number } }>(
+  // Query strings are strings (the app does not coerce): numbers are read with a pattern.
+  api.get<{ Querystring: { consumer?: string; product?: string; limit?: string } }>(
     '/api/product-calls',
-    { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 }, product: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, additionalProperties: false } } },
-    async (req) => ({ calls: od.productCalls.recentFor(await auth(req), req.query) }),
+    { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 }, product: { type: 'string', maxLength: 64 }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } }, additionalProperties: false } } },
+    async (req) => {
+      const { limit, ...rest } = req.query;
+      return { calls: od.productCalls.recentFor(await auth(req), { ...rest, ...(limit ? { limit: Number(limit) } : {}) }) };
+    },
   );
 
-  api.get<{ Querystring: { hours?: number } }>(
+  api.get<{ Querystring: { hours?: string } }>(
     '/api/product-calls/activity',
-    { schema: { querystring: { type: 'object', properties: { hours: { type: 'integer', minimum: 1, maximum: 720 } }, additionalProperties: false } } },
-    async (req) => ({ consumers: od.productCalls.activity(await auth(req), req.query.hours) }),
+    { schema: { querystring: { type: 'object', properties: { hours: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } }, additionalProperties: false } } },
+    async (req) => ({ consumers: od.productCalls.activity(await auth(req), req.query.hours ? Math.min(Number(req.query.hours), 720) : undefined) }),
   );
 
   // --- consumers, keys, grants: administrators ---
