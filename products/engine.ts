@@ -21,7 +21,12 @@ export interface CallInput {
 }
 
 /** The controlled answer, and (for the approval report only, never for a consumer) the rows before the controls. */
-export type CallResult = Controlled & { readonly all: { readonly columns: readonly OutputColumn[]; readonly rows: readonly (readonly unknown[])[] }; readonly kept: readonly number[] };
+export type CallResult = Controlled & {
+  readonly all: { readonly columns: readonly OutputColumn[]; readonly rows: readonly (readonly unknown[])[] };
+  readonly kept: readonly number[];
+  /** The kinds of unit the cells were measured by (person, enterprise). */
+  readonly unitKinds: readonly string[];
+};
 
 /** Rows a call may read before its controls (the cap applies after them). */
 const MAX_CALL_ROWS = 100_000;
@@ -78,7 +83,7 @@ export class ProductEngine {
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
       const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const { kept, ...controlled } = controlRows(m.ctx, input.controls);
-      return { ...controlled, all: m.ctx.output, kept };
+      return { ...controlled, all: m.ctx.output, kept, unitKinds: [...new Set((m.measured?.sources ?? []).map((u) => u.kind))] };
     } catch (err) {
       if (err instanceof OpError) throw err;
       const msg = String((err as Error).message);

@@ -126,6 +126,18 @@ function consumerCommands(program: Command, io: CliIO): void {
       }),
     );
   con.command('grants').option('--consumer <id>').action(async (opts: { consumer?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.grantsFor(await caller(od, g(cmd)), opts.consumer))));
+  con
+    .command('revoke <id>')
+    .description('revoke a consumer (every key stops), a grant (grt_…) or a key (its 16-hex id)')
+    .option('--reason <text>', 'why (required for a consumer)')
+    .action(async (id: string, opts: { reason?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const p = await caller(od, g(cmd));
+        if (id.startsWith('grt_')) return json(io, od.consumers.revokeGrant(p, id));
+        if (/^[a-f0-9]{16}$/.test(id)) return json(io, od.consumers.revokeKey(p, id));
+        return json(io, od.consumers.revoke(p, id, opts.reason ?? ''));
+      }),
+    );
   con.command('revoke-grant <grantId>').action(async (id: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeGrant(await caller(od, g(cmd)), id))));
 }
 

@@ -116,6 +116,20 @@ export class ConsumerService {
     return consumerView(this.consumer(id));
   }
 
+  /** Ends a consumer: every key of it stops on the next call (grants and keys stay as evidence). */
+  revoke(p: Principal, id: string, reason: string): ConsumerView {
+    const { ctx } = this;
+    checkRole(p, 'admin', 'security');
+    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) bad('a reason (at most 2000 characters) is required to revoke');
+    ctx.store.tx(() => {
+      const c = this.consumer(id);
+      if (c.state === 'revoked') return;
+      ctx.store.run("UPDATE consumers SET state = 'revoked' WHERE id = ?", id);
+      ctx.audit.append({ kind: EVENTS.CONSUMER_REVOKED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, reason } });
+    });
+    return consumerView(this.consumer(id));
+  }
+
   consumer(id: string): ConsumerRow {
     const c = this.ctx.store.get<ConsumerRow>('SELECT * FROM consumers WHERE id = ?', id);
     if (!c) throw new OpError('CONSUMER_NOT_FOUND', `no consumer "${String(id).slice(0, 60)}"`);

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { OpError, toOpError } from '../../errors/index.ts';
 import { ledgerConflicts, toCsv, type PriorCell } from '../../exports/index.ts';
-import { EVENTS } from '../../lineage/index.ts';
+import { canonicalJson, EVENTS } from '../../lineage/index.ts';
 import { canonicalParams, readParams, SERVED_STATES, type Controlled, type ParamValue, type ProductSpec } from '../../products/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
@@ -109,12 +109,16 @@ export class ProductCalls {
     let rate: Rate | undefined;
     try {
       const { grant, row, spec } = this.admit(req, trail);
-      rate = this.takeQuota(grant);
+      const taken = this.takeQuota(grant);
+      rate = taken;
       const params = readParams(spec, req.query);
       trail.paramsHash = sha256(canonicalParams(params));
       const answer = await this.answer(row, spec, params, trail);
-      await this.checkLedger(grant, row, spec, params, answer);
-      return this.serve(req, grant, row, spec, params, answer, trail, rate, started);
+      return await this.oneAtATime(grant.consumer, async () => {
+        const seen = this.ledgerMark();
+        await this.checkLedger(grant, row, spec, params, answer);
+        return this.serve(req, grant, row, spec, params, answer, trail, taken, started, seen);
+      });
     } catch (err) {
       return this.refuse(err, trail, rate, started);
     }
@@ -180,7 +184,9 @@ export class ProductCalls {
   private async answer(row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, trail: Trail): Promise<Controlled> {
     const { ctx } = this;
     const auth = ctx.authorizations.get(row.tenant);
-    const key = `${row.hash}\u0001${auth.build?.buildId ?? ''}\u0001${canonicalParams(params)}`;
+    // The answer depends on the version, the data (its build), the thresholds and the parameters.
+    const thresholds = ctx.authorizations.effectiveThresholds(row.tenant);
+    const key = `${row.hash}\u0001${auth.build?.buildId ?? ''}\u0001${canonicalJson(thresholds)}\u0001${canonicalParams(params)}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
       trail.cached = true;
@@ -188,7 +194,7 @@ export class ProductCalls {
     }
     const result = await ctx.productEngine.call({
       dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(auth.limits), tenant: row.tenant, sql: spec.sql, params,
-      thresholds: ctx.authorizations.effectiveThresholds(row.tenant), controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS,
+      thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS,
     });
     // Only the controlled answer is kept: the rows before the controls never leave the engine's caller.
     const answer: Controlled = { columns: result.columns, rows: result.rows, suppressed: result.suppressed, ledger: result.ledger };
@@ -203,6 +209,26 @@ export class ProductCalls {
       this.ctx.store
         .all<{ key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>('SELECT key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND measure = ?', consumer, measure)
         .map((r) => ({ requestId: r.call_id, measure, group: r.key, tables: r.tables, units: r.units, fingerprint: r.fingerprint, tenant: r.tenant }));
+  }
+
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /** A consumer's answers are checked against its ledger and committed one after another. */
+  private async oneAtATime<T>(consumer: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(consumer) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => undefined);
+    this.queues.set(consumer, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.queues.get(consumer) === tail) this.queues.delete(consumer);
+    }
+  }
+
+  /** The newest ledger row now: cells added after it came from calls committed meanwhile (another gateway's). */
+  private ledgerMark(): number {
+    return this.ctx.store.get<{ n: number | null }>('SELECT max(rowid) AS n FROM product_ledger')?.n ?? 0;
   }
 
   private minUnits(row: VersionRow, spec: ProductSpec): number {
@@ -256,7 +282,7 @@ export class ProductCalls {
   }
 
   /** Rows quota, ledger cells, the call's parameters and its audit entry in one transaction; then the answer. */
-  private serve(req: CallRequest, grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled, trail: Trail, rate: Rate, started: number): CallAnswer {
+  private serve(req: CallRequest, grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled, trail: Trail, rate: Rate, started: number, seen: number): CallAnswer {
     const { ctx } = this;
     const callId = `call_${randomBytes(8).toString('hex')}`;
     const body = req.format === 'csv'
@@ -264,7 +290,15 @@ export class ProductCalls {
       : JSON.stringify({ product: row.product, version: row.version, callId, columns: answer.columns, rows: answer.rows.map((r) => Object.fromEntries(answer.columns.map((c, j) => [c, r[j]]))), suppressedRows: answer.suppressed });
     trail.rows = answer.rows.length;
     trail.suppressed = answer.suppressed;
+    const min = this.minUnits(row, spec);
     ctx.store.tx(() => {
+      // Answers another gateway committed for this consumer since the check: any count conflict refuses (no time to compare units here).
+      const since = ctx.store
+        .all<{ measure: string; key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>('SELECT measure, key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND rowid > ?', grant.consumer, seen)
+        .map((r) => ({ requestId: r.call_id, measure: r.measure, group: r.key, tables: r.tables, units: r.units, fingerprint: r.fingerprint, tenant: r.tenant }));
+      if (since.length > 0 && ledgerConflicts(answer.ledger, (m) => since.filter((c) => c.measure === m), min, row.tenant).blocks > 0) {
+        throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, { basis: 'an answer committed meanwhile' });
+      }
       const day = periods(new Date()).day;
       const used = ctx.store.get<{ row_count: number }>('SELECT row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant.id, day)?.row_count ?? 0;
       if (used + answer.rows.length > grant.rows_per_day) throw new OpError('PRODUCT_QUOTA', `the grant's ${grant.rows_per_day} rows a day would be passed`, { retryAfter: periods(new Date()).dayReset, limit: rate.limit, remaining: rate.remaining, reset: rate.reset });
@@ -368,24 +402,26 @@ export class ProductCalls {
   activity(p: Principal, hours = 24): ConsumerActivity[] {
     checkRole(p, 'security', 'admin', 'reviewer');
     const since = new Date(Date.now() - hours * 3_600_000).toISOString();
-    const rows = this.ctx.store.all<{ actor: string; body: string }>("SELECT actor, body FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? ORDER BY seq", since);
-    const by = new Map<string, { calls: number; served: number; params: Set<string>; refused: Record<string, number> }>();
-    for (const r of rows) {
-      const data = ((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) as { status?: number; code?: string; paramsHash?: string };
-      const a = by.get(r.actor) ?? { calls: 0, served: 0, params: new Set<string>(), refused: {} };
-      a.calls++;
-      if (data.status === 200) a.served++;
-      if (data.paramsHash) a.params.add(data.paramsHash);
-      if (data.code) a.refused[data.code] = (a.refused[data.code] ?? 0) + 1;
-      by.set(r.actor, a);
+    // Aggregated by the store: a busy day holds millions of calls.
+    const totals = this.ctx.store.all<{ actor: string; calls: number; served: number; params: number }>(
+      `SELECT actor, count(*) AS calls, count(*) FILTER (WHERE json_extract(body, '$.data.status') = 200) AS served,
+              count(DISTINCT json_extract(body, '$.data.paramsHash')) AS params
+         FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? GROUP BY actor`, since);
+    const codes = this.ctx.store.all<{ actor: string; code: string; n: number }>(
+      `SELECT actor, json_extract(body, '$.data.code') AS code, count(*) AS n FROM audit
+        WHERE kind = 'PRODUCT_CALL' AND at >= ? AND json_extract(body, '$.data.code') IS NOT NULL GROUP BY actor, code`, since);
+    const by = new Map(totals.map((t) => [t.actor, { calls: t.calls, served: t.served, distinct: t.params, refused: {} as Record<string, number> }]));
+    for (const c of codes) {
+      const a = by.get(c.actor);
+      if (a) a.refused[c.code] = c.n;
     }
     return [...by.entries()].map(([actor, a]) => {
       const reasons: string[] = [];
       if ((a.refused.PRODUCT_DIFFERENCING ?? 0) > 0) reasons.push(`${a.refused.PRODUCT_DIFFERENCING} answers refused as differencing`);
-      if (a.params.size >= ACTIVITY_DISTINCT_PARAMS) reasons.push(`${a.params.size} distinct parameter sets`);
+      if (a.distinct >= ACTIVITY_DISTINCT_PARAMS) reasons.push(`${a.distinct} distinct parameter sets`);
       if ((a.refused.PRODUCT_BAD_PARAMETERS ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.PRODUCT_BAD_PARAMETERS} calls with bad parameters`);
       if ((a.refused.API_KEY_INVALID ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.API_KEY_INVALID} calls with an invalid key`);
-      return { consumer: actor.startsWith('consumer:') ? actor.slice(9) : null, calls: a.calls, served: a.served, distinctParams: a.params.size, refused: a.refused, flagged: reasons.length > 0, reasons };
+      return { consumer: actor.startsWith('consumer:') ? actor.slice(9) : null, calls: a.calls, served: a.served, distinctParams: a.distinct, refused: a.refused, flagged: reasons.length > 0, reasons };
     });
   }
 

@@ -92,6 +92,8 @@ export class ProductService {
         const names = called.columns;
         const want = spec.columns.map((c) => c.name);
         if (names.join('\u0001') !== want.join('\u0001')) throw new OpError('PRODUCT_INVALID', `the template returns the columns ${names.join(', ')}; the proposal declares ${want.join(', ')}`);
+        // The declared unit of privacy must be one the cells are measured by.
+        if (!called.unitKinds.includes(spec.unit)) throw new OpError('PRODUCT_INVALID', `the template's cells are measured per ${called.unitKinds.join(' and ') || 'nothing'}, not per ${spec.unit}: declare the unit its tables count`);
         // The export check judges what a call would return: the rows the controls keep (before rounding, which only coarsens them).
         const rows = called.kept.map((i) => called.all.rows[i]!);
         const check = await withCheckContext(

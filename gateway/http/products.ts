@@ -75,6 +75,7 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
     { schema: { params: idParam, body: { type: ['object', 'null'], properties: { days: { type: 'integer' } }, additionalProperties: false } } },
     async (req, reply) => reply.status(201).send(od.consumers.issueKey(await auth(req), req.params.id, req.body ?? {})),
   );
+  api.post<{ Params: { id: string }; Body: { reason: string } }>('/api/consumers/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revoke(await auth(req), req.params.id, req.body.reason));
   api.post<{ Params: { id: string } }>('/api/keys/:id/revoke', { schema: { params: idParam } }, async (req) => od.consumers.revokeKey(await auth(req), req.params.id));
   api.post('/api/grants', { schema: { body: { type: 'object', maxProperties: 10 } } }, async (req, reply) => reply.status(201).send(od.consumers.grant(await auth(req), req.body as Record<string, unknown>)));
   api.get<{ Querystring: { consumer?: string } }>('/api/grants', { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 } }, additionalProperties: false } } }, async (req) => ({

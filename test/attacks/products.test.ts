@@ -15,6 +15,8 @@ let key = '';
 /** People per county born before a year at which some counties have ten and some fewer, from the prod file itself. */
 const oldByCounty = new Map<string, number>();
 let cutoff = 0;
+/** A birth year some county has 1 to 9 people of: two ranges that differ by it are nested by a few. */
+let nestedYear = 0;
 
 const spec = (over: Record<string, unknown>) => ({
   product: 'p-county', title: 'test', scenario: SCENARIO,
@@ -57,6 +59,8 @@ beforeAll(async () => {
     const n = [...oldByCounty.values()];
     if (n.filter((x) => x >= 10).length >= 5 && n.filter((x) => x < 10).length >= 5) break;
   }
+  const years = (await con.runAndReadAll('SELECT year(birth_date)::INT AS y FROM population GROUP BY county_code, y HAVING count(*) BETWEEN 1 AND 9 AND y BETWEEN 1940 AND 1999 ORDER BY y LIMIT 1')).getRowObjectsJS();
+  nestedYear = Number(years[0]!.y);
   con.closeSync();
   inst.closeSync();
 }, 240_000);
@@ -82,6 +86,10 @@ describe('product proposals that try to open the door', () => {
   it('blocks a template that publishes records, identifiers or one person’s value', async () => {
     await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT id_card, county_code FROM population WHERE gender = $gender', columns: ['id_card', 'county_code'] })), 'PRODUCT_BLOCKED');
     await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, max(id_card) AS people FROM population WHERE gender = $gender GROUP BY county_code' })), 'PRODUCT_BLOCKED');
+  });
+
+  it('refuses a unit of privacy the template’s tables do not count', async () => {
+    await refused(d.od.products.propose(who.alice!, spec({ product: 'p-unit', sql: "SELECT industry_code, count(*) AS people FROM enterprise WHERE $gender IN ('男', '女') GROUP BY industry_code", columns: ['industry_code', 'people'] })), 'PRODUCT_INVALID');
   });
 
   it('refuses declared columns the template does not return, and a scenario the authorization lacks', async () => {
@@ -139,6 +147,48 @@ describe('calls whose small cells hide', () => {
     const version = await publish(spec({ product: 'p-cap', controls: { minUnits: 10, roundTo: 1, rowCap: 3 } }));
     const r = await call('p-cap', version, { gender: '男' });
     expect(r.json.rows).toHaveLength(3);
+  });
+});
+
+describe('the ledger and the cache under pressure', () => {
+  it('serves at most one of two nested answers asked at the same moment', async () => {
+    const version = await publish(spec({
+      product: 'p-race', sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
+      parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 }, to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 } } },
+    }));
+    // A consumer with no earlier answers: only these two can conflict.
+    d.od.consumers.add(who.ada!, { id: 'racer', name: 'Racer' });
+    const k = d.od.consumers.issueKey(who.ada!, 'racer').key;
+    d.od.consumers.grant(who.ada!, { consumer: 'racer', product: 'p-race', version });
+    const ask = (from: number) => d.od.productCalls.call({ key: k, scenario: SCENARIO, product: 'p-race', version: `v${version}`, query: { from: String(from), to: '2024' }, format: 'json' }).then((a) => ({ ...a, json: JSON.parse(a.body) }));
+    const answers = await Promise.all([ask(nestedYear), ask(nestedYear + 1)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 403]);
+    expect(answers.find((a) => a.status === 403)!.json.error.code).toBe('PRODUCT_DIFFERENCING');
+  });
+
+  it('a stricter threshold beats a cached answer', async () => {
+    const version = await publish(spec({ product: 'p-thr' }));
+    const before = await call('p-thr', version, { gender: '男' });
+    try {
+      d.od.tenants.setThresholds(who.ada!, 'demo', { minCellCount: 40 });
+      const after = await call('p-thr', version, { gender: '男' });
+      expect(after.status).toBe(200);
+      expect(after.json.rows.length).toBeLessThan(before.json.rows.length);
+    } finally {
+      d.od.tenants.setThresholds(who.ada!, 'demo', { minCellCount: 10 });
+    }
+  });
+
+  it('a revoked consumer’s keys stop at once', async () => {
+    d.od.consumers.add(who.ada!, { id: 'trudy', name: 'Trudy' });
+    const k = d.od.consumers.issueKey(who.ada!, 'trudy').key;
+    d.od.consumers.grant(who.ada!, { consumer: 'trudy', product: 'p-thr', version: 1 });
+    const ask = () => d.od.productCalls.call({ key: k, scenario: SCENARIO, product: 'p-thr', version: 'v1', query: { gender: '男' }, format: 'json' });
+    expect((await ask()).status).toBe(200);
+    await refused(() => d.od.consumers.revoke(who.alice!, 'trudy', 'no'), 'FORBIDDEN_ROLE');
+    d.od.consumers.revoke(who.sam!, 'trudy', 'leaked its key');
+    const r = await ask();
+    expect([r.status, JSON.parse(r.body).error.code]).toEqual([401, 'API_KEY_INVALID']);
   });
 });
 
