@@ -149,4 +149,36 @@ describe('the CLI walks the whole flow', () => {
     expect(done.code).toBe(1);
     expect(JSON.parse(done.out)).toMatchObject({ ok: false, jobId, error: { code: 'JOB_CANCELLED' } });
   });
+
+  it('publishes a data product and grants it: product propose, approve, consumer add, key, grant, calls, revoke', async () => {
+    const proposed = opdomain(['product', 'propose', 'examples/product-people-by-county.json', '--as', 'alice']);
+    expect(proposed.code, proposed.err + proposed.out).toBe(0);
+    expect(proposed.json()).toMatchObject({ product: 'people-by-county', version: 1, state: 'submitted', requiredApprovals: 2, actions: ['withdraw'] });
+    expect(opdomain(['product', 'approve', 'people-by-county/v1', '--as', 'alice']).json().error.code).toBe('PRODUCT_SELF_APPROVAL');
+    expect(opdomain(['product', 'approve', 'people-by-county/v1', '--as', 'bob']).json().state).toBe('in_review');
+    expect(opdomain(['product', 'approve', 'people-by-county/v1', '--comment', 'fine', '--as', 'carol']).json().state).toBe('approved');
+    expect(opdomain(['product', 'list', '--state', 'approved', '--as', 'sam']).json().map((v: { product: string }) => v.product)).toEqual(['people-by-county']);
+    expect(opdomain(['consumer', 'add', 'acme', '--name', 'ACME Credit', '--as', 'ada']).json()).toMatchObject({ id: 'acme', state: 'active' });
+    const key = opdomain(['consumer', 'key', 'acme', '--days', '30', '--as', 'ada']).json();
+    expect(key.key).toMatch(/^odk_[a-f0-9]{16}_/);
+    const grant = opdomain(['consumer', 'grant', 'acme', 'people-by-county/v1', '--per-day', '5', '--as', 'ada']).json();
+    expect(grant).toMatchObject({ consumer: 'acme', product: 'people-by-county', version: 1, quotas: { perDay: 5 } });
+    expect(opdomain(['consumer', 'grant', 'acme', 'people-by-county/v1', '--as', 'alice']).json().error.code).toBe('FORBIDDEN_ROLE');
+    // A call through the core of another process, then the security view of it.
+    const { Opdomain } = await import('../gateway/index.ts');
+    const od = await Opdomain.open({ home: home.dir });
+    try {
+      const answer = await od.productCalls.call({ key: key.key, scenario: 'public-statistics', product: 'people-by-county', version: 'v1', query: { gender: '女' }, format: 'json' });
+      expect(answer.status).toBe(200);
+    } finally {
+      await od.close();
+    }
+    const calls = opdomain(['product', 'calls', '--consumer', 'acme', '--as', 'sam']).json();
+    expect(calls[0]).toMatchObject({ consumer: 'acme', status: 200, product: 'people-by-county', version: 1 });
+    expect(opdomain(['consumer', 'revoke', grant.id, '--as', 'ada']).json().revokedAt).toEqual(expect.any(String));
+    expect(opdomain(['consumer', 'revoke', key.keyId, '--as', 'sam']).json().revokedAt).toEqual(expect.any(String));
+    expect(opdomain(['consumer', 'revoke', 'acme', '--reason', 'contract ended', '--as', 'ada']).json().state).toBe('revoked');
+    expect(opdomain(['product', 'revoke', 'people-by-county/v1', '--reason', 'superseded', '--as', 'sam']).json().state).toBe('revoked');
+    expect(opdomain(['product', 'show', 'nonsense', '--as', 'sam']).json().error.code).toBe('BAD_REQUEST');
+  }, 120_000);
 });
