@@ -152,6 +152,11 @@ describe('data products over HTTP', () => {
       expect(Object.keys(row).sort()).toEqual(['county_code', 'people']);
     }
     expect(r.headers.get('ratelimit-remaining')).toMatch(/^\d+$/);
+    // The same key as a bearer credential works too; the operator sees her product's grants and their use.
+    const bearer = await consumerGet(`/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { authorization: `Bearer ${keys.acme}`, 'x-scenario': SCENARIO });
+    expect(bearer.status).toBe(200);
+    const mine = await api('alice', 'GET', '/api/grants');
+    expect(mine.json.grants.find((g: { consumer: string; product: string }) => g.consumer === 'acme' && g.product === 'people-by-county').usage.callsToday).toBeGreaterThanOrEqual(2);
     const csv = await call('acme', `/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { accept: 'text/csv' });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

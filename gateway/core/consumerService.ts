@@ -53,6 +53,8 @@ export interface GrantView {
   readonly quotas: { readonly perMinute: number; readonly perDay: number; readonly rowsPerDay: number };
   readonly revokedAt: string | null;
   readonly createdAt: string;
+  /** Calls this minute and today, rows today (UTC), from the shared counters. */
+  readonly usage: { readonly callsThisMinute: number; readonly callsToday: number; readonly rowsToday: number };
 }
 
 const CONSUMER_ID = /^[a-z][a-z0-9-]{1,47}$/;
@@ -92,10 +94,10 @@ export interface KeyView {
 const consumerView = (c: ConsumerRow): ConsumerView => ({ id: c.id, name: c.name, contact: c.contact, state: c.state, createdBy: c.created_by, createdAt: c.created_at });
 const keyView = (k: KeyRow): KeyView => ({ id: k.id, consumer: k.consumer, createdBy: k.created_by, createdAt: k.created_at, expiresAt: k.expires_at, revokedAt: k.revoked_at });
 
-export function grantView(g: GrantRow): GrantView {
+function grantView(g: GrantRow, usage: GrantView['usage']): GrantView {
   return {
     id: g.id, consumer: g.consumer, product: g.product, version: g.version, scenario: g.scenario, validUntil: g.valid_until,
-    quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day }, revokedAt: g.revoked_at, createdAt: g.created_at,
+    quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day }, revokedAt: g.revoked_at, createdAt: g.created_at, usage,
   };
 }
 
@@ -215,7 +217,7 @@ export class ConsumerService {
       );
       ctx.audit.append({ kind: EVENTS.PRODUCT_GRANTED, actor: p.user, tenant: v.tenant, subject: `${product}/v${version}`, data: { grant: id, consumer, product, version, scenario, validUntil, ...quotas } });
     });
-    return grantView(this.grantRow(id));
+    return grantView(this.grantRow(id), this.usage(id));
   }
 
   grantRow(id: string): GrantRow {
@@ -234,19 +236,30 @@ export class ConsumerService {
       const tenant = ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? AND version = ?', g.product, g.version)?.tenant ?? null;
       ctx.audit.append({ kind: EVENTS.PRODUCT_GRANT_REVOKED, actor: p.user, tenant, subject: `${g.product}/v${g.version}`, data: { grant: id, consumer: g.consumer } });
     });
-    return grantView(this.grantRow(id));
+    return grantView(this.grantRow(id), this.usage(id));
   }
 
+  /** Grants with their quotas and today's use: the authority sees all, an operator those of its own products. */
   grantsFor(p: Principal, consumer?: string): GrantView[] {
-    checkRole(p, 'admin', 'security', 'reviewer');
-    return this.grants(consumer);
+    const all = this.grants(consumer);
+    if (p.role !== 'operator') return all;
+    const own = new Set(this.ctx.store.all<{ product: string }>('SELECT DISTINCT product FROM product_versions WHERE tenant = ?', p.tenant).map((r) => r.product));
+    return all.filter((g) => own.has(g.product));
   }
 
   grants(consumer?: string): GrantView[] {
     const rows = consumer
       ? this.ctx.store.all<GrantRow>('SELECT * FROM product_grants WHERE consumer = ? ORDER BY created_at', consumer)
       : this.ctx.store.all<GrantRow>('SELECT * FROM product_grants ORDER BY created_at');
-    return rows.map(grantView);
+    return rows.map((g) => grantView(g, this.usage(g.id)));
+  }
+
+  private usage(grant: string): GrantView['usage'] {
+    const iso = new Date().toISOString();
+    const read = (period: string) => this.ctx.store.get<{ calls: number; row_count: number }>('SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant, period);
+    const minute = read(`m:${iso.slice(0, 16)}`);
+    const day = read(`d:${iso.slice(0, 10)}`);
+    return { callsThisMinute: minute?.calls ?? 0, callsToday: day?.calls ?? 0, rowsToday: day?.row_count ?? 0 };
   }
 
   /** The consumer's live grant of a version, if any. */

@@ -22,7 +22,9 @@ type VersionReq = { Params: { product: string; version: string } };
 const KEY_NAMES = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'access_key', 'key']);
 
 function keyOf(req: FastifyRequest): { key?: string; keyInQuery: boolean } {
-  const h = req.headers[API_KEY_HEADER];
+  // x-api-key, or the same key as `Authorization: Bearer odk_…` (or `ApiKey odk_…`).
+  const bearer = /^(?:Bearer|ApiKey)\s+(odk_\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+  const h = req.headers[API_KEY_HEADER] ?? bearer;
   const q = (req.query ?? {}) as Record<string, unknown>;
   const keyInQuery = Object.entries(q).some(([k, v]) => KEY_NAMES.has(k.toLowerCase()) || (typeof v === 'string' && v.startsWith('odk_')));
   return { ...(typeof h === 'string' ? { key: h } : {}), keyInQuery };

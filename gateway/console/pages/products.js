@@ -57,6 +57,12 @@ function callsTable(calls) {
     h('td', {}, c.rows === undefined ? '' : t('rowsOf', { r: c.rows, s: c.suppressed })), h('td', {}, c.cached ? t('yes') : ''))), { empty: t('none') });
 }
 
+function grantsTable(grants) {
+  return table([t('consumer'), t('version'), t('quotas'), t('usedToday'), t('validUntil')], grants.map((g) => h('tr', { dataset: { grant: g.id } },
+    h('td', {}, g.consumer), h('td', {}, `${g.product}/v${g.version}`), h('td', {}, t('quotaLine', { m: g.quotas.perMinute, d: g.quotas.perDay })),
+    h('td', {}, t('usageLine', { c: g.usage.callsToday, r: g.usage.rowsToday })), h('td', {}, g.revokedAt ? badge(t('revoked'), 'block') : fmtTime(g.validUntil)))), { empty: t('none') });
+}
+
 function activityTable(consumers) {
   return table([t('consumer'), t('calls'), t('distinctParams'), t('refusals'), t('flag')], consumers.map((c) => h('tr', { dataset: { consumer: c.consumer ?? '' }, class: c.flagged ? 'flagged' : '' },
     h('td', {}, c.consumer ?? t('noKey')), h('td', {}, `${c.served} / ${c.calls}`), h('td', {}, String(c.distinctParams)),
@@ -79,7 +85,7 @@ function consumersSection(consumers, versions, act, status) {
           // The key is shown this once: the domain keeps only its hash.
           mount(status, t('keyOnce'), ' ', h('code', { id: 'new-key' }, k.key));
         }, { keep: true }) }, t('issueKey'))),
-      h('td', {}, c.grants.map((g) => h('div', {}, `${g.product}/v${g.version} · ${t('quotaLine', { m: g.quotas.perMinute, d: g.quotas.perDay })} `, g.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-grant' }, onclick: () => act(() => api('POST', `/api/grants/${enc(g.id)}/revoke`)) }, t('revoke')))),
+      h('td', {}, c.grants.map((g) => h('div', {}, `${g.product}/v${g.version} · ${t('quotaLine', { m: g.quotas.perMinute, d: g.quotas.perDay })} · ${t('usageLine', { c: g.usage.callsToday, r: g.usage.rowsToday })} `, g.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-grant' }, onclick: () => act(() => api('POST', `/api/grants/${enc(g.id)}/revoke`)) }, t('revoke')))),
         served.length ? h('span', {}, pick, ' ', perDay, ' ', h('button', { type: 'button', class: 'small primary', dataset: { action: 'grant' }, onclick: () => act(() => {
           const [product, v] = pick.value.split('/v');
           return api('POST', '/api/grants', { consumer: c.id, product, version: Number(v), perDay: Number(perDay.value) });
@@ -95,11 +101,12 @@ export async function productsPage(root) {
   mount(root, h('p', { class: 'muted' }, t('loading')));
   const role = session.me.role;
   const authority = role !== 'operator';
-  const [{ versions }, { calls }, activity, consumers] = await Promise.all([
+  const [{ versions }, { calls }, activity, consumers, { grants }] = await Promise.all([
     api('GET', '/api/products'),
     api('GET', '/api/product-calls?limit=200'),
     authority ? api('GET', '/api/product-calls/activity') : Promise.resolve({ consumers: [] }),
     authority ? api('GET', '/api/consumers') : Promise.resolve({ consumers: [] }),
+    api('GET', '/api/grants'),
   ]);
   const status = h('p', { id: 'products-status', role: 'status' });
   const act = async (fn, opts = {}) => {
@@ -117,6 +124,7 @@ export async function productsPage(root) {
     role === 'reviewer' ? h('section', { 'aria-labelledby': 'h-review' }, h('h3', { id: 'h-review' }, t('versionsToReview')), versionTable(open)) : null,
     h('section', { 'aria-labelledby': 'h-versions' }, h('h3', { id: 'h-versions' }, t('productVersions')), versionTable(versions)),
     role === 'admin' ? consumersSection(consumers.consumers, versions, act, status) : null,
+    role === 'operator' ? h('section', { 'aria-labelledby': 'h-grants' }, h('h3', { id: 'h-grants' }, t('grantsOfMine')), grantsTable(grants)) : null,
     authority ? h('section', { 'aria-labelledby': 'h-activity' }, h('h3', { id: 'h-activity' }, t('consumerActivity')), activityTable(activity.consumers)) : null,
     h('section', { 'aria-labelledby': 'h-calls' }, h('h3', { id: 'h-calls' }, t('productCalls')), callsTable(calls)));
 }
