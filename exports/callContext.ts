@@ -6,7 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { OutputColumn } from '../sandbox/index.ts';
 import { CONTRIBUTORS_TIMEOUT_MS, measureQuery, type MeasuredQuery, type MeasurePlanCache } from './cells.ts';
 import type { CheckContext, Thresholds } from './checks/index.ts';
-import { hasAggregates, rerunQueries, traceOutput, type Params, type ParsedCache } from './provenance.ts';
+import { hasAggregates, rerunQueries, traceOutput, type Params, type ParsedCache, type QueryResult } from './provenance.ts';
 import { buildView } from './view.ts';
 
 export interface CallMeasure {
@@ -27,21 +27,38 @@ function columnType(values: readonly unknown[]): OutputColumn['type'] {
 export interface CallCache {
   readonly parsed: ParsedCache;
   readonly plans: MeasurePlanCache;
+  /** Result column names by statement text: once known, the cells are measured while the query runs. */
+  readonly columns: Map<string, readonly string[]>;
 }
 
 export function newCallCache(): CallCache {
-  return { parsed: new Map(), plans: new Map() };
+  return { parsed: new Map(), plans: new Map(), columns: new Map() };
 }
 
-/** Runs one gated query with its parameters and measures its cells; refuses nothing itself. */
-export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number; cache?: CallCache }): Promise<CallMeasure> {
-  const [q] = await rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows, input.cache?.parsed);
+/**
+ * Runs one gated query with its parameters and measures its cells; refuses nothing itself. With
+ * a second connection and a statement seen before, the measuring runs beside the query (it needs
+ * the statement and its result's column names, not its rows).
+ */
+export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number; cache?: CallCache; second?: DuckDBConnection }): Promise<CallMeasure> {
+  const { cache } = input;
+  const measure = (q: QueryResult, c: DuckDBConnection) => (hasAggregates(q) ? measureQuery(c, q, input.tenantHas, CONTRIBUTORS_TIMEOUT_MS, cache?.plans) : Promise.resolve(null));
+  const seen = cache?.columns.get(input.sql);
+  const parsed = cache?.parsed.get(input.sql);
+  const early = seen && parsed && input.second ? measure({ index: 0, sql: input.sql, params: input.params, statement: parsed.statement, lineage: parsed.lineage, columns: seen, rows: undefined }, input.second) : undefined;
+  // The early measuring is awaited whatever happens, so no query is left running on its connection.
+  const ran = await Promise.allSettled([rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows, cache?.parsed), early ?? Promise.resolve(undefined)]);
+  if (ran[0].status === 'rejected') throw ran[0].reason;
+  const [q] = ran[0].value;
   if (!q || q.rows === undefined) throw new Error(q?.skipped ?? 'the query did not run');
+  if (cache && cache.columns.size < 256) cache.columns.set(input.sql, q.columns);
   const rows = q.rows;
   const columns = q.columns.map((name, j) => ({ name, type: columnType(rows.map((r) => r[j])) }));
   const output = { name: 'call', columns, rows };
   const provenance = traceOutput(output, [q]);
-  const measured = provenance.query && hasAggregates(provenance.query) ? await measureQuery(con, provenance.query, input.tenantHas, CONTRIBUTORS_TIMEOUT_MS, input.cache?.plans) : null;
+  const sameShape = seen !== undefined && seen.join('\u0001') === q.columns.join('\u0001');
+  const measuredEarly = ran[1].status === 'fulfilled' && sameShape ? ran[1].value : undefined;
+  const measured = !provenance.query ? null : measuredEarly !== undefined && provenance.query === q ? measuredEarly : await measure(provenance.query, con);
   const ctx: CheckContext = {
     output,
     thresholds: input.thresholds,

@@ -76,12 +76,17 @@ export class ProductEngine {
   async call(input: CallInput): Promise<CallResult> {
     const db = await this.db(input.dbPath, input.limits);
     this.runs++;
+    // Two connections: the cells are measured while the template runs.
     const con = await db.instance.connect();
-    const timer = setTimeout(() => con.interrupt(), input.timeoutMs);
+    const second = await db.instance.connect();
+    const timer = setTimeout(() => {
+      con.interrupt();
+      second.interrupt();
+    }, input.timeoutMs);
     try {
       await db.gate(con, input.sql);
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
-      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
+      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db), second });
       const { kept, ...controlled } = controlRows(m.ctx, input.controls);
       return { ...controlled, all: m.ctx.output, kept, unitKinds: [...new Set((m.measured?.sources ?? []).map((u) => u.kind))] };
     } catch (err) {
@@ -93,6 +98,7 @@ export class ProductEngine {
     } finally {
       clearTimeout(timer);
       con.closeSync();
+      second.closeSync();
     }
   }
 

@@ -75,4 +75,23 @@ describe('risk stops', () => {
     expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'ada', { resolution: 'reviewed with the operator; resumed' })).body.state).toBe('resolved');
     expect((await call('GET', '/api/risk-stops', 'sam')).body.riskStops.length).toBeGreaterThan(0);
   });
+
+  it('the domain raises one itself when the gate’s refusals add up to a pattern, once, and it holds processing until resolved', async () => {
+    const { RISK_PATTERNS } = await import('../authority/index.ts');
+    const pattern = RISK_PATTERNS.find((x) => x.id === 'query_refusals')!;
+    // One job whose every query the gate refuses, enough of them to reach the threshold.
+    const probe = `for (let i = 0; i < ${pattern.threshold}; i++) { try { await sql("SELECT * FROM read_csv('/etc/passwd')"); } catch {} } output('o', [{ a: 1 }]);`;
+    const first = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: probe });
+    expect(first.ok).toBe(true);
+    const raised = od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system' && r.state === 'open');
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.reason).toMatch(/refused by the SQL gate/);
+    await expect(od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).rejects.toMatchObject({ code: 'RISK_STOP_ACTIVE' });
+    // Nobody is its raiser: security staff resolve it; the refusals before it do not raise another.
+    od.risks.decide(sam, raised[0]!.id, 'resolve', 'the analyst was testing table names; trained again');
+    const again = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "try { await sql(\"SELECT * FROM read_csv('/x')\"); } catch {} output('o', [{ a: 1 }]);" });
+    expect(again.ok).toBe(true);
+    expect(od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system' && r.state === 'open')).toHaveLength(0);
+    expect(od.lineage.entries(sam, { kind: 'RISK_STOP_RAISED' }).some((e) => e.actor === 'system' && e.data.pattern === 'query_refusals')).toBe(true);
+  }, 120_000);
 });

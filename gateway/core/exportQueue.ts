@@ -123,6 +123,9 @@ function ledgerOf(r: RequestRow): LedgerCell[] {
 }
 
 export class ExportQueue {
+  /** Called after a check that blocks (the domain's own risk watch). */
+  afterBlock?: (tenant: string) => void;
+
   constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
 
   /** The disclosure ledger's released cells of one measure, every authorization. */
@@ -223,6 +226,7 @@ export class ExportQueue {
         data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required, argued, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
       });
     });
+    if (ev.verdict === 'block') this.afterBlock?.(job.tenant);
     return this.view(this.row(id), p);
   }
 
@@ -267,6 +271,7 @@ export class ExportQueue {
       });
       this.setState(r, to, 'revise', p.user);
     });
+    if (ev.verdict === 'block') this.afterBlock?.(r0.tenant);
     return this.view(this.row(id), p);
   }
 

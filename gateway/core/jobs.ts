@@ -108,6 +108,8 @@ export class Jobs {
   private readonly openlineage: OpenLineageSink;
   /** Asked before a job starts (an open risk stop refuses it). */
   beforeStart: (tenant: string) => void = () => undefined;
+  /** Called after a job whose queries the gate refused (the domain's own risk watch). */
+  afterRefusal?: (tenant: string) => void;
   /** Prod replies are held to the next multiple of this (the timing channel's bucket). */
   prodReplyBucketMs = PROD_REPLY_BUCKET_MS;
 
@@ -162,7 +164,9 @@ export class Jobs {
     this.openlineage.emit(runEvent('START', lineageInfo));
     // A script repeats its statements: store each text once per job, not once per call.
     const storedSql = new Map<string, string>();
+    let refused = 0;
     const onQuery = (e: QueryEvent) => {
+      if (e.verdict === 'refused') refused++;
       const sqlHash = storedSql.get(e.sql) ?? this.storeText(e.sql);
       storedSql.set(e.sql, sqlHash);
       ctx.audit.append({
@@ -198,6 +202,8 @@ export class Jobs {
       ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, new Date().toISOString(), jobId);
       ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: req.tenant, subject: jobId, data: { state, code: result.error?.code, stats: result.stats } });
     });
+    // Refusals may add up to a pattern the domain stops on (RiskService.watch).
+    if (refused > 0) this.afterRefusal?.(req.tenant);
     this.openlineage.emit(
       runEvent(result.ok ? 'COMPLETE' : 'FAIL', {
         ...lineageInfo,

@@ -60,6 +60,17 @@ export class Opdomain {
     this.consumers = new ConsumerService(ctx);
     // A risk stop holds product calls too: they are processing of the authorization's data.
     this.productCalls = new ProductCalls(ctx, this.products, this.consumers, (tenant) => this.risks.checkNoOpenStop(tenant));
+    // The domain raises a risk stop itself when refusals add up to a pattern (authority/riskPatterns.ts).
+    const watch = (tenant: string) => {
+      try {
+        this.risks.watch(tenant);
+      } catch {
+        // A watch that fails must not fail the refusal that triggered it.
+      }
+    };
+    this.jobs.afterRefusal = watch;
+    this.exports.afterBlock = watch;
+    this.productCalls.afterDifferencing = watch;
   }
 
   static async open(opts: OpenOptions = {}): Promise<Opdomain> {

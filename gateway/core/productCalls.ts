@@ -7,7 +7,8 @@
 // with its entry, its rows and its ledger cells, or is not served.
 import { createHash, randomBytes } from 'node:crypto';
 import { OpError, toOpError } from '../../errors/index.ts';
-import { ledgerConflicts, toCsv, type PriorCell } from '../../exports/index.ts';
+import { ledgerConflicts, toCsv, type PriorCell, type Thresholds } from '../../exports/index.ts';
+import type { Authorization } from '../../domain/index.ts';
 import { canonicalJson, EVENTS } from '../../lineage/index.ts';
 import { canonicalParams, readParams, SERVED_STATES, type Controlled, type ParamValue, type ProductSpec } from '../../products/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
@@ -56,8 +57,18 @@ const CACHE_ENTRIES = 2000;
 /** Earlier calls an answer is compared with unit by unit at most; beyond, it is refused. */
 const MAX_EXACT_COMPARISONS = 8;
 const VERSION = /^v([1-9]\d{0,6})$/;
+const KNOWN_CELLS = 50_000;
+const KNOWN_CONSUMERS = 1000;
+const cellId = (c: { measure: string; group: string; units: number; fingerprint: string }) => `${c.measure}\u0001${c.group}\u0001${c.units}\u0001${c.fingerprint}`;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** What a call reads of its authorization once. */
+interface Setting {
+  readonly auth: Authorization;
+  readonly thresholds: Thresholds;
+  min: number;
+}
 
 interface Rate {
   readonly limit: number;
@@ -89,6 +100,8 @@ function periods(now: Date): { minute: string; day: string; minuteReset: number;
 
 export class ProductCalls {
   private readonly cache = new Map<string, { answer: Controlled; at: number }>();
+  /** Called after a differencing refusal (the domain's own risk watch). */
+  afterDifferencing?: (tenant: string) => void;
 
   constructor(
     private readonly ctx: DomainContext,
@@ -108,16 +121,19 @@ export class ProductCalls {
     const trail: Trail = { op: 'call' };
     let rate: Rate | undefined;
     try {
-      const { grant, row, spec } = this.admit(req, trail);
+      const { grant, row, spec, auth } = this.admit(req, trail);
+      // Read once per call: the authorization's limits and thresholds, and the call's minimum units.
+      const setting: Setting = { auth, thresholds: this.ctx.authorizations.effectiveThresholds(row.tenant), min: 0 };
+      setting.min = Math.max(spec.controls.minUnits, setting.thresholds.minCellCount);
       const taken = this.takeQuota(grant);
       rate = taken;
       const params = readParams(spec, req.query);
       trail.paramsHash = sha256(canonicalParams(params));
-      const answer = await this.answer(row, spec, params, trail);
+      const answer = await this.answer(row, spec, params, trail, setting);
       return await this.oneAtATime(grant.consumer, async () => {
         const seen = this.ledgerMark();
-        await this.checkLedger(grant, row, spec, params, answer);
-        return this.serve(req, grant, row, spec, params, answer, trail, taken, started, seen);
+        await this.checkLedger(grant, row, spec, params, answer, setting);
+        return this.serve(req, grant, row, params, answer, trail, taken, started, seen, setting.min);
       });
     } catch (err) {
       return this.refuse(err, trail, rate, started);
@@ -125,7 +141,7 @@ export class ProductCalls {
   }
 
   /** Key, grant, scenario, served version, authorization state: who may ask, and for what. */
-  private admit(req: CallRequest, trail: Trail): { grant: GrantRow; row: VersionRow; spec: ProductSpec } {
+  private admit(req: CallRequest, trail: Trail): { grant: GrantRow; row: VersionRow; spec: ProductSpec; auth: Authorization } {
     const who = this.authenticate(req, trail);
     const m = VERSION.exec(req.version);
     if (!m) throw new OpError('PRODUCT_NOT_FOUND', 'versions are named v1, v2, …');
@@ -139,9 +155,9 @@ export class ProductCalls {
     trail.tenant = row.tenant;
     trail.versionHash = row.hash;
     if (!SERVED_STATES.has(row.state)) throw new OpError('PRODUCT_NOT_FOUND', `this product version is ${row.state} and no longer served`);
-    this.ctx.authorizations.checkOperable(row.tenant);
+    const auth = this.ctx.authorizations.checkOperable(row.tenant);
     this.beforeCall(row.tenant);
-    return { grant, row, spec: JSON.parse(row.spec) as ProductSpec };
+    return { grant, row, spec: JSON.parse(row.spec) as ProductSpec, auth };
   }
 
   private authenticate(req: CallRequest, trail: Trail): { consumer: string; keyId: string } {
@@ -181,11 +197,10 @@ export class ProductCalls {
   }
 
   /** The controlled answer: from the cache (same version, build and parameters), else computed. */
-  private async answer(row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, trail: Trail): Promise<Controlled> {
+  private async answer(row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, trail: Trail, setting: Setting): Promise<Controlled> {
     const { ctx } = this;
-    const auth = ctx.authorizations.get(row.tenant);
+    const { auth, thresholds } = setting;
     // The answer depends on the version, the data (its build), the thresholds and the parameters.
-    const thresholds = ctx.authorizations.effectiveThresholds(row.tenant);
     const key = `${row.hash}\u0001${auth.build?.buildId ?? ''}\u0001${canonicalJson(thresholds)}\u0001${canonicalParams(params)}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
@@ -212,6 +227,17 @@ export class ProductCalls {
   }
 
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly known = new Map<string, Set<string>>();
+
+  /** The ledger cells this gateway has written per consumer (bounded; forgetting one only costs an insert). */
+  private knownCells(consumer: string): Set<string> {
+    let set = this.known.get(consumer);
+    if (!set || set.size > KNOWN_CELLS) {
+      if (this.known.size >= KNOWN_CONSUMERS) this.known.delete(this.known.keys().next().value!);
+      this.known.set(consumer, (set = new Set()));
+    }
+    return set;
+  }
 
   /** A consumer's answers are checked against its ledger and committed one after another. */
   private async oneAtATime<T>(consumer: string, fn: () => Promise<T>): Promise<T> {
@@ -231,10 +257,6 @@ export class ProductCalls {
     return this.ctx.store.get<{ n: number | null }>('SELECT max(rowid) AS n FROM product_ledger')?.n ?? 0;
   }
 
-  private minUnits(row: VersionRow, spec: ProductSpec): number {
-    return Math.max(spec.controls.minUnits, this.ctx.authorizations.effectiveThresholds(row.tenant).minCellCount);
-  }
-
   /**
    * The consumer's ledger: an answer whose cell differs from an earlier answer's same cell by
    * fewer units than the minimum may give those few away by subtraction. The counts flag the
@@ -242,9 +264,9 @@ export class ProductCalls {
    * ranges differ by their few units, two disjoint groups by all of theirs). Margins and
    * anything that cannot be compared unit by unit stay refused.
    */
-  private async checkLedger(grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled): Promise<void> {
+  private async checkLedger(grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled, setting: Setting): Promise<void> {
     const { ctx } = this;
-    const min = this.minUnits(row, spec);
+    const { min } = setting;
     // The basis goes to the audit entry (security staff read it), never to the consumer.
     const refuse = (basis: string, earlier?: string) => {
       throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, { basis, ...(earlier ? { earlier } : {}) });
@@ -266,9 +288,8 @@ export class ProductCalls {
       // An earlier answer of another authorization's data has other tokens: it cannot be compared unit by unit.
       if (!earlier || !earlierRow || earlierRow.tenant !== row.tenant) refuse('an answer that cannot be compared unit by unit', id);
       const earlierSpec = JSON.parse(earlierRow!.spec) as ProductSpec;
-      const auth = ctx.authorizations.get(row.tenant);
       const diff = await ctx.productEngine.difference(
-        { dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(auth.limits), tenant: row.tenant, sql: spec.sql, params, thresholds: ctx.authorizations.effectiveThresholds(row.tenant), controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS },
+        { dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(setting.auth.limits), tenant: row.tenant, sql: spec.sql, params, thresholds: setting.thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS },
         { sql: earlierSpec.sql, params: JSON.parse(earlier!.params) as Record<string, ParamValue>, controls: earlierSpec.controls },
       );
       if (diff < min) refuse('a cell holding an earlier cell', id);
@@ -282,7 +303,7 @@ export class ProductCalls {
   }
 
   /** Rows quota, ledger cells, the call's parameters and its audit entry in one transaction; then the answer. */
-  private serve(req: CallRequest, grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled, trail: Trail, rate: Rate, started: number, seen: number): CallAnswer {
+  private serve(req: CallRequest, grant: GrantRow, row: VersionRow, params: Record<string, ParamValue>, answer: Controlled, trail: Trail, rate: Rate, started: number, seen: number, min: number): CallAnswer {
     const { ctx } = this;
     const callId = `call_${randomBytes(8).toString('hex')}`;
     const body = req.format === 'csv'
@@ -290,7 +311,6 @@ export class ProductCalls {
       : JSON.stringify({ product: row.product, version: row.version, callId, columns: answer.columns, rows: answer.rows.map((r) => Object.fromEntries(answer.columns.map((c, j) => [c, r[j]]))), suppressedRows: answer.suppressed });
     trail.rows = answer.rows.length;
     trail.suppressed = answer.suppressed;
-    const min = this.minUnits(row, spec);
     ctx.store.tx(() => {
       // Answers another gateway committed for this consumer since the check: any count conflict refuses (no time to compare units here).
       const since = ctx.store
@@ -305,9 +325,14 @@ export class ProductCalls {
       ctx.store.run('UPDATE product_usage SET row_count = row_count + ? WHERE grant_id = ? AND period = ?', answer.rows.length, grant.id, day);
       const at = new Date().toISOString();
       ctx.store.run('INSERT INTO product_calls (call_id, consumer, product, version, params, at) VALUES (?, ?, ?, ?, ?, ?)', callId, grant.consumer, row.product, row.version, canonicalParams(params), at);
-      for (const c of answer.ledger) ctx.store.run('INSERT OR IGNORE INTO product_ledger (consumer, measure, key, tables, units, fingerprint, tenant, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', grant.consumer, c.measure, c.group, c.tables, c.units, c.fingerprint, c.tenant, callId, at);
+      // Cells this gateway already wrote for the consumer are in the ledger (the primary key would ignore them anyway).
+      const known = this.knownCells(grant.consumer);
+      const fresh = answer.ledger.filter((c) => !known.has(cellId(c)));
+      for (const c of fresh) ctx.store.run('INSERT OR IGNORE INTO product_ledger (consumer, measure, key, tables, units, fingerprint, tenant, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', grant.consumer, c.measure, c.group, c.tables, c.units, c.fingerprint, c.tenant, callId, at);
       this.audit(trail, { callId, status: 200, responseHash: sha256(body), latencyMs: Math.round(performance.now() - started) });
     });
+    const known = this.knownCells(grant.consumer);
+    for (const c of answer.ledger) known.add(cellId(c));
     return { status: 200, headers: this.rateHeaders(rate), contentType: req.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8', body };
   }
 
@@ -324,6 +349,7 @@ export class ProductCalls {
     } catch {
       // The refusal stands even if it could not be logged.
     }
+    if (e.code === 'PRODUCT_DIFFERENCING' && trail.tenant) this.afterDifferencing?.(trail.tenant);
     const headers: Record<string, string> = rate ? this.rateHeaders(rate) : {};
     const d = e.details as { retryAfter?: number; limit?: number; remaining?: number; reset?: number } | undefined;
     if (e.code === 'PRODUCT_QUOTA' && d?.retryAfter !== undefined) {

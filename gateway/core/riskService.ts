@@ -3,7 +3,7 @@
 // the authority resolves or dismisses it — never the person who raised it. Who may take each
 // step is the state table's (authority/riskStates.ts); every step commits with its audit event.
 import { randomUUID } from 'node:crypto';
-import { checkRiskAction, riskActionsFor, RISK_RAISERS, type RiskAction, type RiskState } from '../../authority/index.ts';
+import { checkRiskAction, riskActionsFor, DOMAIN_ACTOR, RISK_PATTERNS, RISK_RAISERS, type RiskAction, type RiskState } from '../../authority/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
@@ -57,17 +57,43 @@ export class RiskService {
     checkRole(p, ...RISK_RAISERS);
     checkTenantScope(p, tenant);
     this.ctx.authorizations.get(tenant);
-    const why = text(reason, 'reason');
+    return this.get(p, this.open(tenant, text(reason, 'reason'), p.user));
+  }
+
+  /** Records an open stop and stops the authorization's running jobs; returns its id. */
+  private open(tenant: string, why: string, actor: string, pattern?: string): string {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
     this.ctx.store.tx(() => {
-      this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')", id, tenant, why, p.user, at);
-      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor: p.user, tenant, subject: id, data: { reason: why } });
+      this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')", id, tenant, why, actor, at);
+      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor, tenant, subject: id, data: { reason: why, ...(pattern ? { pattern } : {}) } });
     });
     // Running jobs stop now; the record keeps which.
-    const stopped = this.jobs.stopAll(tenant, p.user, `risk stop ${id}`);
+    const stopped = this.jobs.stopAll(tenant, actor, `risk stop ${id}`);
     this.ctx.store.run('UPDATE risk_stops SET stopped_jobs = ? WHERE id = ?', JSON.stringify(stopped), id);
-    return this.get(p, id);
+    return id;
+  }
+
+  /**
+   * After a refusal in an authorization: when a pattern of refusals reaches its threshold, the
+   * domain raises a stop itself (once per pattern and window, and not while one is open).
+   * Returns the id of a stop it raised.
+   */
+  watch(tenant: string): string | undefined {
+    const { store } = this.ctx;
+    if (store.get("SELECT 1 FROM risk_stops WHERE tenant = ? AND state = 'open' LIMIT 1", tenant)) return undefined;
+    for (const pattern of RISK_PATTERNS) {
+      // Refusals count from the window's start, or from the domain's last stop on this pattern.
+      const windowStart = new Date(Date.now() - pattern.windowHours * 3_600_000).toISOString();
+      const last = store.get<{ at: string }>(
+        "SELECT at FROM audit WHERE tenant = ? AND kind = 'RISK_STOP_RAISED' AND actor = ? AND json_extract(body, '$.data.pattern') = ? ORDER BY seq DESC LIMIT 1",
+        tenant, DOMAIN_ACTOR, pattern.id,
+      )?.at;
+      const since = last && last > windowStart ? last : windowStart;
+      const n = store.get<{ n: number }>(`SELECT count(*) AS n FROM audit WHERE tenant = ? AND at > ? AND ${pattern.where}`, tenant, since)!.n;
+      if (n >= pattern.threshold) return this.open(tenant, `raised by the domain: ${pattern.describe(n)}`, DOMAIN_ACTOR, pattern.id);
+    }
+    return undefined;
   }
 
   decide(p: Principal, id: string, action: RiskAction, resolution: unknown): RiskStop {
