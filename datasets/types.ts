@@ -33,6 +33,8 @@ export interface DatasetSpec {
   readonly id: string;
   readonly title: { readonly zh: string; readonly en: string };
   readonly department: string;
+  /** The level that owns the data (default province). */
+  readonly level?: 'province' | 'city' | 'county';
   readonly updateFrequency: string;
   readonly grade: Grade;
   readonly openness: Openness;

@@ -193,6 +193,43 @@ export class Authorizations {
   }
 
   /** Records (or replaces) the emergency plan; required before activation. */
+  /**
+   * Adds grants (an applied data demand list, R20) with the scenarios that justify them; the
+   * masked files change at the next build. Core and prohibited data are refused as at creation.
+   */
+  addGrants(id: string, grants: readonly Grant[], justification: Readonly<Record<string, readonly string[]>>, actor: string, reason: string): Authorization {
+    return this.store.tx(() => {
+      const cur = this.get(id);
+      if (cur.state !== 'pending' && cur.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${cur.state}`);
+      const merged = new Map<string, Set<string> | null>(cur.grants.map((g) => [g.dataset, g.fields ? new Set(g.fields) : null]));
+      for (const g of grants) {
+        const had = merged.get(g.dataset);
+        if (had === null) continue;
+        merged.set(g.dataset, g.fields ? new Set([...(had ?? []), ...g.fields]) : null);
+      }
+      const next: Grant[] = [...merged.entries()].map(([dataset, fields]) => (fields ? { dataset, fields: [...fields].sort() } : { dataset }));
+      const spec = { ...cur, grants: next, justification: { ...cur.justification, ...justification } };
+      const policy = resolvePolicy(spec.grants, spec.overrides);
+      checkJustification(spec, policy);
+      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: next, overrides: cur.overrides }), JSON.stringify(spec.justification), new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { added: grants, policyHash: policy.hash, reason } });
+      return this.get(id);
+    });
+  }
+
+  /** The administrative level the authorization sits at (a city's operator is below the province's data). */
+  levelOf(id: string): string {
+    return this.store.get<{ level: string | null }>('SELECT level FROM tenants WHERE id = ?', id)?.level ?? 'province';
+  }
+
+  setLevel(id: string, level: string, actor: string): void {
+    this.get(id);
+    this.store.tx(() => {
+      this.store.run('UPDATE tenants SET level = ?, updated_at = ? WHERE id = ?', level, new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { level } });
+    });
+  }
+
   setEmergencyPlan(id: string, input: unknown, actor: string): Authorization {
     const plan = parseEmergencyPlan(input);
     return this.store.tx(() => {

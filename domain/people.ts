@@ -55,8 +55,42 @@ export class People {
     return this.store.all<PersonRow>('SELECT * FROM users ORDER BY name').map((r) => this.get(r.name)!);
   }
 
-  /** R22: a person may act only while real-name verified and under a current confidentiality agreement. */
+  /**
+   * R22: a person may act only while real-name verified and under a current confidentiality
+   * agreement — and, where the domain requires it, with pre-job training not expired.
+   */
   mayAct(p: Person, now = new Date()): boolean {
-    return p.verified && p.agreementUntil !== null && new Date(p.agreementUntil) >= now;
+    const base = p.verified && p.agreementUntil !== null && new Date(p.agreementUntil) >= now;
+    if (!base || !this.requiresTraining()) return base;
+    const until = this.trainedUntil(p.name);
+    return until !== null && new Date(until) >= now;
+  }
+
+  /** The administrative level a person works at (province, city, county); authority staff default to province. */
+  levelOf(name: string): string {
+    return this.store.get<{ level: string | null }>('SELECT level FROM users WHERE name = ?', name)?.level ?? 'province';
+  }
+
+  setLevel(name: string, level: string, actor: string): void {
+    this.store.tx(() => {
+      this.store.run('UPDATE users SET level = ? WHERE name = ?', level, name);
+      this.audit.append({ kind: EVENTS.USER_REGISTERED, actor, subject: name, data: { level } });
+    });
+  }
+
+  /** The latest expiry of the person's training records, or null. */
+  trainedUntil(name: string): string | null {
+    return this.store.get<{ until: string | null }>('SELECT max(expires_on) AS until FROM trainings WHERE person = ?', name)?.until ?? null;
+  }
+
+  requiresTraining(): boolean {
+    return this.store.getMeta('require_training') === 'on';
+  }
+
+  setRequiresTraining(on: boolean, actor: string): void {
+    this.store.tx(() => {
+      this.store.setMeta('require_training', on ? 'on' : 'off');
+      this.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor, data: { policy: on ? 'training required' : 'training not required' } });
+    });
   }
 }

@@ -107,6 +107,13 @@ export const ERRORS = {
   CONSUMER_EXISTS: { status: 409, class: 'state', title: 'A consumer with this id already exists' },
   GRANT_NOT_FOUND: { status: 404, class: 'input', title: 'No such grant' },
   API_KEY_NOT_FOUND: { status: 404, class: 'input', title: 'No such API key' },
+  GOVERNANCE_NOT_FOUND: { status: 404, class: 'input', title: 'No such governance request' },
+  GOVERNANCE_TRANSITION: { status: 409, class: 'state', title: 'That step is not allowed for the governance request in its current state' },
+  DEMAND_NOT_FOUND: { status: 404, class: 'input', title: 'No such data demand list' },
+  DEMAND_TRANSITION: { status: 409, class: 'state', title: 'That step is not allowed for the demand list in its current state' },
+  DEMAND_NEEDS_PROVINCE: { status: 403, class: 'auth', title: 'This item flows province data down to a city or county: only a province reviewer may consent' },
+  REPORT_NOT_FOUND: { status: 404, class: 'input', title: 'No yearly report for that authorization and year yet' },
+  REPORT_PDF_UNAVAILABLE: { status: 503, class: 'state', title: 'The PDF could not be printed: no headless Chromium on this machine (set OPDOMAIN_CHROMIUM)' },
   INTERNAL: { status: 500, class: 'internal', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +89,35 @@ CREATE TABLE IF NOT EXISTS product_calls (
   call_id TEXT PRIMARY KEY, consumer TEXT NOT NULL, product TEXT NOT NULL, version INTEGER NOT NULL, params TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS product_ledger_call ON product_ledger (consumer, call_id);
+CREATE TABLE IF NOT EXISTS governance_requests (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, reporter TEXT NOT NULL, dataset TEXT NOT NULL, field TEXT, problem TEXT NOT NULL,
+  evidence TEXT, state TEXT NOT NULL, department TEXT, deadline TEXT, assigned_by TEXT, resolution TEXT, fixed_version INTEGER,
+  decided_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS governance_tenant ON governance_requests (tenant, state);
+CREATE TABLE IF NOT EXISTS drills (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, held_on TEXT NOT NULL, scenario TEXT NOT NULL, participants TEXT NOT NULL,
+  findings TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drills_tenant ON drills (tenant, held_on);
+CREATE TABLE IF NOT EXISTS trainings (
+  id TEXT PRIMARY KEY, person TEXT NOT NULL, course TEXT NOT NULL, taken_on TEXT NOT NULL, expires_on TEXT NOT NULL,
+  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trainings_person ON trainings (person, expires_on);
+CREATE TABLE IF NOT EXISTS demand_lists (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, filed_by TEXT NOT NULL, state TEXT NOT NULL, items TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, applied_by TEXT
+);
+CREATE INDEX IF NOT EXISTS demand_tenant ON demand_lists (tenant, state);
+CREATE TABLE IF NOT EXISTS yearly_reports (
+  tenant TEXT NOT NULL, year INTEGER NOT NULL, market TEXT, html_sha256 TEXT, pdf_sha256 TEXT, jws TEXT, path TEXT,
+  generated_by TEXT, generated_at TEXT, PRIMARY KEY (tenant, year)
+);
+CREATE TABLE IF NOT EXISTS evaluations (
+  tenant TEXT NOT NULL, year INTEGER NOT NULL, org TEXT NOT NULL, score REAL NOT NULL, criteria TEXT NOT NULL,
+  reviewer_input TEXT NOT NULL, evaluated_by TEXT NOT NULL, evaluated_at TEXT NOT NULL, PRIMARY KEY (tenant, year)
+);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 
@@ -109,4 +138,6 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['release_cells', 'fingerprint', 'TEXT'],
   ['release_cells', 'tenant', 'TEXT'],
   ['jobs', 'manifest', 'TEXT'],
+  ['tenants', 'level', "TEXT NOT NULL DEFAULT 'province'"],
+  ['users', 'level', "TEXT NOT NULL DEFAULT 'province'"],
 ];

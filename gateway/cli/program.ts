@@ -10,6 +10,7 @@ import type { Checkpoint } from '../../lineage/index.ts';
 import type { ExportRequestView, Opdomain } from '../core/index.ts';
 import { caller, core, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
 import { registerProductCommands } from './products.ts';
+import { registerAuthorityCommands } from './authority.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
 const lineage = () => import('../../lineage/index.ts');
@@ -356,6 +357,10 @@ export function buildProgram(io: CliIO): Command {
   }
 
   ten
+    .command('level <id> <level>')
+    .description('the administrative level the authorization sits at: province, city or county')
+    .action(async (id, level, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.tenants.setLevel(await caller(od, g(cmd)), id, level))));
+  ten
     .command('plan <id>')
     .description('record the authorization\'s emergency plan (一授权一预案; required before activation)')
     .requiredOption('--file <plan.json>', '{summary, contact, approvedAt}')
@@ -403,9 +408,11 @@ export function buildProgram(io: CliIO): Command {
     .description('record real-name verification or a confidentiality agreement (administrators)')
     .option('--verified <yes|no>')
     .option('--agreement-until <date>', 'new end of the confidentiality agreement ("none" to clear)')
+    .option('--level <level>', 'province, city or county (who may consent to province data flowing down)')
     .action(async (name, opts, cmd) =>
       withDomain(g(cmd), async (od) => {
         const changes = {
+          ...(opts.level !== undefined ? { level: opts.level } : {}),
           ...(opts.verified !== undefined ? { verified: opts.verified === 'yes' ? true : opts.verified === 'no' ? false : opts.verified } : {}),
           ...(opts.agreementUntil !== undefined ? { agreementUntil: opts.agreementUntil === 'none' ? null : opts.agreementUntil } : {}),
         };
@@ -460,6 +467,7 @@ export function buildProgram(io: CliIO): Command {
     );
 
   registerProductCommands(program, io);
+  registerAuthorityCommands(program, io);
   return program;
 }
 

@@ -21,6 +21,10 @@ import { TenantService } from './tenantService.ts';
 import { ProductService } from './productService.ts';
 import { ConsumerService } from './consumerService.ts';
 import { ProductCalls } from './productCalls.ts';
+import { GovernanceService } from './governanceService.ts';
+import { DemandService } from './demandService.ts';
+import { RecordsService } from './recordsService.ts';
+import { ReportService } from './reportService.ts';
 import type { Principal } from './principal.ts';
 
 export interface OpenOptions {
@@ -43,11 +47,19 @@ export class Opdomain {
   readonly products: ProductService;
   readonly consumers: ConsumerService;
   readonly productCalls: ProductCalls;
+  readonly governance: GovernanceService;
+  readonly demands: DemandService;
+  readonly records: RecordsService;
+  readonly reports: ReportService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
     this.people = new PeopleService(ctx);
-    this.supervision = new SupervisionService(ctx);
+    this.governance = new GovernanceService(ctx, this.jobs);
+    this.records = new RecordsService(ctx);
+    this.demands = new DemandService(ctx);
+    this.reports = new ReportService(ctx, this.governance);
+    this.supervision = new SupervisionService(ctx, { governanceOverdue: () => this.governance.overdueCounts(), drillStatus: (t) => this.records.drillStatus(t) });
     ctx.authorizations.onStopped = (id, actor, reason) => this.jobs.stopAll(id, actor, reason);
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);

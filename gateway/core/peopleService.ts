@@ -7,15 +7,19 @@ import type { DomainContext } from './context.ts';
 import { checkRole, type Principal } from './principal.ts';
 
 export interface PersonView extends Person {
-  /** Whether the person may act now (verified, agreement current). */
+  /** Whether the person may act now (verified, agreement current; trained where the domain requires it). */
   readonly mayAct: boolean;
+  /** The level the person works at (province, city, county). */
+  readonly level: string;
+  /** The latest expiry of the person's pre-job training, or null. */
+  readonly trainedUntil: string | null;
 }
 
 export class PeopleService {
   constructor(private readonly ctx: DomainContext) {}
 
   private view(p: Person): PersonView {
-    return { ...p, mayAct: this.ctx.people.mayAct(p) };
+    return { ...p, mayAct: this.ctx.people.mayAct(p), level: this.ctx.people.levelOf(p.name), trainedUntil: this.ctx.people.trainedUntil(p.name) };
   }
 
   list(p: Principal, filter: { tenant?: string } = {}): PersonView[] {
@@ -40,10 +44,15 @@ export class PeopleService {
   }
 
   /** Records real-name verification and/or a (new) confidentiality agreement term (administrators). */
-  update(p: Principal, name: string, changes: { verified?: unknown; agreementUntil?: unknown }): PersonView {
+  update(p: Principal, name: string, changes: { verified?: unknown; agreementUntil?: unknown; level?: unknown }): PersonView {
     checkRole(p, 'admin');
     const cur = this.ctx.people.get(name);
     if (!cur) throw new OpError('USER_NOT_FOUND', 'no such user');
+    if (changes.level !== undefined) {
+      if (typeof changes.level !== 'string' || !['province', 'city', 'county'].includes(changes.level)) throw new OpError('BAD_REQUEST', 'level must be province, city or county');
+      this.ctx.people.setLevel(name, changes.level, p.user);
+      if (changes.verified === undefined && changes.agreementUntil === undefined) return this.view(cur);
+    }
     if (changes.verified !== undefined && typeof changes.verified !== 'boolean') throw new OpError('BAD_REQUEST', 'verified must be true or false');
     const until = changes.agreementUntil === undefined ? cur.agreementUntil : changes.agreementUntil === null ? null : isoDate(changes.agreementUntil, 'agreementUntil');
     return this.view(this.ctx.people.register({ ...cur, verified: (changes.verified as boolean | undefined) ?? cur.verified, agreementUntil: until }, p.user));

@@ -45,6 +45,14 @@ export class TenantService {
     return a;
   }
 
+  /** The administrative level the authorization sits at (decides which demanded data needs the province's consent). */
+  setLevel(p: Principal, id: string, level: unknown): Authorization & { level: string } {
+    checkRole(p, 'admin');
+    if (typeof level !== 'string' || !['province', 'city', 'county'].includes(level)) throw new OpError('BAD_REQUEST', 'level must be province, city or county');
+    this.ctx.authorizations.setLevel(id, level, p.user);
+    return { ...this.ctx.authorizations.get(id), level };
+  }
+
   /** The floor every authorization's export thresholds must meet; readable by the authority. */
   thresholdFloor(p: Principal): Thresholds {
     checkRole(p, 'admin', 'reviewer', 'security');

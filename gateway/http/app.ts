@@ -16,6 +16,7 @@ import { type Opdomain, type Principal, type RequestInput, checkRole } from '../
 import type { AuthorizationSpec } from '../../domain/index.ts';
 import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
 import { productRoutes } from './products.ts';
+import { authorityRoutes } from './authority.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -160,6 +161,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     });
 
     productRoutes(api, od, auth);
+    authorityRoutes(api, od, auth);
 
     // --- everyone signed in -------------------------------------------------
     api.get('/api/whoami', async (req) => {
@@ -352,7 +354,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.get<{ Params: { id: string } }>('/api/people/:id', { schema: { params: idParam } }, async (req) => od.people.get(await auth(req), req.params.id));
     api.patch<{ Params: { id: string }; Body: { verified?: boolean; agreementUntil?: string | null } }>(
       '/api/people/:id',
-      { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: { verified: { type: 'boolean' }, agreementUntil: { type: ['string', 'null'], maxLength: 40 } } } } },
+      { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: { verified: { type: 'boolean' }, agreementUntil: { type: ['string', 'null'], maxLength: 40 }, level: { type: 'string', enum: ['province', 'city', 'county'] } } } } },
       async (req) => od.people.update(await auth(req), req.params.id, req.body),
     );
     api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => od.tenants.build(await auth(req), req.params.id));
