@@ -1,15 +1,19 @@
 // A risk stop's life as one transition table, with who may take each step (R19, R29): when
 // analysis reveals a danger to security or privacy, processing stops until the authority
-// resolves it. Anything not in the table is refused with RISK_STOP_TRANSITION; the person who
+// resolves it. A report the domain raises itself starts `reported` and holds nothing until
+// security staff confirm it. Anything not in the table is refused with RISK_STOP_TRANSITION; the person who
 // raised a stop never resolves it. checkRiskAction() throws; canRiskAction() answers.
 import { OpError } from '../errors/index.ts';
 
-export type RiskState = 'open' | 'resolved' | 'dismissed';
-export type RiskAction = 'resolve' | 'dismiss';
+/** reported: raised by the domain itself, not yet holding anything until a person confirms it. */
+export type RiskState = 'reported' | 'open' | 'resolved' | 'dismissed';
+export type RiskAction = 'confirm' | 'resolve' | 'dismiss';
 export type RiskRole = 'operator' | 'reviewer' | 'security' | 'admin';
 
 /** [from, action, to, roles that may act]. */
 export const RISK_TRANSITIONS: readonly (readonly [RiskState, RiskAction, RiskState, readonly RiskRole[]])[] = [
+  ['reported', 'confirm', 'open', ['security', 'admin']],
+  ['reported', 'dismiss', 'dismissed', ['security', 'admin']],
   ['open', 'resolve', 'resolved', ['security', 'admin']],
   ['open', 'dismiss', 'dismissed', ['security', 'admin']],
 ];
@@ -42,5 +46,5 @@ export function checkRiskAction(from: RiskState, action: RiskAction, actor: Risk
 
 /** The actions this person may take on a stop (the console asks the server, never copies the rules). */
 export function riskActionsFor(from: RiskState, actor: RiskActor, raisedBy: string): RiskAction[] {
-  return (['resolve', 'dismiss'] as const).filter((a) => canRiskAction(from, a, actor, raisedBy));
+  return (['confirm', 'resolve', 'dismiss'] as const).filter((a) => canRiskAction(from, a, actor, raisedBy));
 }

@@ -274,6 +274,47 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(sam);
   }, 120_000);
 
+  it('the authority\'s duties in the console: a governance request reported, assigned and closed; a demand list filed, decided and applied; the yearly report generated', async () => {
+    const alice = await signIn('alice');
+    await alice.click('a[href="#/duties"]');
+    await alice.fill('#gov-dataset', 'population');
+    await alice.fill('#gov-field', 'address');
+    await alice.fill('#gov-problem', 'many addresses are empty in the county files');
+    await alice.click('#gov-report');
+    await alice.waitForSelector('#h-gov ~ table tbody tr[data-id] .badge-state');
+    const govId = (await alice.locator('#h-gov ~ table tbody tr[data-id]').first().getAttribute('data-id'))!;
+    expect(await alice.locator(`tr[data-id="${govId}"] button[data-action="assign"]`).count()).toBe(0);
+    await alice.click('#demand-file');
+    await alice.waitForSelector('#h-demand ~ table tr[data-list]');
+    await done(alice);
+
+    const bob = await signIn('bob');
+    await bob.click('a[href="#/duties"]');
+    await bob.locator(`tr[data-id="${govId}"] input[aria-label="Department"]`).fill('浙江省公安厅');
+    await bob.click(`tr[data-id="${govId}"] button[data-action="assign"]`);
+    await expect.poll(() => d.od.ctx.store.get<{ state: string }>('SELECT state FROM governance_requests WHERE id = ?', govId)!.state).toBe('assigned');
+    await bob.click('#h-demand ~ table tr[data-list] button[data-action="approve-item"]');
+    await expect.poll(() => bob.locator('#h-demand ~ table tr[data-list] .badge-state').first().textContent()).toBe('decided');
+    await shot(bob, 'duties-reviewer');
+    await done(bob);
+
+    const ada = await signIn('ada');
+    await ada.click('a[href="#/duties"]');
+    await ada.locator(`tr[data-id="${govId}"] input[aria-label="Resolution or reason"]`).fill('the department refilled the addresses');
+    await ada.click(`tr[data-id="${govId}"] button[data-action="resolve"]`);
+    await expect.poll(() => ada.locator(`tr[data-id="${govId}"] .badge-state`).textContent()).toBe('resolved');
+    await ada.click('#h-demand ~ table tr[data-list] button[data-action="apply"]');
+    await expect.poll(() => ada.locator('#h-demand ~ table tr[data-list] .badge-state').first().textContent()).toBe('applied');
+    await done(ada);
+
+    const sam = await signIn('sam');
+    await sam.click('a[href="#/duties"]');
+    await sam.click('#report-generate');
+    await expect.poll(() => sam.locator('#report-out').textContent(), { timeout: 60_000 }).toMatch(/queries allowed/);
+    await shot(sam, 'duties-security');
+    await done(sam);
+  }, 180_000);
+
   it('a wrong token is refused on the sign-in page', async () => {
     const page = await openPage(url);
     await page.fill('#token', 'not-a-token');

@@ -53,8 +53,8 @@ describe('risk stops', () => {
     }
     expect(od.lineage.entries(sam, { kind: 'RISK_STOP_CHANGED' }).length).toBe(before);
     expect(od.risks.get(ada, stop.id).state).toBe('dismissed');
-    // The table is all there is: only open stops move.
-    expect(RISK_TRANSITIONS.every(([from]) => from === 'open')).toBe(true);
+    // The table is all there is: only open stops and the domain's reports move.
+    expect(RISK_TRANSITIONS.every(([from]) => from === 'open' || from === 'reported')).toBe(true);
   });
 
   it('an operator cannot raise one on another authorization, and sees only her own', async () => {
@@ -76,22 +76,28 @@ describe('risk stops', () => {
     expect((await call('GET', '/api/risk-stops', 'sam')).body.riskStops.length).toBeGreaterThan(0);
   });
 
-  it('the domain raises one itself when the gate’s refusals add up to a pattern, once, and it holds processing until resolved', async () => {
+  it('the domain raises a risk report itself when the gate’s refusals add up to a pattern, once; it holds processing only once security staff confirm it', async () => {
     const { RISK_PATTERNS } = await import('../authority/index.ts');
     const pattern = RISK_PATTERNS.find((x) => x.id === 'query_refusals')!;
     // One job whose every query the gate refuses, enough of them to reach the threshold.
     const probe = `for (let i = 0; i < ${pattern.threshold}; i++) { try { await sql("SELECT * FROM read_csv('/etc/passwd')"); } catch {} } output('o', [{ a: 1 }]);`;
-    const first = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: probe });
-    expect(first.ok).toBe(true);
-    const raised = od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system' && r.state === 'open');
+    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: probe })).ok).toBe(true);
+    const raised = od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system' && r.state === 'reported');
     expect(raised).toHaveLength(1);
     expect(raised[0]!.reason).toMatch(/refused by the SQL gate/);
+    expect(raised[0]!.actions).toEqual(['confirm', 'dismiss']);
+    expect(od.supervision.overview(sam).domains.find((x) => x.id === 'demo')!.flags.join(' ')).toMatch(/risk report/);
+    // A report alone holds nothing (a pattern outsiders can trigger is no switch to halt an operator).
+    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
+    // The refusals it counted do not raise another.
+    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "try { await sql(\"SELECT * FROM read_csv('/x')\"); } catch {} output('o', [{ a: 1 }]);" })).ok).toBe(true);
+    expect(od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system')).toHaveLength(1);
+    // Confirmed, it stops and holds like any stop, until resolved; the operator decides neither.
+    expect(() => od.risks.decide(alice, raised[0]!.id, 'confirm', 'I confirm my own probing')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(od.risks.decide(sam, raised[0]!.id, 'confirm', 'the probing is real: stop until the analyst is retrained').state).toBe('open');
     await expect(od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).rejects.toMatchObject({ code: 'RISK_STOP_ACTIVE' });
-    // Nobody is its raiser: security staff resolve it; the refusals before it do not raise another.
-    od.risks.decide(sam, raised[0]!.id, 'resolve', 'the analyst was testing table names; trained again');
-    const again = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "try { await sql(\"SELECT * FROM read_csv('/x')\"); } catch {} output('o', [{ a: 1 }]);" });
-    expect(again.ok).toBe(true);
-    expect(od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system' && r.state === 'open')).toHaveLength(0);
+    od.risks.decide(ada, raised[0]!.id, 'resolve', 'the analyst was retrained; table names come from the catalog now');
+    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
     expect(od.lineage.entries(sam, { kind: 'RISK_STOP_RAISED' }).some((e) => e.actor === 'system' && e.data.pattern === 'query_refusals')).toBe(true);
   }, 120_000);
 });

@@ -375,7 +375,7 @@ export function buildProgram(io: CliIO): Command {
     .description('stop the authorization\'s running jobs and hold new ones')
     .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.raise(await caller(od, g(cmd)), opts.tenant, opts.reason))));
   risk.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.list(await caller(od, g(cmd)), opts.tenant))));
-  for (const action of ['resolve', 'dismiss'] as const) {
+  for (const action of ['confirm', 'resolve', 'dismiss'] as const) {
     risk
       .command(`${action} <riskStopId>`)
       .requiredOption('--resolution <text>', 'what was done (10 to 4000 characters)')

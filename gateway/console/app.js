@@ -8,12 +8,13 @@ import { jobsPage } from './pages/operator.js';
 import { queuePage, requestPage } from './pages/reviewer.js';
 import { auditPage, tracePage } from './pages/security.js';
 import { productsPage } from './pages/products.js';
+import { dutiesPage } from './pages/duties.js';
 
 const NAV = {
-  operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts']],
-  reviewer: [['#/queue', 'navQueue'], ['#/products', 'navProducts']],
-  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue'], ['#/products', 'navProducts']],
-  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/products', 'navProducts']],
+  operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
+  reviewer: [['#/queue', 'navQueue'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
+  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
+  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
 };
 
 const main = document.getElementById('main');
@@ -93,6 +94,7 @@ const PAGES = {
   jobs: (slot) => jobsPage(slot),
   admin: (slot) => adminPage(slot),
   products: (slot) => productsPage(slot),
+  duties: (slot) => dutiesPage(slot),
 };
 
 async function route() {

@@ -61,12 +61,12 @@ export class RiskService {
   }
 
   /** Records an open stop and stops the authorization's running jobs; returns its id. */
-  private open(tenant: string, why: string, actor: string, pattern?: string): string {
+  private open(tenant: string, why: string, actor: string): string {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
     this.ctx.store.tx(() => {
       this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')", id, tenant, why, actor, at);
-      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor, tenant, subject: id, data: { reason: why, ...(pattern ? { pattern } : {}) } });
+      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor, tenant, subject: id, data: { reason: why } });
     });
     // Running jobs stop now; the record keeps which.
     const stopped = this.jobs.stopAll(tenant, actor, `risk stop ${id}`);
@@ -76,14 +76,15 @@ export class RiskService {
 
   /**
    * After a refusal in an authorization: when a pattern of refusals reaches its threshold, the
-   * domain raises a stop itself (once per pattern and window, and not while one is open).
-   * Returns the id of a stop it raised.
+   * domain raises a risk report itself (`reported`, once per pattern since its last one). It holds
+   * nothing until security staff confirm it (then it stops and holds like any stop): a pattern a
+   * consumer outside the domain can trigger must not be a switch that halts an operator's work.
+   * Returns the id of a report it raised.
    */
   watch(tenant: string): string | undefined {
     const { store } = this.ctx;
-    if (store.get("SELECT 1 FROM risk_stops WHERE tenant = ? AND state = 'open' LIMIT 1", tenant)) return undefined;
     for (const pattern of RISK_PATTERNS) {
-      // Refusals count from the window's start, or from the domain's last stop on this pattern.
+      // Refusals count from the window's start, or from the domain's last report on this pattern.
       const windowStart = new Date(Date.now() - pattern.windowHours * 3_600_000).toISOString();
       const last = store.get<{ at: string }>(
         "SELECT at FROM audit WHERE tenant = ? AND kind = 'RISK_STOP_RAISED' AND actor = ? AND json_extract(body, '$.data.pattern') = ? ORDER BY seq DESC LIMIT 1",
@@ -91,9 +92,18 @@ export class RiskService {
       )?.at;
       const since = last && last > windowStart ? last : windowStart;
       const n = store.get<{ n: number }>(`SELECT count(*) AS n FROM audit WHERE tenant = ? AND at > ? AND ${pattern.where}`, tenant, since)!.n;
-      if (n >= pattern.threshold) return this.open(tenant, `raised by the domain: ${pattern.describe(n)}`, DOMAIN_ACTOR, pattern.id);
+      if (n >= pattern.threshold) return this.report(tenant, `raised by the domain: ${pattern.describe(n)}`, pattern.id);
     }
     return undefined;
+  }
+
+  private report(tenant: string, why: string, pattern: string): string {
+    const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    this.ctx.store.tx(() => {
+      this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'reported', ?, ?, ?, '[]')", id, tenant, why, DOMAIN_ACTOR, new Date().toISOString());
+      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor: DOMAIN_ACTOR, tenant, subject: id, data: { reason: why, pattern, holds: false } });
+    });
+    return id;
   }
 
   decide(p: Principal, id: string, action: RiskAction, resolution: unknown): RiskStop {
@@ -104,9 +114,15 @@ export class RiskService {
       const r = this.row(p, id);
       const to = checkRiskAction(r.state, action, p, r.raised_by);
       const at = new Date().toISOString();
-      this.ctx.store.run('UPDATE risk_stops SET state = ?, resolution = ?, decided_by = ?, decided_at = ? WHERE id = ?', to, note, p.user, at, id);
+      // A confirmed report becomes a stop: its note is why it was confirmed, not a resolution.
+      if (action === 'confirm') this.ctx.store.run('UPDATE risk_stops SET state = ? WHERE id = ?', to, id);
+      else this.ctx.store.run('UPDATE risk_stops SET state = ?, resolution = ?, decided_by = ?, decided_at = ? WHERE id = ?', to, note, p.user, at, id);
       this.ctx.audit.append({ kind: EVENTS.RISK_STOP_CHANGED, actor: p.user, tenant: r.tenant, subject: id, data: { from: r.state, to, action, resolution: note } });
     });
+    if (action === 'confirm') {
+      const stopped = this.jobs.stopAll(r0.tenant, p.user, `risk stop ${id}`);
+      this.ctx.store.run('UPDATE risk_stops SET stopped_jobs = ? WHERE id = ?', JSON.stringify(stopped), id);
+    }
     return this.get(p, id);
   }
 

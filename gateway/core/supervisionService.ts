@@ -55,9 +55,11 @@ export class SupervisionService {
 
   private duties(tenant: string, state: TenantState, governanceOverdue: number): Pick<DomainSupervision, 'duties' | 'flags'> {
     const openRiskStops = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM risk_stops WHERE tenant = ? AND state = 'open'", tenant)!.n;
+    const reported = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM risk_stops WHERE tenant = ? AND state = 'reported'", tenant)!.n;
     const drill = this.sources.drillStatus(tenant);
     const flags: string[] = [];
     if (openRiskStops > 0) flags.push(`${openRiskStops} open risk stop(s)`);
+    if (reported > 0) flags.push(`${reported} risk report(s) raised by the domain, waiting for confirmation`);
     if (governanceOverdue > 0) flags.push(`${governanceOverdue} governance request(s) past their deadline`);
     // A drill a year (R29) is a duty of a live authorization, not of a sealed or destroyed one.
     if (drill.drillOverdue && (state === 'active' || state === 'pending' || state === 'suspended')) flags.push(drill.lastDrill ? `no emergency drill since ${drill.lastDrill}` : 'no emergency drill recorded');

@@ -371,7 +371,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.post<{ Params: { id: string }; Body: { reason: string } }>('/api/tenants/:id/risk-stops', { schema: { params: idParam, body: textBody('reason') } }, async (req, reply) => reply.status(201).send(od.risks.raise(await auth(req), req.params.id, req.body.reason)));
     api.get<{ Querystring: { tenant?: string } }>('/api/risk-stops', { schema: { querystring: { type: 'object', properties: { tenant: { type: 'string', maxLength: 40 } } } } }, async (req) => ({ riskStops: od.risks.list(await auth(req), req.query.tenant) }));
     api.get<{ Params: { id: string } }>('/api/risk-stops/:id', { schema: { params: idParam } }, async (req) => od.risks.get(await auth(req), req.params.id));
-    for (const action of ['resolve', 'dismiss'] as const) {
+    for (const action of ['confirm', 'resolve', 'dismiss'] as const) {
       api.post<{ Params: { id: string }; Body: { resolution: string } }>(`/api/risk-stops/:id/${action}`, { schema: { params: idParam, body: textBody('resolution') } }, async (req) => od.risks.decide(await auth(req), req.params.id, action, req.body.resolution));
     }
 

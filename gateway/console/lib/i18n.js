@@ -35,6 +35,11 @@ const TEXT = {
     distinctParams: 'Distinct parameter sets', refusals: 'Refusals', flag: 'Look at', flaggedBadge: 'flagged', noKey: '(no valid key)', productCalls: 'Calls',
     grantsOfMine: 'Grants of my products', quotas: 'Quotas', usedToday: 'Used today', validUntil: 'Valid until', usageLine: '{c} calls, {r} rows today',
     status: 'Status', rowsReturned: 'Rows', rowsOf: '{r} returned, {s} withheld', cached: 'Cached',
+    assign: 'Assign', resolve: 'Resolve', navDuties: 'Duties', needsAttention: 'Needs the authority\'s attention', governance: 'Governance requests (data quality)', dataset: 'Dataset', field: 'Field',
+    problem: 'What is wrong', reportProblem: 'Report a problem', overdue: 'overdue', assignedTo: 'Assigned to · deadline', department: 'Department', deadline: 'Deadline',
+    resolution: 'Resolution or reason', demandLists: 'Data demand lists', demandItems: 'Items (JSON)', fileDemand: 'File the list', consent: 'Consent', provinceConsent: 'province consent',
+    decision: 'Decision', refuse: 'Refuse', applyGrants: 'Apply to the grants', yearlyReport: 'Yearly report {y} · {t}', generateReport: 'Generate the {y} report',
+    reportDone: 'Report written: {q} queries allowed, {r} refused, {c} product calls served, {d} drills.', score: 'Reviewers\' score', notes: 'Notes', evaluate: 'Evaluate', evaluated: 'Evaluation recorded: {s} / 100',
     done: 'Done', loading: 'Loading…', none: 'none',
   },
   zh: {
@@ -72,6 +77,11 @@ const TEXT = {
     distinctParams: '不同参数组合', refusals: '拒绝', flag: '需关注', flaggedBadge: '已标记', noKey: '（无有效密钥）', productCalls: '调用记录',
     grantsOfMine: '我的产品的调用授权', quotas: '配额', usedToday: '今日已用', validUntil: '有效期至', usageLine: '今日 {c} 次调用，{r} 行',
     status: '状态', rowsReturned: '行数', rowsOf: '返回 {r}，屏蔽 {s}', cached: '缓存',
+    assign: '分派', resolve: '办结', navDuties: '职责', needsAttention: '需要主管部门关注', governance: '数据治理需求（数据质量）', dataset: '数据集', field: '字段',
+    problem: '问题描述', reportProblem: '提出问题', overdue: '已逾期', assignedTo: '责任部门 · 期限', department: '责任部门', deadline: '期限',
+    resolution: '处理结果或理由', demandLists: '数据需求清单', demandItems: '清单条目（JSON）', fileDemand: '提交清单', consent: '同意', provinceConsent: '需省级同意',
+    decision: '决定', refuse: '不同意', applyGrants: '纳入授权', yearlyReport: '{y} 年度报告 · {t}', generateReport: '生成 {y} 年度报告',
+    reportDone: '报告已生成：允许查询 {q} 次，拒绝 {r} 次，产品调用 {c} 次，演练 {d} 次。', score: '审核评分', notes: '说明', evaluate: '评价', evaluated: '评价已记录：{s} / 100',
     done: '完成', loading: '加载中…', none: '无',
   },
 };
