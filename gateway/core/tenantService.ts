@@ -7,6 +7,13 @@ import type { Thresholds } from '../../exports/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
 
+export interface PriorEvaluation {
+  readonly tenant: string;
+  readonly year: number;
+  readonly score: number;
+  readonly evaluatedAt: string;
+}
+
 export class TenantService {
   constructor(private readonly ctx: DomainContext) {}
 
@@ -14,16 +21,27 @@ export class TenantService {
     return this.ctx.authorizations.list().filter((t) => canSeeTenant(p, t.id));
   }
 
-  get(p: Principal, id: string): Authorization {
+  get(p: Principal, id: string): Authorization & { priorEvaluations?: readonly PriorEvaluation[] } {
     if (!canSeeTenant(p, id)) throw new OpError('FORBIDDEN_TENANT');
-    return this.ctx.authorizations.get(id);
+    return this.withEvaluations(p, this.ctx.authorizations.get(id));
+  }
+
+  /**
+   * The authority sees the organisation's earlier evaluations beside an authorization (R15, R30):
+   * an application after the term is judged with the record of the last one.
+   */
+  private withEvaluations(p: Principal, a: Authorization): Authorization & { priorEvaluations?: readonly PriorEvaluation[] } {
+    if (p.role === 'operator') return a;
+    const rows = this.ctx.store.all<{ tenant: string; year: number; score: number; evaluated_at: string }>('SELECT tenant, year, score, evaluated_at FROM evaluations WHERE org = ? ORDER BY year DESC, evaluated_at DESC', a.org);
+    return { ...a, priorEvaluations: rows.map((r) => ({ tenant: r.tenant, year: r.year, score: r.score, evaluatedAt: r.evaluated_at })) };
   }
 
   /** Records an authorization and, unless told otherwise, builds its masked files. */
   async create(p: Principal, spec: AuthorizationSpec, opts: { provision?: boolean } = {}): Promise<Authorization> {
     checkRole(p, 'admin');
     this.ctx.authorizations.create(spec, p.user);
-    return opts.provision === false ? this.ctx.authorizations.get(spec.id) : this.ctx.authorizations.provision(spec.id, p.user);
+    const a = opts.provision === false ? this.ctx.authorizations.get(spec.id) : await this.ctx.authorizations.provision(spec.id, p.user);
+    return this.withEvaluations(p, a);
   }
 
   setEmergencyPlan(p: Principal, id: string, plan: unknown): Authorization {
