@@ -17,20 +17,13 @@ import { CATALOG } from '../datasets/index.ts';
 // @ts-expect-error plain JavaScript launcher without types
 import { compiledEntry } from '../bin/launch.js';
 import { buildApp, Opdomain, setupDemo, DEMO_EMERGENCY_PLAN } from '../gateway/index.ts';
+import { arg, Figures, ms, pct } from './figures.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
 const SCALE = arg('scale', 50_000);
 const JOBS = arg('jobs', 200);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-const rows: [string, string, string][] = [];
-const report = (what: string, value: string, ratio = '—') => {
-  rows.push([what, value, ratio]);
-  console.error(`${what}: ${value} ${ratio}`);
-};
-const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const figures = new Figures();
+const rows = figures.rows;
+const report = (what: string, value: string, ratio?: string) => figures.report(what, value, ratio);
 
 async function bareIsolate(n: number): Promise<number[]> {
   const out: number[] = [];

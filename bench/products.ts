@@ -14,22 +14,15 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { buildApp, Opdomain, setupDemo } from '../gateway/index.ts';
+import { arg, Figures, ms, pct } from './figures.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
 const SCALE = arg('scale', 50_000);
 const N = arg('calls', 200);
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 15);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-const rows: [string, string, string][] = [];
-const report = (what: string, value: string, ratio = '—') => {
-  rows.push([what, value, ratio]);
-  console.error(`${what}: ${value} ${ratio}`);
-};
-const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const figures = new Figures();
+const rows = figures.rows;
+const report = (what: string, value: string, ratio?: string) => figures.report(what, value, ratio);
 
 const SPEC = {
   product: 'people-by-county', title: 'Residents by county and gender', scenario: 'public-statistics',

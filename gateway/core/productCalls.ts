@@ -142,14 +142,7 @@ export class ProductCalls {
 
   /** Key, grant, scenario, served version, authorization state: who may ask, and for what. */
   private admit(req: CallRequest, trail: Trail): { grant: GrantRow; row: VersionRow; spec: ProductSpec; auth: Authorization } {
-    const who = this.authenticate(req, trail);
-    const m = VERSION.exec(req.version);
-    if (!m) throw new OpError('PRODUCT_NOT_FOUND', 'versions are named v1, v2, …');
-    trail.product = req.product.slice(0, 60);
-    trail.version = Number(m[1]);
-    const grant = this.consumers.liveGrant(who.consumer, req.product, trail.version);
-    if (!grant) throw new OpError('PRODUCT_NOT_GRANTED', 'this key holds no valid grant for that product version');
-    trail.grant = grant.id;
+    const grant = this.grantFor(this.authenticate(req, trail), req, trail);
     if (req.scenario !== grant.scenario) throw new OpError('PRODUCT_SCENARIO_MISMATCH', 'the x-scenario header must name the granted scenario');
     const row = this.products.row(grant.product, grant.version);
     trail.tenant = row.tenant;
@@ -158,6 +151,18 @@ export class ProductCalls {
     const auth = this.ctx.authorizations.checkOperable(row.tenant);
     this.beforeCall(row.tenant);
     return { grant, row, spec: JSON.parse(row.spec) as ProductSpec, auth };
+  }
+
+  /** The consumer's live grant of the version the path names (deny by default: no grant, no answer). */
+  private grantFor(who: { consumer: string }, req: { product: string; version: string }, trail: Trail): GrantRow {
+    const m = VERSION.exec(req.version);
+    if (!m) throw new OpError('PRODUCT_NOT_FOUND', 'versions are named v1, v2, …');
+    trail.product = req.product.slice(0, 60);
+    trail.version = Number(m[1]);
+    const grant = this.consumers.liveGrant(who.consumer, req.product, trail.version);
+    if (!grant) throw new OpError('PRODUCT_NOT_GRANTED', 'this key holds no valid grant for that product version');
+    trail.grant = grant.id;
+    return grant;
   }
 
   private authenticate(req: CallRequest, trail: Trail): { consumer: string; keyId: string } {
@@ -399,15 +404,8 @@ export class ProductCalls {
     const started = performance.now();
     const trail: Trail = { op: 'openapi' };
     try {
-      const who = this.authenticate({ ...req, query: {}, format: 'json' }, trail);
-      const m = VERSION.exec(req.version);
-      if (!m) throw new OpError('PRODUCT_NOT_FOUND', 'versions are named v1, v2, …');
-      trail.product = req.product.slice(0, 60);
-      trail.version = Number(m[1]);
-      const grant = this.consumers.liveGrant(who.consumer, req.product, trail.version);
-      if (!grant) throw new OpError('PRODUCT_NOT_GRANTED', 'this key holds no valid grant for that product version');
-      trail.grant = grant.id;
-      const body = JSON.stringify(this.products.openApi(req.product, trail.version));
+      const grant = this.grantFor(this.authenticate({ ...req, query: {}, format: 'json' }, trail), req, trail);
+      const body = JSON.stringify(this.products.openApi(grant.product, grant.version));
       this.audit(trail, { callId: `call_${randomBytes(8).toString('hex')}`, status: 200, responseHash: sha256(body), latencyMs: Math.round(performance.now() - started) });
       return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
     } catch (err) {
