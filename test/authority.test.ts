@@ -105,7 +105,9 @@ describe('data demand lists (R20)', () => {
     await refused(() => od.demands.apply(who.ada!, list.id), 'DEMAND_TRANSITION');
     const decided = od.demands.decide(who.bob!, list.id, 1, 'refuse', 'no scenario of the authorization needs claims');
     expect(decided.state).toBe('decided');
+    const written = od.lineage.entries(who.sam!, { kind: 'DEMAND_ITEM_DECIDED' }).length;
     await refused(() => od.demands.decide(who.bob!, list.id, 1, 'approve', undefined), 'DEMAND_TRANSITION');
+    expect(od.lineage.entries(who.sam!, { kind: 'DEMAND_ITEM_DECIDED' }).length).toBe(written);
     await refused(() => od.demands.apply(who.bob!, list.id), 'FORBIDDEN_ROLE');
     await refused(() => od.demands.withdraw(cora, list.id), 'DEMAND_TRANSITION');
     const applied = od.demands.apply(who.ada!, list.id);
