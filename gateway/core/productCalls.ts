@@ -174,29 +174,54 @@ export class ProductCalls {
     return who;
   }
 
-  /** Counts the call against the grant's minute and day before anything runs; unreadable counters refuse. */
-  private takeQuota(g: GrantRow): Rate {
-    const { store } = this.ctx;
+  /** This minute's and today's counters of a grant; counters that cannot be read refuse the call. */
+  private usage(grant: string): { minute: { calls: number; row_count: number }; day: { calls: number; row_count: number }; p: ReturnType<typeof periods> } {
     const p = periods(new Date());
     try {
-      return store.tx(() => {
-        const read = (period: string) => store.get<{ calls: number; row_count: number }>('SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?', g.id, period) ?? { calls: 0, row_count: 0 };
-        const minute = read(p.minute);
-        const day = read(p.day);
-        const refuse = (what: string, retry: number, limit: number) => {
-          throw new OpError('PRODUCT_QUOTA', `the grant's ${what} is used up`, { retryAfter: retry, limit, remaining: 0, reset: retry });
-        };
-        if (minute.calls >= g.per_minute) refuse(`${g.per_minute} calls a minute`, p.minuteReset, g.per_minute);
-        if (day.calls >= g.per_day) refuse(`${g.per_day} calls a day`, p.dayReset, g.per_day);
-        if (day.row_count >= g.rows_per_day) refuse(`${g.rows_per_day} rows a day`, p.dayReset, g.per_day);
-        const bump = 'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, 0) ON CONFLICT (grant_id, period) DO UPDATE SET calls = calls + 1';
-        store.run(bump, g.id, p.minute);
-        store.run(bump, g.id, p.day);
-        const byMinute = g.per_minute - minute.calls - 1 <= g.per_day - day.calls - 1;
-        return byMinute ? { limit: g.per_minute, remaining: g.per_minute - minute.calls - 1, reset: p.minuteReset } : { limit: g.per_day, remaining: g.per_day - day.calls - 1, reset: p.dayReset };
-      });
-    } catch (err) {
-      if (err instanceof OpError) throw err;
+      const read = (period: string) => this.ctx.store.get<{ calls: number; row_count: number }>('SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant, period) ?? { calls: 0, row_count: 0 };
+      return { minute: read(p.minute), day: read(p.day), p };
+    } catch {
+      throw new OpError('PRODUCT_QUOTA_UNAVAILABLE');
+    }
+  }
+
+  /** Refuses a call over the grant's quotas; else the rate as it stands with this call counted. */
+  private quota(g: GrantRow, u: ReturnType<ProductCalls['usage']>): Rate {
+    const refuse = (what: string, retry: number, limit: number) => {
+      throw new OpError('PRODUCT_QUOTA', `the grant's ${what} is used up`, { retryAfter: retry, limit, remaining: 0, reset: retry });
+    };
+    if (u.minute.calls >= g.per_minute) refuse(`${g.per_minute} calls a minute`, u.p.minuteReset, g.per_minute);
+    if (u.day.calls >= g.per_day) refuse(`${g.per_day} calls a day`, u.p.dayReset, g.per_day);
+    if (u.day.row_count >= g.rows_per_day) refuse(`${g.rows_per_day} rows a day`, u.p.dayReset, g.per_day);
+    const byMinute = g.per_minute - u.minute.calls - 1 <= g.per_day - u.day.calls - 1;
+    return byMinute ? { limit: g.per_minute, remaining: g.per_minute - u.minute.calls - 1, reset: u.p.minuteReset } : { limit: g.per_day, remaining: g.per_day - u.day.calls - 1, reset: u.p.dayReset };
+  }
+
+  /** Before anything runs: the counters as they stand (read, not written — the call is counted as it ends). */
+  private takeQuota(g: GrantRow): Rate {
+    return this.quota(g, this.usage(g.id));
+  }
+
+  /**
+   * Counts a call in the transaction that ends it (its audit entry's): one commit a call. A served
+   * answer is counted again against the quotas as they are now (another gateway's calls meanwhile)
+   * and with its rows; counters that cannot be written refuse it.
+   */
+  private countCall(g: { id: string }, served?: { grant: GrantRow; rows: number }): void {
+    if (served) {
+      const u = this.usage(g.id);
+      this.quota(served.grant, u);
+      if (u.day.row_count + served.rows > served.grant.rows_per_day) {
+        throw new OpError('PRODUCT_QUOTA', `the grant's ${served.grant.rows_per_day} rows a day would be passed`, { retryAfter: u.p.dayReset, limit: served.grant.per_day, remaining: 0, reset: u.p.dayReset });
+      }
+    }
+    const p = periods(new Date());
+    const rows = served?.rows ?? 0;
+    try {
+      const bump = 'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, ?) ON CONFLICT (grant_id, period) DO UPDATE SET calls = calls + 1, row_count = row_count + excluded.row_count';
+      this.ctx.store.run(bump, g.id, p.minute, 0);
+      this.ctx.store.run(bump, g.id, p.day, rows);
+    } catch {
       throw new OpError('PRODUCT_QUOTA_UNAVAILABLE');
     }
   }
@@ -324,10 +349,7 @@ export class ProductCalls {
       if (since.length > 0 && ledgerConflicts(answer.ledger, (m) => since.filter((c) => c.measure === m), min, row.tenant).blocks > 0) {
         throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, { basis: 'an answer committed meanwhile' });
       }
-      const day = periods(new Date()).day;
-      const used = ctx.store.get<{ row_count: number }>('SELECT row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant.id, day)?.row_count ?? 0;
-      if (used + answer.rows.length > grant.rows_per_day) throw new OpError('PRODUCT_QUOTA', `the grant's ${grant.rows_per_day} rows a day would be passed`, { retryAfter: periods(new Date()).dayReset, limit: rate.limit, remaining: rate.remaining, reset: rate.reset });
-      ctx.store.run('UPDATE product_usage SET row_count = row_count + ? WHERE grant_id = ? AND period = ?', answer.rows.length, grant.id, day);
+      this.countCall(grant, { grant, rows: answer.rows.length });
       const at = new Date().toISOString();
       ctx.store.run('INSERT INTO product_calls (call_id, consumer, product, version, params, at) VALUES (?, ?, ?, ?, ?, ?)', callId, grant.consumer, row.product, row.version, canonicalParams(params), at);
       // Cells this gateway already wrote for the consumer are in the ledger (the primary key would ignore them anyway).
@@ -348,11 +370,21 @@ export class ProductCalls {
     // The store's own words name files and devices: a consumer reads the registry's.
     if (e.errorClass === 'audit' || e.code === 'PRODUCT_QUOTA_UNAVAILABLE') e = new OpError(e.code);
     const callId = `call_${randomBytes(8).toString('hex')}`;
+    const basis = e.code === 'PRODUCT_DIFFERENCING' ? { differencing: e.details } : {};
+    const entry = { callId, status: e.status, code: e.code, latencyMs: Math.round(performance.now() - started), ...basis };
+    // A call that got past the quota counts, refused or not (bad parameters probe too), with its entry in one commit.
+    const counts = rate !== undefined && trail.grant !== undefined && e.code !== 'PRODUCT_QUOTA' && e.code !== 'PRODUCT_QUOTA_UNAVAILABLE';
     try {
-      const basis = e.code === 'PRODUCT_DIFFERENCING' ? { differencing: e.details } : {};
-      this.audit(trail, { callId, status: e.status, code: e.code, latencyMs: Math.round(performance.now() - started), ...basis });
+      this.ctx.store.tx(() => {
+        if (counts) this.countCall({ id: trail.grant! });
+        this.audit(trail, entry);
+      });
     } catch {
-      // The refusal stands even if it could not be logged.
+      try {
+        this.audit(trail, entry);
+      } catch {
+        // The refusal stands even if it could not be logged.
+      }
     }
     if (e.code === 'PRODUCT_DIFFERENCING' && trail.tenant) this.afterDifferencing?.(trail.tenant);
     const headers: Record<string, string> = rate ? this.rateHeaders(rate) : {};

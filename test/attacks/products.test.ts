@@ -193,10 +193,10 @@ describe('the ledger and the cache under pressure', () => {
 });
 
 describe('a call the domain cannot account for is not served', () => {
-  it('refuses with 503 when the quota counters cannot be written, and logs the refusal', async () => {
+  it('refuses with 503, nothing run, when the quota counters cannot be read, and logs the refusal', async () => {
     const version = await publish(spec({ product: 'p-quota' }));
     const side = new Database(d.od.ctx.paths.controlDb);
-    side.exec("CREATE TRIGGER no_usage BEFORE INSERT ON product_usage BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    side.exec('ALTER TABLE product_usage RENAME TO product_usage_away');
     const before = d.od.ctx.productEngine.runs;
     try {
       const r = await call('p-quota', version, { gender: '男' });
@@ -204,10 +204,29 @@ describe('a call the domain cannot account for is not served', () => {
       expect(d.od.ctx.productEngine.runs).toBe(before);
       expect(d.od.productCalls.recent({ consumer: 'mallory', limit: 1 })[0]).toMatchObject({ status: 503, code: 'PRODUCT_QUOTA_UNAVAILABLE' });
     } finally {
-      side.exec('DROP TRIGGER no_usage');
+      side.exec('ALTER TABLE product_usage_away RENAME TO product_usage');
       side.close();
     }
     expect((await call('p-quota', version, { gender: '男' })).status).toBe(200);
+  });
+
+  it('refuses with 503, nothing served, when the counters cannot be written as the call ends', async () => {
+    const version = await publish(spec({ product: 'p-quota-w' }));
+    const side = new Database(d.od.ctx.paths.controlDb);
+    side.exec("CREATE TRIGGER no_usage BEFORE INSERT ON product_usage BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const served = () => d.od.ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM product_calls')!.n;
+    const before = served();
+    try {
+      const r = await call('p-quota-w', version, { gender: '男' });
+      expect([r.status, r.json.error.code]).toEqual([503, 'PRODUCT_QUOTA_UNAVAILABLE']);
+      expect(r.body).not.toMatch(/county_code/);
+      expect(served()).toBe(before);
+      expect(d.od.productCalls.recent({ consumer: 'mallory', limit: 1 })[0]).toMatchObject({ status: 503, code: 'PRODUCT_QUOTA_UNAVAILABLE' });
+    } finally {
+      side.exec('DROP TRIGGER no_usage');
+      side.close();
+    }
+    expect((await call('p-quota-w', version, { gender: '男' })).status).toBe(200);
   });
 
   it('fails the call when its audit entry cannot be written, and leaves no rows counted, no ledger cells, no call record', async () => {
@@ -228,7 +247,8 @@ describe('a call the domain cannot account for is not served', () => {
     expect(count('SELECT count(*) AS n FROM product_ledger')).toBe(ledger);
     expect(count('SELECT count(*) AS n FROM product_calls')).toBe(callsBefore);
     const usage = d.od.ctx.store.all<{ row_count: number }>("SELECT u.row_count FROM product_usage u JOIN product_grants g ON g.id = u.grant_id WHERE g.product = 'p-audit' AND u.period LIKE 'd:%'");
-    expect(usage.map((u) => u.row_count)).toEqual([0]);
+    // Nothing of the failed call is kept: no rows counted (the call itself is not counted either, its commit failed).
+    expect(usage.reduce((a, u) => a + u.row_count, 0)).toBe(0);
     expect((await d.od.lineage.verify(who.sam!)).ok).toBe(true);
   });
 });
