@@ -38,7 +38,7 @@ export function productOpenApi(spec: ProductSpec, version: number, hash: string)
           summary: spec.title,
           security: [{ apiKey: [] }],
           parameters: [
-            ...Object.entries(spec.parameters.properties).map(([name, { description, example: _example, ...schema }]) => ({
+            ...Object.entries(spec.parameters.properties).map(([name, { description, example: _example, title: _title, ...schema }]) => ({
               name, in: 'query', required: spec.parameters.required.includes(name), schema, ...(description ? { description } : {}), example: example[name],
             })),
             { name: SCENARIO_HEADER, in: 'header', required: true, description: 'The scenario the call is made for; it must be the one granted.', schema: { type: 'string', enum: [spec.scenario] } },

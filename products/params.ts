@@ -33,6 +33,8 @@ export function readParams(spec: ProductSpec, query: Readonly<Record<string, unk
   }
   const missing = spec.parameters.required.filter((k) => !(k in out));
   if (missing.length > 0) bad(`missing parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  // An optional parameter not given binds its declared default (never NULL).
+  for (const [k, s] of Object.entries(props)) if (!(k in out) && s.default !== undefined) out[k] = s.default;
   return out;
 }
 
@@ -48,7 +50,7 @@ export function canonicalParams(params: Readonly<Record<string, ParamValue>>): s
  */
 export function sampleParams(spec: ProductSpec, max = 6): Record<string, ParamValue>[] {
   const props = Object.entries(spec.parameters.properties);
-  const first = (s: ParamSchema): ParamValue => (s.example !== undefined ? s.example : s.type === 'string' ? s.enum[0]! : s.type === 'boolean' ? true : s.minimum);
+  const first = (s: ParamSchema): ParamValue => s.example ?? s.default ?? (s.type === 'string' ? s.enum[0]! : s.type === 'boolean' ? true : s.minimum);
   const base = Object.fromEntries(props.map(([k, s]) => [k, first(s)]));
   const other = (k: string, s: ParamSchema): ParamValue | undefined =>
     s.type === 'string' ? s.enum.find((v) => v !== base[k]) : s.type === 'boolean' ? !base[k] : base[k] === s.minimum ? s.maximum : s.minimum;

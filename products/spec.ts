@@ -9,9 +9,9 @@ import { canonicalJson } from '../lineage/index.ts';
 export type ParamValue = string | number | boolean;
 
 export type ParamSchema =
-  | { readonly type: 'integer' | 'number'; readonly minimum: number; readonly maximum: number; readonly description?: string; readonly example?: number }
-  | { readonly type: 'string'; readonly enum: readonly string[]; readonly description?: string; readonly example?: string }
-  | { readonly type: 'boolean'; readonly description?: string; readonly example?: boolean };
+  | { readonly type: 'integer' | 'number'; readonly minimum: number; readonly maximum: number; readonly title?: string; readonly description?: string; readonly example?: number; readonly default?: number }
+  | { readonly type: 'string'; readonly enum: readonly string[]; readonly title?: string; readonly description?: string; readonly example?: string; readonly default?: string }
+  | { readonly type: 'boolean'; readonly title?: string; readonly description?: string; readonly example?: boolean; readonly default?: boolean };
 
 export interface CallControls {
   /** Rows resting on fewer units of privacy are not returned (never below the authorization's minimum cell count). */
@@ -60,30 +60,37 @@ function onlyKeys(o: Record<string, unknown>, keys: readonly string[], where: st
 
 function parseParam(name: string, s: unknown): ParamSchema {
   if (!isObj(s)) return bad(`parameter ${name}: a schema object is required`);
-  const description = s.description === undefined ? {} : { description: text(s.description, `parameter ${name}: description`, 500) };
+  const description = {
+    ...(s.description === undefined ? {} : { description: text(s.description, `parameter ${name}: description`, 500) }),
+    ...(s.title === undefined ? {} : { title: text(s.title, `parameter ${name}: title`, 100) }),
+  };
   if (s.type === 'integer' || s.type === 'number') {
-    onlyKeys(s, ['type', 'minimum', 'maximum', 'description', 'example'], `parameter ${name}`);
+    onlyKeys(s, ['type', 'minimum', 'maximum', 'title', 'description', 'example', 'default'], `parameter ${name}`);
     const num = (v: unknown, what: string) => (typeof v === 'number' && Number.isFinite(v) && (s.type === 'number' || Number.isInteger(v)) ? v : bad(`parameter ${name}: ${what} must be a finite ${s.type}`));
     const minimum = num(s.minimum, 'minimum');
     const maximum = num(s.maximum, 'maximum');
     if (minimum > maximum) bad(`parameter ${name}: minimum is above maximum`);
     const example = s.example === undefined ? {} : { example: num(s.example, 'example') };
     if (example.example !== undefined && (example.example < minimum || example.example > maximum)) bad(`parameter ${name}: the example is out of range`);
-    return { type: s.type, minimum, maximum, ...description, ...example };
+    const dflt = s.default === undefined ? {} : { default: num(s.default, 'default') };
+    if (dflt.default !== undefined && (dflt.default < minimum || dflt.default > maximum)) bad(`parameter ${name}: the default is out of range`);
+    return { type: s.type, minimum, maximum, ...description, ...example, ...dflt };
   }
   if (s.type === 'string') {
-    onlyKeys(s, ['type', 'enum', 'description', 'example'], `parameter ${name}`);
+    onlyKeys(s, ['type', 'enum', 'title', 'description', 'example', 'default'], `parameter ${name}`);
     // A free text parameter is an open door to the parameter space: strings are enumerations.
     if (!Array.isArray(s.enum) || s.enum.length === 0 || s.enum.length > MAX_ENUM) return bad(`parameter ${name}: a string parameter needs an enum of 1 to ${MAX_ENUM} values`);
     const values = s.enum.map((v) => text(v, `parameter ${name}: an enum value`, 100));
     if (new Set(values).size !== values.length) bad(`parameter ${name}: enum values repeat`);
     if (s.example !== undefined && !values.includes(s.example as string)) bad(`parameter ${name}: the example is not one of the enum`);
-    return { type: 'string', enum: values, ...description, ...(s.example !== undefined ? { example: s.example as string } : {}) };
+    if (s.default !== undefined && !values.includes(s.default as string)) bad(`parameter ${name}: the default is not one of the enum`);
+    return { type: 'string', enum: values, ...description, ...(s.example !== undefined ? { example: s.example as string } : {}), ...(s.default !== undefined ? { default: s.default as string } : {}) };
   }
   if (s.type === 'boolean') {
-    onlyKeys(s, ['type', 'description', 'example'], `parameter ${name}`);
+    onlyKeys(s, ['type', 'title', 'description', 'example', 'default'], `parameter ${name}`);
     if (s.example !== undefined && typeof s.example !== 'boolean') bad(`parameter ${name}: the example must be a boolean`);
-    return { type: 'boolean', ...description, ...(s.example !== undefined ? { example: s.example as boolean } : {}) };
+    if (s.default !== undefined && typeof s.default !== 'boolean') bad(`parameter ${name}: the default must be a boolean`);
+    return { type: 'boolean', ...description, ...(s.example !== undefined ? { example: s.example as boolean } : {}), ...(s.default !== undefined ? { default: s.default as boolean } : {}) };
   }
   return bad(`parameter ${name}: type must be integer, number, string (with enum) or boolean`);
 }
@@ -103,7 +110,8 @@ function parseParameters(p: unknown): ProductSpec['parameters'] {
     if (!PARAM_NAME.test(n)) bad(`parameter name "${n.slice(0, 40)}" must match ${PARAM_NAME.source}`);
     properties[n] = parseParam(n, props[n]);
   }
-  const required = p.required ?? names;
+  // Without a list, a parameter is required unless it has a default.
+  const required = p.required ?? names.filter((n) => !isObj(props[n]) || (props[n] as Record<string, unknown>).default === undefined);
   if (!Array.isArray(required) || required.some((r) => typeof r !== 'string' || !names.includes(r))) bad('parameters.required must list declared parameters');
   return { type: 'object', properties, required: [...new Set(required as string[])].sort(), additionalProperties: false };
 }
@@ -163,6 +171,6 @@ export function checkTemplateParameters(statement: unknown, spec: ProductSpec): 
   visit(statement);
   const unused = Object.keys(spec.parameters.properties).filter((k) => !seen.has(k));
   if (unused.length > 0) bad(`declared parameters the template never uses: ${unused.join(', ')}`);
-  const optional = Object.keys(spec.parameters.properties).filter((k) => !spec.parameters.required.includes(k));
-  if (optional.length > 0) bad(`every parameter the template uses must be required (a missing one would bind NULL): ${optional.join(', ')}`);
+  const unbound = Object.entries(spec.parameters.properties).filter(([k, s]) => !spec.parameters.required.includes(k) && s.default === undefined).map(([k]) => k);
+  if (unbound.length > 0) bad(`a parameter the template uses is either required or has a default (a missing one would bind NULL): ${unbound.join(', ')}`);
 }

@@ -158,6 +158,8 @@ describe('the CLI walks the whole flow', () => {
     expect(opdomain(['product', 'approve', 'people-by-county/v1', '--as', 'bob']).json().state).toBe('in_review');
     expect(opdomain(['product', 'approve', 'people-by-county/v1', '--comment', 'fine', '--as', 'carol']).json().state).toBe('approved');
     expect(opdomain(['product', 'list', '--state', 'approved', '--as', 'sam']).json().map((v: { product: string }) => v.product)).toEqual(['people-by-county']);
+    // The version may also be named as two words.
+    expect(opdomain(['product', 'show', 'people-by-county', '1', '--as', 'sam']).json()).toMatchObject({ product: 'people-by-county', version: 1, state: 'approved' });
     expect(opdomain(['consumer', 'add', 'acme', '--name', 'ACME Credit', '--as', 'ada']).json()).toMatchObject({ id: 'acme', state: 'active' });
     const key = opdomain(['consumer', 'key', 'acme', '--days', '30', '--as', 'ada']).json();
     expect(key.key).toMatch(/^odk_[a-f0-9]{16}_/);

@@ -7,9 +7,9 @@ import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context
 
 const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
-/** `people-by-county/2`, `people-by-county/v2` or `people-by-county@2` → product and version. */
-function versionRef(ref: string): { product: string; version: number } {
-  const m = /^([a-z][a-z0-9-]{1,47})(?:\/v?|@)([1-9]\d{0,6})$/.exec(ref);
+/** `people-by-county/v2`, `people-by-county/2`, `people-by-county@2` or `people-by-county 2` → product and version. */
+function versionRef(ref: string, n?: string): { product: string; version: number } {
+  const m = /^([a-z][a-z0-9-]{1,47})(?:\/v?|@)([1-9]\d{0,6})$/.exec(n === undefined ? ref : `${ref}/${n.replace(/^v/, '')}`);
   if (!m) throw new OpError('BAD_REQUEST', `name a version as PRODUCT/vN (e.g. people-by-county/v1), got "${ref.slice(0, 80)}"`);
   return { product: m[1]!, version: Number(m[2]) };
 }
@@ -37,43 +37,48 @@ const int = (v: string | undefined, what: string): number | undefined => {
 function productCommands(program: Command, io: CliIO): void {
   const prod = program.command('product').description('data products as APIs (R5): propose a template, review it, revoke it, see its calls');
   prod
-    .command('propose <specFile>')
+    .command('propose [specFile]')
     .description('propose a product version from a JSON file (- for stdin): product, title, scenario, sql, parameters, columns, unit, controls, price')
-    .action(async (file: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.products.propose(await caller(od, g(cmd)), readSpec(file)))));
+    .option('--file <specFile>', 'the same, as an option')
+    .action(async (file: string | undefined, o: { file?: string }, cmd) => {
+      const path = file ?? o.file;
+      if (!path) throw new OpError('BAD_REQUEST', 'name the spec file: product propose spec.json');
+      return withDomain(g(cmd), async (od) => json(io, await od.products.propose(await caller(od, g(cmd)), readSpec(path))));
+    });
   prod
     .command('list')
     .option('--state <state>', 'only versions in this state (submitted, in_review, approved, …)')
     .option('--product <id>')
     .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.products.list(await caller(od, g(cmd)), opts))));
-  prod.command('show <version>').description('one version (PRODUCT/vN) with its report and the actions you have').action(async (ref: string, _o, cmd) =>
+  prod.command('show <version> [n]').description('one version (PRODUCT/vN) with its report and the actions you have').action(async (ref: string, n: string | undefined, _o, cmd) =>
     withDomain(g(cmd), async (od) => {
-      const v = versionRef(ref);
+      const v = versionRef(ref, n);
       json(io, od.products.get(await caller(od, g(cmd)), v.product, v.version));
     }),
   );
   for (const decision of ['approve', 'return', 'reject'] as const) {
     prod
-      .command(`${decision} <version>`)
+      .command(`${decision} <version> [n]`)
       .option('--comment <text>')
-      .action(async (ref: string, opts: { comment?: string }, cmd) =>
+      .action(async (ref: string, n: string | undefined, opts: { comment?: string }, cmd) =>
         withDomain(g(cmd), async (od) => {
-          const v = versionRef(ref);
+          const v = versionRef(ref, n);
           json(io, od.products.decide(await caller(od, g(cmd)), v.product, v.version, decision, opts.comment));
         }),
       );
   }
-  prod.command('withdraw <version>').action(async (ref: string, _o, cmd) =>
+  prod.command('withdraw <version> [n]').action(async (ref: string, n: string | undefined, _o, cmd) =>
     withDomain(g(cmd), async (od) => {
-      const v = versionRef(ref);
+      const v = versionRef(ref, n);
       json(io, od.products.withdraw(await caller(od, g(cmd)), v.product, v.version));
     }),
   );
   prod
-    .command('revoke <version>')
+    .command('revoke <version> [n]')
     .requiredOption('--reason <text>')
-    .action(async (ref: string, opts: { reason: string }, cmd) =>
+    .action(async (ref: string, n: string | undefined, opts: { reason: string }, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const v = versionRef(ref);
+        const v = versionRef(ref, n);
         json(io, od.products.revoke(await caller(od, g(cmd)), v.product, v.version, opts.reason));
       }),
     );
@@ -111,15 +116,15 @@ function consumerCommands(program: Command, io: CliIO): void {
     .action(async (id: string, opts: { days?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.issueKey(await caller(od, g(cmd)), id, { days: int(opts.days, '--days') }))));
   con.command('revoke-key <keyId>').action(async (keyId: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeKey(await caller(od, g(cmd)), keyId))));
   con
-    .command('grant <id> <version>')
+    .command('grant <id> <version> [n]')
     .description('grant consumer <id> a served version (PRODUCT/vN) for its scenario, with quotas')
     .option('--days <n>', 'validity in days (default 365; never past the authorization\'s term)')
     .option('--per-minute <n>', 'calls a minute (default 60)')
     .option('--per-day <n>', 'calls a day (default 10000)')
     .option('--rows-per-day <n>', 'rows a day (default 100000)')
-    .action(async (id: string, ref: string, opts: Record<string, string | undefined>, cmd) =>
+    .action(async (id: string, ref: string, n: string | undefined, opts: Record<string, string | undefined>, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const v = versionRef(ref);
+        const v = versionRef(ref, n);
         const q = { days: int(opts.days, '--days'), perMinute: int(opts.perMinute, '--per-minute'), perDay: int(opts.perDay, '--per-day'), rowsPerDay: int(opts.rowsPerDay, '--rows-per-day') };
         const defined = Object.fromEntries(Object.entries(q).filter(([, x]) => x !== undefined));
         json(io, od.consumers.grant(await caller(od, g(cmd)), { consumer: id, product: v.product, version: v.version, ...defined }));

@@ -77,6 +77,26 @@ describe('product proposals that try to open the door', () => {
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] } }, additionalProperties: true } })), 'PRODUCT_INVALID');
   });
 
+  it('binds a declared default for an optional parameter, never NULL; a default outside its range is refused', async () => {
+    const born = (extra: Record<string, unknown>) => spec({
+      product: 'p-default', sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
+      parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, ...extra }, to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 } }, required: ['to'] },
+    });
+    await refused(d.od.products.propose(who.alice!, born({})), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, born({ default: 1800 })), 'PRODUCT_INVALID');
+    const version = await publish(born({ default: 1900, title: 'born from' }));
+    // Its own consumer: these answers are not compared with the other tests'.
+    d.od.consumers.add(who.ada!, { id: 'dflt', name: 'Default Ltd' });
+    const k = d.od.consumers.issueKey(who.ada!, 'dflt').key;
+    d.od.consumers.grant(who.ada!, { consumer: 'dflt', product: 'p-default', version });
+    const ask = (query: Record<string, string>) => d.od.productCalls.call({ key: k, scenario: SCENARIO, product: 'p-default', version: `v${version}`, query, format: 'json' }).then((a) => ({ ...a, json: JSON.parse(a.body) }));
+    const implicit = await ask({ to: '2024' });
+    const explicit = await ask({ from: '1900', to: '2024' });
+    expect(implicit.status, implicit.body).toBe(200);
+    expect(implicit.json.rows).toEqual(explicit.json.rows);
+    expect((await ask({ from: '1900' })).json.error.code).toBe('PRODUCT_BAD_PARAMETERS');
+  });
+
   it('holds templates to the SQL gate and to the tenant’s own tables', async () => {
     await refused(d.od.products.propose(who.alice!, spec({ sql: "SELECT count(*) AS people FROM read_csv('/etc/passwd') WHERE $gender = 'x'", columns: ['people'] })), 'SQL_FUNCTION_NOT_ALLOWED');
     await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM raw.population WHERE gender = $gender GROUP BY county_code' })), 'SQL_TABLE_NOT_ALLOWED');
