@@ -96,6 +96,8 @@ export interface StagePlan {
   readonly dims: number;
   readonly sources: number;
   readonly partials: number;
+  /** Grouping sets, ROLLUP or CUBE: a cell's grouping id is part of what it is. */
+  readonly grouped: boolean;
 }
 
 /** The column names of a stage-1 query's result (runPart and unitDifferences read it alike). */
@@ -624,7 +626,7 @@ async function planQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (tabl
       sources,
       running,
       tables: q.lineage?.tables ?? [],
-      stages: plans.map((p) => ({ sql: p.sql, dims: p.dims, sources: p.sources, partials: p.partials })),
+      stages: plans.map((p) => ({ sql: p.sql, dims: p.dims, sources: p.sources, partials: p.partials, grouped: p.grouped })),
     },
   };
 }

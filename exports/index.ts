@@ -4,9 +4,9 @@ export { runChecks, RULES, DEFAULT_THRESHOLDS, type CheckContext, type CheckRepo
 export { withCheckContext, withRows } from './checkEnvironment.ts';
 export { measureCall, newCallCache, type CallMeasure, type CallCache } from './callContext.ts';
 export { kindOf, cellKey, type MeasuredQuery, type StagePlan } from './cells.ts';
-export { unitDifference, type Binding } from './unitDiff.ts';
+export { unitDifference, type Alignment } from './unitDiff.ts';
 export type { Param, Params } from './provenance.ts';
-export { ledgerCells, ledgerConflicts } from './ledger.ts';
+export { cellGroup, ledgerCells, ledgerConflicts, partDimFields } from './ledger.ts';
 export { cellReport, columnReport, type CellDetail, type ColumnDetail } from './report.ts';
 export { worst, type RuleResult, type Verdict } from './verdict.ts';
 export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';

@@ -3,7 +3,7 @@
 // fields and value, margins left out), never on column labels. Each entry keeps the number of
 // units behind the cell and an order-free fingerprint of the unit set. It is domain-wide: a
 // request is compared with the releases of every authorization that draws on the same data.
-import type { MeasureItem } from './cells.ts';
+import type { Cell, MeasureItem } from './cells.ts';
 import { publishedCells, unitsOf, type CheckContext, type LedgerCell, type PriorCell } from './checks/context.ts';
 
 function dimFields(ctx: CheckContext, part: number, i: number): string {
@@ -31,27 +31,32 @@ export function ledgerCells(ctx: CheckContext): LedgerCell[] {
   return cells;
 }
 
+/** Each dimension's catalog fields in one part of the measured query ('constant' for none). */
+export function partDimFields(ctx: CheckContext, part: number): string[] {
+  return ctx.measured!.parts[part]!.dims.map((_, i) => dimFields(ctx, part, i));
+}
+
+/** A cell's group as the ledger keys it: each dimension's fields and value, margins and constants left out, in field order. */
+export function cellGroup(cell: Cell, fields: readonly string[]): string {
+  return JSON.stringify(
+    cell.dims
+      .map((v, i) => [fields[i]!, cell.rolledUp[i] ? null : v === null || v === undefined ? null : String(v)] as const)
+      // Margins and constants say nothing of which units are in the group.
+      .filter(([f], i) => !cell.rolledUp[i] && f !== 'constant')
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+  );
+}
+
 function computeLedgerCells(ctx: CheckContext): LedgerCell[] {
   if (!ctx.measured || ctx.measured.error) return [];
   const tables = [...ctx.measured.tables].sort().join(',');
   const seen = new Set<string>();
   const out: LedgerCell[] = [];
-  const fieldsOf = new Map<string, string>();
-  const dimFieldsOf = (part: number, i: number) => {
-    const k = `${part}:${i}`;
-    if (!fieldsOf.has(k)) fieldsOf.set(k, dimFields(ctx, part, i));
-    return fieldsOf.get(k)!;
-  };
+  const fields = ctx.measured.parts.map((_, part) => partDimFields(ctx, part));
   for (const { cell, measure } of publishedCells(ctx)) {
     const m = measure.item;
     const key = measureKey(m);
-    const group = JSON.stringify(
-      cell.dims
-        .map((v, i) => [dimFieldsOf(measure.part, i), cell.rolledUp[i] ? null : v === null || v === undefined ? null : String(v)] as const)
-        // Margins and constants say nothing of which units are in the group.
-        .filter(([f], i) => !cell.rolledUp[i] && f !== 'constant')
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-    );
+    const group = cellGroup(cell, fields[measure.part]!);
     const dedupe = `${key}\u0001${group}\u0001${cell.part}\u0001${cell.gid}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);

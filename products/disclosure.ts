@@ -3,7 +3,7 @@
 // privacy than the product's minimum (and the authorization's), or is dominated by a few units;
 // when a row is withheld, the margins that would give it back by subtraction are withheld too;
 // what remains is capped and rounded. The unit counts themselves never leave.
-import { BLOCKING_DOMINANCE, cellKey, dominanceOf, kindOf, ledgerCells, publishedCells, unitsOf, unmeasuredColumns, withRows, type CheckContext, type LedgerCell } from '../exports/index.ts';
+import { BLOCKING_DOMINANCE, cellGroup, cellKey, dominanceOf, kindOf, partDimFields, type Alignment, type CallMeasure, ledgerCells, publishedCells, unitsOf, unmeasuredColumns, withRows, type CheckContext, type LedgerCell } from '../exports/index.ts';
 import { OpError } from '../errors/index.ts';
 import type { CallControls } from './spec.ts';
 
@@ -71,9 +71,38 @@ export function controlRows(ctx: CheckContext, controls: CallControls): Controll
   };
 }
 
-/** The keys of the cells the kept rows publish (to compare two answers unit by unit). */
-export function publishedCellKeys(ctx: CheckContext, kept: readonly number[]): Set<string> {
-  const keys = new Set<string>();
-  for (const i of kept) for (const cells of ctx.view.rowCells[i] ?? []) for (const c of cells) keys.add(cellKey(c.part, c.gid, c.dims));
+/**
+ * The cells the kept rows publish, keyed with their dimensions in the aligned order, each with
+ * its group as the ledger names it (to compare two answers unit by unit, and to know that the
+ * cells the ledger flagged are among those compared).
+ */
+export function publishedCellKeys(ctx: CheckContext, kept: readonly number[], order: readonly (readonly number[])[]): Map<string, string> {
+  const fields = ctx.measured!.parts.map((_, part) => partDimFields(ctx, part));
+  const keys = new Map<string, string>();
+  for (const i of kept) for (const cells of ctx.view.rowCells[i] ?? []) for (const c of cells) keys.set(cellKey(c.part, c.gid, order[c.part]!.map((d) => c.dims[d])), cellGroup(c, fields[c.part]!));
   return keys;
+}
+
+/**
+ * How two measured answers' cells line up, or null when they cannot be compared cell for cell:
+ * one query under two bindings lines up as it is; two queries line up only as one part each
+ * whose dimensions are the same catalog fields (in any order), each field once, and not both
+ * with grouping sets (an ungrouped query's cells meet the grouped one's full-detail cells only).
+ */
+export function alignCells(a: CallMeasure, b: CallMeasure): Alignment | null {
+  const sa = a.measured?.stages;
+  const sb = b.measured?.stages;
+  if (!sa || !sb || sa.length !== sb.length) return null;
+  if (sa.every((p, i) => p.sql === sb[i]!.sql)) {
+    const identity = sa.map((p) => Array.from({ length: p.dims }, (_, i) => i));
+    return { a: identity, b: identity };
+  }
+  if (sa.length !== 1 || (sa[0]!.grouped && sb[0]!.grouped)) return null;
+  const fa = partDimFields(a.ctx, 0);
+  const fb = partDimFields(b.ctx, 0);
+  const named = (f: string[]) => !f.includes('constant') && new Set(f).size === f.length;
+  if (!named(fa) || !named(fb) || fa.length !== fb.length) return null;
+  const canonical = [...fa].sort();
+  if (canonical.some((f) => !fb.includes(f))) return null;
+  return { a: [canonical.map((f) => fa.indexOf(f))], b: [canonical.map((f) => fb.indexOf(f))] };
 }

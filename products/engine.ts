@@ -6,7 +6,7 @@
 import { OpError } from '../errors/index.ts';
 import { measureCall, newCallCache, unitDifference, type CallCache, type Params, type Thresholds } from '../exports/index.ts';
 import { openTenantDb, tenantDbKey, type JobLimits, type OutputColumn, type TenantDb } from '../sandbox/index.ts';
-import { controlRows, publishedCellKeys, type Controlled } from './disclosure.ts';
+import { alignCells, controlRows, publishedCellKeys, type Controlled } from './disclosure.ts';
 import type { CallControls } from './spec.ts';
 
 export interface CallInput {
@@ -103,10 +103,12 @@ export class ProductEngine {
   }
 
   /**
-   * The smallest number of units in a cell of one binding's answer and not in the same cell of
-   * the other's, over cells both answers publish (Infinity: none differ). Measured, not estimated.
+   * Two answers (two bindings of one template, or two templates whose cells group the same
+   * fields): the smallest number of units in a cell of one and not in the same cell of the
+   * other, over the `flagged` groups (the ledger's keys; Infinity: none differ; 1: a flagged
+   * group cannot be lined up with a cell of the other answer). Measured.
    */
-  async difference(input: CallInput, other: { sql: string; params: Params; controls: CallControls }): Promise<number> {
+  async difference(input: CallInput, other: { sql: string; params: Params; controls: CallControls }, flagged: ReadonlySet<string>): Promise<number> {
     const db = await this.db(input.dbPath, input.limits);
     const con = await db.instance.connect();
     const timer = setTimeout(() => con.interrupt(), input.timeoutMs);
@@ -117,12 +119,17 @@ export class ProductEngine {
       const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const a = await measure(input.sql, input.params);
       const b = await measure(other.sql, other.params);
-      // What cannot be compared unit by unit counts as differing by one.
-      if (!a.measured?.stages || !b.measured?.stages || a.measured.error || b.measured.error) return 1;
-      const ka = publishedCellKeys(a.ctx, controlRows(a.ctx, input.controls).kept);
-      const kb = publishedCellKeys(b.ctx, controlRows(b.ctx, other.controls).kept);
-      const both = new Set([...ka].filter((k) => kb.has(k)));
-      return await unitDifference(con, { stages: a.measured.stages, params: input.params }, { stages: b.measured.stages, params: other.params }, both);
+      // What cannot be compared cell for cell counts as differing by one.
+      const align = !a.measured?.error && !b.measured?.error ? alignCells(a, b) : null;
+      if (!align) return 1;
+      const ka = publishedCellKeys(a.ctx, controlRows(a.ctx, input.controls).kept, align.a);
+      const kb = publishedCellKeys(b.ctx, controlRows(b.ctx, other.controls).kept, align.b);
+      // Only the cells the ledger flagged need clearing, and every one of them must line up with a
+      // cell of the earlier answer; a flagged group that lines up with none cannot be cleared.
+      const compared = new Set([...ka].filter(([k, group]) => flagged.has(group) && kb.has(k)).map(([k]) => k));
+      const covered = new Set([...ka].filter(([k]) => compared.has(k)).map(([, group]) => group));
+      if ([...flagged].some((g) => !covered.has(g))) return 1;
+      return await unitDifference(con, { stages: a.measured!.stages!, params: input.params }, { stages: b.measured!.stages!, params: other.params }, compared, align);
     } catch (err) {
       if (err instanceof OpError) throw err;
       throw new OpError('PRODUCT_CALL_FAILED', 'the answer could not be compared with an earlier one');

@@ -150,7 +150,7 @@ export class ProductCalls {
     if (!SERVED_STATES.has(row.state)) throw new OpError('PRODUCT_NOT_FOUND', `this product version is ${row.state} and no longer served`);
     const auth = this.ctx.authorizations.checkOperable(row.tenant);
     this.beforeCall(row.tenant);
-    return { grant, row, spec: JSON.parse(row.spec) as ProductSpec, auth };
+    return { grant, row, spec: this.products.specOf(row), auth };
   }
 
   /** The consumer's live grant of the version the path names (deny by default: no grant, no answer). */
@@ -311,16 +311,17 @@ export class ProductCalls {
     for (const id of calls) {
       const cells = this.cellsOfCall(grant.consumer, id);
       const all = ledgerConflicts(answer.ledger, (m) => cells.filter((c) => c.measure === m), min, row.tenant).blocks;
-      const same = answer.ledger.filter((c) => cells.some((o) => o.measure === c.measure && o.group === c.group && Math.abs(o.units - c.units) > 0 && Math.abs(o.units - c.units) < min)).length;
-      if (all > same) refuse('a margin of an earlier answer', id);
+      const pairs = answer.ledger.filter((c) => cells.some((o) => o.measure === c.measure && o.group === c.group && Math.abs(o.units - c.units) > 0 && Math.abs(o.units - c.units) < min));
+      if (all > pairs.length) refuse('a margin of an earlier answer', id);
       const earlier = ctx.store.get<{ product: string; version: number; params: string }>('SELECT product, version, params FROM product_calls WHERE call_id = ?', id);
-      const earlierRow = earlier ? ctx.store.get<VersionRow>('SELECT * FROM product_versions WHERE product = ? AND version = ?', earlier.product, earlier.version) : undefined;
-      // An earlier answer of another authorization's data has other tokens: it cannot be compared unit by unit.
-      if (!earlier || !earlierRow || earlierRow.tenant !== row.tenant) refuse('an answer that cannot be compared unit by unit', id);
-      const earlierSpec = JSON.parse(earlierRow!.spec) as ProductSpec;
+      const earlierRow = earlier ? this.products.find(earlier.product, earlier.version) : undefined;
+      // Another authorization's tokens are other tokens: its answers cannot be compared unit by unit.
+      if (!earlier || !earlierRow || earlierRow.tenant !== row.tenant) refuse('an answer of another authorization', id);
+      const earlierSpec = this.products.specOf(earlierRow!);
       const diff = await ctx.productEngine.difference(
         { dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(setting.auth.limits), tenant: row.tenant, sql: spec.sql, params, thresholds: setting.thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS },
         { sql: earlierSpec.sql, params: JSON.parse(earlier!.params) as Record<string, ParamValue>, controls: earlierSpec.controls },
+        new Set(pairs.map((c) => c.group)),
       );
       if (diff < min) refuse('a cell holding an earlier cell', id);
     }
@@ -417,9 +418,9 @@ export class ProductCalls {
     try {
       const who = this.authenticate({ ...req, product: '', version: '', query: {}, format: 'json' }, trail);
       const products = this.consumers.liveGrants(who.consumer).flatMap((g) => {
-        const r = this.ctx.store.get<VersionRow>('SELECT * FROM product_versions WHERE product = ? AND version = ?', g.product, g.version);
+        const r = this.products.find(g.product, g.version);
         if (!r || !SERVED_STATES.has(r.state)) return [];
-        const spec = JSON.parse(r.spec) as ProductSpec;
+        const spec = this.products.specOf(r);
         const path = `/products/${r.product}/v${r.version}`;
         return [{ product: r.product, version: r.version, hash: r.hash, title: spec.title, scenario: g.scenario, path, openapi: `${path}/openapi.json`, validUntil: g.valid_until, quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day } }];
       });

@@ -145,10 +145,27 @@ export class ProductService {
     return this.get(p, spec.product, version);
   }
 
+  find(product: string, version: number): VersionRow | undefined {
+    return this.ctx.store.get<VersionRow>('SELECT * FROM product_versions WHERE product = ? AND version = ?', product, version);
+  }
+
   row(product: string, version: number): VersionRow {
-    const r = this.ctx.store.get<VersionRow>('SELECT * FROM product_versions WHERE product = ? AND version = ?', product, version);
+    const r = this.find(product, version);
     if (!r) throw new OpError('PRODUCT_NOT_FOUND', `no product version ${String(product).slice(0, 60)}/v${version}`);
     return r;
+  }
+
+  private readonly specs = new Map<string, ProductSpec>();
+
+  /** A version's spec; versions are immutable, so it is parsed once per hash (every call reads it). */
+  specOf(r: VersionRow): ProductSpec {
+    let spec = this.specs.get(r.hash);
+    if (!spec) {
+      spec = JSON.parse(r.spec) as ProductSpec;
+      if (this.specs.size >= 1000) this.specs.delete(this.specs.keys().next().value!);
+      this.specs.set(r.hash, spec);
+    }
+    return spec;
   }
 
   private visibleRow(p: Principal, product: string, version: number): VersionRow {
@@ -171,7 +188,7 @@ export class ProductService {
     const actions = productActions(r.state, p.role).filter((a) => (a === 'withdraw' ? own : a === 'approve' || a === 'return' || a === 'reject' ? !own && !votes.some((v) => v.reviewer === p.user) : true));
     return {
       product: r.product, version: r.version, hash: r.hash, tenant: r.tenant, scenario: r.scenario, state: r.state, proposer: r.proposer,
-      requiredApprovals: r.required_approvals, votes: blind ? [] : votes, spec: JSON.parse(r.spec) as ProductSpec,
+      requiredApprovals: r.required_approvals, votes: blind ? [] : votes, spec: this.specOf(r),
       // Operators work on prod data: the report's reasons speak of it only in data-free words (R23).
       report: operator ? { ...report, samples: report.samples.map((s) => ({ ...s, rules: operatorRules(s.rules) })) } : report,
       actions, createdAt: r.created_at, updatedAt: r.updated_at,
@@ -248,6 +265,6 @@ export class ProductService {
   openApi(product: string, version: number): Record<string, unknown> {
     const r = this.row(product, version);
     if (!SERVED_STATES.has(r.state)) throw new OpError('PRODUCT_NOT_FOUND', `product ${product.slice(0, 60)}/v${version} is not served`);
-    return productOpenApi(JSON.parse(r.spec) as ProductSpec, r.version, r.hash);
+    return productOpenApi(this.specOf(r), r.version, r.hash);
   }
 }
