@@ -94,6 +94,12 @@ export interface KeyView {
 const consumerView = (c: ConsumerRow): ConsumerView => ({ id: c.id, name: c.name, contact: c.contact, state: c.state, createdBy: c.created_by, createdAt: c.created_at });
 const keyView = (k: KeyRow): KeyView => ({ id: k.id, consumer: k.consumer, createdBy: k.created_by, createdAt: k.created_at, expiresAt: k.expires_at, revokedAt: k.revoked_at });
 
+function byConsumer<T extends { consumer: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of items) out.set(x.consumer, [...(out.get(x.consumer) ?? []), x]);
+  return out;
+}
+
 function grantView(g: GrantRow, usage: GrantView['usage']): GrantView {
   return {
     id: g.id, consumer: g.consumer, product: g.product, version: g.version, scenario: g.scenario, validUntil: g.valid_until,
@@ -140,11 +146,10 @@ export class ConsumerService {
 
   list(p: Principal): (ConsumerView & { keys: KeyView[]; grants: GrantView[] })[] {
     checkRole(p, 'admin', 'security', 'reviewer');
-    return this.ctx.store.all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at').map((c) => ({
-      ...consumerView(c),
-      keys: this.ctx.store.all<KeyRow>('SELECT * FROM api_keys WHERE consumer = ? ORDER BY created_at', c.id).map(keyView),
-      grants: this.grants(c.id),
-    }));
+    // Three reads for the whole register, not three per consumer.
+    const keys = byConsumer(this.ctx.store.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at').map(keyView));
+    const grants = byConsumer(this.grants());
+    return this.ctx.store.all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at').map((c) => ({ ...consumerView(c), keys: keys.get(c.id) ?? [], grants: grants.get(c.id) ?? [] }));
   }
 
   /** A new key: `odk_<id>_<secret>`, returned this once; the domain keeps its hash. */
@@ -251,15 +256,24 @@ export class ConsumerService {
     const rows = consumer
       ? this.ctx.store.all<GrantRow>('SELECT * FROM product_grants WHERE consumer = ? ORDER BY created_at', consumer)
       : this.ctx.store.all<GrantRow>('SELECT * FROM product_grants ORDER BY created_at');
-    return rows.map((g) => grantView(g, this.usage(g.id)));
+    const used = this.usageOf();
+    return rows.map((g) => grantView(g, used(g.id)));
   }
 
   private usage(grant: string): GrantView['usage'] {
+    return this.usageOf(grant)(grant);
+  }
+
+  /** This minute's and today's counters, read at once (of one grant, or of all). */
+  private usageOf(grant?: string): (id: string) => GrantView['usage'] {
     const iso = new Date().toISOString();
-    const read = (period: string) => this.ctx.store.get<{ calls: number; row_count: number }>('SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant, period);
-    const minute = read(`m:${iso.slice(0, 16)}`);
-    const day = read(`d:${iso.slice(0, 10)}`);
-    return { callsThisMinute: minute?.calls ?? 0, callsToday: day?.calls ?? 0, rowsToday: day?.row_count ?? 0 };
+    const minute = `m:${iso.slice(0, 16)}`;
+    const day = `d:${iso.slice(0, 10)}`;
+    const rows = this.ctx.store.all<{ grant_id: string; period: string; calls: number; row_count: number }>(
+      `SELECT grant_id, period, calls, row_count FROM product_usage WHERE period IN (?, ?)${grant ? ' AND grant_id = ?' : ''}`, minute, day, ...(grant ? [grant] : []),
+    );
+    const at = new Map(rows.map((r) => [`${r.grant_id}\u0001${r.period}`, r]));
+    return (id) => ({ callsThisMinute: at.get(`${id}\u0001${minute}`)?.calls ?? 0, callsToday: at.get(`${id}\u0001${day}`)?.calls ?? 0, rowsToday: at.get(`${id}\u0001${day}`)?.row_count ?? 0 });
   }
 
   /** The consumer's live grant of a version, if any. */

@@ -67,7 +67,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 interface Setting {
   readonly auth: Authorization;
   readonly thresholds: Thresholds;
-  min: number;
+  readonly min: number;
 }
 
 interface Rate {
@@ -123,8 +123,8 @@ export class ProductCalls {
     try {
       const { grant, row, spec, auth } = this.admit(req, trail);
       // Read once per call: the authorization's limits and thresholds, and the call's minimum units.
-      const setting: Setting = { auth, thresholds: this.ctx.authorizations.effectiveThresholds(row.tenant), min: 0 };
-      setting.min = Math.max(spec.controls.minUnits, setting.thresholds.minCellCount);
+      const thresholds = this.ctx.authorizations.effectiveThresholds(row.tenant);
+      const setting: Setting = { auth, thresholds, min: Math.max(spec.controls.minUnits, thresholds.minCellCount) };
       const taken = this.takeQuota(grant);
       rate = taken;
       const params = readParams(spec, req.query);
@@ -487,10 +487,11 @@ export class ProductCalls {
     const params: unknown[] = [];
     if (filter.tenant) (where.push('tenant = ?'), params.push(filter.tenant));
     if (filter.consumer) (where.push('actor = ?'), params.push(`consumer:${filter.consumer}`));
+    // In the query, so the newest N are the newest N of that product.
+    if (filter.product) (where.push("json_extract(body, '$.data.product') = ?"), params.push(filter.product));
     const limit = Math.min(Math.max(filter.limit ?? 200, 1), 1000);
-    const rows = this.ctx.store.all<{ seq: number; at: string; actor: string; tenant: string | null; body: string }>(`SELECT seq, at, actor, tenant, body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, ...params, limit);
-    return rows
-      .map((r): Record<string, unknown> => ({ seq: r.seq, at: r.at, ...((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) }))
-      .filter((c) => !filter.product || c.product === filter.product);
+    const rows = this.ctx.store.all<{ seq: number; at: string; body: string }>(`SELECT seq, at, body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, ...params, limit);
+    return rows.map((r): Record<string, unknown> => ({ seq: r.seq, at: r.at, ...((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) }));
   }
+
 }

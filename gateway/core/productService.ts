@@ -174,12 +174,21 @@ export class ProductService {
     return r;
   }
 
-  private votes(r: VersionRow): Vote[] {
-    return this.ctx.store.all<Vote>('SELECT reviewer, decision, comment, at FROM product_votes WHERE product = ? AND version = ? ORDER BY at', r.product, r.version);
+  /** The votes of several versions in one query (a list of versions is one read, not one per row). */
+  private votesOf(rows: readonly VersionRow[]): Map<string, Vote[]> {
+    const out = new Map<string, Vote[]>();
+    const products = [...new Set(rows.map((r) => r.product))];
+    if (products.length === 0) return out;
+    const marks = products.map(() => '?').join(', ');
+    for (const v of this.ctx.store.all<Vote & { product: string; version: number }>(`SELECT product, version, reviewer, decision, comment, at FROM product_votes WHERE product IN (${marks}) ORDER BY at`, ...products)) {
+      const { product, version, ...vote } = v;
+      const k = `${product}/v${version}`;
+      out.set(k, [...(out.get(k) ?? []), vote]);
+    }
+    return out;
   }
 
-  private view(r: VersionRow, p: Principal): ProductVersionView {
-    const votes = this.votes(r);
+  private view(r: VersionRow, p: Principal, votes: readonly Vote[] = this.votesOf([r]).get(`${r.product}/v${r.version}`) ?? []): ProductVersionView {
     // Independent votes: a reviewer sees the others' only after casting one's own.
     const blind = p.role === 'reviewer' && !votes.some((v) => v.reviewer === p.user) && !['approved', 'rejected', 'revoked', 'withdrawn'].includes(r.state);
     const report = JSON.parse(r.report) as ProductReport;
@@ -206,7 +215,8 @@ export class ProductService {
     if (filter.state) (where.push('state = ?'), params.push(filter.state));
     if (filter.product) (where.push('product = ?'), params.push(filter.product));
     const rows = this.ctx.store.all<VersionRow>(`SELECT * FROM product_versions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
-    return rows.map((r) => this.view(r, p));
+    const votes = this.votesOf(rows);
+    return rows.map((r) => this.view(r, p, votes.get(`${r.product}/v${r.version}`) ?? []));
   }
 
   /** approve | return | reject by a reviewer; the version is served once enough approvals are in. */
