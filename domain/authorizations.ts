@@ -226,7 +226,7 @@ export class Authorizations {
     this.get(id);
     this.store.tx(() => {
       this.store.run('UPDATE tenants SET level = ?, updated_at = ? WHERE id = ?', level, new Date().toISOString(), id);
-      this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { level } });
+      this.audit.append({ kind: EVENTS.TENANT_LEVEL_SET, actor, tenant: id, subject: id, data: { level } });
     });
   }
 

@@ -74,13 +74,21 @@ export class People {
   setLevel(name: string, level: string, actor: string): void {
     this.store.tx(() => {
       this.store.run('UPDATE users SET level = ? WHERE name = ?', level, name);
-      this.audit.append({ kind: EVENTS.USER_REGISTERED, actor, subject: name, data: { level } });
+      this.audit.append({ kind: EVENTS.USER_LEVEL_SET, actor, subject: name, data: { level } });
     });
   }
 
   /** The latest expiry of the person's training records, or null. */
   trainedUntil(name: string): string | null {
     return this.store.get<{ until: string | null }>('SELECT max(expires_on) AS until FROM trainings WHERE person = ?', name)?.until ?? null;
+  }
+
+  /** Records one completed training (R22); the record and its audit event commit together. */
+  recordTraining(t: { id: string; person: string; course: string; takenOn: string; expiresOn: string }, actor: string): void {
+    this.store.tx(() => {
+      this.store.run('INSERT INTO trainings (id, person, course, taken_on, expires_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)', t.id, t.person, t.course, t.takenOn, t.expiresOn, actor, new Date().toISOString());
+      this.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor, subject: t.person, data: { course: t.course, takenOn: t.takenOn, expiresOn: t.expiresOn } });
+    });
   }
 
   requiresTraining(): boolean {
@@ -90,7 +98,7 @@ export class People {
   setRequiresTraining(on: boolean, actor: string): void {
     this.store.tx(() => {
       this.store.setMeta('require_training', on ? 'on' : 'off');
-      this.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor, data: { policy: on ? 'training required' : 'training not required' } });
+      this.audit.append({ kind: EVENTS.TRAINING_POLICY_SET, actor, data: { requireTraining: on } });
     });
   }
 }

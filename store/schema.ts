@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
 CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, seq);
 CREATE INDEX IF NOT EXISTS audit_kind ON audit (kind, seq);
+-- The domain's risk watch and the yearly report count one authorization's entries of a kind over a time window.
+CREATE INDEX IF NOT EXISTS audit_tenant_kind ON audit (tenant, kind, at);
 CREATE TABLE IF NOT EXISTS product_versions (
   product TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, scenario TEXT NOT NULL,
   spec TEXT NOT NULL, state TEXT NOT NULL, proposer TEXT NOT NULL, required_approvals INTEGER NOT NULL, report TEXT NOT NULL,

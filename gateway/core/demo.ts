@@ -1,6 +1,5 @@
 // `opdomain demo`: sample data if absent, the demo authorization `demo` with its cast, the
 // dev issuer on. Idempotent: a second run reuses what is there.
-import { EVENTS } from '../../lineage/index.ts';
 import { existsSync } from 'node:fs';
 import { CATALOG, generateSampleData } from '../../datasets/index.ts';
 import type { Person } from '../../domain/index.ts';
@@ -64,11 +63,7 @@ export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress
     if (ctx.people.trainedUntil(person.name)) continue;
     const today = new Date().toISOString().slice(0, 10);
     const until = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-    const course = 'Data security and confidentiality (pre-job)';
-    ctx.store.tx(() => {
-      ctx.store.run('INSERT INTO trainings (id, person, course, taken_on, expires_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)', `trn_demo_${person.name}`, person.name, course, today, until, 'system', new Date().toISOString());
-      ctx.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor: 'system', subject: person.name, data: { course, takenOn: today, expiresOn: until } });
-    });
+    ctx.people.recordTraining({ id: `trn_demo_${person.name}`, person: person.name, course: 'Data security and confidentiality (pre-job)', takenOn: today, expiresOn: until }, 'system');
   }
   const auth = ctx.authorizations.get(DEMO_TENANT);
   if (auth.state === 'pending' || !auth.build || !existsSync(ctx.paths.tenantDb(DEMO_TENANT, 'prod'))) {

@@ -88,10 +88,7 @@ export class RecordsService {
     const expiresOn = day(input.expiresOn, 'expiresOn');
     if (expiresOn <= takenOn) throw new OpError('BAD_REQUEST', 'expiresOn must be after takenOn');
     const id = `trn_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    ctx.store.tx(() => {
-      ctx.store.run('INSERT INTO trainings (id, person, course, taken_on, expires_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)', id, person, course, takenOn, expiresOn, p.user, new Date().toISOString());
-      ctx.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor: p.user, subject: person, data: { course, takenOn, expiresOn } });
-    });
+    ctx.people.recordTraining({ id, person, course, takenOn, expiresOn }, p.user);
     return { id, person, course, takenOn, expiresOn, recordedBy: p.user };
   }
 
