@@ -5,4 +5,4 @@ export { readParams, canonicalParams, sampleParams } from './params.ts';
 export { PRODUCT_TRANSITIONS, SERVED_STATES, canProductAction, checkProductAction, productActions, productStateDiagram, type ProductState, type ProductAction } from './states.ts';
 export { controlRows, type Controlled } from './disclosure.ts';
 export { ProductEngine, type CallInput, type CallResult } from './engine.ts';
-export { productOpenApi, API_KEY_HEADER, SCENARIO_HEADER } from './openapi.ts';
+export { productOpenApi, API_KEY_HEADER, KEY_PARAMETER_NAMES, KEY_PREFIX, SCENARIO_HEADER } from './openapi.ts';

@@ -5,6 +5,10 @@ import type { ProductSpec } from './spec.ts';
 import { sampleParams } from './params.ts';
 
 export const API_KEY_HEADER = 'x-api-key';
+/** Query-string names that would carry a key: a call with one is refused, so no parameter may be named so. */
+export const KEY_PARAMETER_NAMES: ReadonlySet<string> = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'access_key', 'key']);
+/** Every key begins so; a query value that does is taken for a key in the URL. */
+export const KEY_PREFIX = 'odk_';
 export const SCENARIO_HEADER = 'x-scenario';
 
 const ERROR = {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { OpError } from '../errors/index.ts';
 import { canonicalJson } from '../lineage/index.ts';
+import { KEY_PARAMETER_NAMES, KEY_PREFIX } from './openapi.ts';
 
 export type ParamValue = string | number | boolean;
 
@@ -81,6 +82,7 @@ function parseParam(name: string, s: unknown): ParamSchema {
     // A free text parameter is an open door to the parameter space: strings are enumerations.
     if (!Array.isArray(s.enum) || s.enum.length === 0 || s.enum.length > MAX_ENUM) return bad(`parameter ${name}: a string parameter needs an enum of 1 to ${MAX_ENUM} values`);
     const values = s.enum.map((v) => text(v, `parameter ${name}: an enum value`, 100));
+    if (values.some((v) => v.startsWith(KEY_PREFIX))) bad(`parameter ${name}: an enum value may not begin with ${KEY_PREFIX} (it would be taken for a key)`);
     if (new Set(values).size !== values.length) bad(`parameter ${name}: enum values repeat`);
     if (s.example !== undefined && !values.includes(s.example as string)) bad(`parameter ${name}: the example is not one of the enum`);
     if (s.default !== undefined && !values.includes(s.default as string)) bad(`parameter ${name}: the default is not one of the enum`);
@@ -108,6 +110,8 @@ function parseParameters(p: unknown): ProductSpec['parameters'] {
   const properties: Record<string, ParamSchema> = {};
   for (const n of names.sort()) {
     if (!PARAM_NAME.test(n)) bad(`parameter name "${n.slice(0, 40)}" must match ${PARAM_NAME.source}`);
+    // The door refuses what looks like an API key in the URL: no parameter may look like one.
+    if (KEY_PARAMETER_NAMES.has(n)) bad(`parameter name "${n}" is reserved (keys travel in a header only)`);
     properties[n] = parseParam(n, props[n]);
   }
   // Without a list, a parameter is required unless it has a default.

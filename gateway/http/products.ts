@@ -3,7 +3,7 @@
 // the consumers' door under /products/ — an API key in a header, the scenario in another, its
 // own quotas (not the console's rate limit), one audit entry per call whatever happens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { API_KEY_HEADER, SCENARIO_HEADER } from '../../products/index.ts';
+import { API_KEY_HEADER, KEY_PARAMETER_NAMES, KEY_PREFIX, SCENARIO_HEADER } from '../../products/index.ts';
 import type { Opdomain, Principal } from '../core/index.ts';
 import type { CallAnswer } from '../core/productCalls.ts';
 
@@ -18,15 +18,14 @@ const commentBody = { type: ['object', 'null'], properties: { comment: { type: '
 const reasonBody = { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } }, additionalProperties: false } as const;
 type VersionReq = { Params: { product: string; version: string } };
 
-/** Query-string names that would carry a key (keys travel in a header only). */
-const KEY_NAMES = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'access_key', 'key']);
+const BEARER_KEY = new RegExp(`^(?:Bearer|ApiKey)\\s+(${KEY_PREFIX}\\S+)$`, 'i');
 
 function keyOf(req: FastifyRequest): { key?: string; keyInQuery: boolean } {
   // x-api-key, or the same key as `Authorization: Bearer odk_…` (or `ApiKey odk_…`).
-  const bearer = /^(?:Bearer|ApiKey)\s+(odk_\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+  const bearer = BEARER_KEY.exec(String(req.headers.authorization ?? ''))?.[1];
   const h = req.headers[API_KEY_HEADER] ?? bearer;
   const q = (req.query ?? {}) as Record<string, unknown>;
-  const keyInQuery = Object.entries(q).some(([k, v]) => KEY_NAMES.has(k.toLowerCase()) || (typeof v === 'string' && v.startsWith('odk_')));
+  const keyInQuery = Object.entries(q).some(([k, v]) => KEY_PARAMETER_NAMES.has(k.toLowerCase()) || (typeof v === 'string' && v.startsWith(KEY_PREFIX)));
   return { ...(typeof h === 'string' ? { key: h } : {}), keyInQuery };
 }
 

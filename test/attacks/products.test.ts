@@ -81,6 +81,9 @@ describe('product proposals that try to open the door', () => {
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] }, extra: { type: 'integer', minimum: 0, maximum: 1 } } } })), 'PRODUCT_INVALID');
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { n: { type: 'integer', minimum: 0 } } } })), 'PRODUCT_INVALID');
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] } }, additionalProperties: true } })), 'PRODUCT_INVALID');
+    // A parameter the door would take for an API key in the URL (by name or value) is refused at proposal.
+    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $key GROUP BY county_code', parameters: { properties: { key: { type: 'string', enum: ['男', '女'] } } } })), 'PRODUCT_INVALID');
+    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['odk_男', '女'] } } } })), 'PRODUCT_INVALID');
   });
 
   it('binds a declared default for an optional parameter, never NULL; a default outside its range is refused', async () => {
