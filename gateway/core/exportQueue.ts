@@ -16,6 +16,7 @@ import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
 import { outputHash, type Jobs } from './jobs.ts';
+import { checkVoter, voteAction } from './votes.ts';
 
 export interface ExportRequestView {
   readonly id: string;
@@ -411,17 +412,12 @@ export class ExportQueue {
   /** approve | return | reject by a reviewer; release happens when enough approvals are in. */
   async decide(p: Principal, id: string, decision: 'approve' | 'return' | 'reject', comment?: string): Promise<ExportRequestView> {
     const { ctx } = this;
-    // Self-approval is refused as such, whatever the caller's role, before anything else.
-    const requester = this.row(id).requester;
-    if (requester === p.user) throw new OpError('EXPORT_SELF_APPROVAL', 'nobody may decide on their own export request');
-    checkRole(p, 'reviewer');
-    if (!['approve', 'return', 'reject'].includes(decision)) throw new OpError('BAD_REQUEST', 'decision must be approve, return or reject');
-    if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new OpError('BAD_REQUEST', 'comment must be a string of at most 2000 characters');
+    checkVoter(p, this.row(id).requester, 'EXPORT_SELF_APPROVAL', decision, comment);
     const released = ctx.store.tx(() => {
       const r = this.row(id);
       if (ctx.store.get('SELECT 1 FROM votes WHERE request_id = ? AND reviewer = ?', id, p.user)) throw new OpError('EXPORT_ALREADY_VOTED');
       const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM votes WHERE request_id = ? AND decision = 'approve'", id)!.n;
-      const action: ExportAction = decision === 'approve' ? (approvals + 1 >= r.required_approvals ? 'approve' : 'vote_approve') : decision;
+      const action: ExportAction = voteAction(decision, approvals, r.required_approvals);
       const to = checkTransition(r.state, action);
       if (action === 'approve') this.checkStillSafe(r);
       const at = new Date().toISOString();

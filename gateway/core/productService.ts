@@ -14,6 +14,7 @@ import {
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
+import { checkVoter, voteAction } from './votes.ts';
 
 export interface SampleRun {
   readonly params: Record<string, unknown>;
@@ -222,17 +223,12 @@ export class ProductService {
   /** approve | return | reject by a reviewer; the version is served once enough approvals are in. */
   decide(p: Principal, product: string, version: number, decision: 'approve' | 'return' | 'reject', comment?: string): ProductVersionView {
     const { ctx } = this;
-    const r0 = this.visibleRow(p, product, version);
-    // Self-approval is refused as such, whatever the caller's role, before anything else.
-    if (r0.proposer === p.user) throw new OpError('PRODUCT_SELF_APPROVAL');
-    checkRole(p, 'reviewer');
-    if (!['approve', 'return', 'reject'].includes(decision)) throw new OpError('BAD_REQUEST', 'decision must be approve, return or reject');
-    if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new OpError('BAD_REQUEST', 'comment must be a string of at most 2000 characters');
+    checkVoter(p, this.visibleRow(p, product, version).proposer, 'PRODUCT_SELF_APPROVAL', decision, comment);
     ctx.store.tx(() => {
       const r = this.row(product, version);
       if (ctx.store.get('SELECT 1 FROM product_votes WHERE product = ? AND version = ? AND reviewer = ?', product, version, p.user)) throw new OpError('PRODUCT_ALREADY_VOTED');
       const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM product_votes WHERE product = ? AND version = ? AND decision = 'approve'", product, version)!.n;
-      const action: ProductAction = decision === 'approve' ? (approvals + 1 >= r.required_approvals ? 'approve' : 'vote_approve') : decision;
+      const action: ProductAction = voteAction(decision, approvals, r.required_approvals);
       const to = checkProductAction(r.state, action, p.role);
       ctx.store.run('INSERT INTO product_votes (product, version, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)', product, version, p.user, decision, comment ?? null, new Date().toISOString());
       ctx.audit.append({ kind: EVENTS.PRODUCT_VOTE, actor: p.user, tenant: r.tenant, subject: `${product}/v${version}`, data: { product, version, hash: r.hash, decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals } });

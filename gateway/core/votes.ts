@@ -1,0 +1,23 @@
+// The N-of-M rule both queues (export requests, product versions) decide by: who may vote, and
+// which step of the table a vote is. Each queue keeps its own votes table and transition table.
+import { OpError } from '../../errors/index.ts';
+import { checkRole, type Principal } from './principal.ts';
+
+export type Decision = 'approve' | 'return' | 'reject';
+
+/**
+ * Never the filer — refused with the queue's own code, whatever the caller's role, before
+ * anything else — then reviewers only, a known decision, a bounded comment.
+ */
+export function checkVoter(p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL', decision: unknown, comment: unknown): void {
+  if (filer === p.user) throw new OpError(self);
+  checkRole(p, 'reviewer');
+  if (decision !== 'approve' && decision !== 'return' && decision !== 'reject') throw new OpError('BAD_REQUEST', 'decision must be approve, return or reject');
+  if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new OpError('BAD_REQUEST', 'comment must be a string of at most 2000 characters');
+}
+
+/** The approval that reaches the required number approves; the ones before it only count. */
+export function voteAction(decision: Decision, approvalsBefore: number, required: number): Decision | 'vote_approve' {
+  if (decision !== 'approve') return decision;
+  return approvalsBefore + 1 >= required ? 'approve' : 'vote_approve';
+}
