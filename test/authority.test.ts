@@ -115,8 +115,11 @@ describe('data demand lists (R20)', () => {
     const grants = od.tenants.get(who.ada!, 'city1').grants;
     expect(grants).toEqual(expect.arrayContaining([{ dataset: 'enterprise' }, { dataset: 'population', fields: ['birth_date', 'county_code', 'gender'] }]));
     expect(grants.some((x) => x.dataset === 'medical_claims')).toBe(false);
-    // An operator of another authorization does not see it.
+    // An operator of another authorization does not see it, nor its governance requests.
     await refused(() => od.demands.get(who.alice!, list.id), 'DEMAND_NOT_FOUND');
+    const theirs = od.governance.list(who.sam!, { tenant: 'demo' })[0]!;
+    await refused(() => od.governance.get(cora, theirs.id), 'GOVERNANCE_NOT_FOUND');
+    await refused(() => od.governance.act(cora, theirs.id, 'withdraw'), 'GOVERNANCE_NOT_FOUND');
     for (const [from, action, , roles] of DEMANDS.transitions) expect(DEMANDS.can(from, action, { user: 'x', role: roles[0]! }, action === 'withdraw' ? 'x' : 'y')).toBe(true);
   }, 60_000);
 });
@@ -158,6 +161,16 @@ describe.skipIf(!HAVE_BROWSER)('the yearly report (R26) and the evaluation (R30)
     od.reports.setMarket(who.alice!, 'demo', YEAR, { items: [{ name: 'people-by-county', price: '0.2 yuan per call', revenue: 1234.5 }], notes: 'first year of API sales' });
     await refused(() => od.reports.setMarket(who.bob!, 'demo', YEAR, { items: [] }), 'FORBIDDEN_ROLE');
     await refused(() => od.reports.generate(who.alice!, 'demo', YEAR), 'FORBIDDEN_ROLE');
+    // Without a browser to print it, nothing is written and the code says why.
+    const chromium = process.env.OPDOMAIN_CHROMIUM;
+    process.env.OPDOMAIN_CHROMIUM = '/nonexistent/chromium';
+    try {
+      await refused(() => od.reports.generate(who.sam!, 'demo', YEAR), 'REPORT_PDF_UNAVAILABLE');
+      await refused(() => od.reports.get(who.sam!, 'demo', YEAR), 'REPORT_NOT_FOUND');
+    } finally {
+      if (chromium === undefined) delete process.env.OPDOMAIN_CHROMIUM;
+      else process.env.OPDOMAIN_CHROMIUM = chromium;
+    }
     const report = await od.reports.generate(who.sam!, 'demo', YEAR);
     // The test recounts what the report says from the log itself.
     const entries = [...od.ctx.audit.entries()].filter((e) => e.tenant === 'demo' && e.at.startsWith(String(YEAR)));

@@ -141,6 +141,33 @@ describe('product proposals that try to open the door', () => {
   });
 });
 
+describe('keys and grants that should not open anything', () => {
+  it('an expired key, an expired grant, a revoked consumer stop the call; administration refuses what does not exist', async () => {
+    const version = await publish(spec({ product: 'p-expiry' }));
+    d.od.consumers.add(who.ada!, { id: 'eve', name: 'Eve' });
+    await refused(() => d.od.consumers.add(who.ada!, { id: 'eve', name: 'Eve again' }), 'CONSUMER_EXISTS');
+    await refused(() => d.od.consumers.issueKey(who.ada!, 'nobody'), 'CONSUMER_NOT_FOUND');
+    await refused(() => d.od.consumers.revokeKey(who.ada!, '0000000000000000'), 'API_KEY_NOT_FOUND');
+    await refused(() => d.od.consumers.revokeGrant(who.ada!, 'grt_0000000000000000'), 'GRANT_NOT_FOUND');
+    await refused(() => d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version: 99 }), 'PRODUCT_NOT_FOUND');
+    await refused(() => d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version, scenario: 'marketing' }), 'PRODUCT_SCENARIO_MISMATCH');
+    await refused(() => d.od.consumers.issueKey(who.ada!, 'eve', { days: 400 }), 'BAD_REQUEST');
+    const k = d.od.consumers.issueKey(who.ada!, 'eve');
+    const g = d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version });
+    const ask = () => d.od.productCalls.call({ key: k.key, scenario: SCENARIO, product: 'p-expiry', version: `v${version}`, query: { gender: '男' }, format: 'json' }).then((a) => JSON.parse(a.body));
+    expect((await ask()).rows).toBeDefined();
+    // Time passes: the grant's validity ends, then the key's.
+    const past = new Date(Date.now() - 1000).toISOString();
+    d.od.ctx.store.run('UPDATE product_grants SET valid_until = ? WHERE id = ?', past, g.id);
+    expect((await ask()).error.code).toBe('PRODUCT_NOT_GRANTED');
+    d.od.ctx.store.run('UPDATE api_keys SET expires_at = ? WHERE id = ?', past, k.keyId);
+    expect((await ask()).error.code).toBe('API_KEY_INVALID');
+    // A key of the right shape with another secret is no key.
+    const forged = `${k.key.slice(0, -8)}AAAAAAAA`;
+    expect(JSON.parse((await d.od.productCalls.call({ key: forged, scenario: SCENARIO, product: 'p-expiry', version: `v${version}`, query: { gender: '男' }, format: 'json' })).body).error.code).toBe('API_KEY_INVALID');
+  });
+});
+
 describe('calls whose small cells hide', () => {
   it('withholds a row when any aggregate in it, a FILTER included, rests on too few people', async () => {
     const version = await publish(spec({
