@@ -18,7 +18,7 @@ export interface ConsumerRow {
   created_at: string;
 }
 
-export interface KeyRow {
+interface KeyRow {
   id: string;
   consumer: string;
   secret_hash: string;

@@ -32,7 +32,7 @@ export interface GovernanceView {
   readonly updatedAt: string;
 }
 
-export interface GovernanceRow {
+interface GovernanceRow {
   id: string;
   tenant: string;
   reporter: string;

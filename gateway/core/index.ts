@@ -7,3 +7,10 @@ export { outputHash, type RunRequest, type RunResult, type JobRecord } from './j
 export type { ExportRequestView, RequestInput } from './exportQueue.ts';
 export type { PersonView } from './peopleService.ts';
 export type { DomainSupervision } from './supervisionService.ts';
+export type { ProductVersionView, ProductReport, SampleRun } from './productService.ts';
+export type { ConsumerView, KeyView, GrantView } from './consumerService.ts';
+export type { CallRequest, CallAnswer, ConsumerActivity } from './productCalls.ts';
+export type { GovernanceView } from './governanceService.ts';
+export type { DemandView, DemandItem } from './demandService.ts';
+export type { Drill, Training } from './recordsService.ts';
+export type { ReportView, EvaluationView } from './reportService.ts';

@@ -4,8 +4,7 @@
 // own quotas (not the console's rate limit), one audit entry per call whatever happens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_KEY_HEADER, KEY_PARAMETER_NAMES, KEY_PREFIX, SCENARIO_HEADER } from '../../products/index.ts';
-import type { Opdomain, Principal } from '../core/index.ts';
-import type { CallAnswer } from '../core/productCalls.ts';
+import type { CallAnswer, Opdomain, Principal } from '../core/index.ts';
 
 type Auth = (req: FastifyRequest) => Promise<Principal>;
 
