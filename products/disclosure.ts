@@ -21,6 +21,13 @@ function round(v: unknown, base: number): unknown {
   return Math.round(v / base) * base;
 }
 
+/**
+ * What withholds a row at call time: what blocks an export, and what an export sends to a
+ * reviewer because dominance cannot be decided (negative contributions) — no reviewer sees a call.
+ * A quantile stays: reviewers approved the template knowing it publishes one.
+ */
+const CALL_BLOCKING: ReadonlySet<string> = new Set([...BLOCKING_DOMINANCE, 'negative']);
+
 /** Rows to withhold: any published value small or dominated, or a row no measured cell explains. */
 function unsafeRows(ctx: CheckContext, min: number): Set<number> {
   const unsafe = new Set<number>();
@@ -30,7 +37,7 @@ function unsafeRows(ctx: CheckContext, min: number): Set<number> {
     if (unitsOf(cell, measure.item) < min) unsafe.add(row);
     for (const a of measure.item.aggs) {
       const stats = cell.aggs[a];
-      if (stats && dominanceOf(stats, kindOf([stats.fn]), ctx.thresholds).some((f) => BLOCKING_DOMINANCE.has(f))) unsafe.add(row);
+      if (stats && dominanceOf(stats, kindOf([stats.fn]), ctx.thresholds).some((f) => CALL_BLOCKING.has(f))) unsafe.add(row);
     }
   }
   ctx.output.rows.forEach((_, i) => {

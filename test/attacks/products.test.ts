@@ -191,6 +191,14 @@ describe('calls whose small cells hide', () => {
     expect(r.json.suppressedRows).toBeGreaterThan(0);
   });
 
+  it('withholds a row whose dominance cannot be decided (negative contributions): no reviewer sees a call', async () => {
+    const version = await publish(spec({ product: 'p-negative', sql: "SELECT s.month, sum(s.base_amount - 6500) AS net FROM social_insurance s WHERE $gender IN ('男', '女') GROUP BY s.month", columns: ['month', 'net'] }));
+    const r = await call('p-negative', version, { gender: '男' });
+    expect(r.status, r.body).toBe(200);
+    expect(r.json.rows).toEqual([]);
+    expect(r.json.suppressedRows).toBeGreaterThan(0);
+  });
+
   it('withholds the ROLLUP total when a county under it is withheld (it would give the county back)', async () => {
     const version = await publish(spec({ product: 'p-rollup', sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY ROLLUP (county_code)' }));
     const r = await call('p-rollup', version, { gender: '女' });
