@@ -17,7 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   authority: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
   domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports'],
-  products: ['lineage', 'sandbox', 'exports'],
+  products: ['lineage', 'sandbox', 'exports', 'authority'],
   gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority', 'products'],
 };
 

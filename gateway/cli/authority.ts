@@ -1,19 +1,11 @@
 // `opdomain governance …`, `opdomain demand …`, `opdomain report …` and the records of drills
 // and training: the authority's workflows from the command line (the same core as the HTTP API).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
-import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, readJsonFile, withDomain, type CliIO, type GlobalOpts } from './context.ts';
 
 const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
-
-function readJson(file: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new OpError('BAD_REQUEST', `${file} is not a readable JSON file`);
-  }
-}
 
 const year = (v: string): number => {
   if (!/^\d{4}$/.test(v)) throw new OpError('BAD_REQUEST', 'year must be a calendar year');
@@ -49,7 +41,7 @@ function governanceCommands(program: Command, io: CliIO): void {
 function demandCommands(program: Command, io: CliIO): void {
   const dem = program.command('demand').description('data demand lists (R20): what an authorization needs, item by item, with the scenario that justifies it');
   dem.command('file <itemsFile>').description('file a list from JSON: {"items": [{"dataset", "fields"?, "scenario", "justification"}]}').action(async (file: string, _o, cmd) =>
-    withDomain(g(cmd), async (od) => json(io, od.demands.file(await caller(od, g(cmd)), readJson(file)))),
+    withDomain(g(cmd), async (od) => json(io, od.demands.file(await caller(od, g(cmd)), readJsonFile(file)))),
   );
   dem.command('list').option('--tenant <id>').action(async (o: { tenant?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.demands.list(await caller(od, g(cmd)), o.tenant))));
   dem.command('show <id>').action(async (id: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.demands.get(await caller(od, g(cmd)), id))));
@@ -68,7 +60,7 @@ function demandCommands(program: Command, io: CliIO): void {
 function reportCommands(program: Command, io: CliIO): void {
   const rep = program.command('report').description('the yearly operation report (R26) and the authority\'s evaluation (R30)');
   rep.command('market <tenant> <year> <file>').description('the operator fills in the market operation: {"items": [{"name", "price", "revenue"}], "notes"}').action(async (t: string, y: string, file: string, _o, cmd) =>
-    withDomain(g(cmd), async (od) => json(io, od.reports.setMarket(await caller(od, g(cmd)), t, year(y), readJson(file)))),
+    withDomain(g(cmd), async (od) => json(io, od.reports.setMarket(await caller(od, g(cmd)), t, year(y), readJsonFile(file)))),
   );
   rep.command('generate <tenant> <year>').description('write the report (HTML and PDF) with its signed manifest').action(async (t: string, y: string, _o, cmd) =>
     withDomain(g(cmd), async (od) => {

@@ -1,5 +1,7 @@
 // What every command file shares: the IO, the global options, opening the data home for one
 // command, resolving the caller, printing JSON.
+import { readFileSync } from 'node:fs';
+import { OpError, type ErrorCode } from '../../errors/index.ts';
 import type { Opdomain, Principal } from '../core/index.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
@@ -35,3 +37,18 @@ export async function caller(od: Opdomain, opts: GlobalOpts): Promise<Principal>
   return od.principal({ ...(opts.as !== undefined ? { as: opts.as } : {}), ...(process.env.OPDOMAIN_TOKEN ? { token: process.env.OPDOMAIN_TOKEN } : {}) });
 }
 
+
+/** A JSON file a command reads (`-` for stdin): unreadable is BAD_REQUEST, malformed the caller's code. */
+export function readJsonFile(file: string, malformed: ErrorCode = 'BAD_REQUEST'): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch {
+    throw new OpError('BAD_REQUEST', `cannot read ${file}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new OpError(malformed, `${file} is not valid JSON`);
+  }
+}

@@ -1,9 +1,8 @@
 // `opdomain product …` and `opdomain consumer …`: data products as APIs from the command line,
 // the same core operations as /api/products, /api/consumers and /api/grants.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
-import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, readJsonFile, withDomain, type CliIO, type GlobalOpts } from './context.ts';
 
 const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
@@ -12,20 +11,6 @@ function versionRef(ref: string, n?: string): { product: string; version: number
   const m = /^([a-z][a-z0-9-]{1,47})(?:\/v?|@)([1-9]\d{0,6})$/.exec(n === undefined ? ref : `${ref}/${n.replace(/^v/, '')}`);
   if (!m) throw new OpError('BAD_REQUEST', `name a version as PRODUCT/vN (e.g. people-by-county/v1), got "${ref.slice(0, 80)}"`);
   return { product: m[1]!, version: Number(m[2]) };
-}
-
-function readSpec(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch {
-    throw new OpError('BAD_REQUEST', `cannot read ${file}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new OpError('PRODUCT_INVALID', `${file} is not valid JSON`);
-  }
 }
 
 const int = (v: string | undefined, what: string): number | undefined => {
@@ -43,7 +28,7 @@ function productCommands(program: Command, io: CliIO): void {
     .action(async (file: string | undefined, o: { file?: string }, cmd) => {
       const path = file ?? o.file;
       if (!path) throw new OpError('BAD_REQUEST', 'name the spec file: product propose spec.json');
-      return withDomain(g(cmd), async (od) => json(io, await od.products.propose(await caller(od, g(cmd)), readSpec(path))));
+      return withDomain(g(cmd), async (od) => json(io, await od.products.propose(await caller(od, g(cmd)), readJsonFile(path, 'PRODUCT_INVALID'))));
     });
   prod
     .command('list')

@@ -8,7 +8,7 @@ import { CATALOG } from '../../datasets/index.ts';
 import { operatorRules, runChecks, withCheckContext, worst, type RuleResult, type Verdict } from '../../exports/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import {
-  checkProductAction, checkTemplateParameters, parseProductSpec, productActions, productOpenApi, sampleParams, versionHash, SERVED_STATES,
+  checkTemplateParameters, parseProductSpec, productOpenApi, sampleParams, versionHash, PRODUCTS, SERVED_STATES,
   type ProductAction, type ProductSpec, type ProductState,
 } from '../../products/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
@@ -194,8 +194,9 @@ export class ProductService {
     const blind = p.role === 'reviewer' && !votes.some((v) => v.reviewer === p.user) && !['approved', 'rejected', 'revoked', 'withdrawn'].includes(r.state);
     const report = JSON.parse(r.report) as ProductReport;
     const operator = p.role === 'operator';
-    const own = r.proposer === p.user;
-    const actions = productActions(r.state, p.role).filter((a) => (a === 'withdraw' ? own : a === 'approve' || a === 'return' || a === 'reject' ? !own && !votes.some((v) => v.reviewer === p.user) : true));
+    // The table decides role and proposer; one vote per reviewer; approving is one button whether or not it is the last vote.
+    const voted = votes.some((v) => v.reviewer === p.user);
+    const actions = [...new Set(PRODUCTS.actions(r.state, p, r.proposer).map((a) => (a === 'vote_approve' ? 'approve' : a)))].filter((a) => !(voted && (a === 'approve' || a === 'return' || a === 'reject')));
     return {
       product: r.product, version: r.version, hash: r.hash, tenant: r.tenant, scenario: r.scenario, state: r.state, proposer: r.proposer,
       requiredApprovals: r.required_approvals, votes: blind ? [] : votes, spec: this.specOf(r),
@@ -229,7 +230,7 @@ export class ProductService {
       if (ctx.store.get('SELECT 1 FROM product_votes WHERE product = ? AND version = ? AND reviewer = ?', product, version, p.user)) throw new OpError('PRODUCT_ALREADY_VOTED');
       const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM product_votes WHERE product = ? AND version = ? AND decision = 'approve'", product, version)!.n;
       const action: ProductAction = voteAction(decision, approvals, r.required_approvals);
-      const to = checkProductAction(r.state, action, p.role);
+      const to = PRODUCTS.check(r.state, action, p, r.proposer);
       ctx.store.run('INSERT INTO product_votes (product, version, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)', product, version, p.user, decision, comment ?? null, new Date().toISOString());
       ctx.audit.append({ kind: EVENTS.PRODUCT_VOTE, actor: p.user, tenant: r.tenant, subject: `${product}/v${version}`, data: { product, version, hash: r.hash, decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals } });
       this.setState(r, to, action, p.user);
@@ -239,8 +240,8 @@ export class ProductService {
 
   /** The proposer takes back a version not yet decided. */
   withdraw(p: Principal, product: string, version: number): ProductVersionView {
-    const r = this.visibleRow(p, product, version);
-    if (r.proposer !== p.user) throw new OpError('FORBIDDEN_ROLE', 'only the proposer can withdraw this version');
+    // The table refuses anyone but the proposer.
+    this.visibleRow(p, product, version);
     this.move(product, version, 'withdraw', p);
     return this.get(p, product, version);
   }
@@ -256,7 +257,7 @@ export class ProductService {
   private move(product: string, version: number, action: ProductAction, p: Principal, extra: Record<string, unknown> = {}): void {
     this.ctx.store.tx(() => {
       const r = this.row(product, version);
-      const to = checkProductAction(r.state, action, p.role);
+      const to = PRODUCTS.check(r.state, action, p, r.proposer);
       this.setState(r, to, action, p.user, extra);
     });
   }
