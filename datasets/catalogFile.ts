@@ -29,7 +29,8 @@ export function checkCatalogEntry(entry: unknown, where = 'catalog entry'): Data
   return rest as DatasetSpec;
 }
 
-export function loadCatalogDir(dir = CATALOG_DIR): DatasetSpec[] {
+/** The catalog folder: datasets/catalog, or a province's own catalog at $OPDOMAIN_CATALOG_DIR. */
+export function loadCatalogDir(dir = process.env.OPDOMAIN_CATALOG_DIR || CATALOG_DIR): DatasetSpec[] {
   const specs = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'catalog.schema.json')
     .sort()

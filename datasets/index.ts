@@ -7,3 +7,4 @@ export { COUNTIES } from './vocab.ts';
 export { residentIdCheckSql } from './sqlExpr.ts';
 export { importDatasetFile, MAX_IMPORT_BYTES, type ImportProblem, type ImportReport } from './importFile.ts';
 export { checkCatalogEntry, loadCatalogDir } from './catalogFile.ts';
+export { defaultUsage, isTightening, isUsageLevel, parseUsageComment, usageComment, USAGE_AUDIENCES, USAGE_LEVELS, type FieldUsage, type UsageAudience, type UsageLevel } from './usage.ts';

@@ -1,4 +1,5 @@
 // Types of the public-data catalog: what a dataset and each of its fields are.
+import type { UsageLevel } from './usage.ts';
 
 export type FieldType = 'VARCHAR' | 'DATE' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN';
 /** 类别: whose data a field is about. */
@@ -27,6 +28,8 @@ export interface FieldSpec {
   readonly mask: MaskRule;
   /** An import refuses rows where a required field is empty. */
   readonly required?: boolean;
+  /** Column usage levels per audience, when the role-based default is not wanted (datasets/usage.ts). */
+  readonly usage?: { readonly sandbox?: UsageLevel; readonly export?: UsageLevel };
 }
 
 export interface DatasetSpec {
@@ -45,4 +48,6 @@ export interface DatasetSpec {
   /** The unit of privacy a row belongs to (a person by id_card, an enterprise by credit_code):
    * the export gate measures every cell in distinct units, not rows. */
   readonly unit?: { readonly kind: 'person' | 'enterprise'; readonly field: string };
+  /** An operator's own dataset (R13): the authorization that imported it; absent for public data. */
+  readonly owner?: string;
 }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { OpError } from '../errors/index.ts';
 import { EVENTS, type AuditLog } from '../lineage/index.ts';
-import { buildTenantFiles, destroyTenantKey, ensureTenantKey, resolvePolicy, type Grant, type MaskOverrides } from '../masking/index.ts';
+import { buildTenantFiles, destroyTenantKey, ensureTenantKey, resolvePolicy, type Grant, type MaskOverrides, type UsageOverrides } from '../masking/index.ts';
 import type { JobLimits } from '../sandbox/index.ts';
 import type { HomePaths, Store } from '../store/index.ts';
 import type { DatasetVersions } from './datasetVersions.ts';
@@ -23,6 +23,8 @@ export interface AuthorizationSpec {
   readonly scenarios: readonly string[];
   readonly grants: readonly Grant[];
   readonly overrides?: MaskOverrides;
+  /** Column usage levels, only ever tighter than the catalog's (keyed "dataset.field"). */
+  readonly usage?: UsageOverrides;
   /** Last day of the term (ISO date or timestamp). */
   readonly termEnd: string;
   readonly limits?: Partial<JobLimits>;
@@ -55,11 +57,12 @@ export interface BuildInfo {
   readonly at: string;
 }
 
-export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides' | 'thresholds' | 'emergencyPlan'>> {
+export interface Authorization extends Required<Omit<AuthorizationSpec, 'limits' | 'overrides' | 'usage' | 'thresholds' | 'emergencyPlan'>> {
   readonly state: TenantState;
   readonly emergencyPlan: EmergencyPlan | null;
   readonly thresholds: Partial<Thresholds>;
   readonly overrides: MaskOverrides;
+  readonly usage: UsageOverrides;
   readonly limits: Partial<JobLimits>;
   readonly build: BuildInfo | null;
   readonly createdAt: string;
@@ -82,10 +85,10 @@ interface TenantRow {
 }
 
 function fromRow(r: TenantRow): Authorization {
-  const g = JSON.parse(r.grants) as { grants: Grant[]; overrides: MaskOverrides };
+  const g = JSON.parse(r.grants) as { grants: Grant[]; overrides: MaskOverrides; usage?: UsageOverrides };
   const l = JSON.parse(r.limits) as { limits: Partial<JobLimits>; devSamplePercent: number; thresholds?: Partial<Thresholds> };
   return {
-    id: r.id, org: r.org, state: r.state, scenarios: JSON.parse(r.scenarios), grants: g.grants, overrides: g.overrides,
+    id: r.id, org: r.org, state: r.state, scenarios: JSON.parse(r.scenarios), grants: g.grants, overrides: g.overrides, usage: g.usage ?? {},
     termEnd: r.term_end, limits: l.limits, devSamplePercent: l.devSamplePercent, thresholds: l.thresholds ?? {},
     build: r.build ? (JSON.parse(r.build) as BuildInfo) : null, createdAt: r.created_at, updatedAt: r.updated_at,
     justification: r.justification ? JSON.parse(r.justification) : {}, emergencyPlan: r.emergency_plan ? (JSON.parse(r.emergency_plan) as EmergencyPlan) : null,
@@ -124,7 +127,7 @@ export class Authorizations {
     const devSamplePercent = spec.devSamplePercent ?? 10;
     if (!(devSamplePercent >= 1 && devSamplePercent <= 100)) throw new OpError('BAD_REQUEST', 'devSamplePercent must be from 1 to 100');
     // Validates grants (R8: core and prohibited data refused) and masking overrides now, not at build time.
-    const policy = resolvePolicy(spec.grants, spec.overrides ?? {});
+    const policy = resolvePolicy(spec.grants, spec.overrides ?? {}, spec.usage ?? {});
     const thresholds = parseThresholds(spec.thresholds);
     checkThresholds(thresholds, this.thresholdFloor());
     checkJustification(spec, policy);
@@ -134,7 +137,7 @@ export class Authorizations {
       const at = now.toISOString();
       this.store.run(
         'INSERT INTO tenants (id, org, state, scenarios, grants, term_end, limits, build, created_at, updated_at, justification, emergency_plan) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)',
-        spec.id, spec.org, 'pending', JSON.stringify(spec.scenarios), JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {} }),
+        spec.id, spec.org, 'pending', JSON.stringify(spec.scenarios), JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {}, usage: spec.usage ?? {} }),
         end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }), at, at, JSON.stringify(spec.justification), plan ? JSON.stringify(plan) : null,
       );
       this.audit.append({ kind: EVENTS.TENANT_CREATED, actor, tenant: spec.id, subject: spec.id, data: { org: spec.org, scenarios: spec.scenarios, grants: spec.grants, policyHash: policy.hash, termEnd: end.toISOString() } });
@@ -209,10 +212,26 @@ export class Authorizations {
       }
       const next: Grant[] = [...merged.entries()].map(([dataset, fields]) => (fields ? { dataset, fields: [...fields].sort() } : { dataset }));
       const spec = { ...cur, grants: next, justification: { ...cur.justification, ...justification } };
-      const policy = resolvePolicy(spec.grants, spec.overrides);
+      const policy = resolvePolicy(spec.grants, spec.overrides, spec.usage);
       checkJustification(spec, policy);
-      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: next, overrides: cur.overrides }), JSON.stringify(spec.justification), new Date().toISOString(), id);
+      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: next, overrides: cur.overrides, usage: cur.usage }), JSON.stringify(spec.justification), new Date().toISOString(), id);
       this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { added: grants, policyHash: policy.hash, reason } });
+      return this.get(id);
+    });
+  }
+
+  /**
+   * Sets column usage levels (only tighter than the catalog's); they reach the tenant files at
+   * the next build, and a field not named keeps its current level.
+   */
+  setUsage(id: string, usage: UsageOverrides, actor: string): Authorization {
+    return this.store.tx(() => {
+      const cur = this.get(id);
+      if (cur.state !== 'pending' && cur.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${cur.state}`);
+      const merged: UsageOverrides = { ...cur.usage, ...usage };
+      const policy = resolvePolicy(cur.grants, cur.overrides, merged);
+      this.store.run('UPDATE tenants SET grants = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: cur.grants, overrides: cur.overrides, usage: merged }), new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.TENANT_USAGE_SET, actor, tenant: id, subject: id, data: { usage, policyHash: policy.hash } });
       return this.get(id);
     });
   }
@@ -247,7 +266,7 @@ export class Authorizations {
     if (a.state !== 'pending' && a.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${a.state}`);
     if (!a.emergencyPlan) throw new OpError('TENANT_NO_EMERGENCY_PLAN', `authorization "${id}" has no emergency plan (一授权一预案); set one before activation`);
     if (!existsSync(this.paths.rawDb)) throw new OpError('SAMPLE_DATA_MISSING');
-    const policy = resolvePolicy(a.grants, a.overrides);
+    const policy = resolvePolicy(a.grants, a.overrides, a.usage);
     const key = ensureTenantKey(this.paths.tenantKey(id));
     const result = await buildTenantFiles({
       rawPath: this.paths.rawDb,

@@ -3,12 +3,13 @@
 // after the leak check passes: a failed build leaves nothing half-written.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { findDataset } from '../datasets/index.ts';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { findDataset, usageComment } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import { scopeKeyHex } from './keys.ts';
 import { findLeaks, rangeLeaks } from './leakCheck.ts';
-import { compileDataset, quoteIdent, type TenantPolicy } from './policy.ts';
+import { compileDataset, quoteIdent, type DatasetPolicy, type TenantPolicy } from './policy.ts';
+import type { SqlContext } from './operator.ts';
 
 export interface BuildOptions {
   readonly rawPath: string;
@@ -18,6 +19,8 @@ export interface BuildOptions {
   readonly tenantKeyHex: string;
   /** Share of people (by token) copied into the dev file, 1–100. */
   readonly devSamplePercent: number;
+  /** The authorization's own raw store (imported datasets, R13), when it has any. */
+  readonly ownRawPath?: string | undefined;
 }
 
 export interface BuildResult {
@@ -28,6 +31,16 @@ export interface BuildResult {
 function removeDb(path: string): void {
   rmSync(path, { force: true });
   rmSync(`${path}.wal`, { force: true });
+}
+
+/** Every column keeps its usage levels as its comment: the sandbox reads them from the file it runs on. */
+async function commentUsage(con: DuckDBConnection, dp: DatasetPolicy, ctx: SqlContext): Promise<void> {
+  const t = quoteIdent(dp.dataset);
+  for (const f of dp.fields) {
+    const names = f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name];
+    const text = usageComment(f.usage).replaceAll("'", "''");
+    for (const n of names) for (const db of ['main', 'dev']) await con.run(`COMMENT ON COLUMN ${db}.${t}.${quoteIdent(n)} IS '${text}'`);
+  }
 }
 
 export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult> {
@@ -46,9 +59,15 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
   try {
     await con.run(`ATTACH '${opts.rawPath.replaceAll("'", "''")}' AS raw (READ_ONLY)`);
     await con.run(`ATTACH '${devTmp.replaceAll("'", "''")}' AS dev`);
+    const ownIds = opts.policy.datasets.filter((d) => findDataset(d.dataset)?.owner).map((d) => d.dataset);
+    if (ownIds.length > 0) {
+      if (!opts.ownRawPath || !existsSync(opts.ownRawPath)) throw new OpError('SAMPLE_DATA_MISSING', 'the authorization\'s own raw store is missing');
+      await con.run(`ATTACH '${opts.ownRawPath.replaceAll("'", "''")}' AS own (READ_ONLY)`);
+    }
+    const aliasOf = (dataset: string) => (ownIds.includes(dataset) ? 'own' : 'raw');
     for (const dp of opts.policy.datasets) {
       const t = quoteIdent(dp.dataset);
-      await con.run(`CREATE TABLE main.${t} AS ${compileDataset(dp, `raw.${t}`, ctx)}`);
+      await con.run(`CREATE TABLE main.${t} AS ${compileDataset(dp, `${aliasOf(dp.dataset)}.${t}`, ctx)}`);
       // Sample by person (the tokenised sample key) so a person keeps all their rows in every
       // dataset; if the policy removed the key column, sample rows by their own hash instead.
       const key = findDataset(dp.dataset)?.sampleKey;
@@ -56,12 +75,14 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
       const rowHash = `hash(${dp.fields.flatMap((f) => (f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name])).map(quoteIdent).join(', ')})`;
       const where = keyKept ? ` WHERE hash(${quoteIdent(key!)}) % 100 < ${Math.round(opts.devSamplePercent)}` : key ? ` WHERE ${rowHash} % 100 < ${Math.round(opts.devSamplePercent)}` : '';
       await con.run(`CREATE TABLE dev.${t} AS SELECT * FROM main.${t}${where}`);
+      await commentUsage(con, dp, ctx);
       const n = await con.runAndReadAll(`SELECT (SELECT count(*) FROM main.${t})::BIGINT AS p, (SELECT count(*) FROM dev.${t})::BIGINT AS d`);
       const r = n.getRowObjectsJS()[0]!;
       rows[dp.dataset] = { prod: Number(r.p), dev: Number(r.d) };
     }
     const dbName = (await con.runAndReadAll('SELECT current_database() AS d')).getRowObjectsJS()[0]!.d as string;
-    const leaks = [...(await findLeaks(con, 'raw', [dbName, 'dev'])), ...(await rangeLeaks(con, 'raw', opts.policy))];
+    const own = { alias: 'own', datasets: ownIds.map((id) => findDataset(id)!) };
+    const leaks = [...(await findLeaks(con, 'raw', [dbName, 'dev'], own)), ...(await rangeLeaks(con, aliasOf, opts.policy))];
     if (leaks.length > 0) {
       const first = leaks[0]!;
       throw new OpError('MASK_LEAK_DETECTED', `raw values of ${first.rawField} appear in ${first.tenantColumn.replace(`${dbName}.`, 'prod.')} (${first.matches} values); the build was discarded`, {
@@ -69,6 +90,7 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
       });
     }
     await con.run('DETACH raw');
+    if (ownIds.length > 0) await con.run('DETACH own');
     await con.run('CHECKPOINT dev');
     await con.run('DETACH dev');
     await con.run('CHECKPOINT');

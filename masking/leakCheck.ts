@@ -2,7 +2,7 @@
 // identifier or sensitive personal field of the raw store may appear in any text column of
 // the tenant's files. Done as DuckDB joins against the whole raw store, not by sampling.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CATALOG, isProtectedField } from '../datasets/index.ts';
+import { CATALOG, isProtectedField, type DatasetSpec } from '../datasets/index.ts';
 import { quoteIdent, type TenantPolicy } from './policy.ts';
 
 export interface Leak {
@@ -15,12 +15,13 @@ export interface Leak {
  * `rawAlias` is the attached raw store; `catalogs` the attached tenant databases to scan.
  * Returns the leaks found (empty = clean).
  */
-export async function findLeaks(con: DuckDBConnection, rawAlias: string, catalogs: readonly string[]): Promise<Leak[]> {
+export async function findLeaks(con: DuckDBConnection, rawAlias: string, catalogs: readonly string[], own?: { readonly alias: string; readonly datasets: readonly DatasetSpec[] }): Promise<Leak[]> {
   const sources: string[] = [];
-  for (const ds of CATALOG) {
+  const from = [...CATALOG.map((ds) => ({ ds, alias: rawAlias })), ...(own?.datasets ?? []).map((ds) => ({ ds, alias: own!.alias }))];
+  for (const { ds, alias } of from) {
     for (const f of ds.fields) {
       if (isProtectedField(f) && f.type === 'VARCHAR') {
-        sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${ds.id}.${f.name}' AS field FROM ${rawAlias}.${quoteIdent(ds.id)} WHERE ${quoteIdent(f.name)} IS NOT NULL AND length(${quoteIdent(f.name)}) >= 4`);
+        sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${ds.id}.${f.name}' AS field FROM ${alias}.${quoteIdent(ds.id)} WHERE ${quoteIdent(f.name)} IS NOT NULL AND length(${quoteIdent(f.name)}) >= 4`);
       }
     }
   }
@@ -54,14 +55,15 @@ const RANGE_BOUND: ReadonlySet<string> = new Set(['date_shift', 'noise']);
  * tells that the raw value sat near that edge (and, for a date shift, pins the shift). Every
  * masked value of such a field must lie within the raw column's first and last value.
  */
-export async function rangeLeaks(con: DuckDBConnection, rawAlias: string, policy: TenantPolicy): Promise<Leak[]> {
+export async function rangeLeaks(con: DuckDBConnection, rawAlias: string | ((dataset: string) => string), policy: TenantPolicy): Promise<Leak[]> {
+  const aliasOf = typeof rawAlias === 'string' ? () => rawAlias : rawAlias;
   const leaks: Leak[] = [];
   for (const dp of policy.datasets) {
     for (const f of dp.fields) {
       if (!RANGE_BOUND.has(f.op.name)) continue;
       const [t, c] = [quoteIdent(dp.dataset), quoteIdent(f.field.name)];
       const r = await con.runAndReadAll(
-        `SELECT count(*)::BIGINT AS n FROM main.${t} m, (SELECT min(${c}) AS lo, max(${c}) AS hi FROM ${rawAlias}.${t}) b WHERE m.${c} < b.lo OR m.${c} > b.hi`,
+        `SELECT count(*)::BIGINT AS n FROM main.${t} m, (SELECT min(${c}) AS lo, max(${c}) AS hi FROM ${aliasOf(dp.dataset)}.${t}) b WHERE m.${c} < b.lo OR m.${c} > b.hi`,
       );
       const n = Number(r.getRowObjectsJS()[0]!.n);
       if (n > 0) leaks.push({ rawField: `${dp.dataset}.${f.field.name} (range)`, tenantColumn: `prod.${dp.dataset}.${f.field.name}`, matches: n });

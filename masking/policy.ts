@@ -2,7 +2,7 @@
 // from catalog defaults and the authorization's overrides, validated, and compiled to SQL.
 // Default deny: a field that is not granted has no policy and is not loaded.
 import { createHash } from 'node:crypto';
-import { findDataset, isGrantable, isProtectedField, type FieldSpec, type MaskRule } from '../datasets/index.ts';
+import { defaultUsage, findDataset, isGrantable, isProtectedField, isTightening, isUsageLevel, USAGE_AUDIENCES, type DatasetSpec, type FieldSpec, type FieldUsage, type MaskRule, type UsageLevel } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import type { MaskOperator, SqlContext } from './operator.ts';
 import { OPERATORS } from './operators/index.ts';
@@ -15,11 +15,15 @@ export interface Grant {
 
 /** Overrides keyed "dataset.field". */
 export type MaskOverrides = Readonly<Record<string, MaskRule>>;
+/** Usage levels an authorization sets, keyed "dataset.field": only ever tighter than the catalog's. */
+export type UsageOverrides = Readonly<Record<string, { readonly sandbox?: UsageLevel; readonly export?: UsageLevel }>>;
 
 export interface FieldPolicy {
   readonly field: FieldSpec;
   readonly op: MaskOperator<any>;
   readonly params: unknown;
+  /** Column usage levels per audience (catalog default, tightened by the authorization). */
+  readonly usage: FieldUsage;
 }
 
 export interface DatasetPolicy {
@@ -56,7 +60,26 @@ export function validateRule(datasetId: string, field: FieldSpec, rule: MaskRule
   if (isProtectedField(field) && (op.name === 'keep' || op.reversible)) {
     throw new OpError('MASK_TOO_WEAK', `${where}: ${op.name} is not allowed for a ${field.role === 'direct_identifier' ? 'direct identifier' : 'sensitive personal field'}`);
   }
-  return { field, op, params };
+  return { field, op, params, usage: defaultUsage(field) };
+}
+
+/** The catalog's levels for a field; an operator's own dataset is plaintext to it in the sandbox. */
+export function baseUsage(ds: DatasetSpec, field: FieldSpec): FieldUsage {
+  const d = defaultUsage(field);
+  return ds.owner ? { sandbox: field.usage?.sandbox ?? 'plaintext', export: d.export } : d;
+}
+
+function applyUsage(ds: DatasetSpec, fp: FieldPolicy, wanted: UsageOverrides[string] | undefined): FieldPolicy {
+  const base = baseUsage(ds, fp.field);
+  const usage: Record<string, UsageLevel> = { ...base };
+  for (const a of USAGE_AUDIENCES) {
+    const w = wanted?.[a];
+    if (w === undefined) continue;
+    if (!isUsageLevel(w)) throw new OpError('BAD_REQUEST', `${ds.id}.${fp.field.name}: unknown usage level "${String(w)}"`);
+    if (!isTightening(base[a], w)) throw new OpError('USAGE_LOOSENED', `${ds.id}.${fp.field.name}: the ${a} level may only be tightened (${base[a]} → ${w} allows a use ${base[a]} does not)`);
+    usage[a] = w;
+  }
+  return { ...fp, usage: usage as unknown as FieldUsage };
 }
 
 /** Operators keyed per entity (`by`) must name a field of the same dataset. */
@@ -68,7 +91,7 @@ function checkByField(datasetId: string, fp: FieldPolicy, fieldNames: readonly s
   return fp;
 }
 
-export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides = {}): TenantPolicy {
+export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides = {}, usage: UsageOverrides = {}): TenantPolicy {
   const seen = new Set<string>();
   const datasets: DatasetPolicy[] = [];
   for (const grant of grants) {
@@ -88,16 +111,22 @@ export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides
       const override = overrides[`${ds.id}.${name}`];
       const base = checkByField(ds.id, validateRule(ds.id, field, field.mask), ds.fields.map((f) => f.name));
       if (!override) {
-        fields.push(base);
+        fields.push(applyUsage(ds, base, usage[`${ds.id}.${name}`]));
         continue;
       }
       const chosen = checkByField(ds.id, validateRule(ds.id, field, override), ds.fields.map((f) => f.name));
       if (isProtectedField(field) && chosen.op.strength < base.op.strength) {
         throw new OpError('MASK_TOO_WEAK', `${ds.id}.${name}: an override may only make masking stronger (${base.op.name} → ${chosen.op.name})`);
       }
-      fields.push(chosen);
+      fields.push(applyUsage(ds, chosen, usage[`${ds.id}.${name}`]));
     }
     datasets.push({ dataset: ds.id, fields });
+  }
+  for (const key of Object.keys(usage)) {
+    const [d, f] = key.split('.');
+    if (!datasets.some((ds) => ds.dataset === d && ds.fields.some((fp) => fp.field.name === f))) {
+      throw new OpError('BAD_REQUEST', `usage level "${key}" names no granted field`);
+    }
   }
   for (const key of Object.keys(overrides)) {
     const [d, f] = key.split('.');
@@ -111,7 +140,7 @@ export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides
 export function policyHash(datasets: readonly DatasetPolicy[]): string {
   const canonical = datasets.map((d) => ({
     dataset: d.dataset,
-    fields: d.fields.map((f) => ({ field: f.field.name, op: f.op.name, params: f.params })),
+    fields: d.fields.map((f) => ({ field: f.field.name, op: f.op.name, params: f.params, usage: f.usage })),
   }));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

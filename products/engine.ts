@@ -64,7 +64,7 @@ export class ProductEngine {
     const db = await this.db(dbPath, limits);
     const con = await db.instance.connect();
     try {
-      const gate = await db.gate(con, sql);
+      const gate = await db.gate(con, sql, 'export');
       const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
       const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { statements?: unknown[] };
       return { tree: tree.statements?.[0] ?? null, tables: gate.tables };
@@ -84,7 +84,7 @@ export class ProductEngine {
       second.interrupt();
     }, input.timeoutMs);
     try {
-      await db.gate(con, input.sql);
+      await db.gate(con, input.sql, 'export');
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
       const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db), second });
       const { kept, ...controlled } = controlRows(m.ctx, input.controls);
@@ -113,8 +113,8 @@ export class ProductEngine {
     const con = await db.instance.connect();
     const timer = setTimeout(() => con.interrupt(), input.timeoutMs);
     try {
-      await db.gate(con, input.sql);
-      await db.gate(con, other.sql);
+      await db.gate(con, input.sql, 'export');
+      await db.gate(con, other.sql, 'export');
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
       const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const a = await measure(input.sql, input.params);

@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { columnLineage, type ColumnLineage } from './columnLineage.ts';
 import { ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, ALLOWED_TABLE_FUNCTIONS } from './functions.ts';
+import { checkUsage, type LevelOf } from './usage.ts';
 
 export interface GateResult {
   /** Column-level lineage, when the query's shape allows it (and table columns were given). */
@@ -133,7 +134,13 @@ async function secondReading(sql: string): Promise<{ tables: Set<string>; statem
   }
 }
 
-export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>, columnsOf?: (table: string) => readonly string[]): Promise<GateResult> {
+/** Column usage levels for one audience: a result column that is not plaintext to it is refused. */
+export interface GateUsage {
+  readonly levelOf: LevelOf;
+  readonly audience: 'sandbox' | 'export';
+}
+
+export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>, columnsOf?: (table: string) => readonly string[], usage?: GateUsage): Promise<GateResult> {
   if (typeof sql !== 'string') throw new OpError('SQL_PARSE_ERROR', 'the query must be a string');
   if (sql.length > MAX_SQL_LENGTH) throw new OpError('SQL_PARSE_ERROR', `the query is longer than ${MAX_SQL_LENGTH} characters`);
   if (sql.includes('\u0000')) throw new OpError('SQL_PARSE_ERROR', 'the query contains a NUL character');
@@ -147,6 +154,7 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
     if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
   }
   const { allRefs: _refs, ...gate } = result;
+  if (usage && columnsOf) checkUsage(statement!, columnsOf, usage.levelOf, usage.audience === 'sandbox' ? 'operator in the sandbox' : 'export audience');
   return columnsOf ? { ...gate, lineage: columnLineage(statement!, columnsOf) } : gate;
 }
 

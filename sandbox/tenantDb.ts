@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
+import { parseUsageComment, type UsageAudience, type UsageLevel } from '../datasets/index.ts';
 import { checkQuery, type GateResult } from './gate.ts';
 import type { JobLimits } from './limits.ts';
 import { openLockedDown } from './lockdown.ts';
@@ -21,8 +22,10 @@ export interface TenantDb {
   readonly instance: DuckDBInstance;
   readonly allowedTables: ReadonlySet<string>;
   columnsOf(table: string): readonly string[];
-  /** The gate on one statement, decided once per text for this file version. */
-  gate(con: DuckDBConnection, sql: string): Promise<GateResult>;
+  /** A column's usage level for an audience, as the build wrote it into the file. */
+  levelOf(audience: UsageAudience): (table: string, column: string) => UsageLevel;
+  /** The gate on one statement for an audience (the sandbox's by default), decided once per text for this file version. */
+  gate(con: DuckDBConnection, sql: string, audience?: UsageAudience): Promise<GateResult>;
   close(): void;
 }
 
@@ -49,16 +52,23 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
     const tables = (await con.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).getRowObjectsJS();
     const allowedTables = new Set(tables.map((r) => String(r.table_name).toLowerCase()));
     const tableColumns = new Map<string, string[]>();
-    for (const r of (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
+    const usage = new Map<string, ReturnType<typeof parseUsageComment>>();
+    for (const r of (await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
       const t = String(r.table_name).toLowerCase();
-      tableColumns.set(t, [...(tableColumns.get(t) ?? []), String(r.column_name).toLowerCase()]);
+      const c = String(r.column_name).toLowerCase();
+      tableColumns.set(t, [...(tableColumns.get(t) ?? []), c]);
+      usage.set(`${t}.${c}`, parseUsageComment(r.comment));
     }
     const columnsOf = (t: string) => tableColumns.get(t) ?? [];
+    // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
+    const levelOf = (audience: UsageAudience) => (t: string, c: string): UsageLevel => usage.get(`${t}.${c}`)?.[audience] ?? 'join_key';
+    const levels = { sandbox: levelOf('sandbox'), export: levelOf('export') };
     const verdicts = new Map<string, Verdict>();
-    const gate = async (c: DuckDBConnection, sql: string): Promise<GateResult> => {
-      let v = verdicts.get(sql);
+    const gate = async (c: DuckDBConnection, sql: string, audience: UsageAudience = 'sandbox'): Promise<GateResult> => {
+      const key = `${audience}\u0000${sql}`;
+      let v = verdicts.get(key);
       if (!v) {
-        v = await checkQuery(c, sql, allowedTables, columnsOf).then(
+        v = await checkQuery(c, sql, allowedTables, columnsOf, { levelOf: levels[audience], audience }).then(
           (result): Verdict => ({ ok: true, result }),
           (error: unknown): Verdict => {
             // Only the gate's own refusals are a property of the text; anything else is retried.
@@ -67,12 +77,12 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
           },
         );
         if (verdicts.size >= GATE_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
-        verdicts.set(sql, v);
+        verdicts.set(key, v);
       }
-      if (!v.ok) throw new OpError(v.error.code, v.error.message);
+      if (!v.ok) throw new OpError(v.error.code, v.error.message, v.error.details);
       return v.result;
     };
-    return { key, instance, allowedTables, columnsOf, gate, close: () => instance.closeSync() };
+    return { key, instance, allowedTables, columnsOf, levelOf: (a) => levels[a], gate, close: () => instance.closeSync() };
   } finally {
     con.closeSync();
   }

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: [],
   masking: ['datasets'],
   lineage: ['store'],
-  sandbox: [],
+  sandbox: ['datasets'],
   authority: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
   domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports'],

@@ -126,8 +126,12 @@ describe('the CLI walks the whole flow', () => {
     expect(missing.json().error.code).toBe('BAD_REQUEST');
     const usage = opdomain(['run', 'examples/income-by-county.js', '--as', 'alice']);
     expect(usage.code).toBe(2);
-    const blocked = opdomain(['run', '--tenant', 'demo', '--env', 'prod', 'examples/identifiers-leak.js', '--as', 'alice']);
-    const leak = opdomain(['export', 'request', '--job', blocked.json().jobId, '--output', 'people_list', '--as', 'alice']);
+    const refused = opdomain(['run', '--tenant', 'demo', 'examples/identifiers-leak.js', '--as', 'alice']);
+    expect(refused.code).toBe(1);
+    expect(refused.json().error.code).toBe('SQL_USAGE_REFUSED');
+    expect(refused.json().error.message).toMatch(/population\.id_card, whose usage level is join_key/);
+    const blocked = opdomain(['run', '--tenant', 'demo', '--env', 'prod', 'examples/small-cells.js', '--as', 'alice']);
+    const leak = opdomain(['export', 'request', '--job', blocked.json().jobId, '--output', 'births', '--as', 'alice']);
     expect(leak.code).toBe(1);
     expect(leak.json()).toMatchObject({ state: 'blocked', verdict: 'block' });
   });

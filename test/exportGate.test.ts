@@ -1,6 +1,7 @@
 // The export gate by attack: a corpus of outputs that must be blocked (each by the rule that
 // should catch it) and of safe ones that must get through; the queue's draft, fix, revision,
 // vote reset, revocation, thresholds and the differencing ledger, against the real domain.
+import './plaintextCatalog.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';

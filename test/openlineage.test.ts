@@ -40,7 +40,7 @@ describe.skipIf(!have)('OpenLineage events (../shared/vectors/openlineage)', () 
   it('validate against the spec, facet by facet, for a completed and a failed job', async () => {
     const alice = await d.od.principal({ as: 'alice' });
     const ok = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
-    const bad = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "await sql('SELECT * FROM population'); throw new Error('x')" });
+    const bad = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "await sql('SELECT county_code, gender FROM population'); throw new Error('x')" });
     expect(ok.ok).toBe(true);
     expect(bad.ok).toBe(false);
     const events = readFileSync(join(d.home, 'audit', 'openlineage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -4,6 +4,7 @@
 // authorizations, tokens re-encoded in the script. Every case must be blocked (or, where the
 // gate cannot measure, reviewed with the danger named) — never passed. A corpus of safe
 // statistics must still pass with one reviewer.
+import '../plaintextCatalog.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Opdomain, Principal } from '../../gateway/index.ts';
 import { demoDomain } from '../helpers.ts';

@@ -2,6 +2,7 @@
 // open the parameter space, leave the gate or publish records; calls whose small cells hide
 // behind a FILTER, a value-carrying aggregate or a ROLLUP margin; a row cap; quota counters and
 // the audit log that cannot be written (the call is refused, nothing half-written); roles.
+import '../plaintextCatalog.ts';
 import Database from 'better-sqlite3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -55,7 +55,7 @@ describe('script attacks end with their codes', () => {
     ['an output of functions', "output('f', [{ a: () => 1 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['ragged output rows', "output('r', [{ a: 1 }, { b: 2 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}, 'SQL_FUNCTION_NOT_ALLOWED'],
-    ['SQL that fails while running', "await sql(\"SELECT CAST(name AS INTEGER) FROM population\")", {}, 'SQL_EXECUTION_ERROR'],
+    ['SQL that fails while running', "await sql(\"SELECT CAST(gender AS INTEGER) FROM population\")", {}, 'SQL_EXECUTION_ERROR'],
     ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}, 'SQL_PARAMS_INVALID'],
     ['Atomics.wait blocking the isolate forever', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', { wallMs: 1000 }, 'SANDBOX_TIMEOUT'],
     ['a microtask flood', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', { cpuMs: 500, wallMs: 4000 }, 'SANDBOX_CPU_LIMIT'],
@@ -167,10 +167,10 @@ describe('nothing of the host is reachable from a script', () => {
 describe('quiet failures in prod', () => {
   it('an error message that would echo data is reduced to its code in prod', async () => {
     const alice = await d.od.principal({ as: 'alice' });
-    const leakyThrow = "const r = await sql('SELECT name FROM population LIMIT 1'); throw new Error('name=' + r[0].name)";
-    const leakySql = 'await sql("SELECT CAST(name AS INTEGER) FROM population")';
-    const leakyLog = "const r = await sql('SELECT name FROM population LIMIT 1'); log(r[0].name); output('x', r)";
-    const names = (await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT DISTINCT name FROM population LIMIT 50'))" })).outputs[0]!.preview!.map((r) => String(r[0]));
+    const leakyThrow = "const r = await sql('SELECT hospital FROM medical_claims LIMIT 1'); throw new Error('name=' + r[0].hospital)";
+    const leakySql = 'await sql("SELECT CAST(hospital AS INTEGER) FROM medical_claims")';
+    const leakyLog = "const r = await sql('SELECT hospital FROM medical_claims LIMIT 1'); log(r[0].hospital); output('x', r)";
+    const names = (await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT DISTINCT hospital FROM medical_claims LIMIT 50'))" })).outputs[0]!.preview!.map((r) => String(r[0]));
     for (const script of [leakyThrow, leakySql, leakyLog]) {
       const prod = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script });
       const text = JSON.stringify(prod);
@@ -179,7 +179,7 @@ describe('quiet failures in prod', () => {
       expect(text).not.toMatch(/Could not convert|name=/);
       // The same script in dev shows the operator what went wrong.
       const dev = await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script });
-      expect(JSON.stringify(dev)).toMatch(/Could not convert|name=|\*/);
+      expect(/Could not convert|name=/.test(JSON.stringify(dev)) || names.some((nm) => JSON.stringify(dev.logs).includes(nm))).toBe(true);
     }
   });
 });
