@@ -6,8 +6,16 @@ import type { DatasetSpec, FieldSpec } from './types.ts';
 /** Loaded once from datasets/catalog/*.json and validated against its JSON Schema. */
 export const CATALOG: readonly DatasetSpec[] = loadCatalogDir();
 
+/** Where operators' own datasets (R13) are looked up: set by whoever holds the store. */
+let ownResolver: ((id: string) => DatasetSpec | undefined) | undefined;
+
+export function setOwnDatasetResolver(resolve: ((id: string) => DatasetSpec | undefined) | undefined): void {
+  ownResolver = resolve;
+}
+
+/** A public catalog entry, or an authorization's own dataset once it is loaded. */
 export function findDataset(id: string): DatasetSpec | undefined {
-  return CATALOG.find((d) => d.id === id);
+  return CATALOG.find((d) => d.id === id) ?? (id.startsWith('own_') ? ownResolver?.(id) : undefined);
 }
 
 /** Fields that must never be granted (R8): graded core or marked prohibited. */

@@ -3,11 +3,12 @@
 // types, required fields — and refused whole with a report of the first bad rows column by
 // column; the raw store is changed only in one transaction after every check passed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { datasetVersions, type DatasetVersion } from './generate.ts';
+import { profileFile, type FileProfile } from './ownDataset.ts';
 import type { DatasetSpec } from './types.ts';
 
 export interface ImportProblem {
@@ -26,18 +27,25 @@ export interface ImportReport {
   readonly problems: readonly ImportProblem[];
 }
 
+/** sha256 of a file read as a stream (imports may be many gigabytes). */
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024 * 1024;
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-function reader(file: string): string {
+export function reader(file: string): string {
   const ext = extname(file).toLowerCase();
   if (ext === '.csv') return `read_csv(${lit(file)}, all_varchar = true, header = true, auto_detect = true)`;
   if (ext === '.parquet') return `read_parquet(${lit(file)})`;
   throw new OpError('IMPORT_INVALID', 'only .csv and .parquet files can be imported');
 }
 
-async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: string): Promise<{ rows: number; problems: ImportProblem[] }> {
+export async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: string): Promise<{ rows: number; problems: ImportProblem[] }> {
   try {
     await con.run(`CREATE TEMP TABLE src AS SELECT row_number() OVER () AS __row, COLUMNS(*)::VARCHAR FROM ${reader(file)}`);
   } catch (err) {
@@ -71,7 +79,7 @@ async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: string)
 export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file: string): Promise<{ report: ImportReport; version: DatasetVersion }> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${file}`);
   if (statSync(file).size > MAX_IMPORT_BYTES) throw new OpError('IMPORT_INVALID', 'the file is too large');
-  const fileSha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const fileSha256 = await sha256File(file);
   mkdirSync(dirname(rawPath), { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const con = await instance.connect();
@@ -94,6 +102,22 @@ export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file
     const [version] = await datasetVersions(con, 'raw.', [spec]);
     await con.run('DETACH raw');
     return { report, version: version! };
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Checks an operator's file against its declared entry and profiles it; changes nothing. */
+export async function inspectOwnFile(spec: DatasetSpec, file: string): Promise<{ report: ImportReport; profile: FileProfile | null }> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${file}`);
+  const fileSha256 = await sha256File(file);
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const con = await instance.connect();
+  try {
+    const { rows, problems } = await checkFile(con, spec, file);
+    const report: ImportReport = { dataset: spec.id, file, fileSha256, rows, problems };
+    return { report, profile: problems.length === 0 ? await profileFile(con, spec, rows) : null };
   } finally {
     con.closeSync();
     instance.closeSync();

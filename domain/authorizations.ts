@@ -236,6 +236,18 @@ export class Authorizations {
     });
   }
 
+  /** Takes a dataset out of the grants (an own dataset whose load failed); the files change at the next build. */
+  removeDataset(id: string, dataset: string, actor: string, reason: string): void {
+    this.store.tx(() => {
+      const cur = this.get(id);
+      const grants = cur.grants.filter((g) => g.dataset !== dataset);
+      const justification = Object.fromEntries(Object.entries(cur.justification).filter(([k]) => !k.startsWith(`${dataset}.`)));
+      const usage = Object.fromEntries(Object.entries(cur.usage).filter(([k]) => !k.startsWith(`${dataset}.`)));
+      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants, overrides: cur.overrides, usage }), JSON.stringify(justification), new Date().toISOString(), id);
+      this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { removed: [dataset], reason } });
+    });
+  }
+
   /** The administrative level the authorization sits at (a city's operator is below the province's data). */
   levelOf(id: string): string {
     return this.store.get<{ level: string | null }>('SELECT level FROM tenants WHERE id = ?', id)?.level ?? 'province';
@@ -275,6 +287,7 @@ export class Authorizations {
       policy,
       tenantKeyHex: key,
       devSamplePercent: a.devSamplePercent,
+      ownRawPath: this.paths.ownRaw(id),
     });
     const datasets = a.grants.map((g) => {
       const v = this.versions.latest(g.dataset);

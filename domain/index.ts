@@ -3,3 +3,4 @@ export { Authorizations, MAX_TERM_DAYS, type Authorization, type AuthorizationSp
 export { TENANT_TRANSITIONS, canTenantTransition, checkTenantTransition, type TenantAction, type TenantState } from './tenantStates.ts';
 export { People, ROLES, type Person, type Role } from './people.ts';
 export { DatasetVersions, type RecordedVersion } from './datasetVersions.ts';
+export { IMPORTS, type ImportAction, type ImportState } from './importStates.ts';

@@ -29,6 +29,7 @@ export const ERRORS = {
   CATALOG_INVALID: { status: 400, class: 'input', title: 'A catalog entry does not match the catalog schema' },
   IMPORT_INVALID: { status: 400, class: 'input', title: 'The file does not fit its catalog entry; nothing was loaded' },
   USAGE_LOOSENED: { status: 400, class: 'input', title: 'An authorization may only tighten a field\'s usage level, never loosen it' },
+  IMPORT_SELF_APPROVAL: { status: 403, class: 'auth', title: 'Nobody may approve an import they requested' },
   IMPORT_NOT_FOUND: { status: 404, class: 'input', title: 'No such import request' },
   IMPORT_TRANSITION: { status: 409, class: 'state', title: 'That step is not allowed for the import request in its current state' },
   IMPORT_SUSPECT_IDENTIFIER: { status: 400, class: 'input', title: 'A column declared as not identifying holds ID numbers, phones or credit codes; the import is refused' },

@@ -8,7 +8,7 @@
 // fingerprint of the unit set. HAVING, ORDER and LIMIT are dropped: the full grid is measured,
 // so cells the operator withheld are known too. Nothing is read from the output's own numbers.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CATALOG } from '../datasets/index.ts';
+import { findDataset } from '../datasets/index.ts';
 import { AGGREGATE_FUNCTIONS, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, rowsOf } from '../sandbox/index.ts';
 import { valueKey, type Params, type QueryResult } from './provenance.ts';
 
@@ -187,7 +187,7 @@ function unitsInScope(from: Json, ctes: ReadonlyMap<string, Obj>, c: Ctx): { fro
       const sub: Obj = { type: 'SUBQUERY', alias: String(from.alias || from.table_name), sample: null, subquery: clone(cte.query!), column_name_alias: (Array.isArray(from.column_name_alias) && from.column_name_alias.length > 0 ? from.column_name_alias : aliases) as Json };
       return unitsInScope(sub, ctes, c);
     }
-    const ds = CATALOG.find((d) => d.id === name);
+    const ds = findDataset(name);
     const unit = ds?.unit;
     if (!ds || !unit || !c.tenantHas(name, unit.field)) return ds ? { from, units: [] } : undefined;
     const rel = String(from.alias || from.table_name);

@@ -7,7 +7,7 @@
 // most sensitive provenance of the whole job and never passes.
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CATALOG } from '../datasets/index.ts';
+import { findDataset } from '../datasets/index.ts';
 import { columnLineage, hasAggregate, rowsOf, type ColumnLineage, type InputColumn, type ItemLineage } from '../sandbox/index.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -56,7 +56,7 @@ export interface Provenance {
 /** Rows the check re-reads at most, over all of a job's queries (beyond, a query is not matched: fail closed). */
 export const MAX_RERUN_ROWS = 3_000_000;
 
-const columnsOf = (t: string) => (CATALOG.find((d) => d.id === t)?.fields ?? []).map((f) => f.name);
+const columnsOf = (t: string) => (findDataset(t)?.fields ?? []).map((f) => f.name);
 
 /** A canonical text for one cell value, the same for the script's copy and the check's re-read. */
 export function valueKey(v: unknown): string {
@@ -297,7 +297,7 @@ export function traceOutput(output: { columns: readonly { name: string }[]; rows
 
 /** The catalog role of a table column. */
 export function roleOf(table: string, column: string): string | undefined {
-  return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.role;
+  return findDataset(table)?.fields.find((f) => f.name === column)?.role;
 }
 
 /** Inputs of a column that carry values row by row (not summarised). */

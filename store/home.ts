@@ -14,6 +14,10 @@ export interface HomePaths {
   tenantDir(id: string): string;
   tenantDb(id: string, env: 'dev' | 'prod'): string;
   tenantKey(id: string): string;
+  /** The authorization's own raw store (imported datasets, R13): deleted with the domain. */
+  ownRaw(id: string): string;
+  /** Where an import request's uploaded file waits for the authority's decision. */
+  ownStaging(id: string, request: string, ext: string): string;
   outputsDir(tenant: string, jobId: string): string;
 }
 
@@ -40,6 +44,8 @@ export function homePaths(dir?: string): HomePaths {
     tenantDir: (id) => join(tenants, id),
     tenantDb: (id, env) => join(tenants, id, `${env}.duckdb`),
     tenantKey: (id) => join(keys, 'tenants', `${id}.key`),
+    ownRaw: (id) => join(tenants, id, 'own', 'raw.duckdb'),
+    ownStaging: (id, request, ext) => join(tenants, id, 'own', 'staging', `${request}.${ext}`),
     outputsDir: (tenant, jobId) => join(tenants, tenant, 'outputs', jobId),
   };
 }

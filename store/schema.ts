@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -119,6 +119,16 @@ CREATE TABLE IF NOT EXISTS yearly_reports (
 CREATE TABLE IF NOT EXISTS evaluations (
   tenant TEXT NOT NULL, year INTEGER NOT NULL, org TEXT NOT NULL, score REAL NOT NULL, criteria TEXT NOT NULL,
   reviewer_input TEXT NOT NULL, evaluated_by TEXT NOT NULL, evaluated_at TEXT NOT NULL, PRIMARY KEY (tenant, year)
+);
+CREATE TABLE IF NOT EXISTS imports (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, dataset TEXT NOT NULL, declaration TEXT NOT NULL, spec TEXT NOT NULL,
+  scenario TEXT NOT NULL, justification TEXT NOT NULL, state TEXT NOT NULL, filed_by TEXT NOT NULL, file_sha256 TEXT,
+  file_ext TEXT, profile TEXT, error TEXT, loaded TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS imports_tenant ON imports (tenant, state);
+CREATE INDEX IF NOT EXISTS imports_dataset ON imports (dataset, state);
+CREATE TABLE IF NOT EXISTS import_votes (
+  import_id TEXT NOT NULL, voter TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT, at TEXT NOT NULL, PRIMARY KEY (import_id, voter)
 );
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;

@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sandbox: ['datasets'],
   authority: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
-  domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports'],
+  domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'authority'],
   products: ['lineage', 'sandbox', 'exports', 'authority'],
   gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority', 'products'],
 };

@@ -1,13 +1,13 @@
 // direct_identifiers: any cell that validates as a resident ID number, credit code, mobile
 // number or bank card, or that equals a raw, masked or tokenized identifier value of the
 // domain, blocks the export — masking or tokenizing an identifier does not make it safe to leave.
-import { CATALOG, identifierKind, isProtectedField } from '../../datasets/index.ts';
+import { findDataset, identifierKind, isProtectedField } from '../../datasets/index.ts';
 import type { ColumnProvenance } from '../provenance.ts';
 import type { RuleResult } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
 
 const isProtected = (table: string, column: string) => {
-  const f = CATALOG.find((d) => d.id === table)?.fields.find((x) => x.name === column);
+  const f = findDataset(table)?.fields.find((x) => x.name === column);
   return !f || isProtectedField(f);
 };
 

@@ -2,13 +2,13 @@
 // needs a second reviewer (GB/T 43697-2024 grades in the catalog). "Derived" means what each
 // output column is made of by provenance (a script-derived column: everything the job read),
 // counts of units excepted, and the columns that filter the rows of the query it came from.
-import { CATALOG } from '../../datasets/index.ts';
+import { findDataset } from '../../datasets/index.ts';
 import type { RuleResult } from '../verdict.ts';
 import type { CheckContext, Rule } from './context.ts';
 
 function gradeOf(field: string): string | undefined {
   const [table, column] = field.split('.');
-  return CATALOG.find((d) => d.id === table)?.fields.find((f) => f.name === column)?.grade;
+  return findDataset(table)?.fields.find((f) => f.name === column)?.grade;
 }
 
 export const grade: Rule = {

@@ -21,8 +21,10 @@ export class CatalogService {
     return { ...spec, version: v?.version ?? null, rowCount: v?.rows ?? null, contentHash: v?.contentHash ?? null };
   }
 
-  list(): CatalogEntryView[] {
-    return CATALOG.map((d) => this.view(d));
+  /** The public catalog, and the caller's own datasets (an operator sees only its authorization's). */
+  list(p?: Principal): CatalogEntryView[] {
+    const own = p ? this.ctx.store.all<{ spec: string }>("SELECT spec FROM imports WHERE state = 'loaded' AND (? IS NULL OR tenant = ?) ORDER BY dataset", p.role === 'operator' ? p.tenant : null, p.role === 'operator' ? p.tenant : null) : [];
+    return [...CATALOG, ...own.map((r) => JSON.parse(r.spec) as DatasetSpec)].map((d) => this.view(d));
   }
 
   show(id: string): CatalogEntryView {

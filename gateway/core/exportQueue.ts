@@ -9,7 +9,7 @@ import {
   applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
   type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
-import { CATALOG } from '../../datasets/index.ts';
+import { findDataset } from '../../datasets/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { Authorization } from '../../domain/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
@@ -183,7 +183,7 @@ export class ExportQueue {
         }
         const report = await runChecks(check);
         const tables = new Set(check.provenance.columns.flatMap((c) => c.inputs.map((i) => i.table)));
-        const important = [...tables].some((t) => CATALOG.find((d) => d.id === t)?.grade === 'important');
+        const important = [...tables].some((t) => findDataset(t)?.grade === 'important');
         return {
           rules: report.rules, verdict: report.verdict, fix,
           outputHash: fix ? outputHash(out.columns, check.output.rows) : out.hash,

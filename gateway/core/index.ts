@@ -14,3 +14,4 @@ export type { GovernanceView } from './governanceService.ts';
 export type { DemandView, DemandItem } from './demandService.ts';
 export type { Drill, Training } from './recordsService.ts';
 export type { ReportView, EvaluationView } from './reportService.ts';
+export type { ImportView } from './importService.ts';

@@ -10,6 +10,7 @@ import { ControlStore, homePaths } from '../../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
+import { ImportService } from './importService.ts';
 import { ExportQueue } from './exportQueue.ts';
 import { OpError } from '../../errors/index.ts';
 import { PeopleService } from './peopleService.ts';
@@ -51,6 +52,7 @@ export class Opdomain {
   readonly demands: DemandService;
   readonly records: RecordsService;
   readonly reports: ReportService;
+  readonly imports: ImportService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -64,6 +66,7 @@ export class Opdomain {
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);
     this.catalog = new CatalogService(ctx);
+    this.imports = new ImportService(ctx);
     this.tenants = new TenantService(ctx);
     this.risks = new RiskService(ctx, this.jobs);
     // An open risk stop holds new processing in its authorization.

@@ -4,7 +4,7 @@
 // the authority revokes. Each change commits with its audit event; who may act is the table's
 // (products/states.ts), and views carry the actions the caller has.
 import { OpError } from '../../errors/index.ts';
-import { CATALOG } from '../../datasets/index.ts';
+import { findDataset } from '../../datasets/index.ts';
 import { operatorRules, runChecks, withCheckContext, worst, type RuleResult, type Verdict } from '../../exports/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import {
@@ -128,7 +128,7 @@ export class ProductService {
       const samples = report.samples.map((s) => ({ params: s.params, error: s.error, rules: operatorRules(s.rules).filter((r) => r.verdict === 'block') }));
       throw new OpError('PRODUCT_BLOCKED', 'the automatic report blocks this template over its sample parameters; revise it', { samples });
     }
-    const important = report.tables.some((t) => CATALOG.find((d) => d.id === t)?.grade === 'important');
+    const important = report.tables.some((t) => findDataset(t)?.grade === 'important');
     const required = report.verdict === 'review' || important ? 2 : 1;
     const at = new Date().toISOString();
     const version = ctx.store.tx(() => {

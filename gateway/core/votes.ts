@@ -9,7 +9,7 @@ export type Decision = 'approve' | 'return' | 'reject';
  * Never the filer — refused with the queue's own code, whatever the caller's role, before
  * anything else — then reviewers only, a known decision, a bounded comment.
  */
-export function checkVoter(p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL', decision: unknown, comment: unknown): void {
+export function checkVoter(p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL' | 'IMPORT_SELF_APPROVAL', decision: unknown, comment: unknown): void {
   if (filer === p.user) throw new OpError(self);
   checkRole(p, 'reviewer');
   if (decision !== 'approve' && decision !== 'return' && decision !== 'reject') throw new OpError('BAD_REQUEST', 'decision must be approve, return or reject');

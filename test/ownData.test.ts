@@ -1,0 +1,150 @@
+// Operators' own data (R13) end to end on a real domain: nothing loads before approval; a bad
+// row or a column declared non-identifying that holds ID numbers refuses the whole file; once
+// approved the data joins the public data on tokens inside its own authorization only, at its
+// own usage levels, appears in that authorization's catalog, and is destroyed with the domain.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDataset } from '../datasets/index.ts';
+import type { Opdomain, Principal } from '../gateway/index.ts';
+import { demoDomain, tempHome } from './helpers.ts';
+
+let d: Awaited<ReturnType<typeof demoDomain>>;
+let od: Opdomain;
+let alice: Principal, bob: Principal, ada: Principal, olga: Principal;
+let ids: string[] = [];
+const files = tempHome('opdomain-own-');
+const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+const DECLARATION = {
+  name: 'customers', title: '银行客户 bank customers', lawfulBasis: 'consent', consentRef: 'CONSENT-2026-001',
+  fields: [
+    { name: 'customer_id', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'direct_identifier', identifies: 'person', required: true },
+    { name: 'segment', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'other' },
+    { name: 'spend', type: 'DOUBLE', category: 'personal', grade: 'general', role: 'sensitive_attribute' },
+  ],
+};
+
+async function rawIds(home: string, n: number): Promise<string[]> {
+  const db = await DuckDBInstance.create(join(home, 'raw', 'public.duckdb'), { access_mode: 'READ_ONLY' });
+  const con = await db.connect();
+  const rows = (await con.runAndReadAll(`SELECT id_card FROM population ORDER BY id_card LIMIT ${n}`)).getRows().map((r) => String(r[0]));
+  con.closeSync();
+  db.closeSync();
+  return rows;
+}
+function csv(name: string, rows: string[][]): string {
+  const path = join(files.dir, name);
+  writeFileSync(path, ['customer_id,segment,spend', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  return path;
+}
+const run = (p: Principal, script: string, tenant = 'demo', env: 'dev' | 'prod' = 'dev') => od.jobs.run(p, { tenant, env, script });
+async function code(f: () => Promise<unknown> | unknown): Promise<string> {
+  try {
+    await f();
+    return 'OK';
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+beforeAll(async () => {
+  d = await demoDomain();
+  od = d.od;
+  [alice, bob, ada] = await Promise.all(['alice', 'bob', 'ada'].map((as) => od.principal({ as })));
+  ids = await rawIds(d.home, 300);
+  await od.tenants.create(ada, {
+    id: 'second', org: 'Second Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['public-statistics'] },
+    emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' }, termEnd: future(365),
+  } as never);
+  od.people.register(ada, { name: 'olga', role: 'operator', tenant: 'second', display: 'Olga', verified: true, agreementUntil: future(30) });
+  olga = await od.principal({ as: 'olga' });
+}, 180_000);
+afterAll(async () => {
+  await d.close();
+  files.cleanup();
+});
+
+describe('import requests', () => {
+  let id = '';
+  it('declares, refuses bad files whole with row numbers, and loads nothing before approval', async () => {
+    const req = od.imports.request(alice, { tenant: 'demo', declaration: DECLARATION, scenario: 'public-statistics', justification: 'Which of our customers live in which county, counted.' });
+    id = req.id;
+    expect(req).toMatchObject({ state: 'draft', dataset: 'own_demo_customers', actions: expect.arrayContaining(['upload', 'withdraw']) });
+    expect(await code(() => od.imports.vote(bob, id, 'approve'))).toBe('IMPORT_TRANSITION');
+    expect(await code(() => od.imports.request(olga, { tenant: 'demo', declaration: DECLARATION, justification: 'not my authorization at all' }))).toBe('FORBIDDEN_TENANT');
+    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: { ...DECLARATION, lawfulBasis: 'consent', consentRef: undefined }, justification: 'consent without its reference' }))).toBe('BAD_REQUEST');
+
+    const rows = ids.map((x, i) => [x, `s${i % 3}`, String(100 + i)]);
+    const bad = rows.map((r, i) => (i === 2 ? [r[0]!, r[1]!, 'abc'] : r));
+    const refused = await od.imports.upload(alice, id, csv('bad.csv', bad)).catch((e) => e);
+    expect(refused.code).toBe('IMPORT_INVALID');
+    expect(refused.details.report.problems[0]).toMatchObject({ column: 'spend', issue: 'wrong_type', count: 1, examples: [{ row: 3, value: 'abc' }] });
+    expect(od.imports.show(alice, id).state).toBe('draft');
+
+    // A column declared as not identifying that carries resident ID numbers.
+    const sneaky = rows.map((r) => [r[0]!, ids[(ids.indexOf(r[0]!) + 1) % ids.length]!, r[2]!]);
+    const flagged = await od.imports.upload(alice, id, csv('sneaky.csv', sneaky)).catch((e) => e);
+    expect(flagged.code).toBe('IMPORT_SUSPECT_IDENTIFIER');
+    expect(flagged.message).toMatch(/segment is declared other, but holds 300 resident ID numbers/);
+
+    const ok = await od.imports.upload(alice, id, csv('good.csv', rows));
+    expect(ok.state).toBe('submitted');
+    expect(ok.profile!.rows).toBe(300);
+    expect(ok.profile!.columns.find((c) => c.column === 'customer_id')!.patterns.residentId).toBe(300);
+    // Submitted is not approved: the table is in no tenant file yet.
+    const before = await run(alice, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers'))");
+    expect(before.error?.code).toBe('SQL_TABLE_NOT_ALLOWED');
+    expect(await code(() => od.imports.vote(alice, id, 'approve'))).toBe('IMPORT_SELF_APPROVAL');
+  });
+
+  it('approved data joins the public data on tokens, at its own levels, in its own authorization only', async () => {
+    const done = await od.imports.vote(bob, id, 'approve', 'lawful basis and consent checked');
+    expect(done.state, JSON.stringify(done.error)).toBe('loaded');
+    expect(done.loaded!.rows).toBe(300);
+    const joined = await run(alice, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))", 'demo', 'prod');
+    expect(joined.ok, JSON.stringify(joined.error)).toBe(true);
+    expect(od.jobs.output(joined.jobId, 'n').rows[0]![0]).toBe(300);
+    // Plaintext to its own operator (its own tokens included); the public side keeps its levels.
+    const mine = await run(alice, "output('x', await sql('SELECT customer_id, segment, spend FROM own_demo_customers LIMIT 3'))");
+    expect(mine.ok, JSON.stringify(mine.error)).toBe(true);
+    const theirs = await run(alice, "output('x', await sql('SELECT c.segment, p.id_card FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))");
+    expect(theirs.error?.code).toBe('SQL_USAGE_REFUSED');
+    // Another authorization neither sees the table nor shares the tokens.
+    expect((await run(olga, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers'))", 'second')).error?.code).toBe('SQL_TABLE_NOT_ALLOWED');
+    expect(od.catalog.list(alice).map((c) => c.id)).toContain('own_demo_customers');
+    expect(od.catalog.list(olga).map((c) => c.id)).not.toContain('own_demo_customers');
+    const read = async (tenant: string, sql: string) => {
+      const db = await DuckDBInstance.create(join(d.home, 'tenants', tenant, 'prod.duckdb'), { access_mode: 'READ_ONLY' });
+      const con = await db.connect();
+      const out = (await con.runAndReadAll(sql)).getRows().map((r) => String(r[0]));
+      con.closeSync();
+      db.closeSync();
+      return out;
+    };
+    const own = await read('demo', 'SELECT customer_id FROM own_demo_customers');
+    expect(own.some((t) => ids.includes(t))).toBe(false);
+    const secondTokens = new Set(await read('second', 'SELECT id_card FROM population'));
+    expect(own.filter((t) => secondTokens.has(t))).toEqual([]);
+    // In lineage: the load is a dataset version of its own.
+    expect(od.ctx.versions.latest('own_demo_customers')?.rows).toBe(300);
+  });
+
+  it('destruction removes the own data with the domain', async () => {
+    await od.tenants.create(ada, {
+      id: 'third', org: 'Third Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['public-statistics'] },
+      emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' }, termEnd: future(365),
+    } as never);
+    await od.tenants.build(ada, 'third');
+    od.people.register(ada, { name: 'tess', role: 'operator', tenant: 'third', display: 'Tess', verified: true, agreementUntil: future(30) });
+    const tess = await od.principal({ as: 'tess' });
+    const req = od.imports.request(tess, { declaration: { ...DECLARATION, name: 'leads' }, justification: 'Leads counted by county for planning.' });
+    await od.imports.upload(tess, req.id, csv('leads.csv', ids.slice(0, 50).map((x) => [x, 'a', '1'])));
+    expect((await od.imports.vote(bob, req.id, 'approve')).state).toBe('loaded');
+    expect(existsSync(od.ctx.paths.ownRaw('third'))).toBe(true);
+    for (const action of ['suspend', 'seal', 'destroy'] as const) od.tenants.transition(ada, 'third', action, 'end of the test');
+    expect(existsSync(od.ctx.paths.ownRaw('third'))).toBe(false);
+    expect(findDataset('own_third_leads')).toBeUndefined();
+  });
+});
