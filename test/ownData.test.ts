@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDataset } from '../datasets/index.ts';
-import type { Opdomain, Principal } from '../gateway/index.ts';
+import { buildApp, type Opdomain, type Principal } from '../gateway/index.ts';
 import { demoDomain, tempHome } from './helpers.ts';
 
 let d: Awaited<ReturnType<typeof demoDomain>>;
@@ -146,5 +146,41 @@ describe('import requests', () => {
     for (const action of ['suspend', 'seal', 'destroy'] as const) od.tenants.transition(ada, 'third', action, 'end of the test');
     expect(existsSync(od.ctx.paths.ownRaw('third'))).toBe(false);
     expect(findDataset('own_third_leads')).toBeUndefined();
+  });
+});
+
+describe('over HTTP, and levels an authorization tightens', () => {
+  it('declares, streams the file, approves; tightening a level refuses what it allowed; loosening is refused', async () => {
+    const app = buildApp(od);
+    await app.ready();
+    const tokens = d.setup.tokens;
+    const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: string, payload?: unknown, type?: string) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}`, ...(type ? { 'content-type': type } : {}) }, ...(payload !== undefined ? { payload: payload as string } : {}) });
+    try {
+      const made = await call('POST', '/api/imports', 'alice', { tenant: 'demo', declaration: { ...DECLARATION, name: 'branches' }, justification: 'Customers per branch and county, counted.' });
+      expect(made.statusCode).toBe(201);
+      const body = ['customer_id,segment,spend', ...ids.slice(0, 80).map((x, i) => `${x},b${i % 4},${i}`)].join('\n');
+      const up = await call('PUT', `/api/imports/${made.json().id}/file`, 'alice', body, 'text/csv');
+      expect(up.json()).toMatchObject({ state: 'submitted', profile: { rows: 80 } });
+      const ok = await call('POST', `/api/imports/${made.json().id}/approve`, 'bob', {});
+      expect(ok.json().state).toBe('loaded');
+      expect((await call('GET', '/api/imports', 'alice')).json().imports.map((x: { dataset: string }) => x.dataset)).toContain('own_demo_branches');
+
+      const q = "output('x', await sql('SELECT gender, count(*) AS n FROM population GROUP BY gender'))";
+      expect((await run(alice, q)).ok).toBe(true);
+      const tightened = await call('POST', '/api/tenants/demo/usage', 'ada', { usage: { 'population.gender': { sandbox: 'aggregate' } } });
+      expect(tightened.statusCode, tightened.body).toBe(200);
+      const refused = await run(alice, q);
+      expect(refused.error?.code).toBe('SQL_USAGE_REFUSED');
+      expect(refused.error?.message).toMatch(/population\.gender, whose usage level is aggregate/);
+      const loosened = await call('POST', '/api/tenants/demo/usage', 'ada', { usage: { 'population.id_card': { sandbox: 'plaintext' } } });
+      expect(loosened.json().error.code).toBe('USAGE_LOOSENED');
+      expect((await call('POST', '/api/tenants/demo/usage', 'alice', { usage: {} })).json().error.code).toBe('FORBIDDEN_ROLE');
+      // Back to the catalog's level (still only as loose as the catalog allows).
+      await call('POST', '/api/tenants/demo/usage', 'ada', { usage: { 'population.gender': { sandbox: 'plaintext' } } });
+      expect((await run(alice, q)).ok).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });

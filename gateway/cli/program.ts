@@ -11,6 +11,7 @@ import type { ExportRequestView, Opdomain } from '../core/index.ts';
 import { caller, core, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
 import { registerProductCommands } from './products.ts';
 import { registerAuthorityCommands } from './authority.ts';
+import { registerImportCommands, registerUsageCommand } from './imports.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
 const lineage = () => import('../../lineage/index.ts');
@@ -329,6 +330,7 @@ export function buildProgram(io: CliIO): Command {
   lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
 
   const ten = program.command('tenant').description('authorizations (tenants): create, list, lifecycle');
+  registerUsageCommand(ten, io);
   ten
     .command('create')
     .requiredOption('--file <spec.json>', 'authorization spec: {id, org, scenarios, grants, justification, emergencyPlan, termEnd, overrides?, limits?, thresholds?}')
@@ -468,6 +470,7 @@ export function buildProgram(io: CliIO): Command {
 
   registerProductCommands(program, io);
   registerAuthorityCommands(program, io);
+  registerImportCommands(program, io);
   return program;
 }
 

@@ -4,6 +4,7 @@
 import { OpError } from '../../errors/index.ts';
 import type { Authorization, AuthorizationSpec, TenantAction } from '../../domain/index.ts';
 import type { Thresholds } from '../../exports/index.ts';
+import type { UsageOverrides } from '../../masking/index.ts';
 import type { DomainContext } from './context.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
 
@@ -64,6 +65,14 @@ export class TenantService {
   }
 
   /** The administrative level the authorization sits at (decides which demanded data needs the province's consent). */
+  /** Tightens column usage levels (admin) and rebuilds the files, so the sandbox reads the new levels. */
+  async setUsage(p: Principal, id: string, usage: unknown): Promise<Authorization> {
+    checkRole(p, 'admin');
+    if (!usage || typeof usage !== 'object' || Array.isArray(usage)) throw new OpError('BAD_REQUEST', 'usage maps "dataset.field" to { sandbox?, export? }');
+    this.ctx.authorizations.setUsage(id, usage as UsageOverrides, p.user);
+    return this.ctx.authorizations.get(id).build ? this.ctx.authorizations.provision(id, p.user) : this.ctx.authorizations.get(id);
+  }
+
   setLevel(p: Principal, id: string, level: unknown): Authorization & { level: string } {
     checkRole(p, 'admin');
     if (typeof level !== 'string' || !['province', 'city', 'county'].includes(level)) throw new OpError('BAD_REQUEST', 'level must be province, city or county');

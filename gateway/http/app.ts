@@ -17,6 +17,7 @@ import type { AuthorizationSpec } from '../../domain/index.ts';
 import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
 import { productRoutes } from './products.ts';
 import { authorityRoutes } from './authority.ts';
+import { importRoutes } from './imports.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -162,6 +163,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
 
     productRoutes(api, od, auth);
     authorityRoutes(api, od, auth);
+    importRoutes(api, od, auth);
 
     // --- everyone signed in -------------------------------------------------
     api.get('/api/whoami', async (req) => {
