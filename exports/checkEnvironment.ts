@@ -4,7 +4,8 @@
 // cells of an aggregate output from the data per unit of privacy, and answers identifier
 // look-ups with joins. Only statistics leave it.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { CATALOG, isProtectedField } from '../datasets/index.ts';
+import { CATALOG, findDataset, isProtectedField, parseUsageComment, type UsageLevel } from '../datasets/index.ts';
+import { resultLevels, type ResultLevel } from '../sandbox/index.ts';
 import { quoteIdent } from '../masking/index.ts';
 import { measureQuery } from './cells.ts';
 import type { CheckContext, PriorCell, Thresholds } from './checks/index.ts';
@@ -37,8 +38,13 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     await con.run('SET enable_external_access = false');
     // The job's queries name the tenant's tables unqualified, as the sandbox saw them.
     await con.run('USE tenant');
-    const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
+    const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
     const has = new Set(tenantCols.map((c) => `${String(c.table_name)}.${String(c.column_name)}`));
+    const exportLevel = new Map(tenantCols.map((c) => [`${String(c.table_name).toLowerCase()}.${String(c.column_name).toLowerCase()}`, parseUsageComment(c.comment)?.export]));
+    const columnsOfTenant = (t: string) => tenantCols.filter((c) => String(c.table_name).toLowerCase() === t).map((c) => String(c.column_name).toLowerCase());
+    // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
+    const levelOf = (t: string, c: string): UsageLevel => exportLevel.get(`${t}.${c}`) ?? 'join_key';
+    const levelCache = new Map<string, ResultLevel[]>();
     const tenantHas = (t: string, c: string) => has.has(`${t}.${c}`);
     const queries = await rerunQueries(con, opts.queries, opts.output);
     const provenance = traceOutput(opts.output, queries);
@@ -54,6 +60,10 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
         if (f.role === 'direct_identifier' && tenantHas(ds.id, f.name)) sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
       }
     }
+    for (const t of new Set(tenantCols.map((c) => String(c.table_name)))) {
+      const own = t.startsWith('own_') ? findDataset(t) : undefined;
+      for (const f of own?.fields ?? []) if (f.role === 'direct_identifier' && f.type === 'VARCHAR' && tenantHas(t, f.name)) sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${t}.${f.name}' AS field FROM tenant.${quoteIdent(t)}`);
+    }
     const ctx: CheckContext = {
       output: opts.output,
       thresholds: opts.thresholds,
@@ -62,6 +72,16 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       measured,
       view: buildView(opts.output.rows, provenance, measured),
       ...(opts.priorCells ? { priorCells: opts.priorCells } : {}),
+      exportLevels(q) {
+        let items = levelCache.get(q.sql);
+        if (!items) {
+          const r = resultLevels(q.statement, columnsOfTenant, levelOf);
+          // As at the gate: a shape not followed matters only when the query read a restricted column.
+          items = r.restricted ? r.items : r.items.map((it) => ({ ...it, level: 'plaintext' as const, from: '' }));
+          levelCache.set(q.sql, items);
+        }
+        return items;
+      },
       async identifierMatches(values) {
         const out = new Map<string, string>();
         if (values.length === 0) return out;

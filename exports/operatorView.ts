@@ -6,7 +6,7 @@ import type { FixRecord } from './fix.ts';
 import type { RuleResult, Verdict } from './verdict.ts';
 
 const TEXT: Readonly<Record<string, string>> = {
-  provenance: 'some column is not a column of any query result the gate allowed (made or changed in the script)',
+  provenance: 'some column is not a column of any query result the gate allowed (made or changed in the script), or is not shown to the export audience at its usage levels',
   direct_identifiers: 'some values are or equal direct identifiers (masked or tokenized values included)',
   reversibility: 'some column is carried row by row from a direct identifier',
   k_anonymity: 'the record-level file has small groups over its quasi-identifiers',
@@ -23,8 +23,18 @@ const TEXT: Readonly<Record<string, string>> = {
 
 const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { pass: 'passes', review: 'needs a reviewer', block: 'blocks' };
 
+const RANK: Readonly<Record<Verdict, number>> = { pass: 0, review: 1, block: 2 };
+
+/** usage_levels is shown folded into provenance (both say a column may not go out), so the reply's capacity stays 13 rules. */
+function folded(rules: readonly RuleResult[]): RuleResult[] {
+  const usage = rules.find((r) => r.rule === 'usage_levels');
+  const rest = rules.filter((r) => r.rule !== 'usage_levels');
+  if (!usage) return rest;
+  return rest.map((r) => (r.rule === 'provenance' && RANK[usage.verdict] > RANK[r.verdict] ? { ...r, verdict: usage.verdict } : r));
+}
+
 export function operatorRules(rules: readonly RuleResult[]): RuleResult[] {
-  return rules.map((r) => ({
+  return folded(rules).map((r) => ({
     rule: r.rule,
     verdict: r.verdict,
     reason: r.verdict === 'pass' ? 'passes' : `${VERDICT_TEXT[r.verdict]}: ${TEXT[r.rule] ?? 'see the reviewer'} (details are shown to reviewers only; try the script in dev for yours)`,

@@ -11,3 +11,4 @@ export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResu
 export { columnLineage, hasAggregate, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
 export { AGGREGATE_FUNCTIONS } from './functions.ts';
 export { rowsOf } from './values.ts';
+export { checkUsage, canUsage, resultLevels, type Level, type LevelOf, type ResultLevel } from './usage.ts';

@@ -127,6 +127,15 @@ describe('import requests', () => {
     expect(own.some((t) => ids.includes(t))).toBe(false);
     const secondTokens = new Set(await read('second', 'SELECT id_card FROM population'));
     expect(own.filter((t) => secondTokens.has(t))).toEqual([]);
+    // The export audience keeps the catalog's levels for own data: its tokens are join keys to it.
+    const leak = await run(alice, "output('out', await sql('SELECT customer_id, segment FROM own_demo_customers'))", 'demo', 'prod');
+    expect(leak.ok, JSON.stringify(leak.error)).toBe(true);
+    const sam = await od.principal({ as: 'sam' });
+    const req = await od.exports.request(alice, { jobId: leak.jobId, output: 'out', draft: true });
+    const full = await od.exports.get(sam, req.id);
+    expect(full.rules.find((r) => r.rule === 'usage_levels')).toMatchObject({ verdict: 'block', reason: expect.stringMatching(/customer_id \(from own_demo_customers\.customer_id, level join_key for export\)/) });
+    expect(req.rules.some((r) => r.rule === 'usage_levels')).toBe(false);
+    expect(req.rules.find((r) => r.rule === 'provenance')!.verdict).toBe('block');
     // In lineage: the load is a dataset version of its own.
     expect(od.ctx.versions.latest('own_demo_customers')?.rows).toBe(300);
   });

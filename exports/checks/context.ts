@@ -3,9 +3,9 @@
 // data per unit of privacy, the disclosure ledger, the thresholds, and a lookup of identifier
 // values of the domain (raw and masked). Rules decide on these numbers only, never on the
 // output's own numbers or names.
-import type { OutputColumn } from '../../sandbox/index.ts';
+import type { OutputColumn, ResultLevel } from '../../sandbox/index.ts';
 import type { Cell, MeasuredQuery, MeasureItem } from '../cells.ts';
-import type { Provenance } from '../provenance.ts';
+import type { Provenance, QueryResult } from '../provenance.ts';
 
 export interface Thresholds {
   /** Minimum units of privacy behind a published cell (counts and magnitudes alike). */
@@ -77,6 +77,8 @@ export interface CheckContext {
   readonly tenant: string;
   /** The one-step fix changed the output: a reviewer must confirm it. */
   readonly mitigated?: boolean;
+  /** Result-column usage levels of a re-run query for the export audience (from the tenant file's levels). */
+  exportLevels?(query: QueryResult): readonly ResultLevel[];
 }
 
 export interface Rule {

@@ -13,9 +13,10 @@ import { provenance } from './provenance.ts';
 import { reversibility } from './reversibility.ts';
 import { rowCap } from './rowCap.ts';
 import { secondarySuppression } from './secondary.ts';
+import { usageLevels } from './usageLevels.ts';
 import { zeros } from './zeros.ts';
 
-export const RULES: readonly Rule[] = [provenance, directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, secondarySuppression, differencing, grade, rowCap, mitigation];
+export const RULES: readonly Rule[] = [provenance, usageLevels, directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, secondarySuppression, differencing, grade, rowCap, mitigation];
 
 export interface CheckReport {
   readonly verdict: Verdict;
