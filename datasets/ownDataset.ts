@@ -123,21 +123,39 @@ export interface FileProfile {
 
 const q = (n: string) => `"${n.replaceAll('"', '""')}"`;
 
-/** Profiles the staged table `src` (every column as text) from the data itself. */
+/** Profiles the staged table `src` (every column as text) from the data itself, in one scan. */
 export async function profileFile(con: DuckDBConnection, spec: DatasetSpec, rows: number): Promise<FileProfile> {
-  const columns: ColumnProfile[] = [];
-  for (const f of spec.fields) {
-    const c = `trim(${q(f.name)})`;
-    const id = `(upper(${c}) SIMILAR TO '[0-9]{17}[0-9X]' AND ${residentIdCheckSql(`substr(${c}, 1, 17)`)} = upper(substr(${c}, 18, 1)))`;
-    const cc = `(upper(${c}) SIMILAR TO '[0-9A-HJ-NPQRTUWXY]{18}' AND ${creditCodeCheckSql(`upper(substr(${c}, 1, 17))`)} = upper(substr(${c}, 18, 1)))`;
-    const r = (await con.runAndReadAll(`SELECT count(*) FILTER (WHERE ${q(f.name)} IS NULL OR ${c} = '')::BIGINT AS nulls, approx_count_distinct(${q(f.name)})::BIGINT AS d,
-      count(*) FILTER (WHERE ${id})::BIGINT AS rid, count(*) FILTER (WHERE ${c} SIMILAR TO '1[3-9][0-9]{9}')::BIGINT AS mob, count(*) FILTER (WHERE ${cc})::BIGINT AS cc FROM src`)).getRowObjectsJS()[0]!;
-    const patterns = { residentId: Number(r.rid), mobile: Number(r.mob), creditCode: Number(r.cc) };
-    const nulls = Number(r.nulls);
+  // The cheap shape test first; the check character only on what has the shape (CASE is lazy).
+  const checked = (c: string, shape: string, check: (v: string) => string) =>
+    `count(*) FILTER (WHERE CASE WHEN regexp_full_match(${c}, '${shape}') THEN ${check(c)} = upper(substr(${c}, 18, 1)) ELSE false END)::BIGINT`;
+  const shaped = (c: string, shape: string) => `count(*) FILTER (WHERE regexp_full_match(${c}, '${shape}'))::BIGINT`;
+  const ID = '[0-9]{17}[0-9Xx]';
+  const CC = '[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}';
+  // A declared identifier's other kind is counted by shape only: the check characters are what
+  // tell a hidden identifier in a column declared otherwise, and there they are computed in full.
+  const parts = spec.fields.map((f, i) => {
+    const c = q(f.name);
+    const declared = f.role === 'direct_identifier';
+    const person = (spec.unit?.kind === 'person' && spec.unit.field === f.name) || !declared;
+    const enterprise = (spec.unit?.kind === 'enterprise' && spec.unit.field === f.name) || !declared;
+    return [
+      `count(*) FILTER (WHERE ${c} IS NULL OR ${c} = '')::BIGINT AS n${i}`,
+      `approx_count_distinct(${c})::BIGINT AS d${i}`,
+      `${person ? checked(c, ID, (v) => residentIdCheckSql(`substr(${v}, 1, 17)`)) : shaped(c, ID)} AS r${i}`,
+      `${shaped(c, '1[3-9][0-9]{9}')} AS m${i}`,
+      `${enterprise ? checked(c, CC, (v) => creditCodeCheckSql(`upper(substr(${v}, 1, 17))`)) : shaped(c, CC)} AS c${i}`,
+    ].join(', ');
+  });
+  // Trimmed once (the load trims too, so padding cannot hide an identifier from the profile).
+  const trimmed = spec.fields.map((f) => `trim(${q(f.name)}) AS ${q(f.name)}`).join(', ');
+  const r = (await con.runAndReadAll(`SELECT ${parts.join(', ')} FROM (SELECT ${trimmed} FROM src)`)).getRowObjectsJS()[0]!;
+  const columns: ColumnProfile[] = spec.fields.map((f, i) => {
+    const patterns = { residentId: Number(r[`r${i}`]), mobile: Number(r[`m${i}`]), creditCode: Number(r[`c${i}`]) };
+    const nulls = Number(r[`n${i}`]);
     const filled = Math.max(1, rows - nulls);
     const found = [patterns.residentId > 0 ? `${patterns.residentId} resident ID numbers` : '', patterns.mobile > 0 && patterns.mobile / filled >= 0.01 ? `${patterns.mobile} mobile numbers` : '', patterns.creditCode > 0 ? `${patterns.creditCode} credit codes` : ''].filter(Boolean);
     const flagged = f.role !== 'direct_identifier' && found.length > 0 ? `declared ${f.role}, but holds ${found.join(', ')}` : undefined;
-    columns.push({ column: f.name, nulls, nullRate: rows === 0 ? 0 : nulls / rows, distinct: Number(r.d), patterns, ...(flagged ? { flagged } : {}) });
-  }
+    return { column: f.name, nulls, nullRate: rows === 0 ? 0 : nulls / rows, distinct: Number(r[`d${i}`]), patterns, ...(flagged ? { flagged } : {}) };
+  });
   return { rows, columns };
 }
