@@ -50,13 +50,13 @@ export function defaultUsage(field: Pick<FieldSpec, 'role' | 'type' | 'mask'> & 
   return { sandbox: field.usage?.sandbox ?? level, export: field.usage?.export ?? field.usage?.sandbox ?? level };
 }
 
-/** The text a tenant file keeps as a column's comment, read back by the sandbox. */
-export function usageComment(u: FieldUsage): string {
-  return `opdomain:usage sandbox=${u.sandbox} export=${u.export}`;
+/** The text a tenant file keeps as a column's comment, read back by the sandbox (`unit`: the column is the table's unit of privacy). */
+export function usageComment(u: FieldUsage, unit = false): string {
+  return `opdomain:usage sandbox=${u.sandbox} export=${u.export}${unit ? ' unit' : ''}`;
 }
 
-export function parseUsageComment(comment: unknown): FieldUsage | undefined {
-  const m = /^opdomain:usage sandbox=([a-z_]+) export=([a-z_]+)$/.exec(String(comment ?? ''));
+export function parseUsageComment(comment: unknown): (FieldUsage & { readonly unit: boolean }) | undefined {
+  const m = /^opdomain:usage sandbox=([a-z_]+) export=([a-z_]+)( unit)?$/.exec(String(comment ?? ''));
   if (!m || !isUsageLevel(m[1]) || !isUsageLevel(m[2])) return undefined;
-  return { sandbox: m[1], export: m[2] };
+  return { sandbox: m[1], export: m[2], unit: !!m[3] };
 }

@@ -38,7 +38,7 @@ async function commentUsage(con: DuckDBConnection, dp: DatasetPolicy, ctx: SqlCo
   const t = quoteIdent(dp.dataset);
   for (const f of dp.fields) {
     const names = f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name];
-    const text = usageComment(f.usage).replaceAll("'", "''");
+    const text = usageComment(f.usage, findDataset(dp.dataset)?.unit?.field === f.field.name).replaceAll("'", "''");
     for (const n of names) for (const db of ['main', 'dev']) await con.run(`COMMENT ON COLUMN ${db}.${t}.${quoteIdent(n)} IS '${text}'`);
   }
 }

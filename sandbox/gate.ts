@@ -16,6 +16,8 @@ export interface GateResult {
   /** Column names referenced anywhere in the query (lower-case, qualified as written). */
   readonly columns: readonly string[];
   readonly functions: readonly string[];
+  /** The text that runs instead, when the usage levels added group floors (SCQL's minimum group size). */
+  readonly run?: string;
 }
 
 export const MAX_SQL_LENGTH = 100_000;
@@ -45,7 +47,9 @@ async function duckdbTree(con: DuckDBConnection, sql: string): Promise<Json[]> {
   }
   if (extracted.count !== 1) throw new OpError(extracted.count === 0 ? 'SQL_PARSE_ERROR' : 'SQL_MULTIPLE_STATEMENTS', extracted.count === 0 ? 'the query is empty' : `found ${extracted.count} statements; exactly one is allowed`);
   const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
-  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { error: boolean; error_message?: string; error_type?: string; statements?: Json[] };
+  // Locations are "none" as 2^64-1, which JSON numbers cannot carry back: zero them, so a tree
+  // the gate rewrote (a group floor) deserializes.
+  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j).replace(/"query_location":\d+/g, '"query_location":0')) as { error: boolean; error_message?: string; error_type?: string; statements?: Json[] };
   if (tree.error) {
     if (/only select/i.test(tree.error_message ?? '')) throw new OpError('SQL_NOT_SELECT', 'only SELECT / WITH queries are allowed');
     throw new OpError('SQL_PARSE_ERROR', `DuckDB could not parse the query: ${firstLine(tree.error_message ?? 'unknown error')}`);
@@ -138,6 +142,8 @@ async function secondReading(sql: string): Promise<{ tables: Set<string>; statem
 export interface GateUsage {
   readonly levelOf: LevelOf;
   readonly audience: 'sandbox' | 'export';
+  /** A table's unit-of-privacy column: given, the gate adds group floors where an aggregation reveals a restricted column. */
+  readonly unitOf?: (table: string) => string | undefined;
 }
 
 export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>, columnsOf?: (table: string) => readonly string[], usage?: GateUsage): Promise<GateResult> {
@@ -154,8 +160,23 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
     if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
   }
   const { allRefs: _refs, ...gate } = result;
-  if (usage && columnsOf) checkUsage(statement!, columnsOf, usage.levelOf, usage.audience === 'sandbox' ? 'operator in the sandbox' : 'export audience');
-  return columnsOf ? { ...gate, lineage: columnLineage(statement!, columnsOf) } : gate;
+  let run: string | undefined;
+  if (usage && columnsOf) {
+    const { floored } = checkUsage(statement!, columnsOf, usage.levelOf, usage.audience === 'sandbox' ? 'operator in the sandbox' : 'export audience', usage.unitOf);
+    if (floored) run = await deserialize(con, floored);
+  }
+  const withRun = run ? { ...gate, run } : gate;
+  return columnsOf ? { ...withRun, lineage: columnLineage(statement!, columnsOf) } : withRun;
+}
+
+async function deserialize(con: DuckDBConnection, statement: Json): Promise<string> {
+  try {
+    const r = await con.runAndReadAll('SELECT json_deserialize_sql($1::VARCHAR) AS s', [JSON.stringify({ error: false, statements: [statement] })]);
+    return String(r.getRowObjectsJS()[0]!.s);
+  } catch (err) {
+    // Fail closed: a query whose group floor cannot be written does not run without it.
+    throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', `the query's group floor could not be applied: ${firstLine((err as Error).message)}`);
+  }
 }
 
 export async function canQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {

@@ -102,13 +102,13 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery)
       let resultHash: string;
       try {
         if (kind === 'rows') {
-          const reader = await con.streamAndReadUntil(query, limits.maxResultRows + 1, values);
+          const reader = await con.streamAndReadUntil(gate.run ?? query, limits.maxResultRows + 1, values);
           if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
           const text = JSON.stringify(rowsOf(reader));
           [value, rowCount, bytes, resultHash] = [text, reader.currentRowCount, text.length, sha256(text)];
           resultColumns = reader.deduplicatedColumnNames();
         } else {
-          const cols = await readColumns(con, query, values, limits.maxResultRows);
+          const cols = await readColumns(con, gate.run ?? query, values, limits.maxResultRows);
           [value, rowCount, bytes, resultHash] = [cols.columns, cols.rowCount, cols.bytes, cols.hash];
           resultColumns = Object.keys(cols.columns);
         }
@@ -120,7 +120,8 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery)
         return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
       }
       if (bytes > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
-      event = { sql: query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns, params: values as (string | number | boolean | null)[] };
+      // What ran is recorded (with a group floor, the rewritten text): the export check re-runs it.
+      event = { sql: gate.run ?? query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns, params: values as (string | number | boolean | null)[] };
     } catch (err) {
       const e = toOpError(err);
       event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };

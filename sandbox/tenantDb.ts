@@ -63,12 +63,15 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
     // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
     const levelOf = (audience: UsageAudience) => (t: string, c: string): UsageLevel => usage.get(`${t}.${c}`)?.[audience] ?? 'join_key';
     const levels = { sandbox: levelOf('sandbox'), export: levelOf('export') };
+    const units = new Map([...usage].filter(([, u]) => u?.unit).map(([k]) => [k.split('.')[0]!, k.split('.').slice(1).join('.')]));
+    const unitOf = (t: string) => units.get(t);
     const verdicts = new Map<string, Verdict>();
     const gate = async (c: DuckDBConnection, sql: string, audience: UsageAudience = 'sandbox'): Promise<GateResult> => {
       const key = `${audience}\u0000${sql}`;
       let v = verdicts.get(key);
       if (!v) {
-        v = await checkQuery(c, sql, allowedTables, columnsOf, { levelOf: levels[audience], audience }).then(
+        // Jobs get group floors; product templates (the export audience) have their own call-time controls.
+        v = await checkQuery(c, sql, allowedTables, columnsOf, { levelOf: levels[audience], audience, ...(audience === 'sandbox' ? { unitOf } : {}) }).then(
           (result): Verdict => ({ ok: true, result }),
           (error: unknown): Verdict => {
             // Only the gate's own refusals are a property of the text; anything else is retried.

@@ -55,6 +55,16 @@ const all = (ls: readonly Level[]): Level => ls.reduce(combine, P);
 const unlock = (l: Level, ...levels: UsageLevel[]): Level => ((levels as string[]).includes(l.level) ? P : l);
 const JOINABLE = new Set(['plaintext', 'join_key', 'encrypted']);
 
+/** Groups resting on fewer distinct units than this are withheld when an aggregation reveals a restricted column. */
+export const MIN_GROUP_UNITS = 3;
+
+/** The aggregation's own unlock, remembered so the query gets its group floor. */
+function unlockBy(l: Level, level: 'aggregate' | 'group_by', scope: Scope): Level {
+  if (l.level !== level) return l;
+  scope.unlocked?.add(l.from.split('.')[0]!);
+  return P;
+}
+
 const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'rank_dense']);
 const COMPARE_OPERATORS = new Set(['COMPARE_IN', 'COMPARE_NOT_IN', 'OPERATOR_IS_NULL', 'OPERATOR_IS_NOT_NULL']);
 
@@ -79,6 +89,9 @@ interface Env {
   readonly columnsOf: (table: string) => readonly string[];
   readonly levelOf: LevelOf;
   readonly restricted: { touched: boolean };
+  /** Set when the statement may be rewritten with group floors: a table's unit-of-privacy column. */
+  readonly unitOf?: ((table: string) => string | undefined) | undefined;
+  readonly floors: { added: number; readonly nodes: WeakSet<Obj> };
 }
 interface Scope {
   readonly sources: readonly Source[];
@@ -86,6 +99,8 @@ interface Scope {
   readonly env: Env;
   /** Levels of the outer columns this query refers to: a correlated subquery is one group per outer row. */
   readonly correlated?: Level[];
+  /** Tables whose aggregate-only or group-by-only columns this query's aggregation revealed. */
+  readonly unlocked?: Set<string>;
 }
 /** Expression context: inside a grouped SELECT, outside aggregates, group keys are revealed as keys. */
 interface Ctx {
@@ -146,9 +161,9 @@ function aggregateLevel(n: Obj, fn: string, scope: Scope): Level {
   for (const o of orders) if (isObj(o)) extra.push(unlock(expr(o.expression ?? null, scope, rowCtx), 'compare'));
   // How many there are says nothing of the values: count(x) of any column is plaintext.
   const plainRefs = children(n).every((c) => isObj(c) && c.class === 'COLUMN_REF');
-  if ((fn === 'count' || fn === 'count_star' || fn === 'approx_count_distinct') && plainRefs) return unlock(all(extra), 'aggregate');
+  if ((fn === 'count' || fn === 'count_star' || fn === 'approx_count_distinct') && plainRefs) return unlockBy(all(extra), 'aggregate', scope);
   if (VALUE_CARRYING_FUNCTIONS.has(fn)) return all([...args, ...extra]);
-  return unlock(all([...args, ...extra]), 'aggregate');
+  return unlockBy(all([...args, ...extra]), 'aggregate', scope);
 }
 
 function windowLevel(n: Obj, fn: string, scope: Scope): Level {
@@ -159,13 +174,10 @@ function windowLevel(n: Obj, fn: string, scope: Scope): Level {
   const extra = [...parts, ...orders, expr(n.start_expr ?? null, scope, rowCtx), expr(n.end_expr ?? null, scope, rowCtx)];
   if (n.filter_expr) extra.push(unlock(expr(n.filter_expr, scope, rowCtx), 'encrypted', 'compare'));
   if (RANKING.has(fn)) return all([...args, ...extra]);
-  // A frame that is not the whole partition (a running or sliding sum) isolates rows: no unlock.
-  const wholePartition = orders.length === 0 && n.start_expr == null && n.end_expr == null;
-  let value: Level;
+  // An aggregate window sums a partition for every row of it, however small (or a running frame):
+  // no group floor can withhold a row, so it reveals nothing restricted. Counts are plaintext.
   const plainRefs = children(n).every((c) => isObj(c) && c.class === 'COLUMN_REF');
-  if ((fn === 'count' || fn === 'count_star') && plainRefs) value = P;
-  else if (AGGREGATE_FUNCTIONS.has(fn) && !VALUE_CARRYING_FUNCTIONS.has(fn) && wholePartition) value = unlock(all(args), 'aggregate');
-  else value = all(args);
+  const value = (fn === 'count' || fn === 'count_star') && plainRefs ? P : all(args);
   return all([value, ...extra]);
 }
 
@@ -198,7 +210,7 @@ function subqueryLevel(n: Obj, scope: Scope, ctx: Ctx): Level {
 function expr(n: Json, scope: Scope, ctx: Ctx): Level {
   if (Array.isArray(n)) return all(n.map((x) => expr(x, scope, ctx)));
   if (!isObj(n)) return P;
-  if (ctx.groupKeys?.has(canonical(n))) return unlock(expr(n, scope, { ...ctx, groupKeys: undefined }), 'group_by');
+  if (ctx.groupKeys?.has(canonical(n))) return unlockBy(expr(n, scope, { ...ctx, groupKeys: undefined }), 'group_by', scope);
   switch (n.class) {
     case 'CONSTANT':
     case 'PARAMETER':
@@ -384,7 +396,8 @@ function selectLevels(node: Obj, outer: Scope): Levels {
   const scope: Scope = { sources: [], parent: outer.sources.length > 0 || outer.parent ? outer : undefined, env: outer.env };
   const sources = sourcesOf(node.from_table ?? null, scope, rowChoice);
   const correlated: Level[] = [];
-  const inner: Scope = { ...scope, sources, correlated };
+  const unlocked = new Set<string>();
+  const inner: Scope = { ...scope, sources, correlated, unlocked };
   const list = (Array.isArray(node.select_list) ? node.select_list : []).filter(isObj);
   const named = list.map((e) => ({ name: itemName(e), expr: e }));
   const groupKeys = groupKeysOf(node, named);
@@ -398,14 +411,43 @@ function selectLevels(node: Obj, outer: Scope): Levels {
   if (node.where_clause) rowChoice.push(filter(node.where_clause, { groupKeys: undefined, items: named }));
   // Rows chosen before an aggregation are what it summarises: an aggregate-only residue is
   // summarised away; any other still poisons.
-  const chosen = groupKeys ? unlock(all(rowChoice), 'aggregate') : all(rowChoice);
+  const chosen = groupKeys ? unlockBy(all(rowChoice), 'aggregate', inner) : all(rowChoice);
   const after: Level[] = [chosen];
   if (node.having) after.push(filter(node.having, ctx));
   if (node.qualify) after.push(filter(node.qualify, ctx));
   for (const g of Array.isArray(node.group_expressions) ? node.group_expressions : []) after.push(unlock(expr(g, inner, { groupKeys: undefined, items: named }), 'group_by'));
   for (const m of Array.isArray(node.modifiers) ? node.modifiers : []) after.push(modifierLevel(m, inner, ctx));
+  if (groupKeys && unlocked.size > 0 && outer.env.unitOf) addFloor(node, [...unlocked], sources, outer.env);
   // Each outer row is a group of a correlated subquery: its outer columns are keys of that group.
   return { items, poison: all(after), correlated: all(correlated.map((c) => unlock(c, 'group_by'))) };
+}
+
+const ref = (names: string[]): Obj => ({ class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names });
+const constant = (v: number): Obj => ({ class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: 0, value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value: v } });
+const count = (arg: Obj | null): Obj => ({
+  class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: 0, function_name: arg ? 'count' : 'count_star', schema: '', catalog: '',
+  children: arg ? [arg] : [], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: !!arg, is_operator: false, export_state: false,
+});
+
+/**
+ * SCQL's group floor: a grouped query that reveals an aggregate-only or group-by-only column
+ * keeps only the groups resting on MIN_GROUP_UNITS distinct units of each such table (its unit of
+ * privacy column where the query can see it, else rows) — per-person rows are not rebuilt from
+ * group-by answers. The HAVING is added to DuckDB's own tree; the gate turns it back into SQL.
+ */
+function addFloor(node: Obj, tables: readonly string[], sources: readonly Source[], env: Env): void {
+  // A CTE is read more than once (its names, a recursive fixed point): one floor per node.
+  if (env.floors.nodes.has(node)) return;
+  env.floors.nodes.add(node);
+  const terms = tables.map((t) => {
+    const unit = env.unitOf?.(t);
+    const at = unit ? sources.flatMap((s) => [...(s.cols ?? new Map<string, Level>())].filter(([, l]) => l.from === `${t}.${unit}`).map(([name]) => [s.alias, name])) : [];
+    const arg = at[0] ? ref(at[0][0] ? [at[0][0], at[0][1]!] : [at[0][1]!]) : null;
+    return { class: 'COMPARISON', type: 'COMPARE_GREATERTHANOREQUALTO', alias: '', query_location: 0, left: count(arg), right: constant(MIN_GROUP_UNITS) } as Obj;
+  });
+  const floor = terms.reduce((a, b) => ({ class: 'CONJUNCTION', type: 'CONJUNCTION_AND', alias: '', query_location: 0, children: [a, b] }));
+  node.having = node.having ? { class: 'CONJUNCTION', type: 'CONJUNCTION_AND', alias: '', query_location: 0, children: [node.having, floor] } : floor;
+  env.floors.added++;
 }
 
 function modifierLevel(m: Json, scope: Scope, ctx: Ctx): Level {
@@ -443,12 +485,14 @@ function nodeLevels(node: Obj, outer: Scope): Levels {
  * The level of every result column of `statement` (one element of json_serialize_sql's
  * statements) for one audience, and whether it read any restricted column at all.
  */
-export function resultLevels(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf): { items: ResultLevel[]; restricted: boolean } {
-  const node = isObj(statement) ? statement.node : null;
+export function resultLevels(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, unitOf?: (table: string) => string | undefined): { items: ResultLevel[]; restricted: boolean; floored?: Json } {
+  // The group floor is written into a copy of the tree, never into the caller's.
+  const tree = unitOf ? (structuredClone(statement) as Json) : statement;
+  const node = isObj(tree) ? tree.node : null;
   if (!isObj(node)) return { items: [{ name: '', ...unknown('not a query') }], restricted: true };
-  const env: Env = { ctes: new Map(), columnsOf, levelOf, restricted: { touched: false } };
+  const env: Env = { ctes: new Map(), columnsOf, levelOf, restricted: { touched: false }, unitOf, floors: { added: 0, nodes: new WeakSet() } };
   const rel = withPoison(nodeLevels(node, { sources: [], parent: undefined, env }));
-  return { items: [...rel.items], restricted: env.restricted.touched };
+  return { items: [...rel.items], restricted: env.restricted.touched, ...(env.floors.added > 0 ? { floored: tree } : {}) };
 }
 
 const WHAT: Record<UsageLevel, string> = {
@@ -461,15 +505,15 @@ const WHAT: Record<UsageLevel, string> = {
 };
 
 /** Throws SQL_USAGE_REFUSED naming the first result column that is not plaintext for the audience. */
-export function checkUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string): ResultLevel[] {
-  const { items, restricted } = resultLevels(statement, columnsOf, levelOf);
+export function checkUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string, unitOf?: (table: string) => string | undefined): { items: ResultLevel[]; floored?: Json } {
+  const { items, restricted, floored } = resultLevels(statement, columnsOf, levelOf, unitOf);
   for (const [i, it] of items.entries()) {
     if (it.level === 'plaintext' || (it.level === 'unknown' && !restricted)) continue;
     const col = it.name ? `"${it.name}"` : `#${i + 1}`;
     if (it.level === 'unknown') throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: its usage level cannot be derived (${it.from}) and the query reads restricted columns`, { column: it.name || `#${i + 1}`, level: 'unknown' });
     throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: it comes from ${it.from}, whose usage level is ${it.level} (allowed: ${WHAT[it.level]})`, { column: it.name || `#${i + 1}`, level: it.level, source: it.from });
   }
-  return items;
+  return { items, ...(floored ? { floored } : {}) };
 }
 
 export function canUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string): { ok: true } | { ok: false; error: OpError } {

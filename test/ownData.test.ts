@@ -193,3 +193,26 @@ describe('over HTTP, and levels an authorization tightens', () => {
     }
   });
 });
+
+describe('allowed queries combined', () => {
+  it('per-person rows are not rebuilt from group-by answers: every revealed group rests on at least 3 people', async () => {
+    const script = `
+      const hospitals = await sql('SELECT DISTINCT hospital FROM medical_claims ORDER BY 1 LIMIT 5');
+      const rows = [];
+      for (const h of hospitals) rows.push(...await sql('SELECT hospital, claim_date, sum(amount) AS s, count(DISTINCT id_card) AS n FROM medical_claims WHERE hospital = $1 GROUP BY 1, 2', [h.hospital]));
+      rows.push(...await sql('SELECT hospital, claim_date, sum(amount) AS s, count(DISTINCT id_card) AS n FROM medical_claims GROUP BY 1, 2'));
+      output('groups', rows);`;
+    const r = await run(alice, script, 'demo', 'prod');
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const rows = od.jobs.output(r.jobId, 'groups').rows;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(Math.min(...rows.map((x) => Number(x[3])))).toBeGreaterThanOrEqual(3);
+    // Without the floor the same grouping has groups of one or two people.
+    const db = await DuckDBInstance.create(join(d.home, 'tenants', 'demo', 'prod.duckdb'), { access_mode: 'READ_ONLY' });
+    const con = await db.connect();
+    const small = Number((await con.runAndReadAll('SELECT count(*) FROM (SELECT count(DISTINCT id_card) AS n FROM medical_claims GROUP BY hospital, claim_date) WHERE n < 3')).getRows()[0]![0]);
+    con.closeSync();
+    db.closeSync();
+    expect(small).toBeGreaterThan(0);
+  });
+});

@@ -6,6 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, defaultUsage, type UsageLevel } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
+import { checkQuery } from '../../sandbox/index.ts';
 import { checkUsage, resultLevels } from '../../sandbox/usage.ts';
 
 let instance: DuckDBInstance;
@@ -77,7 +78,6 @@ const ALLOWED: readonly string[] = [
   'SELECT sum(CASE WHEN amount > 1000 THEN 1 ELSE 0 END) AS big FROM medical_claims',
   'SELECT count(*) FILTER (WHERE amount > 1000) AS big FROM medical_claims',
   'SELECT hospital, count(*) FROM medical_claims WHERE amount > 1000 GROUP BY hospital',
-  'SELECT hospital, sum(amount) OVER (PARTITION BY hospital) FROM medical_claims',
   'WITH t AS (SELECT hospital, sum(amount) AS s FROM medical_claims GROUP BY hospital) SELECT hospital, s FROM t ORDER BY s',
   // group_by: a group key is shown as the key of its group, by name, position or alias.
   'SELECT icd10, count(*) FROM medical_claims GROUP BY icd10',
@@ -134,6 +134,7 @@ const REFUSED: readonly [string, string][] = [
   ['SELECT hospital, max(amount) AS m FROM medical_claims GROUP BY 1', 'm:aggregate'],
   ['SELECT sum(amount) OVER (ORDER BY claim_date ROWS BETWEEN CURRENT ROW AND CURRENT ROW) AS s FROM medical_claims', 's:aggregate'],
   ['SELECT sum(amount) OVER (ORDER BY claim_date) AS s FROM medical_claims', 's:aggregate'],
+  ['SELECT hospital, sum(amount) OVER (PARTITION BY hospital) AS s FROM medical_claims', 's:aggregate'],
   ['SELECT hospital FROM medical_claims WHERE amount > 1000', 'hospital:aggregate'],
   ['SELECT amount > 1000 AS big FROM medical_claims', 'big:aggregate'],
   ['SELECT hospital, count(*) FROM medical_claims GROUP BY hospital, amount', 'hospital:aggregate'],
@@ -176,5 +177,23 @@ describe('derivation', () => {
     expect(await verdict('SELECT e.county_code, (SELECT count(*) FROM population p WHERE p.county_code = e.county_code) AS m FROM enterprise e')).toBe('ok');
     expect(await verdict("SELECT (SELECT count(*) FROM population WHERE id_card = 'abc') AS m")).toBe('refused m:join_key');
     expect(await verdict('SELECT p.gender, t.s FROM population p, LATERAL (SELECT sum(c.amount) AS s FROM medical_claims c WHERE c.id_card = p.id_card) t')).toBe('refused s:join_key');
+  });
+});
+
+describe('group floors (SCQL\'s minimum group size)', () => {
+  const units = (t: string) => CATALOG.find((d) => d.id === t)?.unit?.field;
+  const gate = (sql: string) => checkQuery(con, sql, new Set(CATALOG.map((d) => d.id)), columnsOf, { levelOf, audience: 'sandbox', unitOf: units });
+  it('a grouped query revealing an aggregate-only or group-by-only column keeps groups of at least 3 units of that table', async () => {
+    expect((await gate('SELECT hospital, claim_date, sum(amount) AS s FROM medical_claims GROUP BY 1, 2')).run).toMatch(/HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/);
+    expect((await gate('SELECT icd10, count(*) AS n FROM medical_claims GROUP BY icd10')).run).toMatch(/HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/);
+    const joined = (await gate('SELECT p.gender, avg(c.amount) AS a FROM population p JOIN medical_claims c ON c.id_card = p.id_card WHERE c.amount > 10 GROUP BY p.gender HAVING count(*) > 1')).run!;
+    expect(joined).toMatch(/HAVING \(\(count_star\(\) > 1\) AND \(count\(DISTINCT c\.id_card\) >= 3\)\)/);
+    // Inside a CTE the floor is where the aggregation is; a derived table without the unit counts rows.
+    expect((await gate('WITH t AS (SELECT hospital, sum(amount) AS s FROM medical_claims GROUP BY hospital) SELECT * FROM t')).run).toMatch(/GROUP BY hospital HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)\)/);
+    expect((await gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a FROM medical_claims) GROUP BY h')).run).toMatch(/HAVING \(count_star\(\) >= 3\)/);
+  });
+  it('plaintext-only and count-only queries run as written', async () => {
+    expect((await gate('SELECT county_code, count(*) FROM population GROUP BY 1')).run).toBeUndefined();
+    expect((await gate('SELECT county_code, count(DISTINCT id_card) FROM population GROUP BY 1')).run).toBeUndefined();
   });
 });
