@@ -130,6 +130,12 @@ CREATE INDEX IF NOT EXISTS imports_dataset ON imports (dataset, state);
 CREATE TABLE IF NOT EXISTS import_votes (
   import_id TEXT NOT NULL, voter TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT, at TEXT NOT NULL, PRIMARY KEY (import_id, voter)
 );
+CREATE TABLE IF NOT EXISTS psi_sessions (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, name TEXT NOT NULL, against TEXT NOT NULL, state TEXT NOT NULL,
+  mac_key TEXT, scalar TEXT, reveal_size INTEGER NOT NULL, client_cap INTEGER NOT NULL, client_size INTEGER, domain_size INTEGER, domain_digest TEXT,
+  matched INTEGER, dataset TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS psi_tenant ON psi_sessions (tenant, created_at);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 

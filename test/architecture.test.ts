@@ -15,10 +15,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   lineage: ['store'],
   sandbox: ['datasets'],
   authority: [],
+  privacy: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],
   domain: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'authority'],
   products: ['lineage', 'sandbox', 'exports', 'authority'],
-  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority', 'products'],
+  gateway: ['datasets', 'masking', 'lineage', 'store', 'sandbox', 'exports', 'domain', 'authority', 'products', 'privacy'],
 };
 
 function sources(dir: string): string[] {

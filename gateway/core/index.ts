@@ -15,3 +15,4 @@ export type { DemandView, DemandItem } from './demandService.ts';
 export type { Drill, Training } from './recordsService.ts';
 export type { ReportView, EvaluationView } from './reportService.ts';
 export type { ImportView } from './importService.ts';
+export type { PsiView } from './psiService.ts';

@@ -11,6 +11,7 @@ import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
 import { ImportService } from './importService.ts';
+import { PsiService } from './psiService.ts';
 import { ExportQueue } from './exportQueue.ts';
 import { OpError } from '../../errors/index.ts';
 import { PeopleService } from './peopleService.ts';
@@ -53,6 +54,7 @@ export class Opdomain {
   readonly records: RecordsService;
   readonly reports: ReportService;
   readonly imports: ImportService;
+  readonly psi: PsiService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -67,6 +69,7 @@ export class Opdomain {
     this.lineage = new LineageService(ctx);
     this.catalog = new CatalogService(ctx);
     this.imports = new ImportService(ctx);
+    this.psi = new PsiService(ctx, this.imports);
     this.tenants = new TenantService(ctx);
     this.risks = new RiskService(ctx, this.jobs);
     // An open risk stop holds new processing in its authorization.

@@ -1,0 +1,72 @@
+// `opdomain psi --tenant ID --input FILE --column NAME`: the operator's side of a private set
+// intersection. The identifiers are read and blinded in this process with a secret that never
+// leaves it; only group elements go to the domain (in-process on this home, or --url over HTTP).
+import type { Command } from 'commander';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { OpError } from '../../errors/index.ts';
+import { runPsiClient, type PsiTransport } from '../../privacy/index.ts';
+import type { Opdomain, Principal } from '../core/index.ts';
+import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+
+const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
+
+async function readColumn(file: string, column: string): Promise<string[]> {
+  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const con = await db.connect();
+  try {
+    const lit = `'${file.replaceAll("'", "''")}'`;
+    const src = file.toLowerCase().endsWith('.parquet') ? `read_parquet(${lit})` : `read_csv(${lit}, all_varchar = true, header = true)`;
+    const cols = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`)).getRowObjectsJS().map((r) => String(r.column_name));
+    if (!cols.includes(column)) throw new OpError('BAD_REQUEST', `${file} has no column "${column}" (it has ${cols.join(', ')})`);
+    return (await con.runAndReadAll(`SELECT "${column.replaceAll('"', '""')}"::VARCHAR AS v FROM ${src} WHERE "${column.replaceAll('"', '""')}" IS NOT NULL`)).getRows().map((r) => String(r[0]));
+  } catch (err) {
+    if (err instanceof OpError) throw err;
+    throw new OpError('BAD_REQUEST', `cannot read ${file}: ${String((err as Error).message).split('\n')[0]}`);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+function inProcess(od: Opdomain, p: Principal, start: Record<string, unknown>): PsiTransport {
+  return {
+    start: () => od.psi.start(p, start),
+    blinded: (id, elements, mac) => od.psi.blinded(p, id, { elements, mac }),
+    finish: (id, elements, mac) => od.psi.finish(p, id, { elements, mac }),
+  };
+}
+
+function overHttp(url: string, start: Record<string, unknown>): PsiTransport {
+  const token = process.env.OPDOMAIN_TOKEN;
+  if (!token) throw new OpError('AUTH_REQUIRED', 'set $OPDOMAIN_TOKEN to talk to a domain over HTTP');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(new URL(path, url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const out = (await res.json()) as { error?: { code: string; message: string } };
+    if (!res.ok) throw new OpError((out.error?.code ?? 'INTERNAL') as never, out.error?.message ?? `HTTP ${res.status}`);
+    return out as never;
+  };
+  return {
+    start: () => post('/api/psi/sessions', start),
+    blinded: (id, elements, mac) => post(`/api/psi/sessions/${id}/blinded`, { elements, mac }),
+    finish: (id, elements, mac) => post(`/api/psi/sessions/${id}/finish`, { elements, mac }),
+  };
+}
+
+export function registerPsiCommand(program: Command, io: CliIO): void {
+  program
+    .command('psi')
+    .description('private set intersection (R14): which of your identifiers are in the public data, materialised as a table of tokens in your files only')
+    .requiredOption('--tenant <id>')
+    .requiredOption('--input <file>', 'CSV (with a header) or Parquet holding your identifiers')
+    .requiredOption('--column <name>')
+    .option('--name <name>', 'the result is the table own_<tenant>_psi_<name>', 'intersection')
+    .option('--against <dataset.field>', 'the public side', 'population.id_card')
+    .option('--reveal-size', 'ask the domain to tell you the size of the intersection')
+    .option('--url <url>', 'a domain served elsewhere (with $OPDOMAIN_TOKEN); default: this home, in-process')
+    .action(async (o: { tenant: string; input: string; column: string; name: string; against: string; revealSize?: boolean; url?: string }, cmd) => {
+      const ids = await readColumn(o.input, o.column);
+      const start = { tenant: o.tenant, name: o.name, against: o.against, revealSize: !!o.revealSize };
+      if (o.url) return json(io, await runPsiClient(ids, overHttp(o.url, start)));
+      return withDomain(g(cmd), async (od) => json(io, await runPsiClient(ids, inProcess(od, await caller(od, g(cmd)), start))));
+    });
+}

@@ -1,0 +1,23 @@
+// Private set intersection over HTTP (R14): the three steps the operator's client speaks. The
+// bodies are group elements only (base64url, 32 bytes each) with a MAC per message.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Opdomain, Principal } from '../core/index.ts';
+
+type Auth = (req: FastifyRequest) => Promise<Principal>;
+const id = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+const message = { type: 'object', required: ['elements', 'mac'], additionalProperties: false, properties: { elements: { type: 'array', items: { type: 'string', maxLength: 64 } }, mac: { type: 'string', maxLength: 100 } } } as const;
+/** A million elements of 45 bytes each, as JSON. */
+const BODY_LIMIT = 64 * 1024 * 1024;
+
+export function psiRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {
+  api.post('/api/psi/sessions', { schema: { body: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 }, name: { type: 'string', maxLength: 40 }, against: { type: 'string', maxLength: 100 }, revealSize: { type: 'boolean' }, maxClientSize: { type: 'integer' } } } } }, async (req, reply) =>
+    reply.status(201).send(await od.psi.start(await auth(req), (req.body ?? {}) as Record<string, unknown>)),
+  );
+  for (const step of ['blinded', 'finish'] as const) {
+    api.post<{ Params: { id: string }; Body: { elements: string[]; mac: string } }>(`/api/psi/sessions/:id/${step}`, { bodyLimit: BODY_LIMIT, schema: { params: id, body: message } }, async (req) =>
+      step === 'blinded' ? od.psi.blinded(await auth(req), req.params.id, req.body) : od.psi.finish(await auth(req), req.params.id, req.body),
+    );
+  }
+  api.get<{ Querystring: { tenant?: string } }>('/api/psi/sessions', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 } } } } }, async (req) => ({ sessions: od.psi.list(await auth(req), req.query.tenant) }));
+  api.get<{ Params: { id: string } }>('/api/psi/sessions/:id', { schema: { params: id } }, async (req) => od.psi.show(await auth(req), req.params.id));
+}
