@@ -20,6 +20,7 @@ export interface CheckEnvironmentOptions {
   readonly thresholds: Thresholds;
   readonly output: CheckContext['output'];
   readonly priorCells?: (measure: string) => readonly PriorCell[];
+  readonly dpReleases?: CheckContext['dpReleases'];
 }
 
 /** The same context over other rows of the same output (the fix's): provenance stays, the view is rebuilt. */
@@ -72,6 +73,7 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       measured,
       view: buildView(opts.output.rows, provenance, measured),
       ...(opts.priorCells ? { priorCells: opts.priorCells } : {}),
+      ...(opts.dpReleases ? { dpReleases: opts.dpReleases } : {}),
       exportLevels(q) {
         let items = levelCache.get(q.sql);
         if (!items) {

@@ -28,7 +28,8 @@ const RANK: Readonly<Record<Verdict, number>> = { pass: 0, review: 1, block: 2 }
 /** usage_levels is shown folded into provenance (both say a column may not go out), so the reply's capacity stays 13 rules. */
 function folded(rules: readonly RuleResult[]): RuleResult[] {
   const usage = rules.find((r) => r.rule === 'usage_levels');
-  const rest = rules.filter((r) => r.rule !== 'usage_levels');
+  // dp only ever passes: it says whether the other rules applied, which the operator knows.
+  const rest = rules.filter((r) => r.rule !== 'usage_levels' && r.rule !== 'dp');
   if (!usage) return rest;
   return rest.map((r) => (r.rule === 'provenance' && RANK[usage.verdict] > RANK[r.verdict] ? { ...r, verdict: usage.verdict } : r));
 }

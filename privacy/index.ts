@@ -2,3 +2,4 @@
 // client. Imports nothing of ours but errors/.
 export { blind, checkMac, decodePoint, encodePoint, hashToGroup, messageMac, PSI_DST, randomScalar, type GroupPoint } from './group.ts';
 export { runPsiClient, type PsiTransport } from './client.ts';
+export { bernoulli, bernoulliExp, discreteLaplace, laplaceScale, rational, releaseThreshold, type Rational } from './dp.ts';

@@ -6,6 +6,8 @@ export { DEFAULT_LIMITS, resolveLimits, type JobLimits } from './limits.ts';
 export { openLockedDown } from './lockdown.ts';
 export { openTenantDb, tenantDbKey, type TenantDb } from './tenantDb.ts';
 export { OUTPUT_NAME } from './outputs.ts';
+export type { BudgetRequest } from './protocol.ts';
+export type { DpRelease } from './dp.ts';
 export { MAX_DECLARED_OUTPUTS, checkDeclared, parseManifest, type Manifest } from './manifest.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
 export { columnLineage, hasAggregate, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';

@@ -13,6 +13,7 @@ import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type Q
 import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
 import { readColumns } from './columnar.ts';
 import { rowsOf } from './values.ts';
+import { answerDp, type BudgetCall, type DpKind } from './dp.ts';
 
 export type AuditQuery = (event: QueryEvent) => Promise<void>;
 
@@ -40,7 +41,7 @@ export interface JobRun {
   readonly reusable: boolean;
 }
 
-export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery): Promise<JobRun> {
+export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery, budget?: BudgetCall): Promise<JobRun> {
   const started = Date.now();
   const { limits } = job;
   let sqlCalls = 0;
@@ -80,6 +81,27 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery)
     queue = next.catch(() => undefined);
     return next;
   };
+  /** dp.*: counted with sql() calls, answered in turn with them, never with rows. */
+  const hostDp = (kind: DpKind, spec: unknown): Promise<ivm.Copy<Envelope>> => {
+    const next = queue.then(async () => {
+      sqlCalls++;
+      let env: Envelope;
+      try {
+        if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
+        if (!budget) throw new OpError('DP_BUDGET_EXHAUSTED', 'this worker keeps no privacy budget');
+        const r = await answerDp(con, db, kind, spec, budget);
+        env = { ok: true, value: { value: r.rows.length === 1 && r.rows[0]!.length === 1 ? r.rows[0]![0] : undefined, rows: r.rows, epsilon: r.epsilon, delta: r.delta, mechanism: r.mechanism, ...(r.bounds ? { bounds: r.bounds } : {}) } };
+      } catch (err) {
+        const e = toOpError(err);
+        sdkCodes.add(e.code);
+        env = { ok: false, code: e.code, message: e.message };
+      }
+      return new ivm.ExternalCopy(env).copyInto({ release: true });
+    });
+    queue = next.then(() => undefined, () => undefined);
+    return next;
+  };
+
   const answerSqlCopy = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<ivm.Copy<Envelope>> => {
     if (stopReason) return new ivm.ExternalCopy({ ok: false, code: stopReason.code, message: stopReason.message } as Envelope).copyInto({ release: true });
     const env = await answerSql(kind, query, params);
@@ -142,6 +164,7 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery)
     const context = await isolate.createContext();
     const g = context.global;
     await g.set('__opdomain_sql', new ivm.Reference(hostSql));
+    await g.set('__opdomain_dp', new ivm.Reference(hostDp));
     await g.set('__opdomain_sleep', new ivm.Reference((ms: number) => new Promise((r) => setTimeout(r, ms))));
     await g.set('__opdomain_params', JSON.stringify(job.params ?? {}));
     await g.set('__opdomain_max_log', limits.maxLogBytes);

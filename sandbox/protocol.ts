@@ -60,11 +60,15 @@ export interface WorkerResult {
   readonly stats: { readonly sqlCalls: number; readonly cpuMs: number; readonly wallMs: number };
 }
 
+/** A DP aggregate's budget: reserved in the control store before it runs, settled after. */
+export type BudgetRequest = import('./dp.ts').BudgetCall extends (req: infer R) => unknown ? R : never;
+
 /** dbKey names the tenant file version the job must read (sandbox/tenantDb.ts, tenantDbKey). */
-export type ToWorker = { type: 'run'; job: JobSpec; dbKey: string } | { type: 'ack'; id: number; ok: boolean; error?: JobError };
+export type ToWorker = { type: 'run'; job: JobSpec; dbKey: string } | { type: 'ack'; id: number; ok: boolean; error?: JobError; value?: unknown };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'query'; id: number; event: QueryEvent }
+  | { type: 'budget'; id: number; request: BudgetRequest }
   | { type: 'done'; result: WorkerResult; reusable: boolean };
 
 /** What a worker writes to stderr before killing itself when its isolate's heap is beyond recovery. */

@@ -31,6 +31,52 @@ declare const sql: OpdomainSql;
  */
 declare function output(name: string, rowsOrColumns: readonly Record<string, unknown>[] | Record<string, ArrayLike<unknown>>): void;
 
+/** A differentially private aggregate: what the script gets (never a row). */
+interface DpResult {
+  /** The noisy value of an ungrouped aggregate. */
+  readonly value?: number;
+  /** [[value]] ungrouped; [[key, value], …] grouped. */
+  readonly rows: readonly (readonly (string | number)[])[];
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly mechanism: 'discrete_laplace' | 'report_noisy_max';
+  readonly bounds?: { readonly lo: number; readonly hi: number };
+}
+
+interface DpSpec {
+  /** A table of the authorization whose rows belong to units of privacy (people, enterprises). */
+  readonly table: string;
+  readonly column?: string;
+  /** One SQL boolean expression over the table. */
+  readonly where?: string;
+  readonly groupBy?: string;
+  /** Public group keys fixed by the script (county codes and sexes are public already); else noisy thresholding. */
+  readonly keys?: readonly (string | number)[];
+  readonly epsilon: number;
+  /** Noisy thresholding only (default 1e-6). */
+  readonly delta?: number;
+  /** Each unit's total is clamped into [lo, hi] (sum, mean, quantile). */
+  readonly lo?: number;
+  readonly hi?: number;
+  readonly granularity?: number;
+  /** Quantile: which one (0–1), over `bins` candidates (default 64) between lo and hi. */
+  readonly q?: number;
+  readonly bins?: number;
+  /** Groups one unit may contribute to (default 1). */
+  readonly maxGroups?: number;
+}
+
+/**
+ * Differentially private aggregates over units of privacy, with exact discrete noise; in prod each
+ * call is charged to the (dataset, authorization) privacy budget before it runs.
+ */
+declare const dp: {
+  count(spec: DpSpec): Promise<DpResult>;
+  sum(spec: DpSpec & { column: string; lo: number; hi: number }): Promise<DpResult>;
+  mean(spec: DpSpec & { column: string; lo: number; hi: number }): Promise<DpResult>;
+  quantile(spec: DpSpec & { column: string; lo: number; hi: number; q: number }): Promise<DpResult>;
+};
+
 /** Logs values (shown in dev; hidden in prod, where logs could carry data). */
 declare function log(...values: unknown[]): void;
 

@@ -1,15 +1,17 @@
 // The script SDK as seen inside the isolate. This source runs first in every fresh context:
 // it takes the host references out of the global object into a closure, defines sql(),
-// sql.columns(), output(), log(), params and a bounded setTimeout, and evaluates to the
+// sql.columns(), dp.*, output(), log(), params and a bounded setTimeout, and evaluates to the
 // collector the host calls at the end. Nothing host-side stays reachable from scripts.
 
 export const SDK_BOOTSTRAP = String.raw`(() => {
   'use strict';
   const hostSql = globalThis.__opdomain_sql;
+  const hostDp = globalThis.__opdomain_dp;
   const hostSleep = globalThis.__opdomain_sleep;
   const paramsJson = globalThis.__opdomain_params;
   const maxLogBytes = globalThis.__opdomain_max_log;
   delete globalThis.__opdomain_sql;
+  delete globalThis.__opdomain_dp;
   delete globalThis.__opdomain_sleep;
   delete globalThis.__opdomain_params;
   delete globalThis.__opdomain_max_log;
@@ -39,6 +41,13 @@ export const SDK_BOOTSTRAP = String.raw`(() => {
     if (!env.ok) fail(env);
     return env.value;
   };
+  const dpCall = (kind) => async (spec) => {
+    if (spec === null || typeof spec !== 'object') throw new TypeError('dp.' + kind + '(spec): spec must be an object');
+    const env = await apply(hostDp, [kind, JSONparse(JSON.stringify(spec))]);
+    if (!env.ok) fail(env);
+    return Object.freeze(env.value);
+  };
+  const dp = Object.freeze({ count: dpCall('count'), sum: dpCall('sum'), mean: dpCall('mean'), quantile: dpCall('quantile') });
   const output = (name, data) => {
     if (typeof name !== 'string') throw new TypeError('output(name, rows): name must be a string');
     outputs.set(name, data);
@@ -59,6 +68,7 @@ export const SDK_BOOTSTRAP = String.raw`(() => {
   };
   const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
   define('sql', Object.freeze(sql));
+  define('dp', dp);
   define('output', output);
   define('log', log);
   define('params', Object.freeze(JSONparse(paramsJson)));

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpError, toOpError, type ErrorCode } from '../errors/index.ts';
-import { ISOLATE_OOM_MARKER, type FromWorker, type JobSpec, type QueryEvent, type ToWorker, type WorkerResult } from './protocol.ts';
+import { ISOLATE_OOM_MARKER, type BudgetRequest, type FromWorker, type JobSpec, type QueryEvent, type ToWorker, type WorkerResult } from './protocol.ts';
 import { tenantDbKey } from './tenantDb.ts';
 
 // Compiled (dist/, bin/build.js) the worker starts from JavaScript; from the sources, through tsx.
@@ -38,6 +38,8 @@ export interface RunHooks {
   onQuery(event: QueryEvent): Promise<void> | void;
   /** Called once the job is handed to its worker process. */
   onStart?(workerPid: number): void;
+  /** A DP aggregate's budget (reserve before, settle after); without it, DP aggregates are refused. */
+  onBudget?(request: BudgetRequest): Promise<unknown> | unknown;
 }
 
 interface Worker {
@@ -237,6 +239,20 @@ export class Supervisor {
             .then(() => hooks.onQuery(m.event))
             .then(
               () => child.send({ type: 'ack', id: m.id, ok: true } satisfies ToWorker),
+              (err) => {
+                const e = toOpError(err);
+                child.send({ type: 'ack', id: m.id, ok: false, error: { code: e.code, message: e.message } } satisfies ToWorker);
+              },
+            )
+            .catch(() => undefined);
+        } else if (m.type === 'budget') {
+          Promise.resolve()
+            .then(() => {
+              if (!hooks.onBudget) throw new OpError('DP_BUDGET_EXHAUSTED', 'this domain keeps no privacy budgets');
+              return hooks.onBudget(m.request);
+            })
+            .then(
+              (value) => child.send({ type: 'ack', id: m.id, ok: true, value } satisfies ToWorker),
               (err) => {
                 const e = toOpError(err);
                 child.send({ type: 'ack', id: m.id, ok: false, error: { code: e.code, message: e.message } } satisfies ToWorker);

@@ -22,6 +22,8 @@ export interface TenantDb {
   readonly instance: DuckDBInstance;
   readonly allowedTables: ReadonlySet<string>;
   columnsOf(table: string): readonly string[];
+  /** The table's unit-of-privacy column, as the build marked it. */
+  unitOf(table: string): string | undefined;
   /** A column's usage level for an audience, as the build wrote it into the file. */
   levelOf(audience: UsageAudience): (table: string, column: string) => UsageLevel;
   /** The gate on one statement for an audience (the sandbox's by default), decided once per text for this file version. */
@@ -85,7 +87,7 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
       if (!v.ok) throw new OpError(v.error.code, v.error.message, v.error.details);
       return v.result;
     };
-    return { key, instance, allowedTables, columnsOf, levelOf: (a) => levels[a], gate, close: () => instance.closeSync() };
+    return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, close: () => instance.closeSync() };
   } finally {
     con.closeSync();
   }

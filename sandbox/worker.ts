@@ -3,7 +3,7 @@
 // the file's locked-down instance open and gives every job a fresh isolate and a fresh
 // connection, so no job sees another's state (sandbox/tenantDb.ts says what is per
 // connection). A job stopped at a limit retires its worker: the supervisor starts another.
-import type { FromWorker, QueryEvent, ToWorker } from './protocol.ts';
+import type { BudgetRequest, FromWorker, QueryEvent, ToWorker } from './protocol.ts';
 import { runJob } from './jobRunner.ts';
 import { loadSecondParser } from './gate.ts';
 import { openTenantDb, type TenantDb } from './tenantDb.ts';
@@ -14,7 +14,7 @@ if (!process.send) {
 }
 
 const send = (msg: FromWorker) => new Promise<void>((resolve, reject) => process.send!(msg, undefined, {}, (err) => (err ? reject(err) : resolve())));
-const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+const pending = new Map<number, { resolve: (value?: unknown) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let busy = false;
 let db: TenantDb | undefined;
@@ -22,8 +22,16 @@ let db: TenantDb | undefined;
 const auditQuery = (event: QueryEvent): Promise<void> => {
   const id = nextId++;
   return new Promise<void>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    pending.set(id, { resolve: () => resolve(), reject });
     send({ type: 'query', id, event }).catch(reject);
+  });
+};
+
+const budget = (request: BudgetRequest): Promise<unknown> => {
+  const id = nextId++;
+  return new Promise<unknown>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ type: 'budget', id, request }).catch(reject);
   });
 };
 
@@ -42,7 +50,7 @@ async function serve(msg: Extract<ToWorker, { type: 'run' }>): Promise<boolean> 
     db = undefined;
     db = await openTenantDb(msg.dbKey, job.dbPath, job.limits);
   }
-  const run = await runJob(job, db, auditQuery);
+  const run = await runJob(job, db, auditQuery, budget);
   await send({ type: 'done', result: run.result, reusable: run.reusable });
   return run.reusable;
 }
@@ -52,7 +60,7 @@ process.on('message', (msg: ToWorker) => {
     const p = pending.get(msg.id);
     pending.delete(msg.id);
     if (!p) return;
-    if (msg.ok) p.resolve();
+    if (msg.ok) p.resolve(msg.value);
     else p.reject(Object.assign(new Error(msg.error?.message ?? 'audit failed'), { code: msg.error?.code ?? 'AUDIT_WRITE_FAILED' }));
     return;
   }

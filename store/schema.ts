@@ -136,6 +136,16 @@ CREATE TABLE IF NOT EXISTS psi_sessions (
   matched INTEGER, dataset TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS psi_tenant ON psi_sessions (tenant, created_at);
+CREATE TABLE IF NOT EXISTS dp_budgets (
+  tenant TEXT NOT NULL, dataset TEXT NOT NULL, epsilon_total INTEGER NOT NULL, delta_total INTEGER NOT NULL,
+  epsilon_spent INTEGER NOT NULL, delta_spent INTEGER NOT NULL, per_query INTEGER NOT NULL, set_by TEXT NOT NULL, set_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, dataset)
+);
+CREATE TABLE IF NOT EXISTS dp_charges (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, dataset TEXT NOT NULL, job_id TEXT NOT NULL, epsilon INTEGER NOT NULL, delta INTEGER NOT NULL,
+  mechanism TEXT NOT NULL, state TEXT NOT NULL, release TEXT, at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dp_charges_job ON dp_charges (job_id, state);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, jws TEXT NOT NULL, at TEXT NOT NULL, note TEXT);
 `;
 

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: [],
   masking: ['datasets'],
   lineage: ['store'],
-  sandbox: ['datasets'],
+  sandbox: ['datasets', 'privacy'],
   authority: [],
   privacy: [],
   exports: ['datasets', 'masking', 'lineage', 'sandbox'],

@@ -77,6 +77,8 @@ export interface CheckContext {
   readonly tenant: string;
   /** The one-step fix changed the output: a reviewer must confirm it. */
   readonly mitigated?: boolean;
+  /** The DP releases the job was charged for (rows as dp.* returned them). */
+  readonly dpReleases?: readonly { readonly epsilon: number; readonly delta: number; readonly rows: readonly (readonly (string | number)[])[] }[];
   /** Result-column usage levels of a re-run query for the export audience (from the tenant file's levels). */
   exportLevels?(query: QueryResult): readonly ResultLevel[];
 }

@@ -12,7 +12,7 @@ import { caller, core, json, withDomain, type CliIO, type GlobalOpts } from './c
 import { registerProductCommands } from './products.ts';
 import { registerAuthorityCommands } from './authority.ts';
 import { registerImportCommands, registerUsageCommand } from './imports.ts';
-import { registerPsiCommand } from './psi.ts';
+import { registerPrivacyCommands } from './privacy.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
 const lineage = () => import('../../lineage/index.ts');
@@ -472,7 +472,7 @@ export function buildProgram(io: CliIO): Command {
   registerProductCommands(program, io);
   registerAuthorityCommands(program, io);
   registerImportCommands(program, io);
-  registerPsiCommand(program, io);
+  registerPrivacyCommands(program, io);
   return program;
 }
 

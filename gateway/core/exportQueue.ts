@@ -172,6 +172,7 @@ export class ExportQueue {
         thresholds: ctx.authorizations.effectiveThresholds(tenant),
         output: { name: out.name, columns: out.columns, rows: out.rows },
         priorCells,
+        dpReleases: this.jobs.budgets.releasesOf(jobId),
       },
       async (base) => {
         let check = base;
@@ -188,7 +189,8 @@ export class ExportQueue {
           rules: report.rules, verdict: report.verdict, fix,
           outputHash: fix ? outputHash(out.columns, check.output.rows) : out.hash,
           // N-of-M by risk: two independent approvals when a rule asks for review or the data is graded important.
-          required: report.verdict === 'review' || important ? 2 : 1,
+          // A release of DP aggregates only is bounded by its noise: one reviewer, whatever the grade.
+          required: report.dp ? 1 : report.verdict === 'review' || important ? 2 : 1,
           ledger: ledgerCells(check),
           details: { columns: columnReport(check), cells: cellReport(check, report.rules) },
         };

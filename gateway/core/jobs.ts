@@ -9,6 +9,7 @@ import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type JobLineageInfo }
 import { findDataset } from '../../datasets/index.ts';
 import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
+import { DpBudgetService } from './dpBudgetService.ts';
 import { PROD_REPLY_BUCKET_MS, operatorView, padToBucket, prodReply, type SizeBucket } from './prodReply.ts';
 import { parseManifest, type Manifest } from '../../sandbox/index.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -113,7 +114,11 @@ export class Jobs {
   /** Prod replies are held to the next multiple of this (the timing channel's bucket). */
   prodReplyBucketMs = PROD_REPLY_BUCKET_MS;
 
+  /** Privacy budgets the jobs' DP aggregates are charged to. */
+  readonly budgets: DpBudgetService;
+
   constructor(private readonly ctx: DomainContext) {
+    this.budgets = new DpBudgetService(ctx);
     this.openlineage = new OpenLineageSink(join(ctx.paths.audit, 'openlineage.jsonl'));
   }
 
@@ -183,7 +188,7 @@ export class Jobs {
     try {
       result = await ctx.supervisor.run(
         { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits, ...(manifest ? { manifest } : {}) },
-        { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId) },
+        { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId), onBudget: (b) => this.budgets.handle({ tenant: req.tenant, jobId, env, user: p.user }, b) },
       );
     } finally {
       clearInterval(watch);

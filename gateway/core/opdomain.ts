@@ -12,6 +12,7 @@ import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
 import { ImportService } from './importService.ts';
 import { PsiService } from './psiService.ts';
+import type { DpBudgetService } from './dpBudgetService.ts';
 import { ExportQueue } from './exportQueue.ts';
 import { OpError } from '../../errors/index.ts';
 import { PeopleService } from './peopleService.ts';
@@ -55,6 +56,7 @@ export class Opdomain {
   readonly reports: ReportService;
   readonly imports: ImportService;
   readonly psi: PsiService;
+  readonly dp: DpBudgetService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -70,6 +72,7 @@ export class Opdomain {
     this.catalog = new CatalogService(ctx);
     this.imports = new ImportService(ctx);
     this.psi = new PsiService(ctx, this.imports);
+    this.dp = this.jobs.budgets;
     this.tenants = new TenantService(ctx);
     this.risks = new RiskService(ctx, this.jobs);
     // An open risk stop holds new processing in its authorization.

@@ -18,7 +18,7 @@ import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
 import { productRoutes } from './products.ts';
 import { authorityRoutes } from './authority.ts';
 import { importRoutes } from './imports.ts';
-import { psiRoutes } from './psi.ts';
+import { privacyRoutes } from './privacy.ts';
 
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
@@ -165,7 +165,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     productRoutes(api, od, auth);
     authorityRoutes(api, od, auth);
     importRoutes(api, od, auth);
-    psiRoutes(api, od, auth);
+    privacyRoutes(api, od, auth);
 
     // --- everyone signed in -------------------------------------------------
     api.get('/api/whoami', async (req) => {

@@ -1,5 +1,5 @@
-// `opdomain psi --tenant ID --input FILE --column NAME`: the operator's side of a private set
-// intersection. The identifiers are read and blinded in this process with a secret that never
+// `opdomain psi --tenant ID --input FILE --column NAME` (the operator's side of a private set
+// intersection) and `opdomain dp budget set|list` (privacy budgets). The identifiers are read and blinded in this process with a secret that never
 // leaves it; only group elements go to the domain (in-process on this home, or --url over HTTP).
 import type { Command } from 'commander';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -52,7 +52,21 @@ function overHttp(url: string, start: Record<string, unknown>): PsiTransport {
   };
 }
 
-export function registerPsiCommand(program: Command, io: CliIO): void {
+export function registerPrivacyCommands(program: Command, io: CliIO): void {
+  const budget = program.command('dp').description('differential privacy (R14)').command('budget').description('privacy budgets per (dataset, authorization): set only by an administrator, audited');
+  budget
+    .command('set')
+    .requiredOption('--tenant <id>')
+    .requiredOption('--dataset <id>')
+    .requiredOption('--epsilon <n>', 'the total', Number)
+    .option('--delta <n>', 'the total δ (default 1e-5)', Number)
+    .option('--per-query <n>', 'the largest ε one aggregate may take', Number)
+    .requiredOption('--reason <text>')
+    .action(async (o: { tenant: string; dataset: string; epsilon: number; delta?: number; perQuery?: number; reason: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.dp.set(await caller(od, g(cmd)), o))),
+    );
+  budget.command('list').option('--tenant <id>').action(async (o: { tenant?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.dp.list(await caller(od, g(cmd)), o.tenant))));
+
   program
     .command('psi')
     .description('private set intersection (R14): which of your identifiers are in the public data, materialised as a table of tokens in your files only')

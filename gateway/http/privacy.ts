@@ -1,5 +1,6 @@
-// Private set intersection over HTTP (R14): the three steps the operator's client speaks. The
-// bodies are group elements only (base64url, 32 bytes each) with a MAC per message.
+// Privacy computing over HTTP (R14): the private set intersection's three steps the operator's
+// client speaks (group elements only, base64url, with a MAC per message) and the privacy budgets
+// DP aggregates are charged to.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Opdomain, Principal } from '../core/index.ts';
 
@@ -9,7 +10,7 @@ const message = { type: 'object', required: ['elements', 'mac'], additionalPrope
 /** A million elements of 45 bytes each, as JSON. */
 const BODY_LIMIT = 64 * 1024 * 1024;
 
-export function psiRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {
+export function privacyRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {
   api.post('/api/psi/sessions', { schema: { body: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 }, name: { type: 'string', maxLength: 40 }, against: { type: 'string', maxLength: 100 }, revealSize: { type: 'boolean' }, maxClientSize: { type: 'integer' } } } } }, async (req, reply) =>
     reply.status(201).send(await od.psi.start(await auth(req), (req.body ?? {}) as Record<string, unknown>)),
   );
@@ -20,4 +21,8 @@ export function psiRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void 
   }
   api.get<{ Querystring: { tenant?: string } }>('/api/psi/sessions', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 } } } } }, async (req) => ({ sessions: od.psi.list(await auth(req), req.query.tenant) }));
   api.get<{ Params: { id: string } }>('/api/psi/sessions/:id', { schema: { params: id } }, async (req) => od.psi.show(await auth(req), req.params.id));
+  api.post('/api/dp/budgets', { schema: { body: { type: 'object', required: ['tenant', 'dataset', 'epsilon', 'reason'], additionalProperties: false, properties: { tenant: { type: 'string' }, dataset: { type: 'string' }, epsilon: { type: 'number' }, delta: { type: 'number' }, perQuery: { type: 'number' }, reason: { type: 'string', maxLength: 2000 } } } } }, async (req) =>
+    od.dp.set(await auth(req), req.body as Record<string, unknown>),
+  );
+  api.get<{ Querystring: { tenant?: string } }>('/api/dp/budgets', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 } } } } }, async (req) => ({ budgets: od.dp.list(await auth(req), req.query.tenant) }));
 }
