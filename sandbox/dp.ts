@@ -73,13 +73,17 @@ function parse(kind: DpKind, s: unknown): DpSpec {
   if (!Number.isInteger(maxGroups) || maxGroups < 1 || maxGroups > 100) throw bad('maxGroups must be an integer from 1 to 100');
   const delta = num('delta', false) ?? 1e-6;
   if (!(delta > 0 && delta < 0.01)) throw bad('delta must be in (0, 0.01)');
+  const granularity = num('granularity', false) ?? 1;
+  if (!(granularity > 0)) throw bad('granularity must be positive');
+  const bins = num('bins', false) ?? 64;
+  if (!Number.isInteger(bins) || bins < 2 || bins > 1000) throw bad('bins must be an integer from 2 to 1000');
   const qv = num('q', kind === 'quantile');
   if (qv !== undefined && !(qv >= 0 && qv <= 1)) throw bad('q must be in [0, 1]');
   return {
     table: o.table.toLowerCase(), ...(typeof o.column === 'string' ? { column: o.column.toLowerCase() } : {}), ...(typeof o.where === 'string' ? { where: o.where } : {}),
     ...(typeof o.groupBy === 'string' ? { groupBy: o.groupBy.toLowerCase() } : {}), ...(Array.isArray(o.keys) ? { keys: o.keys as (string | number)[] } : {}),
-    epsilon, delta, ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}), granularity: num('granularity', false) ?? 1, ...(qv !== undefined ? { q: qv } : {}),
-    bins: num('bins', false) ?? 64, maxGroups,
+    epsilon, delta, ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}), granularity, ...(qv !== undefined ? { q: qv } : {}),
+    bins, maxGroups,
   };
 }
 

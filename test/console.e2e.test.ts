@@ -74,6 +74,15 @@ async function done(page: Page): Promise<void> {
   expect(pageErrors.get(page) ?? []).toEqual([]);
   await page.context().close();
 }
+async function rawIds(n: number): Promise<string[]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(d.od.ctx.paths.rawDb, { access_mode: 'READ_ONLY' });
+  const con = await db.connect();
+  const rows = (await con.runAndReadAll(`SELECT id_card FROM population ORDER BY id_card LIMIT ${n}`)).getRows().map((r) => String(r[0]));
+  con.closeSync();
+  db.closeSync();
+  return rows;
+}
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
 describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
@@ -314,6 +323,42 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await shot(sam, 'duties-security');
     await done(sam);
   }, 180_000);
+
+  it('own data through the console: alice declares and uploads, bob approves with the profile in view; ada sets a privacy budget', async () => {
+    const ids = await rawIds(80);
+    const csv = ['customer_id,segment,spend', ...ids.map((x, i) => `${x},s${i % 3},${100 + i}`)].join('\n') + '\n';
+    const alice = await signIn('alice');
+    await alice.click('a[href="#/own"]');
+    await alice.waitForSelector('#own-declaration');
+    await alice.fill('#own-justification', 'Customers counted by county for planning.');
+    await alice.setInputFiles('#own-file', { name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await alice.click('#declare');
+    await alice.waitForSelector('#h-own ~ table tr[data-dataset="own_demo_customers"]');
+    expect(await alice.locator('#h-own ~ table tr[data-dataset="own_demo_customers"] .badge-state').textContent()).toBe('submitted');
+    expect(await alice.locator('#h-own ~ table tr[data-dataset="own_demo_customers"] button[data-action="approve"]').count()).toBe(0);
+    await shot(alice, 'own-data-operator');
+    await done(alice);
+    const bob = await signIn('bob');
+    await bob.click('a[href="#/own"]');
+    await bob.waitForSelector('#h-own-review ~ table tr[data-dataset="own_demo_customers"]');
+    expect(await bob.locator('#h-own-review ~ table tr[data-dataset="own_demo_customers"]').textContent()).toContain('80 rows');
+    await bob.click('#h-own-review ~ table tr[data-dataset="own_demo_customers"] button[data-action="approve"]');
+    await expect.poll(() => d.od.ctx.store.get<{ state: string }>("SELECT state FROM imports WHERE dataset = 'own_demo_customers'")?.state, { timeout: 60_000 }).toBe('loaded');
+    await bob.waitForSelector('#h-own ~ table tr[data-dataset="own_demo_customers"] .badge-state');
+    await shot(bob, 'own-data-reviewer');
+    await done(bob);
+    const ada = await signIn('ada');
+    await ada.click('a[href="#/own"]');
+    await ada.fill('#budget-tenant', 'demo');
+    await ada.fill('#budget-dataset', 'population');
+    await ada.fill('#budget-epsilon', '2');
+    await ada.fill('#budget-per-query', '1');
+    await ada.fill('#budget-reason', 'county statistics 2026');
+    await ada.click('#set-budget');
+    await ada.waitForSelector('tr[data-budget="demo.population"]');
+    expect(d.od.dp.list(await d.od.principal({ as: 'ada' }), 'demo')[0]!.epsilonLeft).toBe(2);
+    await done(ada);
+  }, 120_000);
 
   it('a wrong token is refused on the sign-in page', async () => {
     const page = await openPage(url);

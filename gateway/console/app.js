@@ -9,12 +9,13 @@ import { queuePage, requestPage } from './pages/reviewer.js';
 import { auditPage, tracePage } from './pages/security.js';
 import { productsPage } from './pages/products.js';
 import { dutiesPage } from './pages/duties.js';
+import { ownDataPage } from './pages/ownData.js';
 
 const NAV = {
-  operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
-  reviewer: [['#/queue', 'navQueue'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
-  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
-  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
+  operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts'], ['#/own', 'navOwn'], ['#/duties', 'navDuties']],
+  reviewer: [['#/queue', 'navQueue'], ['#/own', 'navOwn'], ['#/products', 'navProducts'], ['#/duties', 'navDuties']],
+  security: [['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/queue', 'navQueue'], ['#/products', 'navProducts'], ['#/own', 'navOwn'], ['#/duties', 'navDuties']],
+  admin: [['#/admin', 'navAdmin'], ['#/queue', 'navQueue'], ['#/audit', 'navAudit'], ['#/trace', 'navTrace'], ['#/products', 'navProducts'], ['#/own', 'navOwn'], ['#/duties', 'navDuties']],
 };
 
 const main = document.getElementById('main');
@@ -95,6 +96,7 @@ const PAGES = {
   admin: (slot) => adminPage(slot),
   products: (slot) => productsPage(slot),
   duties: (slot) => dutiesPage(slot),
+  own: (slot) => ownDataPage(slot),
 };
 
 async function route() {

@@ -24,4 +24,13 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** A file as the request body, streamed by the browser (CSV as text/csv, anything else as Parquet). */
+export async function upload(path, file) {
+  const csv = /\.csv$/i.test(file.name);
+  const res = await fetch(`${path}?format=${csv ? 'csv' : 'parquet'}`, { method: 'PUT', headers: { authorization: `Bearer ${session.token}`, 'content-type': csv ? 'text/csv' : 'application/octet-stream' }, body: file });
+  const data = await res.json();
+  if (!res.ok) throw new ApiError(data.error?.code ?? `HTTP_${res.status}`, data.error?.message ?? '', res.status);
+  return data;
+}
+
 export const enc = encodeURIComponent;

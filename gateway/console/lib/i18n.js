@@ -40,6 +40,10 @@ const TEXT = {
     resolution: 'Resolution or reason', demandLists: 'Data demand lists', demandItems: 'Items (JSON)', fileDemand: 'File the list', consent: 'Consent', provinceConsent: 'province consent',
     decision: 'Decision', refuse: 'Refuse', applyGrants: 'Apply to the grants', yearlyReport: 'Yearly report {y} · {t}', generateReport: 'Generate the {y} report',
     reportDone: 'Report written: {q} queries allowed, {r} refused, {c} product calls served, {d} drills.', score: 'Reviewers\' score', notes: 'Notes', evaluate: 'Evaluate', evaluated: 'Evaluation recorded: {s} / 100',
+    navOwn: 'Own data & privacy', ownRequests: 'Import requests (own data)', ownToReview: 'Imports waiting for your decision', declareOwn: 'Declare a dataset of your own and upload it',
+    declaration: 'Declaration (JSON)', justification: 'Why the data is needed', dataFile: 'File (CSV or Parquet)', submitImport: 'Declare and upload', lawfulBasis: 'Lawful basis',
+    profile: 'Profile', profileLine: '{r} rows; {f}', flaggedCols: 'flagged: {c}', noFlags: 'nothing flagged', psiSessions: 'Private set intersections', sizes: 'Sizes', matched: 'Matched',
+    budgets: 'Privacy budgets', epsilonLeft: 'ε left', perQuery: 'per query', setBudget: 'Set a budget', reason: 'Reason', upload: 'Upload again', withdraw: 'Withdraw', loaded: 'Loaded',
     done: 'Done', loading: 'Loading…', none: 'none',
   },
   zh: {
@@ -82,6 +86,10 @@ const TEXT = {
     resolution: '处理结果或理由', demandLists: '数据需求清单', demandItems: '清单条目（JSON）', fileDemand: '提交清单', consent: '同意', provinceConsent: '需省级同意',
     decision: '决定', refuse: '不同意', applyGrants: '纳入授权', yearlyReport: '{y} 年度报告 · {t}', generateReport: '生成 {y} 年度报告',
     reportDone: '报告已生成：允许查询 {q} 次，拒绝 {r} 次，产品调用 {c} 次，演练 {d} 次。', score: '审核评分', notes: '说明', evaluate: '评价', evaluated: '评价已记录：{s} / 100',
+    navOwn: '自有数据与隐私计算', ownRequests: '自有数据导入申请', ownToReview: '待您审核的导入', declareOwn: '申报自有数据集并上传',
+    declaration: '申报（JSON）', justification: '需要该数据的理由', dataFile: '文件（CSV 或 Parquet）', submitImport: '申报并上传', lawfulBasis: '合法依据',
+    profile: '数据概况', profileLine: '{r} 行；{f}', flaggedCols: '标记：{c}', noFlags: '无标记', psiSessions: '隐私求交', sizes: '规模', matched: '交集',
+    budgets: '隐私预算', epsilonLeft: '剩余 ε', perQuery: '单次上限', setBudget: '设置预算', reason: '理由', upload: '重新上传', withdraw: '撤回', loaded: '已载入',
     done: '完成', loading: '加载中…', none: '无',
   },
 };
