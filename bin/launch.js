@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const tsxLoader = import.meta.resolve('tsx');
 export const nodeFlags = ['--no-node-snapshot', '--import', tsxLoader];
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SOURCES = ['errors', 'authority', 'products', 'datasets', 'masking', 'sandbox', 'lineage', 'exports', 'domain', 'store', 'gateway'];
+const SOURCES = ['errors', 'authority', 'products', 'privacy', 'datasets', 'masking', 'sandbox', 'lineage', 'exports', 'domain', 'store', 'gateway'];
 
 function newestSource(dir) {
   let newest = 0;

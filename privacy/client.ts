@@ -2,7 +2,8 @@
 // identifiers onto the group and blinds them with a secret of its own that never leaves its
 // process, then raises the domain's blinded public side to the same secret. It learns the domain's
 // set size and, if the domain reveals it, the size of the intersection — nothing else.
-import { blind, decodePoint, encodePoint, hashToGroup, messageMac, randomScalar } from './group.ts';
+import { messageMac, randomScalar } from './group.ts';
+import { blindAll } from './parallel.ts';
 
 /** What a client needs from the domain: the three steps, over HTTP or in-process. */
 export interface PsiTransport {
@@ -17,12 +18,12 @@ export async function runPsiClient(ids: readonly string[], transport: PsiTranspo
   const session = await transport.start();
   const key = Buffer.from(session.key, 'base64url');
   // Shuffled, so the order of the file says nothing to the domain.
-  const mine = unique.map((x) => encodePoint(blind(hashToGroup(x), a)));
+  const mine = await blindAll('hash', unique, a);
   shuffle(mine);
   const reply = await transport.blinded(session.id, mine, messageMac(key, session.id, 'blinded', mine));
   if (reply.mac !== messageMac(key, session.id, 'reply', reply.elements)) throw new Error('the domain\'s reply does not carry the session MAC');
   // The domain's order is kept: it maps the answers back to its own rows.
-  const theirs = reply.elements.map((e, i) => encodePoint(blind(decodePoint(e, `element ${i}`), a)));
+  const theirs = await blindAll('point', reply.elements, a);
   const done = await transport.finish(session.id, theirs, messageMac(key, session.id, 'finish', theirs));
   return { session: session.id, dataset: done.dataset, sent: mine.length, ...(done.matched !== undefined ? { matched: done.matched } : {}) };
 }

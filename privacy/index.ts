@@ -3,3 +3,4 @@
 export { blind, checkMac, decodePoint, encodePoint, hashToGroup, messageMac, PSI_DST, randomScalar, type GroupPoint } from './group.ts';
 export { runPsiClient, type PsiTransport } from './client.ts';
 export { bernoulli, bernoulliExp, discreteLaplace, laplaceScale, rational, releaseThreshold, type Rational } from './dp.ts';
+export { blindAll } from './parallel.ts';

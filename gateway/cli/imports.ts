@@ -14,11 +14,12 @@ export function registerImportCommands(program: Command, io: CliIO): void {
     .option('--file <data.csv|data.parquet>')
     .option('--tenant <id>')
     .option('--scenario <id>')
-    .requiredOption('--justification <text>')
-    .action(async (o: { spec: string; file?: string; tenant?: string; scenario?: string; justification: string }, cmd) =>
+    .option('--justification <text>', 'why the data is needed (or "justification" in the spec file)')
+    .action(async (o: { spec: string; file?: string; tenant?: string; scenario?: string; justification?: string }, cmd) =>
       withDomain(g(cmd), async (od) => {
         const p = await caller(od, g(cmd));
-        const req = od.imports.request(p, { tenant: o.tenant, declaration: readJsonFile(o.spec), scenario: o.scenario, justification: o.justification });
+        const spec = readJsonFile(o.spec);
+        const req = od.imports.request(p, { tenant: o.tenant ?? spec.tenant, declaration: spec, scenario: o.scenario ?? spec.scenario, justification: o.justification ?? spec.justification });
         json(io, o.file ? await od.imports.upload(p, req.id, o.file) : req);
       }),
     );

@@ -99,8 +99,10 @@ export class ImportService {
   }
 
   /** An operator declares a dataset of its own for its authorization: nothing is loaded yet. */
-  request(p: Principal, input: { tenant?: unknown; declaration?: unknown; scenario?: unknown; justification?: unknown }): ImportView {
+  request(p: Principal, body: { tenant?: unknown; declaration?: unknown; scenario?: unknown; justification?: unknown } & Record<string, unknown>): ImportView {
     checkRole(p, 'operator');
+    // The declaration may come nested ({declaration: {…}}) or as the body itself.
+    const input = body.declaration === undefined && body.fields !== undefined ? { ...body, declaration: body } : body;
     const tenant = String(input.tenant ?? p.tenant ?? '');
     checkTenantScope(p, tenant);
     const auth = this.ctx.authorizations.get(tenant);
@@ -108,7 +110,7 @@ export class ImportService {
     const declaration = parseDeclaration(input.declaration);
     const scenario = String(input.scenario ?? auth.scenarios[0] ?? '');
     if (!auth.scenarios.includes(scenario)) throw new OpError('BAD_REQUEST', `scenario "${scenario.slice(0, 64)}" is not a scenario of ${tenant}`);
-    if (typeof input.justification !== 'string' || input.justification.trim().length < 10 || input.justification.length > 2000) throw new OpError('BAD_REQUEST', 'justification must say, in 10 to 2000 characters, why the data is needed');
+    if (typeof input.justification !== 'string' || input.justification.trim() === '' || input.justification.length > 2000) throw new OpError('BAD_REQUEST', 'justification must say, in at most 2000 characters, why the data is needed');
     const spec = ownDatasetSpec(tenant, declaration);
     const open = this.ctx.store.get<{ id: string }>("SELECT id FROM imports WHERE dataset = ? AND state <> 'withdrawn'", spec.id);
     if (open) throw new OpError('IMPORT_EXISTS', `${tenant} already has an own dataset "${declaration.name}" (request ${open.id})`);

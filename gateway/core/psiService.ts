@@ -13,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { findDataset, ownDatasetId, type DatasetSpec } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
-import { blind, checkMac, decodePoint, encodePoint, hashToGroup, messageMac, randomScalar } from '../../privacy/index.ts';
+import { blindAll, checkMac, decodePoint, messageMac, randomScalar } from '../../privacy/index.ts';
 import type { DomainContext } from './context.ts';
 import type { ImportService } from './importService.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -148,12 +148,12 @@ export class PsiService {
     const k = BigInt(`0x${r.scalar!}`);
     let theirs: string[];
     try {
-      theirs = elements.map((e, i) => encodePoint(blind(decodePoint(e, `element ${i}`), k)));
+      theirs = await blindAll('point', elements as string[], k);
     } catch (err) {
-      this.refuse(r, p, err as OpError);
+      this.refuse(r, p, err instanceof OpError ? err : new OpError('PSI_INVALID_ELEMENT', String((err as Error).message)));
     }
     const ids = await this.publicIds(r.against);
-    const out = ids.map((x) => encodePoint(blind(hashToGroup(x), k)));
+    const out = await blindAll('hash', ids, k);
     const digest = createHash('sha256').update(ids.join('\n')).digest('hex');
     mkdirSync(dirname(this.path(r)), { recursive: true });
     writeFileSync(this.path(r), theirs!.join('\n'));

@@ -20,10 +20,12 @@ export function importRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): vo
       if (scope.hasContentTypeParser(type)) scope.removeContentTypeParser(type);
       scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
     }
-    scope.put<{ Params: { id: string }; Querystring: { format?: 'csv' | 'parquet' } }>(
-      '/api/imports/:id/file',
-      { bodyLimit: MAX_UPLOAD_BYTES, schema: { params: id, querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'parquet'] } } } } },
-      async (req) => {
+    scope.route<{ Params: { id: string }; Querystring: { format?: 'csv' | 'parquet' } }>({
+      method: ['PUT', 'POST'],
+      url: '/api/imports/:id/file',
+      bodyLimit: MAX_UPLOAD_BYTES,
+      schema: { params: id, querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'parquet'] } } } },
+      handler: async (req) => {
         const p = await auth(req);
         const format = req.query.format ?? (String(req.headers['content-type'] ?? '').startsWith('text/csv') ? 'csv' : 'parquet');
         const tmp = join(od.ctx.paths.root, 'tmp', `upload-${randomUUID()}.${format}`);
@@ -36,9 +38,9 @@ export function importRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): vo
           rmSync(tmp, { force: true });
         }
       },
-    );
+    });
   });
-  api.post('/api/imports', { schema: { body: { type: 'object', maxProperties: 4 } } }, async (req, reply) => reply.status(201).send(od.imports.request(await auth(req), req.body as Record<string, unknown>)));
+  api.post('/api/imports', { schema: { body: { type: 'object', maxProperties: 12 } } }, async (req, reply) => reply.status(201).send(od.imports.request(await auth(req), req.body as Record<string, unknown>)));
   api.get<{ Querystring: { tenant?: string; state?: string } }>(
     '/api/imports',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 }, state: { type: 'string', maxLength: 20 } } } } },
