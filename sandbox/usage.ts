@@ -442,6 +442,9 @@ function addFloor(node: Obj, tables: readonly string[], sources: readonly Source
   const terms = tables.map((t) => {
     const unit = env.unitOf?.(t);
     const at = unit ? sources.flatMap((s) => [...(s.cols ?? new Map<string, Level>())].filter(([, l]) => l.from === `${t}.${unit}`).map(([name]) => [s.alias, name])) : [];
+    // A table with units whose unit the query hid (a derived table without it) would be floored
+    // by rows, which one person's rows can fill: refused, so the floor always counts people.
+    if (unit && !at[0]) throw new OpError('SQL_USAGE_REFUSED', `this aggregation reveals restricted columns of ${t}, so its groups must rest on ${MIN_GROUP_UNITS} units: keep ${t}.${unit} in the derived table or CTE it reads from`, { level: 'group_floor', source: `${t}.${unit}` });
     const arg = at[0] ? ref(at[0][0] ? [at[0][0], at[0][1]!] : [at[0][1]!]) : null;
     return { class: 'COMPARISON', type: 'COMPARE_GREATERTHANOREQUALTO', alias: '', query_location: 0, left: count(arg), right: constant(MIN_GROUP_UNITS) } as Obj;
   });

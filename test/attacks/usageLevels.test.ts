@@ -188,9 +188,11 @@ describe('group floors (SCQL\'s minimum group size)', () => {
     expect((await gate('SELECT icd10, count(*) AS n FROM medical_claims GROUP BY icd10')).run).toMatch(/HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/);
     const joined = (await gate('SELECT p.gender, avg(c.amount) AS a FROM population p JOIN medical_claims c ON c.id_card = p.id_card WHERE c.amount > 10 GROUP BY p.gender HAVING count(*) > 1')).run!;
     expect(joined).toMatch(/HAVING \(\(count_star\(\) > 1\) AND \(count\(DISTINCT c\.id_card\) >= 3\)\)/);
-    // Inside a CTE the floor is where the aggregation is; a derived table without the unit counts rows.
+    // Inside a CTE the floor is where the aggregation is.
     expect((await gate('WITH t AS (SELECT hospital, sum(amount) AS s FROM medical_claims GROUP BY hospital) SELECT * FROM t')).run).toMatch(/GROUP BY hospital HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)\)/);
-    expect((await gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a FROM medical_claims) GROUP BY h')).run).toMatch(/HAVING \(count_star\(\) >= 3\)/);
+    // A derived table that hides the unit would be floored by rows (one person's rows can fill it): refused.
+    await expect(gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a FROM medical_claims) GROUP BY h')).rejects.toMatchObject({ code: 'SQL_USAGE_REFUSED', message: expect.stringMatching(/keep medical_claims\.id_card/) });
+    expect((await gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a, id_card FROM medical_claims) GROUP BY h')).run).toMatch(/HAVING \(count\(DISTINCT id_card\) >= 3\)/);
   });
   it('plaintext-only and count-only queries run as written', async () => {
     expect((await gate('SELECT county_code, count(*) FROM population GROUP BY 1')).run).toBeUndefined();
