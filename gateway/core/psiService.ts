@@ -13,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { findDataset, ownDatasetId, type DatasetSpec } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
-import { blindAll, checkMac, decodePoint, messageMac, randomScalar } from '../../privacy/index.ts';
+import { blindAll, checkMac, messageMac, randomScalar } from '../../privacy/index.ts';
 import type { DomainContext } from './context.ts';
 import type { ImportService } from './importService.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
@@ -21,6 +21,7 @@ import { checkRole, checkTenantScope, type Principal } from './principal.ts';
 /** The largest set a client may send; the public side is what the catalog holds. */
 export const PSI_MAX_CLIENT = 1_000_000;
 const NAME = /^[a-z][a-z0-9_]{0,30}$/;
+const ELEMENT = /^[A-Za-z0-9_-]{43}$/;
 
 type PsiState = 'started' | 'blinded' | 'finished' | 'failed';
 interface PsiRow {
@@ -177,7 +178,11 @@ export class PsiService {
     try {
       checkMac(key, r.id, 'finish', elements as string[], body.mac);
       if (elements.length !== r.domain_size) throw new OpError('PSI_INVALID_ELEMENT', `expected ${r.domain_size} elements in the domain's order, got ${elements.length}`);
-      elements.forEach((e, i) => decodePoint(e, `element ${i}`));
+      // Only compared with canonical encodings, never multiplied: the shape is all that must hold
+      // (a string that is no group element matches nothing).
+      elements.forEach((e, i) => {
+        if (typeof e !== 'string' || !ELEMENT.test(e)) throw new OpError('PSI_INVALID_ELEMENT', `element ${i} is not a 32-byte group element`);
+      });
     } catch (err) {
       this.refuse(r, p, err as OpError);
     }
