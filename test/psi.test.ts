@@ -2,6 +2,7 @@
 // identifiers with 300 in common give exactly 300 rows of tokens in its own files; every
 // transcript element changes with the session; replayed, reordered, altered or oversized
 // messages are refused; the operator sees group elements and (if asked) the size, nothing else.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -144,6 +145,17 @@ describe('private set intersection', () => {
       expect(r.matched).toBe(120);
       const list = (await (await fetch(new URL('/api/psi/sessions', base), { headers: { authorization: `Bearer ${token}` } })).json()) as { sessions: { id: string }[] };
       expect(list.sessions.map((x) => x.id)).toContain(r.session);
+      // The CLI's own client, in another process, over the served gateway.
+      const cli = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(process.cwd(), 'bin/opdomain.js'), 'psi', '--tenant', 'demo', '--input', file, '--column', 'customer_id', '--name', 'cli', '--reveal-size', '--url', base], { env: { ...process.env, OPDOMAIN_TOKEN: token } });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.stderr.on('data', (c) => (err += c));
+        child.on('close', (code) => resolve({ code, out, err }));
+      });
+      expect(cli.code, cli.err).toBe(0);
+      expect(JSON.parse(cli.out)).toMatchObject({ matched: 120, dataset: 'own_demo_psi_cli', sent: 200 });
     } finally {
       await app.close();
     }

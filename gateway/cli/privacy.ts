@@ -1,6 +1,8 @@
 // `opdomain psi --tenant ID --input FILE --column NAME` (the operator's side of a private set
 // intersection) and `opdomain dp budget set|list` (privacy budgets). The identifiers are read and blinded in this process with a secret that never
 // leaves it; only group elements go to the domain (in-process on this home, or --url over HTTP).
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Command } from 'commander';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../../errors/index.ts';
@@ -36,15 +38,36 @@ function inProcess(od: Opdomain, p: Principal, start: Record<string, unknown>): 
   };
 }
 
+/**
+ * One JSON POST with no client-side timeout: the domain's answer to a large set takes minutes
+ * (fetch would give up waiting for headers after 300 s).
+ */
+function postJson(target: URL, token: string, body: unknown): Promise<unknown> {
+  const data = Buffer.from(JSON.stringify(body));
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(target, { method: 'POST', timeout: 0, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code: string; message: string } };
+          if ((res.statusCode ?? 500) >= 400) reject(new OpError((out.error?.code ?? 'INTERNAL') as never, out.error?.message ?? `HTTP ${res.statusCode}`));
+          else resolve(out);
+        } catch {
+          reject(new OpError('INTERNAL', `the domain answered HTTP ${res.statusCode} without JSON`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 function overHttp(url: string, start: Record<string, unknown>): PsiTransport {
   const token = process.env.OPDOMAIN_TOKEN;
   if (!token) throw new OpError('AUTH_REQUIRED', 'set $OPDOMAIN_TOKEN to talk to a domain over HTTP');
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(new URL(path, url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const out = (await res.json()) as { error?: { code: string; message: string } };
-    if (!res.ok) throw new OpError((out.error?.code ?? 'INTERNAL') as never, out.error?.message ?? `HTTP ${res.status}`);
-    return out as never;
-  };
+  const post = async (path: string, body: unknown) => (await postJson(new URL(path, url), token, body)) as never;
   return {
     start: () => post('/api/psi/sessions', start),
     blinded: (id, elements, mac) => post(`/api/psi/sessions/${id}/blinded`, { elements, mac }),
