@@ -24,8 +24,7 @@ const LIMIT_CODES: ReadonlySet<string> = new Set([
 export function prodFailureCode(code: ErrorCode): ErrorCode {
   if (code === 'JOB_CANCELLED') return code;
   if (LIMIT_CODES.has(code)) return 'JOB_FAILED_LIMIT';
-  // A DP aggregate refused (its budget, its cap, its spec) is a query refused.
-  if (errorClassOf(code) === 'sql' || code.startsWith('DP_')) return 'JOB_FAILED_QUERY';
+  if (errorClassOf(code) === 'sql') return 'JOB_FAILED_QUERY';
   return 'JOB_FAILED_SCRIPT';
 }
 
