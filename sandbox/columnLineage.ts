@@ -252,7 +252,8 @@ export const hasSubquery = (n: Json): boolean => {
   return found.length > 0;
 };
 
-function itemName(item: Obj): string {
+/** A result column's name as DuckDB would give it (alias, column name), lower-case; '' when unnamed. */
+export function itemName(item: Obj): string {
   if (item.alias) return String(item.alias).toLowerCase();
   if (item.class === 'COLUMN_REF' && Array.isArray(item.column_names)) return String(item.column_names.at(-1)).toLowerCase();
   return '';

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { COUNTIES } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import { discreteLaplace, laplaceScale, rational, releaseThreshold } from '../privacy/index.ts';
-import { checkQuery } from './gate.ts';
+import { checkQuery, duckdbTree } from './gate.ts';
 import type { TenantDb } from './tenantDb.ts';
 
 export type DpKind = 'count' | 'sum' | 'mean' | 'quantile';
@@ -129,12 +129,12 @@ export async function answerDp(con: DuckDBConnection, db: TenantDb, kind: DpKind
  */
 async function checkWhere(con: DuckDBConnection, table: string, where: string): Promise<void> {
   if (where.length > 10_000 || where.includes('\u0000')) throw bad('where is too long');
-  const text = `SELECT 1 FROM ${q(table)} WHERE (${where}\n)`;
-  const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [text]);
-  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j)) as { error?: boolean; statements?: { node?: Record<string, unknown> }[] };
-  const node = tree.statements?.length === 1 ? tree.statements[0]!.node : undefined;
+  const [statement] = await duckdbTree(con, `SELECT 1 FROM ${q(table)} WHERE (${where}\n)`).catch((e: OpError) => {
+    throw bad(`where: ${e.message}`);
+  });
+  const node = (statement as { node?: Record<string, unknown> } | undefined)?.node;
   const from = node?.from_table as Record<string, unknown> | undefined;
-  const plain = !!node && !tree.error && node.type === 'SELECT_NODE' && Array.isArray(node.select_list) && node.select_list.length === 1 && from?.type === 'BASE_TABLE' && String(from.table_name).toLowerCase() === table
+  const plain = !!node && node.type === 'SELECT_NODE' && Array.isArray(node.select_list) && node.select_list.length === 1 && from?.type === 'BASE_TABLE' && String(from.table_name).toLowerCase() === table
     && (node.group_expressions as unknown[]).length === 0 && !node.having && !node.qualify && (node.modifiers as unknown[]).length === 0 && ((node.cte_map as { map?: unknown[] })?.map ?? []).length === 0 && !!node.where_clause;
   if (!plain) throw bad('where must be one boolean expression over the table');
 }

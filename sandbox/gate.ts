@@ -38,7 +38,8 @@ export async function loadSecondParser(): Promise<SecondParser> {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-async function duckdbTree(con: DuckDBConnection, sql: string): Promise<Json[]> {
+/** DuckDB's serialized tree of exactly one statement (or the gate's refusal). */
+export async function duckdbTree(con: DuckDBConnection, sql: string): Promise<Json[]> {
   let extracted;
   try {
     extracted = await con.extractStatements(sql);

@@ -12,7 +12,7 @@
 // the statement reads a restricted column.
 import type { UsageLevel } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
-import { isObj, VALUE_CARRYING_FUNCTIONS } from './columnLineage.ts';
+import { hasAggregate, isObj, itemName, VALUE_CARRYING_FUNCTIONS } from './columnLineage.ts';
 import { AGGREGATE_FUNCTIONS } from './functions.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -106,6 +106,14 @@ interface Scope {
 interface Ctx {
   readonly groupKeys: ReadonlySet<string> | undefined;
   readonly items?: readonly { readonly name: string; readonly expr: Obj }[];
+}
+
+/** Classes of the group keys, so most nodes are never serialised to be compared. */
+const keyClasses = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+function isGroupKey(n: Obj, keys: ReadonlySet<string>): boolean {
+  let classes = keyClasses.get(keys);
+  if (!classes) keyClasses.set(keys, (classes = new Set([...keys].map((k) => String((JSON.parse(k) as Obj).class)))));
+  return classes.has(String(n.class)) && keys.has(canonical(n));
 }
 
 const canonical = (n: Json): string =>
@@ -210,7 +218,7 @@ function subqueryLevel(n: Obj, scope: Scope, ctx: Ctx): Level {
 function expr(n: Json, scope: Scope, ctx: Ctx): Level {
   if (Array.isArray(n)) return all(n.map((x) => expr(x, scope, ctx)));
   if (!isObj(n)) return P;
-  if (ctx.groupKeys?.has(canonical(n))) return unlockBy(expr(n, scope, { ...ctx, groupKeys: undefined }), 'group_by', scope);
+  if (ctx.groupKeys && isGroupKey(n, ctx.groupKeys)) return unlockBy(expr(n, scope, { ...ctx, groupKeys: undefined }), 'group_by', scope);
   switch (n.class) {
     case 'CONSTANT':
     case 'PARAMETER':
@@ -358,19 +366,6 @@ function starItems(item: Obj, scope: Scope): ResultLevel[] {
   if (sources.length === 0) out.push({ name: '', ...unknown(`* of ${rel || 'nothing'} is not followed`) });
   return out;
 }
-
-function itemName(item: Obj): string {
-  if (item.alias) return String(item.alias).toLowerCase();
-  if (item.class === 'COLUMN_REF' && Array.isArray(item.column_names)) return String(item.column_names.at(-1)).toLowerCase();
-  return '';
-}
-
-const hasAggregate = (n: Json): boolean => {
-  if (Array.isArray(n)) return n.some(hasAggregate);
-  if (!isObj(n) || n.class === 'SUBQUERY') return false;
-  if ((n.class === 'FUNCTION' || n.class === 'AGGREGATE') && AGGREGATE_FUNCTIONS.has(String(n.function_name).toLowerCase()) && n.is_operator !== true) return true;
-  return Object.values(n).some(hasAggregate);
-};
 
 /** Group keys as canonical expressions: positions and SELECT aliases read as the items they name. */
 function groupKeysOf(node: Obj, items: readonly { name: string; expr: Obj }[]): Set<string> | undefined {

@@ -77,8 +77,16 @@ export class ImportService {
     return spec.grade === 'important' ? 2 : 1;
   }
 
-  private view(r: ImportRow, p: Principal): ImportView {
-    const votes = this.ctx.store.all<{ voter: string; decision: string; comment: string | null; at: string }>('SELECT voter, decision, comment, at FROM import_votes WHERE import_id = ? ORDER BY at', r.id);
+  /** Votes of many requests in one query. */
+  private votesOf(ids: readonly string[]): Map<string, ImportView['votes'][number][]> {
+    const out = new Map<string, ImportView['votes'][number][]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return out;
+    const rows = this.ctx.store.all<{ import_id: string; voter: string; decision: string; comment: string | null; at: string }>(`SELECT import_id, voter, decision, comment, at FROM import_votes WHERE import_id IN (${ids.map(() => '?').join(', ')}) ORDER BY at`, ...ids);
+    for (const { import_id, ...v } of rows) out.get(import_id)!.push(v);
+    return out;
+  }
+
+  private view(r: ImportRow, p: Principal, votes = this.votesOf([r.id]).get(r.id)!): ImportView {
     const spec = JSON.parse(r.spec) as DatasetSpec;
     return {
       id: r.id, tenant: r.tenant, dataset: r.dataset, declaration: JSON.parse(r.declaration), scenario: r.scenario, justification: r.justification,
@@ -239,12 +247,8 @@ export class ImportService {
   list(p: Principal, filter: { tenant?: string | undefined; state?: string | undefined } = {}): ImportView[] {
     const tenant = p.role === 'operator' ? p.tenant : filter.tenant;
     const rows = this.ctx.store.all<ImportRow>(`SELECT * FROM imports WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR state = ?) ORDER BY created_at DESC LIMIT 500`, tenant ?? null, tenant ?? null, filter.state ?? null, filter.state ?? null);
-    return rows.map((r) => this.view(r, p));
-  }
-
-  /** The authorization's own datasets that are loaded (its catalog shows them; nobody else's does). */
-  ownDatasets(tenant: string): DatasetSpec[] {
-    return this.ctx.store.all<{ spec: string }>("SELECT spec FROM imports WHERE tenant = ? AND state = 'loaded' ORDER BY dataset", tenant).map((r) => JSON.parse(r.spec) as DatasetSpec);
+    const votes = this.votesOf(rows.map((r) => r.id));
+    return rows.map((r) => this.view(r, p, votes.get(r.id)));
   }
 }
 

@@ -93,13 +93,16 @@ export class PsiService {
   }
 
   /** The public side: one catalog field that identifies people, read from the raw store in a fixed order. */
-  private async publicIds(against: string): Promise<string[]> {
+  private async publicIds(against: string, count: true): Promise<number>;
+  private async publicIds(against: string): Promise<string[]>;
+  private async publicIds(against: string, count?: true): Promise<string[] | number> {
     const [table, column] = against.split('.');
+    const ids = `SELECT DISTINCT upper(trim("${column}")) AS v FROM "${table}" WHERE "${column}" IS NOT NULL`;
     const db = await DuckDBInstance.create(this.ctx.paths.rawDb, { access_mode: 'READ_ONLY' });
     const con = await db.connect();
     try {
-      const rows = (await con.runAndReadAll(`SELECT DISTINCT upper(trim("${column}")) AS v FROM "${table}" WHERE "${column}" IS NOT NULL ORDER BY v`)).getRows();
-      return rows.map((x) => String(x[0]));
+      if (count) return Number((await con.runAndReadAll(`SELECT count(*)::BIGINT FROM (${ids})`)).getRows()[0]![0]);
+      return (await con.runAndReadAll(`${ids} ORDER BY v`)).getRows().map((x) => String(x[0]));
     } finally {
       con.closeSync();
       db.closeSync();
@@ -129,7 +132,8 @@ export class PsiService {
         id, tenant, p.user, name, against, 'started', key.toString('base64url'), randomScalar().toString(16), input.revealSize === true ? 1 : 0, cap, now, now);
       this.ctx.audit.append({ kind: EVENTS.PSI_STARTED, actor: p.user, tenant, subject: id, data: { name, against, revealSize: input.revealSize === true, maxClientSize: cap } });
     });
-    const domainSize = (await this.publicIds(against)).length;
+    // Only the size at the start: the identifiers themselves are read when they are blinded.
+    const domainSize = await this.publicIds(against, true);
     this.ctx.store.run('UPDATE psi_sessions SET domain_size = ? WHERE id = ?', domainSize, id);
     return { ...this.view(this.row(id)), key: key.toString('base64url'), maxClientSize: cap };
   }
