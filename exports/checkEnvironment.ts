@@ -76,12 +76,7 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       ...(opts.dpReleases ? { dpReleases: opts.dpReleases } : {}),
       exportLevels(q) {
         let items = levelCache.get(q.sql);
-        if (!items) {
-          const r = resultLevels(q.statement, columnsOfTenant, levelOf);
-          // As at the gate: a shape not followed matters only when the query read a restricted column.
-          items = r.restricted ? r.items : r.items.map((it) => ({ ...it, level: 'plaintext' as const, from: '' }));
-          levelCache.set(q.sql, items);
-        }
+        if (!items) levelCache.set(q.sql, (items = resultLevels(q.statement, columnsOfTenant, levelOf).items));
         return items;
       },
       async identifierMatches(values) {

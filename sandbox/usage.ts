@@ -490,7 +490,9 @@ export function resultLevels(statement: Json, columnsOf: (table: string) => read
   if (!isObj(node)) return { items: [{ name: '', ...unknown('not a query') }], restricted: true };
   const env: Env = { ctes: new Map(), columnsOf, levelOf, restricted: { touched: false }, unitOf, floors: { added: 0, nodes: new WeakSet() } };
   const rel = withPoison(nodeLevels(node, { sources: [], parent: undefined, env }));
-  return { items: [...rel.items], restricted: env.restricted.touched, ...(env.floors.added > 0 ? { floored: tree } : {}) };
+  // A statement that reads no restricted column reveals nothing restricted, whatever shape it has.
+  const items = env.restricted.touched ? [...rel.items] : rel.items.map((it) => ({ name: it.name, ...P }));
+  return { items, restricted: env.restricted.touched, ...(env.floors.added > 0 ? { floored: tree } : {}) };
 }
 
 const WHAT: Record<UsageLevel, string> = {
@@ -504,9 +506,9 @@ const WHAT: Record<UsageLevel, string> = {
 
 /** Throws SQL_USAGE_REFUSED naming the first result column that is not plaintext for the audience. */
 export function checkUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string, unitOf?: (table: string) => string | undefined): { items: ResultLevel[]; floored?: Json } {
-  const { items, restricted, floored } = resultLevels(statement, columnsOf, levelOf, unitOf);
+  const { items, floored } = resultLevels(statement, columnsOf, levelOf, unitOf);
   for (const [i, it] of items.entries()) {
-    if (it.level === 'plaintext' || (it.level === 'unknown' && !restricted)) continue;
+    if (it.level === 'plaintext') continue;
     const col = it.name ? `"${it.name}"` : `#${i + 1}`;
     if (it.level === 'unknown') throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: its usage level cannot be derived (${it.from}) and the query reads restricted columns`, { column: it.name || `#${i + 1}`, level: 'unknown' });
     throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: it comes from ${it.from}, whose usage level is ${it.level} (allowed: ${WHAT[it.level]})`, { column: it.name || `#${i + 1}`, level: it.level, source: it.from });
