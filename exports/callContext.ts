@@ -66,6 +66,10 @@ export async function measureCall(con: DuckDBConnection, input: { sql: string; p
     provenance,
     measured,
     view: buildView(rows, provenance, measured),
+    exportLevels() {
+      // The template is gated at the export audience's levels before every call; no rule asks here.
+      throw new Error('usage levels are the gate\'s at call time');
+    },
     identifierMatches() {
       // A rule that needs it belongs to the approval's report, not to a call: fail loudly.
       return Promise.reject(new Error('identifier look-ups are not available at call time'));

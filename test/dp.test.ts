@@ -61,6 +61,30 @@ describe('DP aggregates in scripts, and their budget', () => {
     expect(kinds).toEqual(['DP_BUDGET_SET', 'DP_RESERVED', 'DP_CHARGED']);
   });
 
+  it('refuses specs that try to leave their query, or that are not specs, with codes; nothing is charged', async () => {
+    const dev = async (spec: string) => {
+      const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: `await dp.count(${spec})` });
+      return r.error?.code;
+    };
+    // A WHERE that closes its parenthesis to add rows, groups or a second statement.
+    expect(await dev(`{ table: 'population', epsilon: 1, where: "1 = 1) UNION ALL SELECT id_card, '', 1e9 FROM population --" }`)).toBe('DP_INVALID');
+    expect(await dev(`{ table: 'population', epsilon: 1, where: "true) GROUP BY 1, 2) QUALIFY true --" }`)).toBe('DP_INVALID');
+    expect(await dev(`{ table: 'population', epsilon: 1, where: "true); SELECT 1; --" }`)).toBe('DP_INVALID');
+    expect(await dev(`{ table: 'population', epsilon: 1, where: "read_csv('/etc/passwd') IS NOT NULL" }`)).toBe('SQL_FUNCTION_NOT_ALLOWED');
+    // A subquery over a granted table is fine: the noise bounds each unit whatever selects it.
+    expect(await dev(`{ table: 'population', epsilon: 1, where: "county_code IN (SELECT county_code FROM enterprise)" }`)).toBeUndefined();
+    expect(await dev(`{ table: 'secret_table', epsilon: 1 }`)).toBe('SQL_TABLE_NOT_ALLOWED');
+    expect(await dev(`{ table: 'population', epsilon: 0 }`)).toBe('DP_INVALID');
+    expect(await dev(`{ table: 'population', epsilon: 1, maxGroups: 0 }`)).toBe('DP_INVALID');
+    expect(await dev(`{ table: 'population', groupBy: 'no_such', epsilon: 1 }`)).toBe('DP_INVALID');
+    const sum = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 5, hi: 5, epsilon: 1 })" });
+    expect(sum.error?.code).toBe('DP_INVALID');
+    expect(od.ctx.store.all<{ n: number }>("SELECT count(*) AS n FROM dp_charges WHERE state <> 'refunded' AND job_id IN (SELECT id FROM jobs WHERE env = 'dev')")[0]!.n).toBe(0);
+    // Only an administrator sets a budget; an operator reads her own.
+    expect(() => od.dp.set(alice, { tenant: 'demo', dataset: 'population', epsilon: 9, reason: 'more for me please' })).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+    expect(() => od.dp.set(ada, { tenant: 'demo', dataset: 'population', epsilon: 1, perQuery: 2, reason: 'cap above total' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
   it('a failing query is refunded; the per-query cap refuses', async () => {
     od.dp.set(ada, { tenant: 'demo', dataset: 'social_insurance', epsilon: 2, perQuery: 0.5, reason: 'insurance statistics' });
     const bad = await run("await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 0, hi: 50000, epsilon: 0.3, where: 'base_amount / 0 > CAST(month AS INTEGER)' })");

@@ -97,6 +97,14 @@ describe('import requests', () => {
     const before = await run(alice, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers'))");
     expect(before.error?.code).toBe('SQL_TABLE_NOT_ALLOWED');
     expect(await code(() => od.imports.vote(alice, id, 'approve'))).toBe('IMPORT_SELF_APPROVAL');
+    // Refusals around the request: another authorization, another role, a second declaration, nothing.
+    expect(await code(() => od.imports.show(olga, id))).toBe('FORBIDDEN_TENANT');
+    expect(await code(() => od.imports.upload(olga, id, csv('x.csv', rows)))).toBe('FORBIDDEN_TENANT');
+    expect(await code(() => od.imports.request(bob, { tenant: 'demo', declaration: DECLARATION, justification: 'a reviewer files nothing' }))).toBe('FORBIDDEN_ROLE');
+    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: DECLARATION, justification: 'the same name again' }))).toBe('IMPORT_EXISTS');
+    expect(await code(() => od.imports.show(alice, 'imp_nope'))).toBe('IMPORT_NOT_FOUND');
+    expect(await code(() => od.imports.vote(bob, id, 'reject'))).toBe('BAD_REQUEST');
+    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: { ...DECLARATION, name: 'core', fields: [{ ...DECLARATION.fields[0], grade: 'core' }] }, justification: 'core data' }))).toBe('DATASET_NOT_GRANTABLE');
   });
 
   it('approved data joins the public data on tokens, at its own levels, in its own authorization only', async () => {

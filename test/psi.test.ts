@@ -123,6 +123,10 @@ describe('private set intersection', () => {
     expect(await code(() => od.psi.finish(alice, s.id, { elements: some, mac: messageMac(key, s.id, 'finish', some) }))).toBe('PSI_TRANSITION');
     const bob = await od.principal({ as: 'bob' });
     expect(await code(() => od.psi.start(bob, { tenant: 'demo' }))).toBe('FORBIDDEN_ROLE');
+    expect(await code(() => od.psi.blinded(alice, 'psi_nope', { elements: some, mac: 'x' }))).toBe('PSI_NOT_FOUND');
+    expect(await code(() => od.psi.start(alice, { tenant: 'demo', against: 'population.gender' }))).toBe('BAD_REQUEST');
+    expect(await code(() => od.psi.start(alice, { tenant: 'demo', name: '../x' }))).toBe('BAD_REQUEST');
+    expect(await code(() => od.psi.start(alice, { tenant: 'demo', maxClientSize: 2_000_000 }))).toBe('BAD_REQUEST');
     expect(od.ctx.store.all<{ n: number }>("SELECT count(*) AS n FROM audit WHERE subject = ? AND kind = 'PSI_REFUSED'", s.id)[0]!.n).toBe(6);
     // Refusals leave the session where it was: a correct message still goes through.
     const ok = await od.psi.blinded(alice, s.id, { elements: some, mac: messageMac(key, s.id, 'blinded', some) });

@@ -80,7 +80,7 @@ export interface CheckContext {
   /** The DP releases the job was charged for (rows as dp.* returned them). */
   readonly dpReleases?: readonly { readonly epsilon: number; readonly delta: number; readonly rows: readonly (readonly (string | number)[])[] }[];
   /** Result-column usage levels of a re-run query for the export audience (from the tenant file's levels). */
-  exportLevels?(query: QueryResult): readonly ResultLevel[];
+  exportLevels(query: QueryResult): readonly ResultLevel[];
 }
 
 export interface Rule {

@@ -9,6 +9,7 @@ const ctx = (rows: unknown[][], t: Partial<typeof DEFAULT_THRESHOLDS> = {}): Che
   measured: null,
   view: EMPTY_VIEW,
   tenant: 't',
+  exportLevels: () => [],
   thresholds: { ...DEFAULT_THRESHOLDS, ...t },
   identifierMatches: async () => new Map(),
 });

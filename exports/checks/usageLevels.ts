@@ -9,8 +9,7 @@ import type { CheckContext, Rule } from './context.ts';
 export const usageLevels: Rule = {
   id: 'usage_levels',
   check(ctx: CheckContext): RuleResult {
-    if (!ctx.exportLevels) return { rule: this.id, verdict: 'pass', reason: 'the query was gated at the export audience\'s levels' };
-    const levels = ctx.provenance.queries.map((q) => ctx.exportLevels!(q));
+    const levels = ctx.provenance.queries.map((q) => ctx.exportLevels(q));
     const restricted = levels.flatMap((items, i) => items.filter((it) => it.level !== 'plaintext').map((it) => ({ ...it, query: i })));
     const blocked: string[] = [];
     for (const c of ctx.provenance.columns) {
