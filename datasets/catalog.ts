@@ -6,16 +6,24 @@ import type { DatasetSpec, FieldSpec } from './types.ts';
 /** Loaded once from datasets/catalog/*.json and validated against its JSON Schema. */
 export const CATALOG: readonly DatasetSpec[] = loadCatalogDir();
 
-/** Where operators' own datasets (R13) are looked up: set by whoever holds the store. */
-let ownResolver: ((id: string) => DatasetSpec | undefined) | undefined;
+/** Where operators' own datasets (R13) are looked up: one per open data home in this process. */
+const ownResolvers = new Set<(id: string) => DatasetSpec | undefined>();
 
-export function setOwnDatasetResolver(resolve: ((id: string) => DatasetSpec | undefined) | undefined): void {
-  ownResolver = resolve;
+/** Registers a home's look-up of own datasets; the returned function removes it (on close). */
+export function addOwnDatasetResolver(resolve: (id: string) => DatasetSpec | undefined): () => void {
+  ownResolvers.add(resolve);
+  return () => ownResolvers.delete(resolve);
 }
 
 /** A public catalog entry, or an authorization's own dataset once it is loaded. */
 export function findDataset(id: string): DatasetSpec | undefined {
-  return CATALOG.find((d) => d.id === id) ?? (id.startsWith('own_') ? ownResolver?.(id) : undefined);
+  const pub = CATALOG.find((d) => d.id === id);
+  if (pub || !id.startsWith('own_')) return pub;
+  for (const resolve of ownResolvers) {
+    const own = resolve(id);
+    if (own) return own;
+  }
+  return undefined;
 }
 
 /** Fields that must never be granted (R8): graded core or marked prohibited. */

@@ -1,6 +1,6 @@
 // datasets/: the catalog of public data and the sample-data generator. Imports nothing of ours.
 export type { Category, DatasetSpec, FieldRole, FieldSpec, FieldType, Grade, MaskRule, Openness } from './types.ts';
-export { CATALOG, findDataset, isGrantable, isProtectedField, setOwnDatasetResolver } from './catalog.ts';
+export { CATALOG, findDataset, isGrantable, isProtectedField, addOwnDatasetResolver } from './catalog.ts';
 export { generateSampleData, datasetVersions, rawStoreExists, MIN_SCALE, MAX_SCALE, type DatasetVersion, type GenerateOptions } from './generate.ts';
 export { creditCodeCheckChar, identifierKind, isCreditCode, isLuhn, isMobile, isResidentId, residentIdCheckChar } from './identifiers.ts';
 export { COUNTIES } from './vocab.ts';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, ownDatasetSpec, parseDeclaration, setOwnDatasetResolver, type DatasetSpec, type FileProfile, type ImportReport, type OwnDeclaration } from '../../datasets/index.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, ownDatasetSpec, parseDeclaration, addOwnDatasetResolver, type DatasetSpec, type FileProfile, type ImportReport, type OwnDeclaration } from '../../datasets/index.ts';
 import { IMPORTS, type ImportAction, type ImportState } from '../../domain/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
@@ -58,8 +59,11 @@ export interface ImportView {
 const VISIBLE: readonly ImportState[] = ['loading', 'loaded'];
 
 export class ImportService {
+  /** Removes this home's look-up of own datasets (the domain closes). */
+  readonly close: () => void;
+
   constructor(private readonly ctx: DomainContext) {
-    setOwnDatasetResolver((id) => {
+    this.close = addOwnDatasetResolver((id) => {
       const r = ctx.store.get<{ spec: string; tenant: string }>(`SELECT spec, tenant FROM imports WHERE dataset = ? AND state IN (${VISIBLE.map(() => '?').join(', ')}) ORDER BY updated_at DESC LIMIT 1`, id, ...VISIBLE);
       if (!r) return undefined;
       const tenant = ctx.store.get<{ state: string }>('SELECT state FROM tenants WHERE id = ?', r.tenant);
@@ -281,7 +285,6 @@ export async function installOwnDataset(ctx: DomainContext, actor: string, input
 
 async function dropOwnTable(path: string, table: string): Promise<void> {
   if (!existsSync(path)) return;
-  const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(path);
   const con = await db.connect();
   try {
