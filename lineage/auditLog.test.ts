@@ -161,3 +161,38 @@ describe('retention', () => {
     expect(r).toMatchObject({ ok: true, entries: 21 });
   });
 });
+
+describe('audit log verification on worker threads', () => {
+  // Small aligned segments make the 20-entry log span several threads, so every join is tested.
+  const PAR = { threads: 2, minEntries: 1, segmentSize: 4 };
+
+  it('gives the single pass its answer on an untouched log, checkpoints inside segments included', async () => {
+    for (let i = 0; i < 3; i++) log.append({ kind: 'TEST', actor: 'carol', data: { i } });
+    await log.checkpoint(); // size 23: inside the last segment
+    const one = await log.verify([key.publicJwk], undefined, { threads: 1 });
+    const many = await log.verify([key.publicJwk], undefined, PAR);
+    expect(many).toEqual(one);
+    expect(many).toMatchObject({ ok: true, entries: 23, checkpoints: 2 });
+  });
+
+  it('names the first edited entry by seq, as the single pass does, with later segments also broken', async () => {
+    for (const seq of [15, 6]) {
+      const row = store.get<{ body: string }>('SELECT body FROM audit WHERE seq = ?', seq)!;
+      tamper('UPDATE audit SET body = ? WHERE seq = ?', row.body.replace(`"i":${seq - 1}`, '"i":99'), seq);
+    }
+    const one = await log.verify([key.publicJwk], undefined, { threads: 1 });
+    const many = await log.verify([key.publicJwk], undefined, PAR);
+    expect(many.problem?.seq).toBe(6);
+    expect(many).toEqual(one);
+  });
+
+  it('catches a chain hash edited at a segment boundary and a stray seq', async () => {
+    tamper('UPDATE audit SET chain_hash = ? WHERE seq = 8', Buffer.alloc(32, 1));
+    const r = await log.verify([key.publicJwk], undefined, PAR);
+    expect(r).toMatchObject({ ok: false, problem: { seq: 8 } });
+    tamper('DELETE FROM audit WHERE seq = 12');
+    const gap = await log.verify([key.publicJwk], undefined, PAR);
+    expect(gap.problem?.seq).toBe(8);
+    expect(gap).toEqual(await log.verify([key.publicJwk], undefined, { threads: 1 }));
+  });
+});

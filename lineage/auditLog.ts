@@ -9,7 +9,9 @@ import type { Store } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
 import type { SigningKey } from './domainKey.ts';
 import { openNote, signNote } from './signedNote.ts';
-import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator, rootOf } from './merkle.ts';
+import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, MerkleAccumulator, rootOf } from './merkle.ts';
+import { parallelPlan, verifyInParallel, type ParallelOptions } from './parallelVerify.ts';
+import { SEGMENT_COLUMNS, verifySegment, type AuditRowTuple, type SegmentResult } from './verifySegment.ts';
 
 export interface AuditEvent {
   readonly kind: string;
@@ -229,73 +231,93 @@ export class AuditLog {
    * signature (with `publicJwks`) and that each is consistent with the log, and names the
    * first entry or checkpoint that does not fit.
    */
-  async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint): Promise<VerifyReport> {
-    // Checkpoints first: their signatures, and the sizes whose roots the one pass must meet.
+  async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint, parallel: ParallelOptions = {}): Promise<VerifyReport> {
+    // Checkpoints first (before the log's size: an append meanwhile only adds entries): their
+    // signatures, and the sizes whose roots the pass must meet.
     const stored = this.store.all<{ size: number; root: Buffer; jws: string; note?: string | null }>('SELECT size, root, jws, note FROM checkpoints ORDER BY size');
     const all = fromCheckpoint ? [...stored, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : stored;
     all.sort((a, b) => a.size - b.size);
-    const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
-    const tree = new MerkleAccumulator();
-    const fail = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, entries: tree.size, checkpoints: all.length, root: tree.root().toString('base64'), problem });
-    for (const cp of all) {
-      const signed = await verifyCheckpointJws(cp.jws, keys);
-      if (!signed) return fail({ checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' });
-      if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) return fail({ checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' });
-      if (cp.note) {
-        const text = publicJwks.map((j) => openNote(cp.note!, LOG_ORIGIN, j)).find((t) => t !== null);
-        if (text !== `${LOG_ORIGIN}\n${cp.size}\n${cp.root.toString('base64')}\n`) return fail({ checkpointSize: cp.size, reason: 'the checkpoint\'s signed note does not verify or does not match' });
-      }
-    }
-    let next = 0; // index of the next checkpoint to meet
-    const meet = (): VerifyReport | undefined => {
-      while (next < all.length && all[next]!.size === tree.size) {
-        const cp = all[next++]!;
-        // The log's first cp.size entries must hash to the signed root: with an append-only
-        // log this is what a consistency proof from that checkpoint would establish.
-        if (!tree.root().equals(cp.root)) return fail({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root (history rewritten)` });
-      }
-      return undefined;
-    };
-    const early = meet();
-    if (early) return early;
-    let prevChain = ZERO;
-    let expected = 1;
-    for (const row of this.store.iterate<AuditRow>('SELECT seq, at, kind, actor, tenant, subject, body, leaf_hash, chain_hash, purged_at FROM audit ORDER BY seq')) {
-      if (row.seq !== expected) return fail({ seq: expected, reason: `entry ${expected} is missing (next stored entry is ${row.seq})` });
-      if (row.purged_at) {
-        // Purged under retention: the body is gone, its leaf hash still binds the tree and chain.
-        const chain = createHash('sha256').update(prevChain).update(row.leaf_hash).digest();
-        if (!chain.equals(row.chain_hash)) return fail({ seq: row.seq, reason: 'hash chain broken at this (purged) entry' });
-        prevChain = chain;
-        tree.push(row.leaf_hash);
-        expected++;
-        const p = meet();
-        if (p) return p;
-        continue;
-      }
-      const leaf = leafHash(Buffer.from(row.body, 'utf8'));
-      if (!leaf.equals(row.leaf_hash)) return fail({ seq: row.seq, reason: 'entry body does not match its leaf hash (edited)' });
-      // The indexed columns must say what the hashed body says. Bodies are canonical JSON
-      // (sorted keys), so the check is a prefix and a suffix comparison, not a parse.
-      const head = `{"actor":${JSON.stringify(row.actor)},"at":${JSON.stringify(row.at)},"data":`;
-      const tail = `,"kind":${JSON.stringify(row.kind)},"seq":${row.seq},"subject":${JSON.stringify(row.subject)},"tenant":${JSON.stringify(row.tenant)}}`;
-      if (!row.body.startsWith(head) || !row.body.endsWith(tail)) {
-        return fail({ seq: row.seq, reason: 'entry columns do not match its hashed body (reordered or edited)' });
-      }
-      const chain = createHash('sha256').update(prevChain).update(leaf).digest();
-      if (!chain.equals(row.chain_hash)) return fail({ seq: row.seq, reason: 'hash chain broken at this entry' });
-      prevChain = chain;
-      tree.push(leaf);
-      expected++;
-      const problem = meet();
-      if (problem) return problem;
-    }
-    if (next < all.length) {
-      const cp = all[next]!;
-      return fail({ seq: tree.size + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${tree.size}: entries after ${tree.size} were removed` });
-    }
-    return { ok: true, entries: tree.size, checkpoints: all.length, root: tree.root().toString('base64') };
+    const emptyFail = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, entries: 0, checkpoints: all.length, root: EMPTY_ROOT.toString('base64'), problem });
+    const badSignature = await checkSignatures(all, publicJwks);
+    if (badSignature) return emptyFail(badSignature);
+    const segments = await this.segments(all.map((c) => c.size), parallel);
+    return joinSegments(segments, all);
   }
+
+  /** The log checked in segments: on worker threads for a large log in a file, else in one pass here. */
+  private async segments(sizes: readonly number[], parallel: ParallelOptions): Promise<SegmentResult[]> {
+    const span = this.store.get<{ n: number; lo: number | null; hi: number | null }>('SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM audit')!;
+    // Parallel only over a gapless 1..n: a missing or stray seq is named by the single pass.
+    const plan = this.store.path && span.lo === 1 && span.hi === span.n ? parallelPlan(span.n, parallel) : null;
+    if (plan) {
+      try {
+        return await verifyInParallel(this.store.path!, span.n, sizes, plan);
+      } catch {
+        // A thread that cannot start or read costs speed, not the answer: check here instead.
+      }
+    }
+    const rows = this.store.iterate<AuditRow>(`SELECT ${SEGMENT_COLUMNS} FROM audit ORDER BY seq`);
+    return [verifySegment(asTuples(rows), 1, Number.MAX_SAFE_INTEGER, ZERO, sizes)];
+  }
+}
+
+function* asTuples(rows: Iterable<AuditRow>): Generator<AuditRowTuple> {
+  for (const r of rows) yield [r.seq, r.at, r.kind, r.actor, r.tenant, r.subject, r.body, r.leaf_hash, r.chain_hash, r.purged_at];
+}
+
+type StoredCheckpoint = { readonly size: number; readonly root: Buffer; readonly jws: string; readonly note?: string | null };
+
+/** Every checkpoint's JWS and signed note verify with a domain key and say what its row says. */
+async function checkSignatures(all: readonly StoredCheckpoint[], publicJwks: readonly JWK[]): Promise<VerifyReport['problem']> {
+  const keys = await Promise.all(publicJwks.map(async (j) => ({ kid: j.kid, key: await importJWK(j, 'EdDSA') })));
+  for (const cp of all) {
+    const signed = await verifyCheckpointJws(cp.jws, keys);
+    if (!signed) return { checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' };
+    if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) return { checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' };
+    if (cp.note) {
+      const text = publicJwks.map((j) => openNote(cp.note!, LOG_ORIGIN, j)).find((t) => t !== null);
+      if (text !== `${LOG_ORIGIN}\n${cp.size}\n${cp.root.toString('base64')}\n`) return { checkpointSize: cp.size, reason: 'the checkpoint\'s signed note does not verify or does not match' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Joins the segments' subtrees into the log's tree in seq order, meeting each checkpoint where
+ * the log reaches its size: the first problem by seq, entry or checkpoint, is the one reported.
+ */
+function joinSegments(segments: readonly SegmentResult[], all: readonly StoredCheckpoint[]): VerifyReport {
+  const tree = new MerkleAccumulator();
+  let next = 0; // index of the next checkpoint to meet
+  const report = (problem?: VerifyReport['problem'], at = tree): VerifyReport => ({ ok: !problem, entries: at.size, checkpoints: all.length, root: at.root().toString('base64'), ...(problem ? { problem } : {}) });
+  const meet = (at: MerkleAccumulator): VerifyReport | undefined => {
+    while (next < all.length && all[next]!.size === at.size) {
+      const cp = all[next++]!;
+      // The log's first cp.size entries must hash to the signed root: with an append-only
+      // log this is what a consistency proof from that checkpoint would establish.
+      if (!at.root().equals(cp.root)) return report({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root (history rewritten)` }, at);
+    }
+    return undefined;
+  };
+  const early = meet(tree);
+  if (early) return early;
+  for (const seg of segments) {
+    for (const snap of seg.snapshots) {
+      const at = MerkleAccumulator.from(tree.snapshot());
+      at.pushAll(snap.stack);
+      const p = meet(at);
+      if (p) return p;
+    }
+    tree.pushAll(seg.stack);
+    const p = meet(tree);
+    if (p) return p;
+    if (seg.problem) return report(seg.problem);
+  }
+  if (next < all.length) {
+    const cp = all[next]!;
+    return report({ seq: tree.size + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${tree.size}: entries after ${tree.size} were removed` });
+  }
+  return report();
 }
 
 async function verifyCheckpointJws(jws: string, keys: { kid?: string | undefined; key: unknown }[]): Promise<{ size: number; root: string } | null> {

@@ -24,23 +24,53 @@ function split(n: number): number {
  * like a binary counter, and root() folds the pending ones right to left. The root of any
  * prefix is available when the prefix has been pushed (used to check every checkpoint in one pass).
  */
+export interface Subtree {
+  readonly size: number;
+  readonly hash: Uint8Array;
+}
+
 export class MerkleAccumulator {
-  private readonly stack: { size: number; hash: Buffer }[] = [];
+  private readonly stack: Subtree[] = [];
   size = 0;
 
+  /** An accumulator continued from a snapshot() of another (a verify segment's or the log's). */
+  static from(stack: readonly Subtree[]): MerkleAccumulator {
+    const acc = new MerkleAccumulator();
+    acc.pushAll(stack);
+    return acc;
+  }
+
   push(leaf: Uint8Array): void {
-    let cur: { size: number; hash: Buffer } = { size: 1, hash: Buffer.from(leaf) };
+    this.pushSubtree({ size: 1, hash: leaf });
+  }
+
+  /**
+   * Adds the root of a complete subtree of `size` (a power of two) leaves. Correct when the
+   * subtree starts at a multiple of its size: a verify segment of 2^k entries starting at a
+   * multiple of 2^k, or the pending subtrees of one, which are all smaller than anything here.
+   */
+  pushSubtree(tree: Subtree): void {
+    let cur = tree;
     while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.size === cur.size) {
       const left = this.stack.pop()!;
       cur = { size: left.size * 2, hash: nodeHash(left.hash, cur.hash) };
     }
     this.stack.push(cur);
-    this.size++;
+    this.size += tree.size;
+  }
+
+  pushAll(stack: readonly Subtree[]): void {
+    for (const t of stack) this.pushSubtree(t);
+  }
+
+  /** The pending complete subtrees, largest first: enough to continue or to take a root. */
+  snapshot(): Subtree[] {
+    return [...this.stack];
   }
 
   root(): Buffer {
     if (this.stack.length === 0) return EMPTY_ROOT;
-    let acc: Buffer = this.stack[this.stack.length - 1]!.hash;
+    let acc: Buffer = Buffer.from(this.stack[this.stack.length - 1]!.hash);
     for (let i = this.stack.length - 2; i >= 0; i--) acc = nodeHash(this.stack[i]!.hash, acc);
     return acc;
   }

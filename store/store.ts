@@ -5,6 +5,11 @@
 export type Row = Record<string, unknown>;
 
 export interface Store {
+  /**
+   * The file another read-only connection may open (openReadOnly) to read beside this one, as
+   * the audit log's verification does from worker threads; absent where there is none.
+   */
+  readonly path?: string;
   /** Runs fn in one serializable transaction: a state change and its audit event commit together or not at all. */
   tx<T>(fn: () => T): T;
   run(sql: string, ...params: unknown[]): { changes: number };
