@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlStore } from '../store/index.ts';
+import { verifyInParallel } from './parallelVerify.ts';
 import { AuditLog, loadOrCreateSigningKey, verifyEntryProof, verifyInclusion, leafHash, type SigningKey } from './index.ts';
 
 let dir: string;
@@ -186,13 +187,21 @@ describe('audit log verification on worker threads', () => {
     expect(many).toEqual(one);
   });
 
-  it('catches a chain hash edited at a segment boundary and a stray seq', async () => {
+  it('really runs the segments on threads (no silent fall-back) and catches a chain hash edited at a boundary', async () => {
+    const segs = await verifyInParallel(join(dir, 'control.sqlite'), 20, [], { threads: 2, segment: 4 });
+    expect(segs.map((s) => s.count)).toEqual([4, 4, 4, 4, 4]);
     tamper('UPDATE audit SET chain_hash = ? WHERE seq = 8', Buffer.alloc(32, 1));
     const r = await log.verify([key.publicJwk], undefined, PAR);
     expect(r).toMatchObject({ ok: false, problem: { seq: 8 } });
+  });
+
+  it('names a deleted entry as missing, and a segment whose rows stop short is never a pass', async () => {
     tamper('DELETE FROM audit WHERE seq = 12');
     const gap = await log.verify([key.publicJwk], undefined, PAR);
-    expect(gap.problem?.seq).toBe(8);
+    expect(gap.problem?.seq).toBe(12);
     expect(gap).toEqual(await log.verify([key.publicJwk], undefined, { threads: 1 }));
+    // A row deleted between the span check and a thread's read: the segment reports it missing.
+    const short = await verifyInParallel(join(dir, 'control.sqlite'), 16, [], { threads: 2, segment: 4 });
+    expect(short[2]?.problem).toMatchObject({ seq: 12 });
   });
 });

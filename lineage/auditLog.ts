@@ -257,7 +257,7 @@ export class AuditLog {
       }
     }
     const rows = this.store.iterate<AuditRow>(`SELECT ${SEGMENT_COLUMNS} FROM audit ORDER BY seq`);
-    return [verifySegment(asTuples(rows), 1, Number.MAX_SAFE_INTEGER, ZERO, sizes)];
+    return [verifySegment(asTuples(rows), 1, Infinity, ZERO, sizes)];
   }
 }
 

@@ -41,7 +41,7 @@ export async function verifyInParallel(path: string, entries: number, sizes: rea
   const tasks: SegmentTask[] = [];
   for (let first = 1; first <= entries; first += plan.segment) {
     const last = Math.min(entries, first + plan.segment - 1);
-    tasks.push({ first, last, sizes: sizes.filter((s) => s >= first && s <= last) });
+    tasks.push({ first, last, sizes });
   }
   const results: SegmentResult[] = new Array(tasks.length);
   let next = 0;
@@ -61,7 +61,7 @@ export async function verifyInParallel(path: string, entries: number, sizes: rea
           reject(new Error(m.message));
           return;
         }
-        results[current] = revive(m.result);
+        results[current] = m.result;
         if (m.result.problem) firstProblem = Math.min(firstProblem, current);
         send();
       });
@@ -71,10 +71,4 @@ export async function verifyInParallel(path: string, entries: number, sizes: rea
     });
   await Promise.all(Array.from({ length: Math.min(plan.threads, tasks.length) }, runThread));
   return results.slice(0, Math.min(tasks.length, firstProblem + 1));
-}
-
-/** Hashes arrive as Uint8Array from another thread; the tree and comparisons want Buffers. */
-function revive(r: SegmentResult): SegmentResult {
-  const stack = (s: SegmentResult['stack']) => s.map((t) => ({ size: t.size, hash: Buffer.from(t.hash.buffer, t.hash.byteOffset, t.hash.byteLength) }));
-  return { ...r, stack: stack(r.stack), snapshots: r.snapshots.map((x) => ({ size: x.size, stack: stack(x.stack) })) };
 }

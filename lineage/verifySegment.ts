@@ -27,7 +27,7 @@ export interface SegmentResult {
 }
 
 /**
- * Checks rows from seq `first` up to `last` (inclusive). `prevChain` is the stored chain hash
+ * Checks rows from seq `first` up to `last` (inclusive; Infinity: to the end of the rows). `prevChain` is the stored chain hash
  * of entry first−1 (zeros for the first entry). `sizes` are the log sizes, ascending, at which
  * the caller wants the subtrees.
  */
@@ -63,6 +63,8 @@ export function verifySegment(rows: Iterable<AuditRowTuple>, first: number, last
       nextSize++;
     }
   }
+  // A bounded segment that stops short would join misaligned: a missing entry, not a pass.
+  if (Number.isFinite(last) && expected <= last) return done({ seq: expected, reason: `entry ${expected} is missing (the rows end at ${expected - 1})` });
   return done();
 }
 
