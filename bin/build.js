@@ -4,7 +4,7 @@
 // `npm run bench` still run the sources; bin/launch.js uses dist/ only while it is as new as
 // every source file, so an edited checkout never runs stale code.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -20,5 +20,12 @@ if (r.status !== 0) {
 }
 // Files the runtime reads beside its modules.
 for (const dir of ['gateway/console', 'datasets/catalog']) cpSync(`${root}${dir}`, `${root}dist/${dir}`, { recursive: true });
+// The catalog schema's validator as code (ajv standalone): a command that reads the catalog does
+// not compile the schema at start-up (datasets/catalogFile.ts falls back to compiling it).
+const { Ajv2020 } = await import('ajv/dist/2020.js');
+const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
+const ajv = new Ajv2020({ allErrors: true, strict: true, code: { source: true } });
+const schema = JSON.parse(readFileSync(`${root}datasets/catalog/catalog.schema.json`, 'utf8'));
+writeFileSync(`${root}dist/datasets/catalogSchema.validate.cjs`, standaloneCode(ajv, ajv.compile(schema)));
 mkdirSync(`${root}dist`, { recursive: true });
 writeFileSync(`${root}dist/.built`, new Date().toISOString() + '\n');

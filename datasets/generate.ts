@@ -4,7 +4,8 @@
 import { mkdirSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+// DuckDB's bindings load when data is generated, not when the catalog is read (CLI start-up).
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { COUNTIES, ENTERPRISE_STATUSES, ENTERPRISE_SUFFIXES, HOSPITAL_SUFFIXES, ICD10, INDUSTRIES } from './vocab.ts';
 import { countyWeightedSum, creditCodeCheckSql, normalSql, orgCodeCheckSql, pickSql, residentIdCheckFromPartsSql, sqlString, uniformSql } from './sqlExpr.ts';
 import { CATALOG } from './catalog.ts';
@@ -40,6 +41,7 @@ export async function generateSampleData(rawPath: string, opts: GenerateOptions)
   rmSync(`${tmp}.wal`, { force: true });
   const steps = ['vocabularies', 'population', 'enterprise', 'social_insurance', 'medical_claims', 'versions'];
   const progress = (i: number) => opts.onProgress?.(steps[i]!, i, steps.length);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(tmp, { threads: '2' });
   const con = await instance.connect();
   try {

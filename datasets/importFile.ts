@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+// DuckDB's bindings load when a file is read, not when the catalog is (CLI start-up).
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { datasetVersions, type DatasetVersion } from './generate.ts';
 import { profileFile, type FileProfile } from './ownDataset.ts';
@@ -81,6 +82,7 @@ export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file
   if (statSync(file).size > MAX_IMPORT_BYTES) throw new OpError('IMPORT_INVALID', 'the file is too large');
   const fileSha256 = await sha256File(file);
   mkdirSync(dirname(rawPath), { recursive: true });
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const con = await instance.connect();
   try {
@@ -112,6 +114,7 @@ export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file
 export async function inspectOwnFile(spec: DatasetSpec, file: string): Promise<{ report: ImportReport; profile: FileProfile | null }> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${file}`);
   const fileSha256 = await sha256File(file);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const con = await instance.connect();
   try {

@@ -134,6 +134,20 @@ export class AuditLog {
   }
 
   /**
+   * Appends one event in the store's group commit (Store.txAsync): resolved once durable, with
+   * the other events and state changes written in the same turn. `make` runs inside the write,
+   * so what it records there (a statement's text) commits with the event.
+   */
+  async appendInGroup(make: () => AuditEvent): Promise<AuditEntry> {
+    try {
+      return await this.store.txAsync(() => this.append(make()));
+    } catch (err) {
+      if (err instanceof OpError) throw err;
+      throw new OpError('AUDIT_WRITE_FAILED', `the audit log could not be written: ${(err as Error).message}`);
+    }
+  }
+
+  /**
    * Retention: removes the bodies of entries older than `before`, keeping their leaf hashes so
    * the tree, the chain and every checkpoint still verify. Refused for anything younger than
    * RETENTION_DAYS (R16). Destroying a domain never touches its entries.

@@ -3,7 +3,7 @@
 // <home>/audit/openlineage.jsonl and, when OPDOMAIN_OPENLINEAGE_URL is set, POSTed to it
 // (e.g. Marquez's /api/v1/lineage). Validated against the OpenLineage JSON Schemas in tests.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const PRODUCER = 'https://opdomain.local/producer/0.1.0';
@@ -104,13 +104,21 @@ export function runEvent(eventType: 'START' | 'COMPLETE' | 'FAIL', info: JobLine
 
 /** Appends events to a JSON-lines file and optionally POSTs them; never fails the job. */
 export class OpenLineageSink {
+  /** Kept open in append mode: an open and close per event cost more than the write. */
+  private fd: number | null = null;
+
   constructor(private readonly file: string, private readonly url = process.env.OPDOMAIN_OPENLINEAGE_URL) {}
 
   emit(event: Record<string, unknown>): void {
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, JSON.stringify(event) + '\n');
+      if (this.fd === null) {
+        mkdirSync(dirname(this.file), { recursive: true });
+        this.fd = openSync(this.file, 'a');
+      }
+      // One write call per line: O_APPEND keeps lines whole beside other processes' appends.
+      writeSync(this.fd, JSON.stringify(event) + '\n');
     } catch (err) {
+      this.close();
       process.emitWarning(`OpenLineage event not written: ${(err as Error).message}`);
     }
     if (this.url) {
@@ -118,5 +126,15 @@ export class OpenLineageSink {
         process.emitWarning(`OpenLineage event not delivered: ${(err as Error).message}`),
       );
     }
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed or gone: nothing more to release.
+    }
+    this.fd = null;
   }
 }

@@ -9,8 +9,20 @@ import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 import type { Row, Store } from './store.ts';
 
+interface Pending {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 export class ControlStore implements Store {
   private readonly db: Database.Database;
+  /** Prepared statements by text: preparing costs more than running a small one. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private pending: Pending[] = [];
+  private flushScheduled = false;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -39,21 +51,72 @@ export class ControlStore implements Store {
     return this.db.transaction(fn).immediate();
   }
 
+  txAsync<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      // After this turn's I/O callbacks: every job, query and request that arrived meanwhile joins.
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Writes the waiting group in one transaction (one fsync); each fn in a savepoint of its own. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of group) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(item.fn)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      // The group did not commit: nothing of it is durable, so every caller hears so.
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
+    });
+  }
+
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      // Texts are the code's own constants; the bound keeps a stray dynamic text from growing it.
+      if (this.statements.size >= 2000) this.statements.clear();
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   run(sql: string, ...params: unknown[]): { changes: number } {
-    const r = this.db.prepare(sql).run(...params);
+    const r = this.statement(sql).run(...params);
     return { changes: r.changes };
   }
 
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined {
-    return this.db.prepare(sql).get(...params) as T | undefined;
+    return this.statement(sql).get(...params) as T | undefined;
   }
 
   all<T = Row>(sql: string, ...params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
+    return this.statement(sql).all(...params) as T[];
   }
 
   /** Streams rows without loading them all (for verifying large logs). */
   iterate<T = Row>(sql: string, ...params: unknown[]): IterableIterator<T> {
+    // Not the cached statement: an iterator holds its statement busy until it is done.
     return this.db.prepare(sql).iterate(...params) as IterableIterator<T>;
   }
 
@@ -66,6 +129,8 @@ export class ControlStore implements Store {
   }
 
   close(): void {
+    // What was handed to a group commit is written before the file closes.
+    if (this.db.open && this.pending.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
 }

@@ -12,6 +12,13 @@ export interface Store {
   readonly path?: string;
   /** Runs fn in one serializable transaction: a state change and its audit event commit together or not at all. */
   tx<T>(fn: () => T): T;
+  /**
+   * Group commit: runs fn in a transaction shared with the other calls made in the same turn of
+   * the event loop (or while the previous group was being written), each in a savepoint of its
+   * own, so a failing fn rolls back alone. Resolves only once the group is durable: one fsync
+   * serves many jobs in flight.
+   */
+  txAsync<T>(fn: () => T): Promise<T>;
   run(sql: string, ...params: unknown[]): { changes: number };
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined;
   all<T = Row>(sql: string, ...params: unknown[]): T[];

@@ -4,15 +4,16 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Command } from 'commander';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../../errors/index.ts';
-import { runPsiClient, type PsiTransport } from '../../privacy/index.ts';
+import type { PsiTransport } from '../../privacy/index.ts';
 import type { Opdomain, Principal } from '../core/index.ts';
 import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
 
 const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 async function readColumn(file: string, column: string): Promise<string[]> {
+  // Loaded here, not at start-up: every other command (and --help) would pay for DuckDB's bindings.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const con = await db.connect();
   try {
@@ -102,6 +103,7 @@ export function registerPrivacyCommands(program: Command, io: CliIO): void {
     .option('--url <url>', 'a domain served elsewhere (with $OPDOMAIN_TOKEN); default: this home, in-process')
     .action(async (o: { tenant: string; input: string; column: string; name: string; against: string; revealSize?: boolean; url?: string }, cmd) => {
       const ids = await readColumn(o.input, o.column);
+      const { runPsiClient } = await import('../../privacy/index.ts');
       const start = { tenant: o.tenant, name: o.name, against: o.against, revealSize: !!o.revealSize };
       if (o.url) return json(io, await runPsiClient(ids, overHttp(o.url, start)));
       return withDomain(g(cmd), async (od) => json(io, await runPsiClient(ids, inProcess(od, await caller(od, g(cmd)), start))));

@@ -4,7 +4,6 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { OpError, toOpError } from '../../errors/index.ts';
 import type { Checkpoint } from '../../lineage/index.ts';
 import type { ExportRequestView, Opdomain } from '../core/index.ts';
@@ -13,6 +12,7 @@ import { registerProductCommands } from './products.ts';
 import { registerAuthorityCommands } from './authority.ts';
 import { registerImportCommands, registerUsageCommand } from './imports.ts';
 import { registerPrivacyCommands } from './privacy.ts';
+import { progressBar, registerDatasetCommands } from './datasets.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
 const lineage = () => import('../../lineage/index.ts');
@@ -37,22 +37,6 @@ function parseParams(pairs: string[], jsonText?: string): Record<string, unknown
     params[p.slice(0, i)] = p.slice(i + 1);
   }
   return params;
-}
-
-function progressBar(io: CliIO) {
-  if (!io.tty) return { update: (_s: string, _d: number, _t: number) => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({ format: 'generating {step} [{bar}] {value}/{total}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-  let started = false;
-  return {
-    update: (step: string, done: number, total: number) => {
-      if (!started) {
-        bar.start(total, 0, { step });
-        started = true;
-      }
-      bar.update(done, { step });
-    },
-    stop: () => started && bar.stop(),
-  };
 }
 
 export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
@@ -102,7 +86,7 @@ export function buildProgram(io: CliIO): Command {
       const od = await Opdomain.open({ ...(g(cmd).home ? { home: g(cmd).home! } : {}), workerPool: opts.serve ? 2 : 0 });
       let server: { url: string; close: () => Promise<void> } | undefined;
       try {
-        const bar = progressBar(io);
+        const bar = await progressBar(io);
         const setup = await setupDemo(od, { ...(opts.scale ? { scale: opts.scale } : {}), onProgress: bar.update });
         bar.stop();
         if (opts.serve) server = await serve(od, io, { port: opts.port, host: opts.host });
@@ -438,37 +422,7 @@ export function buildProgram(io: CliIO): Command {
       }),
     );
 
-  const ds = program.command('datasets').description('the public-data catalog and sample data');
-  ds.command('list').description('the catalog: every dataset with its current version and row count').action(async (_o, cmd) =>
-    withDomain(g(cmd), async (od) =>
-      json(io, od.catalog.list().map((d) => ({ id: d.id, title: d.title, department: d.department, updateFrequency: d.updateFrequency, grade: d.grade, openness: d.openness, fields: d.fields.length, version: d.version, rowCount: d.rowCount }))),
-    ),
-  );
-  ds.command('show <id>').description('one catalog entry with all its fields').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.catalog.show(id))));
-  ds
-    .command('generate')
-    .description(`(re)generate the raw store with sample data (--scale people, 100 to 20 million; administrators)`)
-    .option('--scale <n>', 'number of people', (v) => Number(v), 5000)
-    .option('--seed <n>', 'random seed', (v) => Number(v), 20230901)
-    .action(async (opts, cmd) =>
-      withDomain(g(cmd), async (od) => {
-        const who = g(cmd).as !== undefined || process.env.OPDOMAIN_TOKEN ? await caller(od, g(cmd)) : null;
-        const bar = progressBar(io);
-        const started = Date.now();
-        const recorded = await od.catalog.generate(who, { scale: opts.scale, seed: opts.seed, onProgress: bar.update });
-        bar.stop();
-        json(io, { rawStore: od.ctx.paths.rawDb, seconds: (Date.now() - started) / 1000, datasets: recorded });
-      }),
-    );
-  ds
-    .command('import')
-    .description('load a department\'s CSV or Parquet file as a new version of a dataset (administrators)')
-    .requiredOption('--catalog <id>', 'the catalog entry the file must fit')
-    .requiredOption('--file <path>', 'a .csv (with a header row) or .parquet file')
-    .action(async (opts, cmd) =>
-      withDomain(g(cmd), async (od) => json(io, await od.catalog.import(await caller(od, g(cmd)), opts.catalog, resolve(opts.file)))),
-    );
-
+  registerDatasetCommands(program, io);
   registerProductCommands(program, io);
   registerAuthorityCommands(program, io);
   registerImportCommands(program, io);

@@ -1,24 +1,20 @@
 // The catalog as users see it (entries with their current version and row count), and the
 // administrator's ways to put data into the raw store: sample generation and real imports.
-import { CATALOG, findDataset, generateSampleData, importDatasetFile, type DatasetSpec } from '../../datasets/index.ts';
+import { CATALOG, generateSampleData, importDatasetFile, type DatasetSpec } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { RecordedVersion } from '../../domain/index.ts';
 import type { DomainContext } from './context.ts';
 import { checkRole, type Principal } from './principal.ts';
+import { catalogEntryView, checkCatalogEntryExists, type CatalogEntryView } from './catalogView.ts';
 
-export interface CatalogEntryView extends DatasetSpec {
-  readonly version: number | null;
-  readonly rowCount: number | null;
-  readonly contentHash: string | null;
-}
+export type { CatalogEntryView } from './catalogView.ts';
 
 export class CatalogService {
   constructor(private readonly ctx: DomainContext) {}
 
   private view(spec: DatasetSpec): CatalogEntryView {
-    const v = this.ctx.versions.latest(spec.id);
-    return { ...spec, version: v?.version ?? null, rowCount: v?.rows ?? null, contentHash: v?.contentHash ?? null };
+    return catalogEntryView(spec, this.ctx.versions.latest(spec.id));
   }
 
   /** The public catalog, and the caller's own datasets (an operator sees only its authorization's). */
@@ -28,9 +24,7 @@ export class CatalogService {
   }
 
   show(id: string): CatalogEntryView {
-    const spec = findDataset(id);
-    if (!spec) throw new OpError('DATASET_NOT_FOUND', `no dataset "${String(id).slice(0, 64)}" in the catalog`);
-    return this.view(spec);
+    return this.view(checkCatalogEntryExists(id));
   }
 
   /** Replaces the raw store with generated sample data (administrators; anyone on a home with no users yet). */
@@ -44,8 +38,7 @@ export class CatalogService {
   /** Loads a department's CSV/Parquet file as a new version of a dataset (administrators only). */
   async import(p: Principal, id: string, file: string): Promise<{ version: RecordedVersion; rows: number; fileSha256: string }> {
     checkRole(p, 'admin');
-    const spec = findDataset(id);
-    if (!spec) throw new OpError('DATASET_NOT_FOUND', `no dataset "${String(id).slice(0, 64)}" in the catalog`);
+    const spec = checkCatalogEntryExists(id);
     try {
       const { report, version } = await importDatasetFile(this.ctx.paths.rawDb, spec, file);
       const [recorded] = this.ctx.versions.record([version], p.user, { kind: 'import', fileSha256: report.fileSha256, rows: report.rows });

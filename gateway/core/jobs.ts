@@ -122,6 +122,10 @@ export class Jobs {
     this.openlineage = new OpenLineageSink(join(ctx.paths.audit, 'openlineage.jsonl'));
   }
 
+  close(): void {
+    this.openlineage.close();
+  }
+
   storeText(text: string): string {
     const hash = sha256(text);
     this.ctx.store.run('INSERT OR IGNORE INTO scripts (hash, body, created_at) VALUES (?, ?, ?)', hash, text, new Date().toISOString());
@@ -152,14 +156,18 @@ export class Jobs {
     if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
     const started = Date.now();
     const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const scriptHash = this.storeText(req.script);
     const buildId = auth.build?.buildId ?? null;
-    ctx.store.tx(() => {
+    // Committed with the other jobs starting in this turn (one fsync); durable before the job runs.
+    const scriptHash = await ctx.store.txAsync(() => {
+      // Asked again inside the write: jobs grouped in one commit must not pass the quota together.
+      if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
+      const hash = this.storeText(req.script);
       ctx.store.run(
         'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        jobId, req.tenant, env, p.user, scriptHash, JSON.stringify(params), 'running', buildId, new Date(started).toISOString(), manifest ? JSON.stringify(manifest) : null,
+        jobId, req.tenant, env, p.user, hash, JSON.stringify(params), 'running', buildId, new Date(started).toISOString(), manifest ? JSON.stringify(manifest) : null,
       );
-      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash, paramsHash: sha256(canonicalJson(params)), buildId, limits, ...(manifest ? { manifest } : {}) } });
+      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash: hash, paramsHash: sha256(canonicalJson(params)), buildId, limits, ...(manifest ? { manifest } : {}) } });
+      return hash;
     });
     const lineageInfo = {
       jobId, tenant: req.tenant, env, scriptHash, script: req.script, buildId,
@@ -168,16 +176,18 @@ export class Jobs {
     };
     this.openlineage.emit(runEvent('START', lineageInfo));
     // A script repeats its statements: store each text once per job, not once per call.
-    const storedSql = new Map<string, string>();
+    const storedSql = new Set<string>();
     let refused = 0;
-    const onQuery = (e: QueryEvent) => {
+    // Each query's event is durable before its rows reach the script; concurrent jobs' events
+    // share a commit (Store.txAsync), a serial script's wait is one fsync.
+    const onQuery = async (e: QueryEvent) => {
       if (e.verdict === 'refused') refused++;
-      const sqlHash = storedSql.get(e.sql) ?? this.storeText(e.sql);
-      storedSql.set(e.sql, sqlHash);
-      ctx.audit.append({
-        kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId,
-        data: queryAuditData(e, env, buildId, sqlHash),
+      const sqlHash = sha256(e.sql);
+      await ctx.audit.appendInGroup(() => {
+        if (!storedSql.has(e.sql)) this.storeText(e.sql);
+        return { kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId, data: queryAuditData(e, env, buildId, sqlHash) };
       });
+      storedSql.add(e.sql);
       if (e.verdict === 'allowed') lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
     };
     // A cancel may come from another process: watch the job's flag while it runs.
@@ -188,7 +198,7 @@ export class Jobs {
     try {
       result = await ctx.supervisor.run(
         { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits, ...(manifest ? { manifest } : {}) },
-        { onQuery, onStart: (pid) => ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId), onBudget: (b) => this.budgets.handle({ tenant: req.tenant, jobId, env, user: p.user }, b) },
+        { onQuery, onStart: (pid) => this.recordWorker(jobId, pid), onBudget: (b) => this.budgets.handle({ tenant: req.tenant, jobId, env, user: p.user }, b) },
       );
     } finally {
       clearInterval(watch);
@@ -199,7 +209,7 @@ export class Jobs {
     }
     const stored = result.ok ? this.saveOutputs(req.tenant, jobId, result.outputs) : [];
     const state = result.ok ? 'completed' : 'failed';
-    ctx.store.tx(() => {
+    await ctx.store.txAsync(() => {
       for (const o of stored) {
         ctx.store.run('INSERT INTO outputs (job_id, name, columns, row_count, hash, path) VALUES (?, ?, ?, ?, ?, ?)', jobId, o.name, JSON.stringify(o.columns), o.rowCount, o.hash, o.path);
         ctx.audit.append({ kind: EVENTS.OUTPUT_CREATED, actor: p.user, tenant: req.tenant, subject: jobId, data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) } });
@@ -233,6 +243,13 @@ export class Jobs {
     };
   }
 
+  /** Where a job runs, for a cancel from another process; written with the next group commit. */
+  private recordWorker(jobId: string, pid: number): void {
+    this.ctx.store.txAsync(() => this.ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId)).catch(() => {
+      // Only a cancel from another process needs it; this host watches its own jobs.
+    });
+  }
+
   /** Prod jobs per authorization per 24 hours (the reply channel's bits per day). */
   private checkProdQuota(tenant: string, perDay: number): void {
     const since = new Date(Date.now() - 86_400_000).toISOString();
@@ -241,6 +258,7 @@ export class Jobs {
   }
 
   private saveOutputs(tenant: string, jobId: string, outputs: readonly JobOutput[]): StoredOutput[] {
+    if (outputs.length === 0) return [];
     const dir = this.ctx.paths.outputsDir(tenant, jobId);
     mkdirSync(dir, { recursive: true });
     return outputs.map((o) => {

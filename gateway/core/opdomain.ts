@@ -148,6 +148,7 @@ export class Opdomain {
   async close(): Promise<void> {
     this.imports.close();
     await this.ctx.supervisor.close();
+    this.jobs.close();
     await this.ctx.productEngine.close();
     if (this.ctx.audit.size() > 0) await this.ctx.audit.checkpoint().catch(() => undefined);
     this.ctx.store.close();
