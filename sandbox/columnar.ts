@@ -2,7 +2,7 @@
 // numeric columns without NULLs become Float64Array / Int32Array without any per-row object
 // or string conversion (sql.columns()). Also gives the bytes and a hash for the audit record.
 import { createHash } from 'node:crypto';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 
 const INT32 = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT']);
@@ -53,7 +53,11 @@ function bulkCopy(vector: unknown, into: Float64Array | Int32Array, at: number, 
 }
 
 export async function readColumns(con: DuckDBConnection, sql: string, params: DuckDBValue[], maxRows: number): Promise<ColumnarResult> {
-  const result = await con.stream(sql, params);
+  return readResultColumns(await con.stream(sql, params), maxRows);
+}
+
+/** The columns of a started result (a job streams from its cached prepared statements). */
+export async function readResultColumns(result: DuckDBResult, maxRows: number): Promise<ColumnarResult> {
   const cols: Column[] = result.deduplicatedColumnNames().map((name, i) => {
     const t = String(result.columnType(i)).replace(/\(.*$/, '');
     const kind = INT32.has(t) ? 'int32' : FLOAT.has(t) || t === 'DECIMAL' ? 'float64' : 'json';

@@ -4,14 +4,14 @@
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import ivm from 'isolated-vm';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBResultReader, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
 import { OpError, isErrorCode, toOpError, type ErrorCode } from '../errors/index.ts';
 import type { TenantDb } from './tenantDb.ts';
 import { normalizeOutput } from './outputs.ts';
 import { checkDeclared } from './manifest.ts';
 import { ISOLATE_OOM_MARKER, type JobError, type JobOutput, type JobSpec, type QueryEvent, type WorkerResult } from './protocol.ts';
 import { SDK_BOOTSTRAP } from './sdkBootstrap.ts';
-import { readColumns } from './columnar.ts';
+import { readResultColumns } from './columnar.ts';
 import { rowsOf } from './values.ts';
 import { answerDp, type BudgetCall, type DpKind } from './dp.ts';
 
@@ -76,6 +76,21 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
   // One query at a time on the job's connection: DuckDB's node bindings must not run
   // statements concurrently on one connection, and a script may fire many sql() at once.
   let queue: Promise<unknown> = Promise.resolve();
+  // A script repeats its statements: each text is prepared once on the job's connection (whose
+  // prepared statements die with it) and bound afresh per call. Preparing costs more than
+  // running a small query.
+  const prepared = new Map<string, DuckDBPreparedStatement>();
+  const stream = async (sql: string, values: DuckDBValue[]): Promise<DuckDBResult> => {
+    let st = prepared.get(sql);
+    if (!st) {
+      st = await con.prepare(sql);
+      if (prepared.size >= 256) prepared.clear();
+      prepared.set(sql, st);
+    }
+    st.clearBindings();
+    if (values.length > 0) st.bind(values);
+    return st.stream();
+  };
   const hostSql = (kind: 'rows' | 'columns', query: string, params: unknown): Promise<ivm.Copy<Envelope>> => {
     const next = queue.then(() => answerSqlCopy(kind, query, params));
     queue = next.catch(() => undefined);
@@ -124,13 +139,14 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
       let resultHash: string;
       try {
         if (kind === 'rows') {
-          const reader = await con.streamAndReadUntil(gate.run ?? query, limits.maxResultRows + 1, values);
+          const reader = new DuckDBResultReader(await stream(gate.run ?? query, values));
+          await reader.readUntil(limits.maxResultRows + 1);
           if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
           const text = JSON.stringify(rowsOf(reader));
           [value, rowCount, bytes, resultHash] = [text, reader.currentRowCount, text.length, sha256(text)];
           resultColumns = reader.deduplicatedColumnNames();
         } else {
-          const cols = await readColumns(con, gate.run ?? query, values, limits.maxResultRows);
+          const cols = await readResultColumns(await stream(gate.run ?? query, values), limits.maxResultRows);
           [value, rowCount, bytes, resultHash] = [cols.columns, cols.rowCount, cols.bytes, cols.hash];
           resultColumns = Object.keys(cols.columns);
         }

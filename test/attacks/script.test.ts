@@ -142,6 +142,20 @@ describe('nothing of the host is reachable from a script', () => {
     expect(r.outputs[0]!.rows.map((x) => x[0])).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   });
 
+  it('a statement reused with other values, or with values that do not fit, answers each call for itself', async () => {
+    // One prepared statement per text and job: a failed bind must not leave the last call's values behind.
+    const r = await job(`
+      const q = 'SELECT $1::INTEGER + 1 AS v';
+      const a = await sql(q, [1]);
+      let bad = 'none';
+      try { await sql(q, []); } catch (e) { bad = String(e.message).split(':')[0]; }
+      const c = await sql.columns(q, [41]);
+      const b = await sql(q, [2]);
+      output('v', [{ a: a[0].v, bad, c: c.v[0], b: b[0].v }])`);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    expect(r.outputs[0]!.rows[0]).toEqual([2, 'SQL_EXECUTION_ERROR', 42, 3]);
+  });
+
   it('setTimeout is bounded and works', async () => {
     const r = await job("let fired = 0; await new Promise((res) => setTimeout(() => { fired = 1; res(); }, 10)); output('t', [{ fired }])");
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
