@@ -13,6 +13,7 @@ export const ERRORS = {
   BAD_REQUEST: { status: 400, class: 'input', title: 'The request is malformed or a parameter is invalid' },
   NOT_FOUND: { status: 404, class: 'input', title: 'No such route' },
   RATE_LIMITED: { status: 429, class: 'input', title: 'Too many requests; slow down' },
+  REASON_REQUIRED: { status: 400, class: 'input', title: 'This regulated action needs a reason (not empty, not only spaces, at most 2000 characters)' },
   AUTH_LOGIN_FAILED: { status: 401, class: 'auth', title: 'The identity provider did not sign you in' },
   AUTH_REQUIRED: { status: 401, class: 'auth', title: 'A bearer token (or --as with the dev issuer) is required' },
   AUTH_INVALID_TOKEN: { status: 401, class: 'auth', title: 'The token failed verification' },

@@ -210,6 +210,10 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.click('#confirm-cancel');
     expect(d.od.ctx.authorizations.get('demo').state).toBe('active');
     await page.click('tr[data-id="demo"] button[data-action="suspend"]');
+    // A regulated act waits for its reason: blank or spaces leave the button disabled.
+    expect(await page.isDisabled('#confirm-ok')).toBe(true);
+    await page.fill('#confirm-reason', '   ');
+    expect(await page.isDisabled('#confirm-ok')).toBe(true);
     await page.fill('#confirm-reason', 'drill');
     await page.click('#confirm-ok');
     await page.waitForSelector('tr[data-id="demo"] button[data-action="resume"]');
@@ -226,11 +230,13 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.reload();
     await page.click('tr[data-id="t-gone"] button[data-action="destroy"]');
     await page.fill('#confirm-typed', 'demo');
+    await page.fill('#confirm-reason', 'retention period over');
     await page.click('#confirm-ok');
     await page.waitForSelector('dialog', { state: 'detached' });
     expect(d.od.ctx.authorizations.get('t-gone').state).toBe('sealed');
     await page.click('tr[data-id="t-gone"] button[data-action="destroy"]');
     await page.fill('#confirm-typed', 't-gone');
+    await page.fill('#confirm-reason', 'retention period over');
     await page.click('#confirm-ok');
     await expect.poll(() => page.locator('tr[data-id="t-gone"] .badge-state').textContent()).toBe('destroyed');
     expect(d.od.ctx.authorizations.get('t-gone').state).toBe('destroyed');
@@ -277,6 +283,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await sam.waitForSelector('#h-activity ~ table tr[data-consumer="acme"]');
     expect(await sam.locator('#h-calls ~ table').textContent()).toContain('people-by-county/v1');
     await sam.click('#h-versions ~ table tr[data-version="people-by-county/v1"] button[data-action="revoke"]');
+    expect(await sam.isDisabled('#confirm-ok')).toBe(true);
+    await sam.fill('#confirm-reason', 'withdrawn by the authority');
+    await sam.click('#confirm-ok');
     await expect.poll(() => d.od.products.row('people-by-county', 1).state).toBe('revoked');
     expect((await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' } })).status).toBe(404);
     await shot(sam, 'products-security');

@@ -181,8 +181,12 @@ describe('the CLI walks the whole flow', () => {
     }
     const calls = opdomain(['product', 'calls', '--consumer', 'acme', '--as', 'sam']).json();
     expect(calls[0]).toMatchObject({ consumer: 'acme', status: 200, product: 'people-by-county', version: 1 });
-    expect(opdomain(['consumer', 'revoke', grant.id, '--as', 'ada']).json().revokedAt).toEqual(expect.any(String));
-    expect(opdomain(['consumer', 'revoke', key.keyId, '--as', 'sam']).json().revokedAt).toEqual(expect.any(String));
+    // Revoking is a regulated act: without a reason it is refused, and nothing changes.
+    const unexplained = opdomain(['consumer', 'revoke', grant.id, '--as', 'ada']);
+    expect(unexplained.code).not.toBe(0);
+    expect(unexplained.json().error.code).toBe('REASON_REQUIRED');
+    expect(opdomain(['consumer', 'revoke', grant.id, '--reason', 'trial over', '--as', 'ada']).json().revokedAt).toEqual(expect.any(String));
+    expect(opdomain(['consumer', 'revoke', key.keyId, '--reason', 'key leaked', '--as', 'sam']).json().revokedAt).toEqual(expect.any(String));
     expect(opdomain(['consumer', 'revoke', 'acme', '--reason', 'contract ended', '--as', 'ada']).json().state).toBe('revoked');
     expect(opdomain(['product', 'revoke', 'people-by-county/v1', '--reason', 'superseded', '--as', 'sam']).json().state).toBe('revoked');
     expect(opdomain(['product', 'show', 'nonsense', '--as', 'sam']).json().error.code).toBe('BAD_REQUEST');

@@ -217,7 +217,8 @@ describe('the queue', () => {
     const req = await od.exports.request(alice, await prodOutput(SAFE));
     await od.exports.decide(bob, req.id, 'approve');
     expect(od.exports.download(alice, req.id).files).toHaveLength(2);
-    expect(() => od.exports.revoke(sam, req.id, '')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    for (const blank of ['', '   \n', undefined]) expect(() => od.exports.revoke(sam, req.id, blank)).toThrow(expect.objectContaining({ code: 'REASON_REQUIRED' }));
+    expect(od.exports.get(sam, req.id).state).toBe('released');
     const r = od.exports.revoke(sam, req.id, 'scenario withdrawn by the authority');
     expect(r.state).toBe('revoked');
     expect(() => od.exports.download(alice, req.id)).toThrow(expect.objectContaining({ code: 'EXPORT_REVOKED' }));

@@ -288,12 +288,14 @@ describe('data products over HTTP', () => {
     expect((await call('delta', q)).status).toBe(200);
     const cached = d.od.productCalls.recent({ consumer: 'delta', limit: 1 })[0]!;
     expect(cached.cached).toBe(true);
-    expect((await api('ada', 'POST', `/api/grants/${g}/revoke`)).status).toBe(200);
+    expect((await api('ada', 'POST', `/api/grants/${g}/revoke`)).json.error.code).toBe('REASON_REQUIRED');
+    expect((await api('ada', 'POST', `/api/grants/${g}/revoke`, { reason: '  ' })).json.error.code).toBe('REASON_REQUIRED');
+    expect((await api('ada', 'POST', `/api/grants/${g}/revoke`, { reason: 'trial over' })).status).toBe(200);
     expect((await call('delta', q)).json.error.code).toBe('PRODUCT_NOT_GRANTED');
     await grant('delta', 'people-by-county', 1);
     expect((await call('delta', q)).status).toBe(200);
     const keyId = keys.delta!.split('_')[1]!;
-    expect((await api('sam', 'POST', `/api/keys/${keyId}/revoke`)).status).toBe(200);
+    expect((await api('sam', 'POST', `/api/keys/${keyId}/revoke`, { reason: 'key leaked' })).status).toBe(200);
     expect((await call('delta', q, {}, second.base)).json.error.code).toBe('API_KEY_INVALID');
     keys.delta = (await api('ada', 'POST', '/api/consumers/delta/keys', {})).json.key;
     expect((await call('delta', q)).status).toBe(200);

@@ -31,7 +31,7 @@ export function registerImportCommands(program: Command, io: CliIO): void {
   );
   imp.command('show <id>').action(async (id: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.imports.show(await caller(od, g(cmd)), id))));
   for (const decision of ['approve', 'return'] as const) {
-    imp.command(`${decision} <id>`).option('--comment <text>').action(async (id: string, o: { comment?: string }, cmd) =>
+    imp.command(`${decision} <id>`).option('--comment <text>', decision === 'approve' ? 'a note for the record' : 'why (required)').action(async (id: string, o: { comment?: string }, cmd) =>
       withDomain(g(cmd), async (od) => json(io, await od.imports.vote(await caller(od, g(cmd)), id, decision, o.comment))),
     );
   }

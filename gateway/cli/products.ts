@@ -44,7 +44,7 @@ function productCommands(program: Command, io: CliIO): void {
   for (const decision of ['approve', 'return', 'reject'] as const) {
     prod
       .command(`${decision} <version> [n]`)
-      .option('--comment <text>')
+      .option('--comment <text>', 'why (required to return or reject)')
       .action(async (ref: string, n: string | undefined, opts: { comment?: string }, cmd) =>
         withDomain(g(cmd), async (od) => {
           const v = versionRef(ref, n);
@@ -60,8 +60,8 @@ function productCommands(program: Command, io: CliIO): void {
   );
   prod
     .command('revoke <version> [n]')
-    .requiredOption('--reason <text>')
-    .action(async (ref: string, n: string | undefined, opts: { reason: string }, cmd) =>
+    .option('--reason <text>', 'why (required)')
+    .action(async (ref: string, n: string | undefined, opts: { reason?: string }, cmd) =>
       withDomain(g(cmd), async (od) => {
         const v = versionRef(ref, n);
         json(io, od.products.revoke(await caller(od, g(cmd)), v.product, v.version, opts.reason));
@@ -99,7 +99,7 @@ function consumerCommands(program: Command, io: CliIO): void {
     .description('issue an API key (printed once; the domain keeps only its hash)')
     .option('--days <n>', 'valid for this many days (default 90, at most 365)')
     .action(async (id: string, opts: { days?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.issueKey(await caller(od, g(cmd)), id, { days: int(opts.days, '--days') }))));
-  con.command('revoke-key <keyId>').action(async (keyId: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeKey(await caller(od, g(cmd)), keyId))));
+  con.command('revoke-key <keyId>').option('--reason <text>', 'why (required)').action(async (keyId: string, o: { reason?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeKey(await caller(od, g(cmd)), keyId, o.reason))));
   con
     .command('grant <id> <version> [n]')
     .description('grant consumer <id> a served version (PRODUCT/vN) for its scenario, with quotas')
@@ -119,16 +119,16 @@ function consumerCommands(program: Command, io: CliIO): void {
   con
     .command('revoke <id>')
     .description('revoke a consumer (every key stops), a grant (grt_…) or a key (its 16-hex id)')
-    .option('--reason <text>', 'why (required for a consumer)')
+    .option('--reason <text>', 'why (required)')
     .action(async (id: string, opts: { reason?: string }, cmd) =>
       withDomain(g(cmd), async (od) => {
         const p = await caller(od, g(cmd));
-        if (id.startsWith('grt_')) return json(io, od.consumers.revokeGrant(p, id));
-        if (/^[a-f0-9]{16}$/.test(id)) return json(io, od.consumers.revokeKey(p, id));
-        return json(io, od.consumers.revoke(p, id, opts.reason ?? ''));
+        if (id.startsWith('grt_')) return json(io, od.consumers.revokeGrant(p, id, opts.reason));
+        if (/^[a-f0-9]{16}$/.test(id)) return json(io, od.consumers.revokeKey(p, id, opts.reason));
+        return json(io, od.consumers.revoke(p, id, opts.reason));
       }),
     );
-  con.command('revoke-grant <grantId>').action(async (id: string, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeGrant(await caller(od, g(cmd)), id))));
+  con.command('revoke-grant <grantId>').option('--reason <text>', 'why (required)').action(async (id: string, o: { reason?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeGrant(await caller(od, g(cmd)), id, o.reason))));
 }
 
 export function registerProductCommands(program: Command, io: CliIO): void {

@@ -223,12 +223,12 @@ export function buildProgram(io: CliIO): Command {
   exp
     .command('revoke <requestId>')
     .description('revoke a released bundle (it is no longer served)')
-    .requiredOption('--reason <text>')
+    .option('--reason <text>', 'why (required)')
     .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.revoke(await caller(od, g(cmd)), id, opts.reason))));
   for (const decision of ['approve', 'return', 'reject'] as const) {
     exp
       .command(`${decision} <requestId>`)
-      .option('--comment <text>')
+      .option('--comment <text>', decision === 'approve' ? 'a note for the record' : 'why (required to return or reject)')
       .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, await od.exports.decide(await caller(od, g(cmd)), id, decision, opts.comment))));
   }
   exp
@@ -337,7 +337,7 @@ export function buildProgram(io: CliIO): Command {
   for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const satisfies readonly TenantAction[]) {
     ten
       .command(`${action} <id>`)
-      .option('--reason <text>')
+      .option('--reason <text>', action === 'resume' ? 'why' : 'why (required; recorded in the audit log)')
       .action(async (id, opts, cmd) =>
         withDomain(g(cmd), async (od) => json(io, od.tenants.transition(await caller(od, g(cmd)), id, action, opts.reason))),
       );

@@ -7,6 +7,7 @@ import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import { SERVED_STATES, type ProductState } from '../../products/index.ts';
 import type { DomainContext } from './context.ts';
+import { checkReason } from './reasons.ts';
 import { checkRole, type Principal } from './principal.ts';
 
 export interface ConsumerRow {
@@ -125,15 +126,15 @@ export class ConsumerService {
   }
 
   /** Ends a consumer: every key of it stops on the next call (grants and keys stay as evidence). */
-  revoke(p: Principal, id: string, reason: string): ConsumerView {
+  revoke(p: Principal, id: string, reason: unknown): ConsumerView {
     const { ctx } = this;
     checkRole(p, 'admin', 'security');
-    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) bad('a reason (at most 2000 characters) is required to revoke');
+    const why = checkReason(reason, 'revoke a consumer');
     ctx.store.tx(() => {
       const c = this.consumer(id);
       if (c.state === 'revoked') return;
       ctx.store.run("UPDATE consumers SET state = 'revoked' WHERE id = ?", id);
-      ctx.audit.append({ kind: EVENTS.CONSUMER_REVOKED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, reason } });
+      ctx.audit.append({ kind: EVENTS.CONSUMER_REVOKED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, reason: why } });
     });
     return consumerView(this.consumer(id));
   }
@@ -168,16 +169,17 @@ export class ConsumerService {
     return { keyId, key: `odk_${keyId}_${secret}`, consumer, expiresAt };
   }
 
-  revokeKey(p: Principal, keyId: string): { keyId: string; revokedAt: string } {
+  revokeKey(p: Principal, keyId: string, reason: unknown): { keyId: string; revokedAt: string } {
     const { ctx } = this;
     checkRole(p, 'admin', 'security');
+    const why = checkReason(reason, 'revoke an API key');
     const at = new Date().toISOString();
     ctx.store.tx(() => {
       const k = ctx.store.get<KeyRow>('SELECT * FROM api_keys WHERE id = ?', keyId);
       if (!k) throw new OpError('API_KEY_NOT_FOUND');
       if (k.revoked_at) return;
       ctx.store.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', at, keyId);
-      ctx.audit.append({ kind: EVENTS.API_KEY_REVOKED, actor: p.user, subject: `consumer:${k.consumer}`, data: { consumer: k.consumer, keyId } });
+      ctx.audit.append({ kind: EVENTS.API_KEY_REVOKED, actor: p.user, subject: `consumer:${k.consumer}`, data: { consumer: k.consumer, keyId, reason: why } });
     });
     return { keyId, revokedAt: at };
   }
@@ -231,15 +233,16 @@ export class ConsumerService {
     return g;
   }
 
-  revokeGrant(p: Principal, id: string): GrantView {
+  revokeGrant(p: Principal, id: string, reason: unknown): GrantView {
     const { ctx } = this;
     checkRole(p, 'admin', 'security');
+    const why = checkReason(reason, 'revoke a grant');
     ctx.store.tx(() => {
       const g = this.grantRow(id);
       if (g.revoked_at) return;
       ctx.store.run('UPDATE product_grants SET revoked_at = ? WHERE id = ?', new Date().toISOString(), id);
       const tenant = ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? AND version = ?', g.product, g.version)?.tenant ?? null;
-      ctx.audit.append({ kind: EVENTS.PRODUCT_GRANT_REVOKED, actor: p.user, tenant, subject: `${g.product}/v${g.version}`, data: { grant: id, consumer: g.consumer } });
+      ctx.audit.append({ kind: EVENTS.PRODUCT_GRANT_REVOKED, actor: p.user, tenant, subject: `${g.product}/v${g.version}`, data: { grant: id, consumer: g.consumer, reason: why } });
     });
     return grantView(this.grantRow(id), this.usage(id));
   }

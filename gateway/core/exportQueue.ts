@@ -14,6 +14,7 @@ import { resolveLimits } from '../../sandbox/index.ts';
 import type { Authorization } from '../../domain/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { DomainContext } from './context.ts';
+import { checkReason } from './reasons.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
 import { outputHash, type Jobs } from './jobs.ts';
 import { checkVoter, voteAction } from './votes.ts';
@@ -312,10 +313,10 @@ export class ExportQueue {
   }
 
   /** released → revoked by the authority: the bundle is no longer served (its files stay as evidence). */
-  revoke(p: Principal, id: string, reason: string): ExportRequestView {
+  revoke(p: Principal, id: string, reason: unknown): ExportRequestView {
     checkRole(p, 'reviewer', 'security', 'admin');
-    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new OpError('BAD_REQUEST', 'a reason (at most 2000 characters) is required to revoke');
-    this.move(id, 'revoke', p.user, { extra: { reason } });
+    const why = checkReason(reason, 'revoke a bundle');
+    this.move(id, 'revoke', p.user, { extra: { reason: why } });
     return this.view(this.row(id), p);
   }
 

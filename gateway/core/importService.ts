@@ -180,7 +180,7 @@ export class ImportService {
 
   async vote(p: Principal, id: unknown, decision: unknown, comment?: unknown): Promise<ImportView> {
     const r = this.row(id);
-    checkVoter(p, r.filed_by, 'IMPORT_SELF_APPROVAL', decision, comment);
+    checkVoter(p, r.filed_by, 'IMPORT_SELF_APPROVAL', decision, comment, ['approve', 'return']);
     const approvals = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM import_votes WHERE import_id = ? AND decision = 'approve'", r.id)!.n;
     const action = voteAction(decision as Decision, approvals, this.required(JSON.parse(r.spec) as DatasetSpec));
     if (action === 'reject') throw new OpError('BAD_REQUEST', 'an import request is approved or returned');

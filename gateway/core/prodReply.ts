@@ -50,8 +50,10 @@ export function prodReply(jobId: string, result: WorkerResult, manifest: Manifes
 export async function padToBucket(startedMs: number, bucketMs: number): Promise<void> {
   if (bucketMs <= 0) return;
   const elapsed = Date.now() - startedMs;
-  const wait = Math.ceil(Math.max(elapsed, 1) / bucketMs) * bucketMs - elapsed;
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const target = startedMs + Math.ceil(Math.max(elapsed, 1) / bucketMs) * bucketMs;
+  // Timers keep the monotonic clock and may wake a millisecond early by the wall clock, which
+  // the record's bucketed end time is read against: wait until the wall clock has passed it.
+  while (Date.now() < target) await new Promise((r) => setTimeout(r, target - Date.now()));
 }
 
 /** A prod job's record as its operator sees it: the coarse code, declared outputs with size buckets, the end time bucketed. */

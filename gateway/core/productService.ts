@@ -13,6 +13,7 @@ import {
 } from '../../products/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
+import { checkReason } from './reasons.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
 import { checkVoter, voteAction } from './votes.ts';
 
@@ -247,10 +248,10 @@ export class ProductService {
   }
 
   /** approved → revoked by the authority: the next call is refused, cached answers included. */
-  revoke(p: Principal, product: string, version: number, reason: string): ProductVersionView {
-    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new OpError('BAD_REQUEST', 'a reason (at most 2000 characters) is required to revoke');
+  revoke(p: Principal, product: string, version: number, reason: unknown): ProductVersionView {
+    const why = checkReason(reason, 'revoke a product version');
     this.visibleRow(p, product, version);
-    this.move(product, version, 'revoke', p, { reason });
+    this.move(product, version, 'revoke', p, { reason: why });
     return this.get(p, product, version);
   }
 

@@ -6,6 +6,7 @@ import type { Authorization, AuthorizationSpec, TenantAction } from '../../domai
 import type { Thresholds } from '../../exports/index.ts';
 import type { UsageOverrides } from '../../masking/index.ts';
 import type { DomainContext } from './context.ts';
+import { checkReasonFor } from './reasons.ts';
 import { canSeeTenant, checkRole, type Principal } from './principal.ts';
 
 export interface PriorEvaluation {
@@ -55,9 +56,10 @@ export class TenantService {
     return this.ctx.authorizations.provision(id, p.user);
   }
 
-  transition(p: Principal, id: string, action: TenantAction, reason?: string): Authorization {
+  transition(p: Principal, id: string, action: TenantAction, reason?: unknown): Authorization {
     checkRole(p, 'admin');
-    const a = this.ctx.authorizations.transition(id, action, p.user, reason?.slice(0, 500));
+    const why = checkReasonFor(action, reason);
+    const a = this.ctx.authorizations.transition(id, action, p.user, why);
     // Workers holding the tenant's files open let go of them (sealed or destroyed data stays closed).
     this.ctx.supervisor.retire(this.ctx.paths.tenantDir(id));
     this.ctx.productEngine.retire(this.ctx.paths.tenantDb(id, 'prod'));

@@ -2,6 +2,7 @@
 // which step of the table a vote is. Each queue keeps its own votes table and transition table.
 import { OpError } from '../../errors/index.ts';
 import { checkRole, type Principal } from './principal.ts';
+import { checkReasonFor } from './reasons.ts';
 
 export type Decision = 'approve' | 'return' | 'reject';
 
@@ -9,11 +10,15 @@ export type Decision = 'approve' | 'return' | 'reject';
  * Never the filer — refused with the queue's own code, whatever the caller's role, before
  * anything else — then reviewers only, a known decision, a bounded comment.
  */
-export function checkVoter(p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL' | 'IMPORT_SELF_APPROVAL', decision: unknown, comment: unknown): void {
+export function checkVoter(
+  p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL' | 'IMPORT_SELF_APPROVAL', decision: unknown, comment: unknown,
+  decisions: readonly Decision[] = ['approve', 'return', 'reject'],
+): void {
   if (filer === p.user) throw new OpError(self);
   checkRole(p, 'reviewer');
-  if (decision !== 'approve' && decision !== 'return' && decision !== 'reject') throw new OpError('BAD_REQUEST', 'decision must be approve, return or reject');
-  if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new OpError('BAD_REQUEST', 'comment must be a string of at most 2000 characters');
+  if (typeof decision !== 'string' || !(decisions as readonly string[]).includes(decision)) throw new OpError('BAD_REQUEST', `decision must be ${decisions.join(', ')}`);
+  // Returning or rejecting what someone filed tells them why; an approval may say nothing.
+  checkReasonFor(decision, comment);
 }
 
 /** The approval that reaches the required number approves; the ones before it only count. */

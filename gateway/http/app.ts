@@ -260,10 +260,10 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.post<{ Params: { id: string }; Body: Changes }>('/api/exports/:id/resubmit', { schema: { params: idParam, body: changesBody } }, async (req) => od.exports.resubmit(await auth(req), req.params.id, req.body ?? {}));
     api.post<{ Params: { id: string } }>('/api/exports/:id/submit', { schema: { params: idParam } }, async (req) => od.exports.submit(await auth(req), req.params.id));
     api.post<{ Params: { id: string } }>('/api/exports/:id/withdraw', { schema: { params: idParam } }, async (req) => od.exports.withdraw(await auth(req), req.params.id));
-    api.post<{ Params: { id: string }; Body: { reason: string } }>(
+    api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
       '/api/exports/:id/revoke',
-      { schema: { params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } } },
-      async (req) => od.exports.revoke(await auth(req), req.params.id, req.body.reason),
+      { schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } } } },
+      async (req) => od.exports.revoke(await auth(req), req.params.id, req.body?.reason),
     );
     api.get('/api/thresholds/floor', async (req) => od.tenants.thresholdFloor(await auth(req)));
     api.put<{ Body: Record<string, number> }>('/api/thresholds/floor', { schema: { body: { type: 'object', maxProperties: 20 } } }, async (req) => od.tenants.setThresholdFloor(await auth(req), req.body));
@@ -365,8 +365,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
       api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
         `/api/tenants/:id/${action}`,
-        { schema: { params: idParam } },
-        async (req) => od.tenants.transition(await auth(req), req.params.id, action, typeof req.body?.reason === 'string' ? req.body.reason : undefined),
+        { schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } } } },
+        async (req) => od.tenants.transition(await auth(req), req.params.id, action, req.body?.reason),
       );
     }
 

@@ -14,7 +14,9 @@ const versionParams = {
 } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const commentBody = { type: ['object', 'null'], properties: { comment: { type: 'string', maxLength: 2000 } }, additionalProperties: false } as const;
-const reasonBody = { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } }, additionalProperties: false } as const;
+// The reason is the service's to require (REASON_REQUIRED, blank ones too); the schema only shapes it.
+const reasonBody = { type: ['object', 'null'], properties: { reason: { type: 'string', maxLength: 2000 } }, additionalProperties: false } as const;
+type ReasonBody = { reason?: string } | null;
 type VersionReq = { Params: { product: string; version: string } };
 
 const BEARER_KEY = new RegExp(`^(?:Bearer|ApiKey)\\s+(${KEY_PREFIX}\\S+)$`, 'i');
@@ -48,8 +50,8 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
     );
   }
   api.post<VersionReq>('/api/products/:product/versions/:version/withdraw', { schema: { params: versionParams } }, async (req) => od.products.withdraw(await auth(req), req.params.product, Number(req.params.version)));
-  api.post<VersionReq & { Body: { reason: string } }>('/api/products/:product/versions/:version/revoke', { schema: { params: versionParams, body: reasonBody } }, async (req) =>
-    od.products.revoke(await auth(req), req.params.product, Number(req.params.version), req.body.reason),
+  api.post<VersionReq & { Body: ReasonBody }>('/api/products/:product/versions/:version/revoke', { schema: { params: versionParams, body: reasonBody } }, async (req) =>
+    od.products.revoke(await auth(req), req.params.product, Number(req.params.version), req.body?.reason),
   );
   // Query strings are strings (the app does not coerce): numbers are read with a pattern.
   api.get<{ Querystring: { consumer?: string; product?: string; limit?: string } }>(
@@ -75,13 +77,13 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
     { schema: { params: idParam, body: { type: ['object', 'null'], properties: { days: { type: 'integer' } }, additionalProperties: false } } },
     async (req, reply) => reply.status(201).send(od.consumers.issueKey(await auth(req), req.params.id, req.body ?? {})),
   );
-  api.post<{ Params: { id: string }; Body: { reason: string } }>('/api/consumers/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revoke(await auth(req), req.params.id, req.body.reason));
-  api.post<{ Params: { id: string } }>('/api/keys/:id/revoke', { schema: { params: idParam } }, async (req) => od.consumers.revokeKey(await auth(req), req.params.id));
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/consumers/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revoke(await auth(req), req.params.id, req.body?.reason));
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/keys/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revokeKey(await auth(req), req.params.id, req.body?.reason));
   api.post('/api/grants', { schema: { body: { type: 'object', maxProperties: 10 } } }, async (req, reply) => reply.status(201).send(od.consumers.grant(await auth(req), req.body as Record<string, unknown>)));
   api.get<{ Querystring: { consumer?: string } }>('/api/grants', { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 } }, additionalProperties: false } } }, async (req) => ({
     grants: od.consumers.grantsFor(await auth(req), req.query.consumer),
   }));
-  api.post<{ Params: { id: string } }>('/api/grants/:id/revoke', { schema: { params: idParam } }, async (req) => od.consumers.revokeGrant(await auth(req), req.params.id));
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/grants/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revokeGrant(await auth(req), req.params.id, req.body?.reason));
 
   // --- the consumers' door ---
   const open = { config: { rateLimit: false }, schema: { hide: true } } as const;

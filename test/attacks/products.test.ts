@@ -148,8 +148,8 @@ describe('keys and grants that should not open anything', () => {
     d.od.consumers.add(who.ada!, { id: 'eve', name: 'Eve' });
     await refused(() => d.od.consumers.add(who.ada!, { id: 'eve', name: 'Eve again' }), 'CONSUMER_EXISTS');
     await refused(() => d.od.consumers.issueKey(who.ada!, 'nobody'), 'CONSUMER_NOT_FOUND');
-    await refused(() => d.od.consumers.revokeKey(who.ada!, '0000000000000000'), 'API_KEY_NOT_FOUND');
-    await refused(() => d.od.consumers.revokeGrant(who.ada!, 'grt_0000000000000000'), 'GRANT_NOT_FOUND');
+    await refused(() => d.od.consumers.revokeKey(who.ada!, '0000000000000000', 'lost'), 'API_KEY_NOT_FOUND');
+    await refused(() => d.od.consumers.revokeGrant(who.ada!, 'grt_0000000000000000', 'ended'), 'GRANT_NOT_FOUND');
     await refused(() => d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version: 99 }), 'PRODUCT_NOT_FOUND');
     await refused(() => d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version, scenario: 'marketing' }), 'PRODUCT_SCENARIO_MISMATCH');
     await refused(() => d.od.consumers.issueKey(who.ada!, 'eve', { days: 400 }), 'BAD_REQUEST');

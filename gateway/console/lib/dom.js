@@ -52,11 +52,15 @@ export function errorBox(e) {
  * A modal confirmation (native <dialog>: focus-trapped, Escape cancels). With `mustType`, the
  * user must type that text (e.g. the id of what is destroyed). Resolves to the reason or null.
  */
-export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel }) {
+export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel, reasonRequired }) {
   return new Promise((resolve) => {
-    const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel }) : null;
+    const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel, ...(reasonRequired ? { required: true } : {}) }) : null;
     const typed = mustType ? h('input', { id: 'confirm-typed', 'aria-label': mustTypeLabel, placeholder: mustType, autocomplete: 'off' }) : null;
     const ok = h('button', { type: 'submit', class: 'danger', id: 'confirm-ok' }, confirmLabel);
+    // A regulated act is explained: the button waits for a reason that is more than spaces.
+    const ready = () => { ok.disabled = !!(reasonRequired && reason && reason.value.trim() === ''); };
+    if (reason) reason.addEventListener('input', ready);
+    ready();
     const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
       h('form', { method: 'dialog' },
         h('h2', { id: 'confirm-title' }, title), h('p', {}, message),

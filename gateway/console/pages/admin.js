@@ -17,7 +17,7 @@ export async function adminPage(root) {
     const reason = await confirmDialog({
       title: `${t(action)} · ${a.id}`,
       message: action === 'destroy' ? t('confirmDestroy', { id: a.id }) : t('confirmAction', { a: t(action), id: a.id }),
-      confirmLabel: t(action), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'),
+      confirmLabel: t(action), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'), reasonRequired: action !== 'resume',
       ...(action === 'destroy' ? { mustType: a.id, mustTypeLabel: t('id') } : {}),
     });
     if (reason === null) return;

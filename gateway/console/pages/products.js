@@ -3,7 +3,7 @@
 // (shown once) and grant versions; security staff see calls and who walks the parameter space,
 // and revoke. Buttons come from each version's `actions`, which the server computes.
 import { api, enc, session } from '../lib/api.js';
-import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
+import { badge, confirmDialog, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
 const EXAMPLE = {
@@ -14,6 +14,16 @@ const EXAMPLE = {
 };
 
 const ref = (v) => `${v.product}/v${v.version}`;
+
+/** Revoking is regulated: asked for with its reason in a dialog; null when the person cancels. */
+const revokeReason = (what) => confirmDialog({
+  title: `${t('revoke')} · ${what}`, message: t('confirmAction', { a: t('revoke'), id: what }),
+  confirmLabel: t('revoke'), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'), reasonRequired: true,
+});
+const revoke = (what, url, act) => async () => {
+  const reason = await revokeReason(what);
+  if (reason !== null) act(() => api('POST', url, { reason }));
+};
 const path = (v) => `/api/products/${enc(v.product)}/versions/${v.version}`;
 
 function reportCell(v) {
@@ -25,10 +35,11 @@ function reportCell(v) {
 
 function versionRow(v, act) {
   const comment = h('input', { type: 'text', class: 'small', 'aria-label': t('comment'), placeholder: t('comment') });
-  const needsText = v.actions.some((a) => a === 'return' || a === 'reject' || a === 'revoke');
+  const needsText = v.actions.some((a) => a === 'return' || a === 'reject');
   const buttons = v.actions.map((a) => h('button', {
     type: 'button', class: `small${a === 'approve' ? ' primary' : ''}`, dataset: { action: a, version: ref(v) },
-    onclick: () => act(() => (a === 'revoke' ? api('POST', `${path(v)}/revoke`, { reason: comment.value || 'revoked in the console' }) : a === 'withdraw' ? api('POST', `${path(v)}/withdraw`) : api('POST', `${path(v)}/${a}`, comment.value ? { comment: comment.value } : {}))),
+    onclick: a === 'revoke' ? revoke(ref(v), `${path(v)}/revoke`, act)
+      : () => act(() => (a === 'withdraw' ? api('POST', `${path(v)}/withdraw`) : api('POST', `${path(v)}/${a}`, comment.value ? { comment: comment.value } : {}))),
   }, t(a)));
   return h('tr', { dataset: { version: ref(v) } },
     h('td', {}, ref(v)), h('td', {}, v.spec.title), h('td', {}, v.scenario), h('td', {}, badge(v.state, 'state')),
@@ -79,13 +90,13 @@ function consumersSection(consumers, versions, act, status) {
     const perDay = h('input', { type: 'number', class: 'small', min: 1, value: 1000, 'aria-label': t('perDay') });
     return h('tr', { dataset: { consumer: c.id } },
       h('td', {}, c.id), h('td', {}, c.name),
-      h('td', {}, c.keys.map((k) => h('div', {}, `${k.id} · ${fmtTime(k.expiresAt)} `, k.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-key' }, onclick: () => act(() => api('POST', `/api/keys/${enc(k.id)}/revoke`)) }, t('revoke')))),
+      h('td', {}, c.keys.map((k) => h('div', {}, `${k.id} · ${fmtTime(k.expiresAt)} `, k.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-key' }, onclick: revoke(k.id, `/api/keys/${enc(k.id)}/revoke`, act) }, t('revoke')))),
         h('button', { type: 'button', class: 'small', dataset: { action: 'key' }, onclick: () => act(async () => {
           const k = await api('POST', `/api/consumers/${enc(c.id)}/keys`, {});
           // The key is shown this once: the domain keeps only its hash.
           mount(status, t('keyOnce'), ' ', h('code', { id: 'new-key' }, k.key));
         }, { keep: true }) }, t('issueKey'))),
-      h('td', {}, c.grants.map((g) => h('div', {}, `${g.product}/v${g.version} · ${t('quotaLine', { m: g.quotas.perMinute, d: g.quotas.perDay })} · ${t('usageLine', { c: g.usage.callsToday, r: g.usage.rowsToday })} `, g.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-grant' }, onclick: () => act(() => api('POST', `/api/grants/${enc(g.id)}/revoke`)) }, t('revoke')))),
+      h('td', {}, c.grants.map((g) => h('div', {}, `${g.product}/v${g.version} · ${t('quotaLine', { m: g.quotas.perMinute, d: g.quotas.perDay })} · ${t('usageLine', { c: g.usage.callsToday, r: g.usage.rowsToday })} `, g.revokedAt ? badge(t('revoked'), 'block') : h('button', { type: 'button', class: 'small', dataset: { action: 'revoke-grant' }, onclick: revoke(`${g.product}/v${g.version} → ${c.id}`, `/api/grants/${enc(g.id)}/revoke`, act) }, t('revoke')))),
         served.length ? h('span', {}, pick, ' ', perDay, ' ', h('button', { type: 'button', class: 'small primary', dataset: { action: 'grant' }, onclick: () => act(() => {
           const [product, v] = pick.value.split('/v');
           return api('POST', '/api/grants', { consumer: c.id, product, version: Number(v), perDay: Number(perDay.value) });
