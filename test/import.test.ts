@@ -81,6 +81,50 @@ describe('datasets import', () => {
     expect(d.od.ctx.audit.entries({ kind: 'DATASET_IMPORT_REFUSED' }).length).toBe(4);
   });
 
+  it('a malformed CSV is refused by the line that is wrong, nothing loaded, and no error names a path on the server', async () => {
+    const ada = await d.od.principal({ as: 'ada' });
+    const before = d.od.catalog.show('population');
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    const header = lines[0]!;
+    const good = lines.slice(1, 6);
+    const cases: [string, string, { line: number; value: RegExp }[] | string][] = [
+      // A short line: the other lines still have every column (the sniffer used to call every column missing).
+      ['short', [header, ...good.slice(0, 2), good[2]!.split(',').slice(0, 2).join(','), ...good.slice(3)].join('\n'), [{ line: 4, value: /expected \d+ fields, found 2/ }]],
+      // An unclosed quote (it used to swallow every later line into one value and load the file).
+      ['quote', [header, good[0]!, good[1]!.replace(',', ',"'), ...good.slice(2)].join('\n'), [{ line: 3, value: /quoted value is never closed/ }]],
+      // An extra field on two lines (they used to become "unexpected columns" named by their values).
+      ['extra', [header, good[0]! + ',x', good[1]!, good[2]! + ',y', ...good.slice(3)].join('\n'), [{ line: 2, value: /found \d+/ }, { line: 4, value: /found \d+/ }]],
+      ['empty', '', 'empty_file'],
+    ];
+    for (const [name, text, expected] of cases) {
+      const file = join(d.home, `${name}.csv`);
+      writeFileSync(file, text + (text ? '\n' : ''));
+      const r = await codeOf(() => d.od.catalog.import(ada, 'population', file));
+      expect(r.code, name).toBe('IMPORT_INVALID');
+      const problems = r.details!.report!.problems as unknown as { issue: string; count: number; examples: { line?: number; value: string | null }[] }[];
+      if (typeof expected === 'string') expect(problems.map((x) => x.issue), name).toEqual([expected]);
+      else {
+        expect(problems.map((x) => x.issue), name).toEqual(['malformed_line']);
+        expect(problems[0]!.count, name).toBe(expected.length);
+        expect(problems[0]!.examples, name).toEqual(expected.map((e) => ({ line: e.line, value: expect.stringMatching(e.value) })));
+      }
+      const message = ((await d.od.catalog.import(ada, 'population', file).catch((e) => e)) as Error).message;
+      expect(message, name).not.toContain(d.home);
+    }
+    expect(d.od.catalog.show('population')).toEqual(before);
+
+    // Over HTTP the body lands in a temporary file of the server's: its path is in no answer.
+    const app = buildApp(d.od);
+    const token = await d.od.ctx.identity.issueDevToken('ada');
+    const res = await app.inject({ method: 'POST', url: '/api/datasets/population/import', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: cases[1]![1] + '\n' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('IMPORT_INVALID');
+    expect(res.body).toMatch(/line 3/);
+    expect(res.body).not.toMatch(/\/tmp\/|\/var\/|opdomain-/);
+    await app.close();
+    expect(d.od.catalog.show('population')).toEqual(before);
+  });
+
   it('loads a fitting file as a new version only when the content changed, and builds use it', async () => {
     const ada = await d.od.principal({ as: 'ada' });
     const same = await d.od.catalog.import(ada, 'population', csv);

@@ -5,9 +5,9 @@
 // load that fails (a leak check, a build) leaves nothing: the table and the grant are taken back.
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, ownDatasetSpec, parseDeclaration, addOwnDatasetResolver, type DatasetSpec, type FileProfile, type ImportReport, type OwnDeclaration } from '../../datasets/index.ts';
+import { describeProblems, importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, ownDatasetSpec, parseDeclaration, addOwnDatasetResolver, type DatasetSpec, type FileProfile, type ImportReport, type OwnDeclaration } from '../../datasets/index.ts';
 import { IMPORTS, type ImportAction, type ImportState } from '../../domain/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
@@ -147,7 +147,7 @@ export class ImportService {
     IMPORTS.check(r.state, 'upload', p, r.filed_by);
     const ext = (format ?? extname(file).slice(1)).toLowerCase();
     if (ext !== 'csv' && ext !== 'parquet') throw new OpError('IMPORT_INVALID', 'only CSV and Parquet files can be imported');
-    if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${file}`);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${basename(file)}`);
     if (statSync(file).size > MAX_IMPORT_BYTES) throw new OpError('IMPORT_INVALID', 'the file is too large');
     const staged = this.ctx.paths.ownStaging(r.tenant, r.id, ext);
     mkdirSync(dirname(staged), { recursive: true });
@@ -160,14 +160,14 @@ export class ImportService {
     };
     let inspected: { report: ImportReport; profile: FileProfile | null };
     try {
-      inspected = await inspectOwnFile(spec, staged);
+      inspected = await inspectOwnFile(spec, staged, `the uploaded ${ext} file`);
     } catch (err) {
       return refuse(err instanceof OpError ? err : new OpError('IMPORT_INVALID', String((err as Error).message).slice(0, 300)), {});
     }
     const { report, profile } = inspected;
     const summary = { fileSha256: report.fileSha256, rows: report.rows };
     if (report.problems.length > 0) {
-      refuse(new OpError('IMPORT_INVALID', `the file does not fit the declaration: ${report.problems.map((x) => `${x.column} ${x.issue.replaceAll('_', ' ')} (${x.count}${x.examples[0] ? `, first at row ${x.examples[0].row}` : ''})`).join(', ')}`, { report: { ...report, file: undefined } }), { ...summary, problems: report.problems.map((x) => ({ column: x.column, issue: x.issue, count: x.count })) });
+      refuse(new OpError('IMPORT_INVALID', `the file does not fit the declaration: ${describeProblems(report.problems)}`, { report: { ...report, file: undefined } }), { ...summary, problems: report.problems.map((x) => ({ column: x.column, issue: x.issue, count: x.count })) });
     }
     const flagged = profile!.columns.filter((c) => c.flagged);
     if (flagged.length > 0) {
