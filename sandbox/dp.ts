@@ -6,6 +6,7 @@
 // Budget is reserved before the query runs, charged after it, refunded if it fails.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COUNTIES } from '../datasets/index.ts';
+import { refuseTable } from './tableNames.ts';
 import { OpError } from '../errors/index.ts';
 import { discreteLaplace, laplaceScale, rational, releaseThreshold } from '../privacy/index.ts';
 import { checkQuery, duckdbTree } from './gate.ts';
@@ -99,7 +100,7 @@ function contributions(spec: DpSpec, unit: string, value: string): string {
 
 export async function answerDp(con: DuckDBConnection, db: TenantDb, kind: DpKind, raw: unknown, budget: BudgetCall): Promise<DpRelease> {
   const spec = parse(kind, raw);
-  if (!db.allowedTables.has(spec.table)) throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${spec.table.slice(0, 64)}" is not granted to this authorization`);
+  if (!db.allowedTables.has(spec.table)) refuseTable(spec.table, db.allowedTables);
   const unit = db.unitOf(spec.table);
   if (!unit) throw bad(`${spec.table} has no unit of privacy: DP needs to know whose rows are whose`);
   const cols = db.columnsOf(spec.table);

@@ -3,6 +3,7 @@
 // read differently is refused. Fail closed: whatever cannot be parsed or is not understood
 // is refused. checkQuery() throws; canQuery() answers.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { refuseTable } from './tableNames.ts';
 import { OpError } from '../errors/index.ts';
 import { columnLineage, type ColumnLineage } from './columnLineage.ts';
 import { ALLOWED_FUNCTIONS, ALLOWED_OPERATORS, ALLOWED_TABLE_FUNCTIONS } from './functions.ts';
@@ -86,7 +87,7 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult & {
     if (!n || typeof n !== 'object') return;
     const type = typeof n.type === 'string' ? n.type : undefined;
     const cls = typeof n.class === 'string' ? n.class : undefined;
-    if (type === 'SHOW_REF') throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'DESCRIBE, SHOW and SUMMARIZE are not allowed; the granted tables are listed in the job\'s catalog');
+    if (type === 'SHOW_REF') throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'SUMMARIZE and DESCRIBE of a query are not allowed (they compute over the data); `DESCRIBE table` and `SHOW TABLES` alone are answered from the catalog');
     if (type === 'BASE_TABLE') {
       const name = String(n.table_name).toLowerCase();
       const schema = String(n.schema_name ?? '');
@@ -98,7 +99,7 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult & {
       allRefs.add(name);
       const isCte = schema === '' && cteNames.has(name);
       if (!isCte) {
-        if (!allowedTables.has(name)) throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${String(n.table_name).slice(0, 100)}" is not granted to this authorization`);
+        if (!allowedTables.has(name)) refuseTable(String(n.table_name), allowedTables);
         tables.add(name);
       }
     } else if (type === 'TABLE_FUNCTION') {

@@ -132,6 +132,15 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
     try {
       if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
       const values = validParams(params);
+      const meta = db.catalogAnswer(query);
+      if (meta) {
+        // Names and kinds only: audited like any query, nothing read from the data.
+        const text = JSON.stringify(meta.rows);
+        value = kind === 'rows' ? text : Object.fromEntries(meta.columns.map((c) => [c, meta.rows.map((r) => r[c] ?? null)]));
+        event = { sql: query, sqlHash, verdict: 'allowed', tables: [...meta.tables], columns: [], rowCount: meta.rows.length, resultHash: sha256(text), lineage: null, resultColumns: [...meta.columns], params: [] };
+        await auditQuery(event);
+        return { ok: true, value };
+      }
       const gate = await db.gate(con, query);
       let rowCount: number;
       let resultColumns: string[];
@@ -202,7 +211,9 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
       // An uncaught refusal from sql() ends the job with the refusal's own code.
       const sdk = /^(?:Error: )?([A-Z][A-Z_]+): ([^]*)$/.exec(msg);
       if (sdk && isErrorCode(sdk[1]) && sdkCodes.has(sdk[1])) throw new OpError(sdk[1], sdk[2]!.slice(0, 1000));
-      throw new OpError('SANDBOX_SCRIPT_ERROR', msg.slice(0, 1000));
+      // Where in the script: the first frame of job.js in the isolate's stack (line and column as the operator wrote them).
+      const at = /job\.js:(\d+):(\d+)/.exec(String((err as Error)?.stack ?? ''));
+      throw new OpError('SANDBOX_SCRIPT_ERROR', `${msg.slice(0, 1000)}${at ? ` [job.js:${at[1]}:${at[2]}]` : ''}`);
     }
     if (stopReason) throw new OpError(stopReason.code, stopReason.message);
     let collected: { outputs: [unknown, unknown][]; logs: string[]; logOverflow: boolean };

@@ -8,6 +8,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { parseUsageComment, type UsageAudience, type UsageLevel } from '../datasets/index.ts';
 import { checkQuery, type GateResult } from './gate.ts';
+import { answerCatalogQuestion, catalogQuestion, type CatalogAnswer, type ColumnInfo } from './catalogAnswers.ts';
 import type { JobLimits } from './limits.ts';
 import { openLockedDown } from './lockdown.ts';
 
@@ -28,6 +29,8 @@ export interface TenantDb {
   levelOf(audience: UsageAudience): (table: string, column: string) => UsageLevel;
   /** The gate on one statement for an audience (the sandbox's by default), decided once per text for this file version. */
   gate(con: DuckDBConnection, sql: string, audience?: UsageAudience): Promise<GateResult>;
+  /** `DESCRIBE table` / `SHOW TABLES` answered from the file's schema and the catalog; null for any other statement. */
+  catalogAnswer(sql: string): CatalogAnswer | null;
   close(): void;
 }
 
@@ -55,11 +58,15 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
     const allowedTables = new Set(tables.map((r) => String(r.table_name).toLowerCase()));
     const tableColumns = new Map<string, string[]>();
     const usage = new Map<string, ReturnType<typeof parseUsageComment>>();
-    for (const r of (await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
+    const schema = new Map<string, ColumnInfo[]>();
+    for (const r of (await con.runAndReadAll("SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index")).getRowObjectsJS()) {
       const t = String(r.table_name).toLowerCase();
       const c = String(r.column_name).toLowerCase();
       tableColumns.set(t, [...(tableColumns.get(t) ?? []), c]);
-      usage.set(`${t}.${c}`, parseUsageComment(r.comment));
+      const levels = parseUsageComment(r.comment);
+      usage.set(`${t}.${c}`, levels);
+      // The file's own tables only (duckdb_columns() also lists the system's views).
+      if (allowedTables.has(t)) schema.set(t, [...(schema.get(t) ?? []), { name: c, type: String(r.data_type), sandbox: levels?.sandbox ?? null, export: levels?.export ?? null }]);
     }
     const columnsOf = (t: string) => tableColumns.get(t) ?? [];
     // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
@@ -87,7 +94,11 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
       if (!v.ok) throw new OpError(v.error.code, v.error.message, v.error.details);
       return v.result;
     };
-    return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, close: () => instance.closeSync() };
+    const catalogAnswer = (sql: string) => {
+      const q = catalogQuestion(sql);
+      return q ? answerCatalogQuestion(q, schema) : null;
+    };
+    return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, catalogAnswer, close: () => instance.closeSync() };
   } finally {
     con.closeSync();
   }

@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -168,4 +168,6 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['jobs', 'manifest', 'TEXT'],
   ['tenants', 'level', "TEXT NOT NULL DEFAULT 'province'"],
   ['users', 'level', "TEXT NOT NULL DEFAULT 'province'"],
+  // Schema 10: a job keeps its error's message (shown in dev and to the authority, never to the operator of a prod job).
+  ['jobs', 'error_message', 'TEXT'],
 ];

@@ -67,6 +67,8 @@ export interface JobRecord {
   readonly scriptHash: string;
   readonly state: 'running' | 'completed' | 'failed';
   readonly errorCode: string | null;
+  /** The error's message: in dev the operator's to read (with the script's line and column); for a prod job, the code's fixed title in the operator's view. */
+  readonly errorMessage: string | null;
   readonly buildId: string | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
@@ -82,6 +84,7 @@ interface JobRow {
   script_hash: string;
   state: JobRecord['state'];
   error_code: string | null;
+  error_message: string | null;
   build_id: string | null;
   created_at: string;
   finished_at: string | null;
@@ -214,7 +217,7 @@ export class Jobs {
         ctx.store.run('INSERT INTO outputs (job_id, name, columns, row_count, hash, path) VALUES (?, ?, ?, ?, ?, ?)', jobId, o.name, JSON.stringify(o.columns), o.rowCount, o.hash, o.path);
         ctx.audit.append({ kind: EVENTS.OUTPUT_CREATED, actor: p.user, tenant: req.tenant, subject: jobId, data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) } });
       }
-      ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, new Date().toISOString(), jobId);
+      ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, result.error?.message.slice(0, 2000) ?? null, new Date().toISOString(), jobId);
       ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: req.tenant, subject: jobId, data: { state, code: result.error?.code, stats: result.stats } });
     });
     // Refusals may add up to a pattern the domain stops on (RiskService.watch).
@@ -365,7 +368,7 @@ export class Jobs {
     }
     return rows.map((r) => ({
       id: r.id, tenant: r.tenant, env: r.env, user: r.user, scriptHash: r.script_hash, state: r.state,
-      errorCode: r.error_code, buildId: r.build_id, createdAt: r.created_at, finishedAt: r.finished_at, outputs: outputs.get(r.id) ?? [],
+      errorCode: r.error_code, errorMessage: r.error_message ?? null, buildId: r.build_id, createdAt: r.created_at, finishedAt: r.finished_at, outputs: outputs.get(r.id) ?? [],
     }));
   }
 

@@ -63,10 +63,12 @@ export function operatorView(rec: JobRecord, manifest: Manifest | undefined, buc
   const finished = rec.finishedAt ? new Date(rec.finishedAt).getTime() : null;
   const bucketed = finished === null || bucketMs <= 0 ? rec.finishedAt : new Date(started + Math.ceil(Math.max(finished - started, 1) / bucketMs) * bucketMs).toISOString();
   // Polling the record must not tell the end time either: until the bucket closes, it is running.
-  if (bucketed && new Date(bucketed).getTime() > Date.now()) return { ...rec, state: 'running', errorCode: null, finishedAt: null, outputs: [] };
+  if (bucketed && new Date(bucketed).getTime() > Date.now()) return { ...rec, state: 'running', errorCode: null, errorMessage: null, finishedAt: null, outputs: [] };
   return {
     ...rec,
     errorCode: rec.errorCode ? prodFailureCode(rec.errorCode as ErrorCode) : null,
+    // A message may quote data: the operator of a prod job reads the coarse code's fixed title.
+    errorMessage: rec.errorCode ? ERRORS[prodFailureCode(rec.errorCode as ErrorCode)].title : null,
     finishedAt: bucketed,
     outputs: rec.state === 'completed' && manifest ? manifest.outputs.map((d) => ({ name: d.name, columns: d.columns, size: sizeBucket(rows.get(d.name) ?? 0) })) : [],
   };

@@ -72,8 +72,21 @@ describe('the prod reply carries a few bits', () => {
       expect(FAILURES.has(r.error!.code), `${script}: ${r.error!.code}`).toBe(true);
       expect(r.error!.message).not.toMatch(/no_such_table|read_csv|JSON|position/);
       expect(od.jobs.job(alice, r.jobId).errorCode).toBe(r.error!.code);
+      // The record keeps the true message, for the authority; its operator reads the fixed title.
+      const seen = od.jobs.job(alice, r.jobId);
+      expect(seen.errorMessage).toBe(r.error!.message);
+      expect(seen.errorMessage).not.toMatch(/no_such_table|read_csv|JSON|position|job\.js/);
+      expect(od.jobs.job(sam, r.jobId).errorMessage).toEqual(expect.any(String));
     }
   }, 120_000);
+
+  it('in dev the record keeps the whole message, with the line and column in the script', async () => {
+    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: 'const x = 1;\nnull.foo;' });
+    expect(r.error).toMatchObject({ code: 'SANDBOX_SCRIPT_ERROR', message: expect.stringMatching(/null.*\[job\.js:2:6\]$/) });
+    expect(od.jobs.job(alice, r.jobId).errorMessage).toBe(r.error!.message);
+    const syntax = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: 'const x = 1;\nconst y = ;' });
+    expect(od.jobs.job(alice, syntax.jobId)).toMatchObject({ errorCode: 'SANDBOX_SYNTAX_ERROR', errorMessage: expect.stringMatching(/\[job\.js:2:11\]/) });
+  });
 
   it('timings: no stats, and the end time an operator sees is bucketed', async () => {
     const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: `${SECRET} const until = Date.now() + (b % 7) * 10; while (Date.now() < until) {} output('out', [{ a: 1 }]);`, manifest: declare('out', [['a', 'BIGINT']]) });

@@ -178,6 +178,45 @@ describe('nothing of the host is reachable from a script', () => {
   });
 });
 
+describe('a script asks what it may read', () => {
+  it('SHOW TABLES and DESCRIBE are answered from the file and the catalog: names, types, levels, grades — no values', async () => {
+    const r = await job(`
+      const tables = await sql('SHOW TABLES');
+      const cols = await sql('DESCRIBE population');
+      const quoted = await sql.columns('DESCRIBE "social_insurance"');
+      output('t', tables.map((x) => ({ t: x.table_name, n: x.columns })));
+      output('c', cols.map((x) => ({ c: x.column_name, type: x.column_type, lvl: x.sandbox_level, grade: x.grade })));
+      output('q', [{ n: quoted.column_name.length }]);`);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const [t, c, q] = r.outputs;
+    expect(t!.rows.map((x) => x[0])).toEqual(['enterprise', 'medical_claims', 'population', 'social_insurance']);
+    const byName = new Map(c!.rows.map((x) => [x[0], x]));
+    expect(byName.get('id_card')).toEqual(['id_card', 'VARCHAR', expect.any(String), expect.stringMatching(/core|important|general/)]);
+    expect(byName.get('birth_date')![1]).toBe('DATE');
+    expect(Number(q!.rows[0]![0])).toBeGreaterThan(3);
+  });
+
+  it('SUMMARIZE and DESCRIBE of a query compute over the data: still refused', async () => {
+    for (const query of ['SUMMARIZE population', 'DESCRIBE SELECT * FROM population', 'SHOW SELECT max(birth_date) FROM population']) {
+      const r = await job(`await sql(${JSON.stringify(query)})`);
+      expect(r.error?.code, query).toBe('SQL_CONSTRUCT_NOT_ALLOWED');
+    }
+  });
+
+  it('a typo is "no table" with the nearest granted name, never "not granted"; so is another authorization\'s data', async () => {
+    const probe = async (query: string) => {
+      const r = await job(`try { await sql(${JSON.stringify(query)}) } catch (e) { output('e', [{ m: e.message }]) }`);
+      return String(r.outputs[0]!.rows[0]![0]);
+    };
+    const typo = await probe('SELECT count(*) FROM populaton');
+    expect(typo).toMatch(/^SQL_TABLE_NOT_ALLOWED: no table "populaton"; did you mean "population"\?/);
+    expect(typo).toMatch(/granted tables: enterprise, medical_claims, population, social_insurance/);
+    expect(typo).not.toMatch(/not granted/);
+    expect(await probe('DESCRIBE socal_insurance')).toMatch(/no table "socal_insurance"; did you mean "social_insurance"/);
+    expect(await probe('SELECT * FROM own_other_customers')).toMatch(/^SQL_TABLE_NOT_ALLOWED: no table "own_other_customers"(?!; did you mean)/);
+  });
+});
+
 describe('quiet failures in prod', () => {
   it('an error message that would echo data is reduced to its code in prod', async () => {
     const alice = await d.od.principal({ as: 'alice' });

@@ -70,8 +70,9 @@ export const SQL_ATTACKS: readonly (readonly [string, string])[] = [
   ['SELECT 1; SELECT 2', 'SQL_MULTIPLE_STATEMENTS'],
   ['SELECT 1; DROP TABLE population', 'SQL_MULTIPLE_STATEMENTS'],
   ['SELECT * FROM population -- trailing comment\n; DELETE FROM population', 'SQL_MULTIPLE_STATEMENTS'],
-  ['DESCRIBE population', 'SQL_CONSTRUCT_NOT_ALLOWED'],
-  ['SHOW TABLES', 'SQL_CONSTRUCT_NOT_ALLOWED'],
+  // `DESCRIBE table` and `SHOW TABLES` are answered from the catalog in a job (test/attacks/script.test.ts).
+  ['DESCRIBE SELECT id_card FROM population', 'SQL_CONSTRUCT_NOT_ALLOWED'],
+  ['SHOW population', 'SQL_CONSTRUCT_NOT_ALLOWED'],
   ['SHOW DATABASES', 'SQL_CONSTRUCT_NOT_ALLOWED'],
   ['SUMMARIZE population', 'SQL_CONSTRUCT_NOT_ALLOWED'],
   ['SELECT FROM WHERE', 'SQL_PARSE_ERROR'],
