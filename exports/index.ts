@@ -10,7 +10,7 @@ export { cellGroup, ledgerCells, ledgerConflicts, partDimFields } from './ledger
 export { cellReport, columnReport, type CellDetail, type ColumnDetail } from './report.ts';
 export { worst, type RuleResult, type Verdict } from './verdict.ts';
 export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';
-export { writeBundle, verifyBundle, checkBundle, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
+export { writeBundle, verifyBundle, checkBundle, readBundleFile, type BundleFile, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
 export { toCsv } from './csv.ts';
 export { parseThresholds, checkThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';
 export { applyFix, parseFix, replayFix, SUPPRESSION_METHOD, type FixRecord, type FixSpec } from './fix.ts';

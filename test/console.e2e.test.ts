@@ -5,12 +5,13 @@
 // confirmation. Screenshots go to $OPDOMAIN_SCREENSHOTS (default artifacts/screenshots).
 // Without /usr/bin/chromium the suite is skipped, unless OPDOMAIN_REQUIRE_BROWSER=1 (CI).
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type ExportRequestView } from '../gateway/index.ts';
+import { verifyBundle } from '../exports/index.ts';
 import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
 
 const CHROMIUM = process.env.OPDOMAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -199,6 +200,30 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(cell).toContain('10 rows or more');
     expect(cell).not.toMatch(/\(\d+\)/);
     await done(page);
+  }, 90_000);
+
+  it('alice downloads the released bundle as one file that verifies offline; sam revokes it, giving a reason, and it is served no more', async () => {
+    const page = await signIn('alice');
+    await page.waitForSelector(`tr[data-id="${first.id}"] button[data-action="download"]`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`tr[data-id="${first.id}"] button[data-action="download"]`)]);
+    expect(download.suggestedFilename()).toBe(`${first.id}.bundle.json`);
+    const file = join(d.home, 'from-console.bundle.json');
+    await download.saveAs(file);
+    const v = await verifyBundle(file, d.od.jwks() as Parameters<typeof verifyBundle>[1]);
+    expect(v, v.problems.join()).toMatchObject({ ok: true, manifest: { requestId: first.id, requester: 'alice' } });
+    await done(page);
+
+    const sam = await signIn('sam');
+    await sam.goto(`${url}/#/request/${first.id}`);
+    await sam.click('#revoke-bundle');
+    expect(await sam.isDisabled('#confirm-ok')).toBe(true);
+    await sam.fill('#confirm-reason', 'the scenario was withdrawn');
+    await sam.click('#confirm-ok');
+    const samP = await d.od.principal({ as: 'sam' });
+    await expect.poll(() => d.od.exports.get(samP, first.id).state).toBe('revoked');
+    const alice = await d.od.principal({ as: 'alice' });
+    expect(() => d.od.exports.download(alice, first.id)).toThrow(expect.objectContaining({ code: 'EXPORT_REVOKED' }));
+    await done(sam);
   }, 90_000);
 
   it('ada suspends an authorization only after confirming, then resumes it; the console speaks Chinese', async () => {

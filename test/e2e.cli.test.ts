@@ -100,6 +100,18 @@ describe('the CLI walks the whole flow', () => {
     expect(verifyBundle.code, verifyBundle.out).toBe(0);
     expect(verifyBundle.json().manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob', 'carol'], requester: 'alice' });
     expect(verifyBundle.json().manifest.files.map((f: { name: string }) => f.name)).toEqual(['income_by_county.csv', 'income_by_county.parquet']);
+    // The operator takes the bundle away as one file, which verifies the same way.
+    const file = join(home.dir, 'income.bundle.json');
+    const download = opdomain(['export', 'download', request.id, '--out', file, '--as', 'alice']);
+    expect(download.code, download.err).toBe(0);
+    expect(download.json()).toMatchObject({ file, bundleId: released.bundle.id });
+    const verifyFile = opdomain(['export', 'verify', file]);
+    expect(verifyFile.code, verifyFile.out).toBe(0);
+    expect(verifyFile.json()).toMatchObject({ ok: true, manifest: { requester: 'alice', approvers: ['bob', 'carol'] } });
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"encoding":"utf8","content":"', '"encoding":"utf8","content":"x'));
+    const tampered = opdomain(['export', 'verify', file]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.json().problems.join()).toMatch(/does not match its sha256/);
 
     const verify = opdomain(['lineage', 'verify', '--as', 'sam']);
     expect(verify.code, verify.out).toBe(0);

@@ -238,8 +238,20 @@ export function buildProgram(io: CliIO): Command {
     .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.list(await caller(od, g(cmd)), opts))));
   exp.command('show <requestId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.get(await caller(od, g(cmd)), id))));
   exp
-    .command('verify <bundleDir>')
-    .description('verify a bundle offline with the domain\'s public JWKS')
+    .command('download <requestId>')
+    .description('a released bundle as one file (manifest, its signature and every file), which `export verify` reads')
+    .option('--out <file>', 'where to write it (default: REQUEST_ID.bundle.json here)')
+    .action(async (id: string, opts: { out?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const bundle = od.exports.download(await caller(od, g(cmd)), id);
+        const out = resolve(opts.out ?? `${id}.bundle.json`);
+        writeFileSync(out, JSON.stringify(bundle) + '\n');
+        json(io, { file: out, bundleId: bundle.manifest.bundleId, expiresAt: bundle.manifest.expiresAt, files: bundle.manifest.files });
+      }),
+    );
+  exp
+    .command('verify <bundle>')
+    .description('verify a bundle offline with the domain\'s public JWKS: its folder, or the one file `export download` wrote')
     .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
     .action(async (dir, opts, cmd) => {
       const check = async (jwks: { keys: any[] }) => {

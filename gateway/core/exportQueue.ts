@@ -2,12 +2,12 @@
 // and release as a signed bundle. Each state change commits with its audit event; the
 // transitions come from exports/states.ts.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, verifyBundle, withCheckContext, withRows, writeBundle,
-  type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type Manifest, type RuleResult, type Verdict, type BundleVerification,
+  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, readBundleFile, verifyBundle, withCheckContext, withRows, writeBundle,
+  type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type BundleFile, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { findDataset } from '../../datasets/index.ts';
 import { resolveLimits } from '../../sandbox/index.ts';
@@ -475,18 +475,16 @@ export class ExportQueue {
   }
 
   /** The bundle's manifest and files, for download; every download is audited. */
-  download(p: Principal, id: string): { manifest: Manifest; jws: string; files: { name: string; content: string; encoding: string }[] } {
+  /** The released bundle as one file (exports/bundle.ts BundleFile), which `opdomain export verify` reads as it reads the folder. */
+  download(p: Principal, id: string): BundleFile {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
     checkRole(p, 'operator', 'admin');
     if (r.state === 'revoked') throw new OpError('EXPORT_REVOKED', 'this bundle was revoked and is no longer served');
     if (r.state !== 'released' || !r.bundle_path || !existsSync(r.bundle_path)) throw new OpError('EXPORT_TRANSITION', `the request is ${r.state}; only released bundles can be downloaded`);
-    const manifest = JSON.parse(readFileSync(join(r.bundle_path, 'manifest.json'), 'utf8')) as Manifest;
-    const files = readdirSync(r.bundle_path)
-      .filter((n) => n !== 'manifest.json' && n !== 'manifest.jws')
-      .map((name) => ({ name, content: readFileSync(join(r.bundle_path!, name), name.endsWith('.parquet') ? 'base64' : 'utf8'), encoding: name.endsWith('.parquet') ? 'base64' : 'utf8' }));
-    this.ctx.audit.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: p.user, tenant: r.tenant, subject: id, data: { bundleId: manifest.bundleId } });
-    return { manifest, jws: readFileSync(join(r.bundle_path, 'manifest.jws'), 'utf8').trim(), files };
+    const bundle = readBundleFile(r.bundle_path);
+    this.ctx.audit.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: p.user, tenant: r.tenant, subject: id, data: { bundleId: bundle.manifest.bundleId } });
+    return bundle;
   }
 
   verifyBundleDir(dir: string): Promise<BundleVerification> {

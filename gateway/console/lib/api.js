@@ -34,3 +34,16 @@ export async function upload(path, file) {
 }
 
 export const enc = encodeURIComponent;
+
+/** Saves a JSON answer as a file the browser downloads (the bearer token cannot ride on a plain link). */
+export async function downloadJson(path, filename) {
+  const data = await api('GET', path);
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,6 +1,6 @@
 // Operator pages: run a script; jobs with their state, the limit hit and their outputs; export
 // requests with their reports, the one-step suppression fix, submit, resubmit and withdraw.
-import { api, enc, session } from '../lib/api.js';
+import { api, enc, session, downloadJson } from '../lib/api.js';
 import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
@@ -32,6 +32,7 @@ export async function jobsPage(root) {
     }
     if (r.state === 'draft' && r.verdict !== 'block') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'submit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/submit`)) }, t('submit')));
     if (r.state === 'returned') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'resubmit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/resubmit`, {})) }, t('resubmit')));
+    if (r.state === 'released') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'download' }, title: t('bundleNote'), onclick: () => act(() => downloadJson(`/api/exports/${enc(r.id)}/bundle`, `${r.id}.bundle.json`)) }, t('downloadBundle')));
     if (['draft', 'submitted', 'in_review', 'returned'].includes(r.state)) buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/withdraw`)) }, t('withdraw')));
     return h('tr', { dataset: { id: r.id } },
       h('td', {}, r.id), h('td', {}, r.output), h('td', {}, badge(r.state, 'state')), h('td', {}, badge(r.verdict)),

@@ -2,7 +2,7 @@
 // itself (table and chart, flagged cells highlighted), the report rule by rule, the script, the
 // lineage graph, others' votes after one's own, and approve / return / reject.
 import { api, enc, session } from '../lib/api.js';
-import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
+import { badge, errorBox, fmtTime, h, mount, table, confirmDialog } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 import { traceGraph } from '../lib/graph.js';
 import { t } from '../lib/i18n.js';
@@ -62,6 +62,16 @@ export async function requestPage(root, id) {
   const approvals = r.votes.filter((v) => v.decision === 'approve').length;
   const mayDecide = me.role === 'reviewer' && r.requester !== me.user && ['submitted', 'in_review'].includes(r.state) && !r.votes.some((v) => v.reviewer === me.user);
   const comment = h('textarea', { id: 'comment', rows: 2, 'aria-label': t('comment'), placeholder: t('commentPlaceholder') });
+  // Revoking a released bundle is the authority's (reviewers, security, administrators), with a reason.
+  const mayRevoke = r.state === 'released' && ['reviewer', 'security', 'admin'].includes(me.role);
+  const revokeBundle = async () => {
+    const reason = await confirmDialog({ title: `${t('revokeBundle')} · ${r.id}`, message: t('confirmAction', { a: t('revoke'), id: r.id }), confirmLabel: t('revoke'), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'), reasonRequired: true });
+    if (reason === null) return;
+    try {
+      await api('POST', `/api/exports/${enc(id)}/revoke`, { reason });
+      await requestPage(root, id);
+    } catch (e) { status.replaceWith(errorBox(e)); }
+  };
   const decide = async (decision) => {
     try {
       const after = await api('POST', `/api/exports/${enc(id)}/${decision}`, { comment: comment.value || undefined });
@@ -97,6 +107,7 @@ export async function requestPage(root, id) {
           h('button', { type: 'button', id: 'approve', class: 'primary', onclick: () => decide('approve') }, t('approve')),
           h('button', { type: 'button', id: 'return', onclick: () => decide('return') }, t('return')),
           h('button', { type: 'button', id: 'reject', class: 'danger', onclick: () => decide('reject') }, t('reject')))) : null,
+      mayRevoke ? h('p', { class: 'actions' }, h('button', { type: 'button', id: 'revoke-bundle', class: 'danger', onclick: revokeBundle }, t('revokeBundle'))) : null,
       status),
     h('section', { 'aria-labelledby': 'h-script' }, h('h3', { id: 'h-script' }, t('script')), scriptBox),
     h('section', { 'aria-labelledby': 'h-lineage' }, h('h3', { id: 'h-lineage' }, t('lineage')), graphBox));
