@@ -139,9 +139,15 @@ export class LineageGraph {
         this.edge(c, this.node(`consumer:${d.consumer}`, 'consumer', `consumer ${d.consumer}`), 'answered to');
         break;
       }
-      case EVENTS.BUNDLE_DOWNLOADED:
-        this.edge(`bundle:${d.bundleId}`, this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), 'downloaded by');
+      case EVENTS.BUNDLE_DOWNLOADED: {
+        // A download is a branch of its bundle, not an edge into the person: a person is a source
+        // of what they did, so tracing one bundle upstream never walks through them to the other
+        // bundles they downloaded.
+        const dl = this.node(`download:${e.seq}`, 'download', `download by ${e.actor} · ${e.at.slice(0, 16)}`);
+        this.edge(`bundle:${d.bundleId}`, dl, 'downloaded as');
+        this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), dl, 'downloaded by');
         break;
+      }
       default:
         break;
     }
