@@ -166,6 +166,18 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.waitForSelector('#trace-graph svg .node');
     const types = await page.locator('#trace-graph svg .node-type').allTextContents();
     expect(types).toEqual(expect.arrayContaining(['bundle', 'export', 'output', 'job', 'dataset']));
+    // The graph is drawn to fit its box, zooms, and every node is a link to its own trace.
+    const box = (await page.locator('#trace-graph .graph-box').boundingBox())!;
+    const fitted = (await page.locator('#trace-graph svg').boundingBox())!.width;
+    expect(fitted).toBeLessThanOrEqual(box.width + 1);
+    for (let i = 0; i < 3; i++) await page.click('#graph-zoom-in');
+    expect((await page.locator('#trace-graph svg').boundingBox())!.width).toBeGreaterThan(Math.max(fitted, box.width));
+    await page.click('#graph-fit');
+    expect((await page.locator('#trace-graph svg').boundingBox())!.width).toBe(fitted);
+    await page.click('#trace-graph svg .node[data-id^="job:"]');
+    await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toMatch(/^#\/trace\/job:/);
+    await page.waitForSelector('#trace-graph svg .node[data-id^="job:"]');
+    expect(await page.locator('#trace-node').inputValue()).toMatch(/^job:/);
     await page.fill('#replay-job', first.jobId);
     await page.click('#replay-go');
     await expect.poll(() => page.locator('#replay-out').textContent(), { timeout: 30_000 }).toContain('MATCH');

@@ -24,7 +24,9 @@ export function traceGraph(tree, title) {
   const width = columns.length * cw + 20;
   const height = Math.max(...columns.map((c) => c.length)) * rh + 20;
   const pos = (n) => ({ x: 10 + n.depth * cw, y: 10 + n.row * rh });
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'graph' });
+  // Drawn to fit the box (the viewBox scales); the buttons zoom in and out from there.
+  const fit = `width: 100%; max-width: ${width}px; height: auto;`;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'graph', style: fit });
   svg.appendChild(s('title', {}, title));
   for (const e of edges) {
     const a = pos(nodes.get(e.from)), b = pos(nodes.get(e.to));
@@ -34,13 +36,26 @@ export function traceGraph(tree, title) {
   for (const n of nodes.values()) {
     const p = pos(n);
     const type = n.node.type;
+    // Every node is a link to its own trace.
+    const link = s('a', { href: `#/trace/${encodeURIComponent(n.node.id)}`, class: 'node-link' });
     const g = s('g', { class: 'node', 'data-id': n.node.id, transform: `translate(${p.x},${p.y})` });
+    link.appendChild(g);
     g.appendChild(s('rect', { width: nw, height: nh, rx: 5, fill: '#fff', stroke: COLORS[type] || '#4a5568' }));
     g.appendChild(s('rect', { width: 6, height: nh, rx: 2, fill: COLORS[type] || '#4a5568' }));
     g.appendChild(s('text', { x: 12, y: 13, class: 'node-type' }, type));
-    g.appendChild(s('text', { x: 12, y: 26, class: 'node-label' }, String(n.node.label || n.node.id).slice(0, 34)));
-    g.appendChild(s('title', {}, `${n.node.id}\n${JSON.stringify(n.node.attrs || {}).slice(0, 300)}`));
-    svg.appendChild(g);
+    const label = String(n.node.label || n.node.id);
+    g.appendChild(s('text', { x: 12, y: 26, class: 'node-label' }, label.length > 30 ? `${label.slice(0, 29)}…` : label));
+    g.appendChild(s('title', {}, `${n.node.label || n.node.id}\n${n.node.id}\n${JSON.stringify(n.node.attrs || {}).slice(0, 300)}`));
+    svg.appendChild(link);
   }
-  return h('div', { class: 'graph-box', tabindex: 0, 'aria-label': title }, svg);
+  // Fit scales the graph down to its box, never up; zooming draws it at 1.5^k of its natural size.
+  let zoom = 0;
+  const setZoom = (k) => {
+    zoom = Math.min(4, Math.max(0, k));
+    svg.setAttribute('style', zoom === 0 ? fit : `width: ${Math.round(width * 1.5 ** (zoom - 1))}px; max-width: none; height: auto;`);
+  };
+  const button = (label, id, z) => h('button', { type: 'button', class: 'small', id, 'aria-label': label, onclick: () => setZoom(z()) }, label);
+  return h('figure', { class: 'graph-figure' },
+    h('p', { class: 'actions graph-zoom' }, button('−', 'graph-zoom-out', () => zoom - 1), button('+', 'graph-zoom-in', () => zoom + 1), button('⤢', 'graph-fit', () => 0)),
+    h('div', { class: 'graph-box', tabindex: 0, 'aria-label': title }, svg));
 }
