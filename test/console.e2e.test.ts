@@ -175,7 +175,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.click('#graph-fit');
     expect((await page.locator('#trace-graph svg').boundingBox())!.width).toBe(fitted);
     await page.click('#trace-graph svg .node[data-id^="job:"]');
-    await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toMatch(/^#\/trace\/job:/);
+    await expect.poll(() => decodeURIComponent(new URL(page.url()).hash)).toMatch(/^#\/trace\/job:/);
     await page.waitForSelector('#trace-graph svg .node[data-id^="job:"]');
     expect(await page.locator('#trace-node').inputValue()).toMatch(/^job:/);
     await page.fill('#replay-job', first.jobId);
@@ -405,6 +405,22 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(d.od.dp.list(await d.od.principal({ as: 'ada' }), 'demo')[0]!.epsilonLeft).toBe(2);
     await done(ada);
   }, 120_000);
+
+  it('the API docs page works under the gateway\'s own security policy: every operation listed, nothing blocked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    const page = await context.newPage();
+    const blocked: string[] = [];
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text()); });
+    page.on('pageerror', (e) => blocked.push(e.message));
+    await page.goto(`${url}/docs/`);
+    await page.waitForSelector('.swagger-ui .opblock');
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(100);
+    expect(await page.locator('.swagger-ui .opblock-summary-description').first().textContent()).not.toBe('');
+    // The logo is drawn (a data: image), not blocked.
+    await page.waitForSelector('.swagger-ui .topbar img, .swagger-ui .topbar svg', { timeout: 5000 }).catch(() => undefined);
+    expect(blocked).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('a wrong token is refused on the sign-in page', async () => {
     const page = await openPage(url);

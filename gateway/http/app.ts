@@ -14,6 +14,7 @@ import { MAX_SCALE, MIN_SCALE } from '../../datasets/index.ts';
 import { EVENTS, renderTrace } from '../../lineage/index.ts';
 import { type Opdomain, type Principal, type RequestInput, checkRole } from '../core/index.ts';
 import type { AuthorizationSpec } from '../../domain/index.ts';
+import { documentRoute } from './routeDocs.ts';
 import { ERROR_BODY, OK_RESPONSES } from './schemas.ts';
 import { productRoutes } from './products.ts';
 import { authorityRoutes } from './authority.ts';
@@ -58,7 +59,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    // data: images only (the API docs page's logo and icons); scripts only from the gateway itself.
+    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -122,9 +124,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     // Every route answers errors in one documented shape; the main resources have 2xx schemas.
     api.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      const ok = methods.map((m) => OK_RESPONSES[`${m} ${route.url}`]).find(Boolean);
-      const status = route.method === 'POST' && ['/api/exports', '/api/tenants', '/api/people'].includes(route.url) ? '201' : '200';
-      route.schema = { ...(route.schema ?? {}), response: { ...(ok ? { [status]: ok } : {}), '4xx': ERROR_BODY, '5xx': ERROR_BODY } };
+      documentRoute(route as Parameters<typeof documentRoute>[0], methods.map((m) => OK_RESPONSES[`${m} ${route.url}`]).find(Boolean), ERROR_BODY);
     });
     // Identity first: an API call without a valid token learns nothing, not even whether its body would validate.
     api.addHook('preValidation', async (req) => {
