@@ -1,0 +1,28 @@
+// The console speaks Chinese and English from one table (gateway/console/lib/i18n.js): both
+// languages have the same keys, none empty, and every key a page asks for exists.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CONSOLE = new URL('../gateway/console/', import.meta.url).pathname;
+const source = readFileSync(join(CONSOLE, 'lib/i18n.js'), 'utf8');
+// The table is plain data: read it without a browser (the module touches localStorage at load).
+const TEXT = new Function(`${/const TEXT = (\{[\s\S]*?\n\});/.exec(source)![0]}; return TEXT;`)() as Record<'en' | 'zh', Record<string, string>>;
+
+const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.js') ? [join(dir, f)] : []));
+
+describe('console text in two languages', () => {
+  it('English and Chinese have the same keys, none empty, and the same placeholders', () => {
+    expect(Object.keys(TEXT.zh).sort()).toEqual(Object.keys(TEXT.en).sort());
+    const empty = Object.entries({ ...TEXT.en }).filter(([k, v]) => !v.trim() || !TEXT.zh[k]!.trim()).map(([k]) => k);
+    expect(empty).toEqual([]);
+    const holes = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    expect(Object.keys(TEXT.en).filter((k) => JSON.stringify(holes(TEXT.en[k]!)) !== JSON.stringify(holes(TEXT.zh[k]!)))).toEqual([]);
+  });
+
+  it('every key a page asks for exists in both', () => {
+    const used = new Set(files(CONSOLE).filter((f) => !f.endsWith('i18n.js')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bt\('([A-Za-z0-9_]+)'/g)].map((m) => m[1]!)));
+    expect(used.size).toBeGreaterThan(150);
+    expect([...used].filter((k) => !(k in TEXT.en) || !(k in TEXT.zh))).toEqual([]);
+  });
+});
