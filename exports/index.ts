@@ -9,7 +9,7 @@ export type { Param, Params } from './provenance.ts';
 export { cellGroup, ledgerCells, ledgerConflicts, partDimFields } from './ledger.ts';
 export { cellReport, columnReport, type CellDetail, type ColumnDetail } from './report.ts';
 export { worst, type RuleResult, type Verdict } from './verdict.ts';
-export { EXPORT_TRANSITIONS, canTransition, checkTransition, nextState, stateDiagram, type ExportAction, type ExportState } from './states.ts';
+export { EXPORT_ACTORS, EXPORT_TRANSITIONS, canTransition, checkTransition, exportActions, nextState, stateDiagram, type ExportAction, type ExportActor, type ExportCaller, type ExportState } from './states.ts';
 export { writeBundle, verifyBundle, checkBundle, readBundleFile, type BundleFile, type Manifest, type ManifestInput, type BundleVerification } from './bundle.ts';
 export { toCsv } from './csv.ts';
 export { parseThresholds, checkThresholds, strictest, weakerThan, THRESHOLD_FIELDS } from './thresholds.ts';

@@ -33,3 +33,22 @@ describe('docs/exports.md', () => {
     expect(doc).toContain(stateDiagram());
   });
 });
+
+describe('who may act on a request', () => {
+  const operator = { role: 'operator', isRequester: true, hasVoted: false };
+  const reviewer = { role: 'reviewer', isRequester: false, hasVoted: false };
+  it('the requester works on drafts and returns; a reviewer who has not voted decides; the authority revokes', async () => {
+    const { exportActions } = await import('./states.ts');
+    expect(exportActions('draft', operator).sort()).toEqual(['revise', 'submit', 'withdraw']);
+    expect(exportActions('returned', operator).sort()).toEqual(['resubmit', 'revise', 'withdraw']);
+    expect(exportActions('in_review', operator)).toEqual(['withdraw']);
+    expect(exportActions('in_review', reviewer).sort()).toEqual(['approve', 'reject', 'return']);
+    expect(exportActions('in_review', { ...reviewer, hasVoted: true })).toEqual([]);
+    // A reviewer who filed it (no such thing in the demo, but the rule holds) never decides it.
+    expect(exportActions('submitted', { ...reviewer, isRequester: true })).toEqual([]);
+    expect(exportActions('submitted', { role: 'operator', isRequester: false, hasVoted: false })).toEqual([]);
+    for (const role of ['reviewer', 'security', 'admin']) expect(exportActions('released', { role, isRequester: false, hasVoted: true })).toEqual(['revoke']);
+    expect(exportActions('released', operator)).toEqual([]);
+    expect(exportActions('approved', reviewer)).toEqual([]);
+  });
+});

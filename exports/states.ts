@@ -28,6 +28,38 @@ export const EXPORT_TRANSITIONS: readonly (readonly [ExportState, ExportAction, 
   ['released', 'revoke', 'revoked'],
 ];
 
+/**
+ * Who takes each step: the operator who filed the request, a reviewer who is not the requester
+ * and has not voted yet, the authority (reviewers, security staff, administrators), or the domain
+ * itself (the release that follows the last approval).
+ */
+export type ExportActor = 'requester' | 'voter' | 'authority' | 'domain';
+export const EXPORT_ACTORS: Readonly<Record<ExportAction, ExportActor>> = {
+  submit: 'requester', revise: 'requester', resubmit: 'requester', withdraw: 'requester',
+  vote_approve: 'voter', approve: 'voter', return: 'voter', reject: 'voter',
+  release: 'domain', revoke: 'authority',
+};
+
+/** The caller as the table sees them on one request. */
+export interface ExportCaller {
+  readonly role: string;
+  readonly isRequester: boolean;
+  readonly hasVoted: boolean;
+}
+
+function isActor(actor: ExportActor, c: ExportCaller): boolean {
+  if (actor === 'requester') return c.role === 'operator' && c.isRequester;
+  if (actor === 'voter') return c.role === 'reviewer' && !c.isRequester && !c.hasVoted;
+  if (actor === 'authority') return ['reviewer', 'security', 'admin'].includes(c.role);
+  return false;
+}
+
+/** What the caller may do with a request in this state (an approval short of the last is still "approve"). */
+export function exportActions(state: ExportState, caller: ExportCaller): ExportAction[] {
+  const actions = EXPORT_TRANSITIONS.filter(([f, a]) => f === state && isActor(EXPORT_ACTORS[a], caller)).map(([, a]) => (a === 'vote_approve' ? 'approve' : a));
+  return [...new Set(actions)];
+}
+
 export function nextState(from: ExportState, action: ExportAction): ExportState | undefined {
   return EXPORT_TRANSITIONS.find(([f, a]) => f === from && a === action)?.[2];
 }

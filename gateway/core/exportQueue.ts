@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../../errors/index.ts';
 import {
-  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, readBundleFile, verifyBundle, withCheckContext, withRows, writeBundle,
+  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, readBundleFile, verifyBundle, exportActions, withCheckContext, withRows, writeBundle,
   type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type BundleFile, type RuleResult, type Verdict, type BundleVerification,
 } from '../../exports/index.ts';
 import { findDataset } from '../../datasets/index.ts';
@@ -43,6 +43,8 @@ export interface ExportRequestView {
   readonly bundle: { readonly id: string; readonly path: string } | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** What the caller may do next, from the state table and who may act (exports/states.ts). */
+  readonly actions: readonly ExportAction[];
 }
 
 interface RequestRow {
@@ -374,6 +376,7 @@ export class ExportQueue {
       fix: operator ? operatorFix(fix) : fix, outputHash: r.output_hash, argument: r.argument ?? null,
       details: r.details && !operator ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
       bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
+      actions: exportActions(r.state, { role: p.role, isRequester: r.requester === p.user, hasVoted: all.some((v) => v.reviewer === p.user) }),
     };
   }
 

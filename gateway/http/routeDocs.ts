@@ -148,7 +148,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/governance/:id/reject': d('authority', 'Reject', 'Administrators, with a reason the reporter reads.', { example: { reason: 'not a data problem' } }),
   'POST /api/governance/:id/withdraw': d('authority', 'Withdraw', 'Its reporter, before it is decided.'),
   'POST /api/demands': d('authority', 'File a data demand list', 'Operators (R20): datasets and fields wanted, each with its scenario.', { status: 201, example: { tenant: 'demo', items: [{ dataset: 'medical_claims', scenario: 'public-statistics', justification: 'claims by county' }] } }),
-  'GET /api/demands': d('authority', 'Demand lists', 'Lists of the caller\'s scope.', { list: 'demands', query: { tenant: 'Only this authorization\'s ones (the authority\'s roles).' } }),
+  'GET /api/demands': d('authority', 'Demand lists', 'Lists of the caller\'s scope.', { list: 'lists', query: { tenant: 'Only this authorization\'s ones (the authority\'s roles).' } }),
   'GET /api/demands/:id': d('authority', 'One demand list', 'The list with each item\'s decision.'),
   'POST /api/demands/:id/items/:index/approve': d('authority', 'Approve an item', 'Administrators (with the province\'s consent where the data is the province\'s).'),
   'POST /api/demands/:id/items/:index/refuse': d('authority', 'Refuse an item', 'Administrators, with a reason.', { example: { reason: 'not needed for the scenario' } }),

@@ -27,13 +27,13 @@ export async function jobsPage(root) {
     const returned = r.votes.filter((v) => v.decision === 'return').at(-1);
     const buttons = [];
     const fixable = r.rules.some((x) => x.verdict !== 'pass' && ['cell_count', 'dominance', 'zeros', 'differencing'].includes(x.rule));
-    if (['blocked', 'draft', 'returned'].includes(r.state) && fixable) {
+    if (r.actions.includes('revise') && fixable) {
       buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'fix' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/revise`, { fix: { suppress: true } })) }, t('suppressFix')));
     }
-    if (r.state === 'draft' && r.verdict !== 'block') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'submit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/submit`)) }, t('submit')));
-    if (r.state === 'returned') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'resubmit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/resubmit`, {})) }, t('resubmit')));
+    if (r.actions.includes('submit') && r.verdict !== 'block') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'submit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/submit`)) }, t('submit')));
+    if (r.actions.includes('resubmit')) buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'resubmit' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/resubmit`, {})) }, t('resubmit')));
     if (r.state === 'released') buttons.push(h('button', { type: 'button', class: 'small primary', dataset: { action: 'download' }, title: t('bundleNote'), onclick: () => act(() => downloadJson(`/api/exports/${enc(r.id)}/bundle`, `${r.id}.bundle.json`)) }, t('downloadBundle')));
-    if (['draft', 'submitted', 'in_review', 'returned'].includes(r.state)) buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/withdraw`)) }, t('withdraw')));
+    if (r.actions.includes('withdraw')) buttons.push(h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' }, onclick: () => act(() => api('POST', `/api/exports/${enc(r.id)}/withdraw`)) }, t('withdraw')));
     return h('tr', { dataset: { id: r.id } },
       h('td', {}, r.id), h('td', {}, r.output), h('td', {}, badge(r.state, 'state')), h('td', {}, badge(r.verdict)),
       h('td', {}, h('details', {}, h('summary', {}, r.rules.filter((x) => x.verdict !== 'pass').map((x) => x.rule).join(', ') || 'pass'),

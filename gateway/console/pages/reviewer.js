@@ -1,7 +1,7 @@
 // Reviewer pages: the queue (filters: state, risk, tenant, age) and one request — the output
 // itself (table and chart, flagged cells highlighted), the report rule by rule, the script, the
 // lineage graph, others' votes after one's own, and approve / return / reject.
-import { api, enc, session } from '../lib/api.js';
+import { api, enc } from '../lib/api.js';
 import { badge, errorBox, fmtTime, h, mount, table, confirmDialog } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 import { traceGraph } from '../lib/graph.js';
@@ -49,7 +49,6 @@ export async function queuePage(root) {
 export async function requestPage(root, id) {
   mount(root, h('p', { class: 'muted' }, t('loading')));
   const r = await api('GET', `/api/exports/${enc(id)}`);
-  const me = session.me;
   const flags = new Map();
   for (const rule of r.rules) for (const c of rule.cells || []) if (rule.verdict !== 'pass' && c.row !== undefined) flags.set(`${c.row}:${c.column}`, rule.verdict);
   const flaggedColumns = new Map();
@@ -60,10 +59,11 @@ export async function requestPage(root, id) {
   const graphBox = h('div', { id: 'graph' });
   const status = h('p', { id: 'decision-status', role: 'status' });
   const approvals = r.votes.filter((v) => v.decision === 'approve').length;
-  const mayDecide = me.role === 'reviewer' && r.requester !== me.user && ['submitted', 'in_review'].includes(r.state) && !r.votes.some((v) => v.reviewer === me.user);
+  // The server says what this person may do (the state table and who may act); the page does not guess.
+  const mayDecide = r.actions.includes('approve');
   const comment = h('textarea', { id: 'comment', rows: 2, 'aria-label': t('comment'), placeholder: t('commentPlaceholder') });
   // Revoking a released bundle is the authority's (reviewers, security, administrators), with a reason.
-  const mayRevoke = r.state === 'released' && ['reviewer', 'security', 'admin'].includes(me.role);
+  const mayRevoke = r.actions.includes('revoke');
   const revokeBundle = async () => {
     const reason = await confirmDialog({ title: `${t('revokeBundle')} · ${r.id}`, message: t('confirmAction', { a: t('revoke'), id: r.id }), confirmLabel: t('revoke'), cancelLabel: t('cancel'), reasonLabel: t('reasonLabel'), reasonRequired: true });
     if (reason === null) return;
