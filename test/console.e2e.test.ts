@@ -214,6 +214,22 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('the inbox tells each person what waits for them, in both languages: bob sees the request he has not voted on, alice what changed on hers', async () => {
+    const bob = await signIn('bob');
+    await expect.poll(() => bob.locator('#inbox-link').textContent()).toMatch(/Inbox \(\d+\)/);
+    await bob.click('#inbox-link');
+    await bob.waitForSelector(`#inbox-waiting tr[data-id="${second.id}"]`);
+    await bob.click(`#inbox-waiting tr[data-id="${second.id}"] a`);
+    await bob.waitForSelector('#approve');
+    await done(bob);
+    const alice = await signIn('alice', 'zh');
+    await alice.click('#inbox-link');
+    await alice.waitForSelector(`#inbox-changed tr[data-id="${first.id}"]`);
+    expect(await alice.locator('h2').first().textContent()).toBe('待办');
+    await shot(alice, 'inbox-zh');
+    await done(alice);
+  }, 90_000);
+
   it('alice downloads the released bundle as one file that verifies offline; sam revokes it, giving a reason, and it is served no more', async () => {
     const page = await signIn('alice');
     await page.waitForSelector(`tr[data-id="${first.id}"] button[data-action="download"]`);

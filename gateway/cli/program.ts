@@ -13,6 +13,7 @@ import { registerAuthorityCommands } from './authority.ts';
 import { registerImportCommands, registerUsageCommand } from './imports.ts';
 import { registerPrivacyCommands } from './privacy.ts';
 import { progressBar, registerDatasetCommands } from './datasets.ts';
+import { registerNotificationCommands } from './notifications.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
 const lineage = () => import('../../lineage/index.ts');
@@ -439,6 +440,7 @@ export function buildProgram(io: CliIO): Command {
   registerAuthorityCommands(program, io);
   registerImportCommands(program, io);
   registerPrivacyCommands(program, io);
+  registerNotificationCommands(program, io);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { auditPage, tracePage } from './pages/security.js';
 import { productsPage } from './pages/products.js';
 import { dutiesPage } from './pages/duties.js';
 import { ownDataPage } from './pages/ownData.js';
+import { inboxPage, waitingCount } from './pages/inbox.js';
 
 const NAV = {
   operator: [['#/jobs', 'navJobs'], ['#/products', 'navProducts'], ['#/own', 'navOwn'], ['#/duties', 'navDuties']],
@@ -25,7 +26,8 @@ function header() {
   mount(document.getElementById('header'),
     h('a', { class: 'skip', href: '#main' }, t('skip')),
     h('h1', {}, t('title'), ' ', h('span', { class: 'tagline' }, t('tagline'))),
-    me ? h('nav', { 'aria-label': 'main' }, (NAV[me.role] || []).map(([href, key]) => h('a', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : undefined }, t(key)))) : null,
+    me ? h('nav', { 'aria-label': 'main' }, (NAV[me.role] || []).map(([href, key]) => h('a', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : undefined }, t(key))),
+      h('a', { href: '#/inbox', id: 'inbox-link', 'aria-current': location.hash.startsWith('#/inbox') ? 'page' : undefined }, t('navInbox'))) : null,
     h('span', { id: 'who' }, me ? `${me.display} · ${me.role}${me.tenant ? ` · ${me.tenant}` : ''}` : t('notSignedIn')),
     me ? h('button', { type: 'button', id: 'signout', onclick: () => { session.token = ''; session.me = null; location.hash = '#/signin'; route(); } }, t('signout')) : null,
     h('button', { type: 'button', id: 'lang', onclick: () => { setLang(getLang() === 'zh' ? 'en' : 'zh'); route(); } }, t('language')));
@@ -97,6 +99,7 @@ const PAGES = {
   products: (slot) => productsPage(slot),
   duties: (slot) => dutiesPage(slot),
   own: (slot) => ownDataPage(slot),
+  inbox: (slot) => inboxPage(slot),
 };
 
 async function route() {
@@ -109,6 +112,11 @@ async function route() {
   }
   if (current !== navigation) return;
   header();
+  // The inbox link carries how many things wait for this person (asked anew on every navigation).
+  if (session.me) waitingCount().then((n) => {
+    const link = document.getElementById('inbox-link');
+    if (link && n !== null && current === navigation) link.textContent = n > 0 ? t('inboxCount', { n }) : t('navInbox');
+  });
   const [, page, ...rest] = (location.hash || '#/').split('/');
   const arg = decodeURIComponent(rest.join('/'));
   if (!session.me) return signinPage();

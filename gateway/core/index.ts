@@ -16,3 +16,4 @@ export type { Drill, Training } from './recordsService.ts';
 export type { ReportView, EvaluationView } from './reportService.ts';
 export type { ImportView } from './importService.ts';
 export type { PsiView } from './psiService.ts';
+export type { Notice, NoticeKind, Notifications } from './notificationService.ts';

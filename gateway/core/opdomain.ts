@@ -29,6 +29,7 @@ import { DemandService } from './demandService.ts';
 import { RecordsService } from './recordsService.ts';
 import { ReportService } from './reportService.ts';
 import type { Principal } from './principal.ts';
+import { NotificationService } from './notificationService.ts';
 
 export interface OpenOptions {
   readonly home?: string;
@@ -57,6 +58,7 @@ export class Opdomain {
   readonly imports: ImportService;
   readonly psi: PsiService;
   readonly dp: DpBudgetService;
+  readonly notifications: NotificationService;
 
   private constructor(readonly ctx: DomainContext) {
     this.jobs = new Jobs(ctx);
@@ -80,6 +82,7 @@ export class Opdomain {
     this.products = new ProductService(ctx);
     this.consumers = new ConsumerService(ctx);
     // A risk stop holds product calls too: they are processing of the authorization's data.
+    this.notifications = new NotificationService(this);
     this.productCalls = new ProductCalls(ctx, this.products, this.consumers, (tenant) => this.risks.checkNoOpenStop(tenant));
     // The domain raises a risk stop itself when refusals add up to a pattern (authority/riskPatterns.ts).
     const watch = (tenant: string) => {

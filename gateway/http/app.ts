@@ -168,6 +168,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     privacyRoutes(api, od, auth);
 
     // --- everyone signed in -------------------------------------------------
+    api.get<{ Querystring: { days?: string } }>(
+      '/api/notifications',
+      { schema: { querystring: { type: 'object', additionalProperties: false, properties: { days: { type: 'string', pattern: '^[1-9][0-9]?$' } } } } },
+      async (req) => od.notifications.feed(await auth(req), req.query.days ? Number(req.query.days) : undefined),
+    );
     api.get('/api/whoami', async (req) => {
       const p = await auth(req);
       const person = od.ctx.people.get(p.user)!;

@@ -41,6 +41,9 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     example: { code: 'provider-code', codeVerifier: 'the PKCE verifier the console kept', redirectUri: 'https://domain.example/' },
   }),
   'GET /auth/dev/jwks.json': d('identity', 'The dev issuer\'s public key', 'Only while the built-in dev issuer is enabled (the demo); a production domain answers 403.'),
+  'GET /api/notifications': d('identity', 'What waits for me', 'The caller\'s feed: `waiting` — requests, versions, imports, risk stops, demand lists and data problems on which the caller may act now (the services\' own actions, not withdrawing or revoking); `changed` — what the caller filed that moved in the last `days`.', {
+    list: 'waiting', query: { days: 'How far back `changed` looks, in days (1 to 90, default 7).' },
+  }),
   'GET /api/whoami': d('identity', 'Who the token names', 'The caller\'s user, role and authorization, as the domain resolved the bearer token.'),
 
   // --- catalog -----------------------------------------------------------------

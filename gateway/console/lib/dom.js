@@ -32,7 +32,7 @@ export function badge(value, kind = value) {
 }
 
 export function table(columns, rows, opts = {}) {
-  return h('table', { class: opts.class || '' },
+  return h('table', { class: opts.class || '', ...(opts.id ? { id: opts.id } : {}) },
     opts.caption ? h('caption', {}, opts.caption) : null,
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, opts.empty || '—')) : rows));

@@ -1,0 +1,58 @@
+// The inbox: what waits for a person is what the services say they may act on now; what changed
+// is what they filed that moved. Driven through the real queue and over HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../gateway/index.ts';
+import { demoDomainWithApp, INCOME_SCRIPT } from './helpers.ts';
+
+let d: Awaited<ReturnType<typeof demoDomainWithApp>>;
+let who: Record<string, Principal>;
+
+beforeAll(async () => {
+  d = await demoDomainWithApp();
+  who = Object.fromEntries(await Promise.all(['alice', 'bob', 'carol', 'ada', 'sam'].map(async (n) => [n, await d.od.principal({ as: n })] as const)));
+}, 180_000);
+afterAll(() => d?.close());
+
+const waiting = (n: string) => d.od.notifications.feed(who[n]!).waiting.map((x) => `${x.kind}:${x.id}`);
+const changed = (n: string) => d.od.notifications.feed(who[n]!).changed.map((x) => `${x.kind}:${x.id}:${x.state}`);
+
+describe('what waits for me', () => {
+  it('an export request waits for each reviewer until they vote, then for nobody; its requester sees it change', async () => {
+    const job = await d.od.jobs.run(who.alice!, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+    const req = await d.od.exports.request(who.alice!, { jobId: job.jobId, output: 'income_by_county' });
+    const key = `export:${req.id}`;
+    expect(waiting('bob')).toContain(key);
+    expect(waiting('carol')).toContain(key);
+    expect(waiting('alice')).not.toContain(key); // only withdrawing is open to her now
+    expect(waiting('sam')).not.toContain(key);
+
+    await d.od.exports.decide(who.bob!, req.id, 'return', 'name the month in the output');
+    expect(waiting('bob')).not.toContain(key);
+    expect(waiting('alice')).toContain(key); // returned: hers to revise or resubmit
+    expect(changed('alice')).toContain(`${key}:returned`);
+
+    await d.od.exports.resubmit(who.alice!, req.id, {});
+    await d.od.exports.decide(who.bob!, req.id, 'approve');
+    expect(waiting('bob')).not.toContain(key);
+    expect(waiting('carol')).toContain(key);
+    await d.od.exports.decide(who.carol!, req.id, 'approve');
+    for (const n of ['alice', 'bob', 'carol', 'sam', 'ada']) expect(waiting(n), n).not.toContain(key);
+    expect(changed('alice')).toContain(`${key}:released`);
+    expect(changed('bob')).toEqual([]);
+  });
+
+  it('over HTTP: the same feed for the token\'s person; days is bounded', async () => {
+    const get = async (user: string, q = '') => {
+      const r = await d.app.inject({ method: 'GET', url: `/api/notifications${q}`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
+      return { status: r.statusCode, body: r.json() };
+    };
+    const alice = await get('alice', '?days=30');
+    expect(alice.status).toBe(200);
+    expect(alice.body).toMatchObject({ waiting: expect.any(Array), changed: expect.any(Array), since: expect.any(String) });
+    expect(alice.body.changed[0]).toMatchObject({ kind: 'export', state: 'released', link: expect.stringMatching(/^#\/request\//) });
+    expect((await get('alice', '?days=0')).status).toBe(400);
+    expect((await get('alice', '?days=365')).status).toBe(400);
+    const none = await d.app.inject({ method: 'GET', url: '/api/notifications' });
+    expect(none.json().error.code).toBe('AUTH_REQUIRED');
+  });
+});
