@@ -199,6 +199,30 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('alice iterates in dev: her script stays in the editor, the last run stays beside it — the error with its line and column, then the output as a table', async () => {
+    const page = await signIn('alice');
+    await page.waitForSelector('#script-text');
+    const broken = "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1');\nrows.nope.length;";
+    await page.fill('#script-text', broken);
+    await page.click('#run');
+    await page.waitForSelector('#run-error');
+    expect(await page.locator('#run-error').textContent()).toMatch(/\[job\.js:2:\d+\]/);
+    expect(await page.inputValue('#script-text')).toBe(broken);
+    await page.fill('#script-text', broken.replace('rows.nope.length;', "log(rows.length + ' counties'); output('by_county', rows);"));
+    await page.click('#run');
+    await page.waitForSelector('#last-run .run-output[data-output="by_county"] table tbody tr');
+    expect(await page.locator('#run-logs').textContent()).toMatch(/\d+ counties/);
+    const jobId = (await page.locator('#last-run-job').textContent())!;
+    expect(jobId).toMatch(/^job_/);
+    // A reload keeps both: the text and the answer.
+    await page.reload();
+    await page.waitForSelector('#last-run .run-output[data-output="by_county"]');
+    expect(await page.inputValue('#script-text')).toContain("output('by_county', rows)");
+    expect(await page.locator('#last-run-job').textContent()).toBe(jobId);
+    await shot(page, 'operator-workbench');
+    await done(page);
+  }, 90_000);
+
   it('alice runs a prod job with a manifest in the console: she sees the declared output and its size bucket, never a row count', async () => {
     const page = await signIn('alice');
     await page.waitForSelector('#script-text');

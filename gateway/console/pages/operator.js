@@ -5,17 +5,39 @@ import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
 const LIMIT_CODES = /^(SANDBOX_|JOB_CANCELLED|JOB_FAILED_LIMIT)/;
+const EXAMPLE = "const rows = await sql(`SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1`);\noutput('people_by_county', rows);";
+
+// The workbench keeps the script being written and the last run's answer across renders and
+// reloads of this tab: running a script never throws the text or the result away.
+// Kept per person: another sign-in in the same tab starts from its own.
+const WORKBENCH = () => `opdomain-workbench:${session.me.user}`;
+const bench = () => { try { return JSON.parse(sessionStorage.getItem(WORKBENCH()) || '{}') || {}; } catch { return {}; } };
+const keep = (patch) => sessionStorage.setItem(WORKBENCH(), JSON.stringify({ ...bench(), ...patch }));
+
+/** The last run: its job, outcome, the full error (with line and column in dev), logs and each output's first rows. */
+function lastRunPanel(r) {
+  if (!r) return null;
+  return h('section', { id: 'last-run', 'aria-labelledby': 'h-last-run' },
+    h('h3', { id: 'h-last-run' }, t('lastRun'), ' ', badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', h('code', { id: 'last-run-job' }, r.jobId), ' · ', t(r.env)),
+    r.error ? h('pre', { id: 'run-error', class: 'code error' }, r.error.message) : null,
+    r.logs && r.logs.length ? h('details', { open: true }, h('summary', {}, t('logs')), h('pre', { id: 'run-logs', class: 'code' }, r.logs.join('\n'))) : null,
+    (r.outputs || []).map((o) => h('div', { class: 'run-output', dataset: { output: o.name } },
+      h('h4', {}, o.name, ' ', h('span', { class: 'muted' }, o.size ? t(`size_${o.size}`) : t('rowsN', { n: o.rowCount }))),
+      o.preview ? table(o.columns.map((c) => c.name), o.preview.map((row) => h('tr', {}, row.map((v) => h('td', {}, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), { class: 'data', empty: t('none') }) : null)));
+}
 
 export async function jobsPage(root) {
   mount(root, h('p', { class: 'muted' }, t('loading')));
   const tenant = session.me.tenant;
   const [{ jobs }, { requests }] = await Promise.all([api('GET', '/api/jobs'), api('GET', '/api/exports')]);
   const status = h('p', { id: 'operator-status', role: 'status' });
-  const script = h('textarea', { id: 'script-text', rows: 6, class: 'code', 'aria-label': t('script'), spellcheck: 'false' },
-    "const rows = await sql(`SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1`);\noutput('people_by_county', rows);");
-  const env = h('select', { id: 'script-env', 'aria-label': t('env') }, h('option', { value: 'dev' }, t('dev')), h('option', { value: 'prod' }, t('prod')));
+  const kept = bench();
+  const script = h('textarea', { id: 'script-text', rows: 10, class: 'code', 'aria-label': t('script'), spellcheck: 'false', oninput: () => keep({ script: script.value }) }, kept.script ?? EXAMPLE);
+  const env = h('select', { id: 'script-env', 'aria-label': t('env'), onchange: () => keep({ env: env.value }) }, h('option', { value: 'dev' }, t('dev')), h('option', { value: 'prod' }, t('prod')));
+  if (kept.env) env.value = kept.env;
   // Declared outputs: in prod the reply speaks only of these (name, columns; a size bucket each).
-  const manifest = h('textarea', { id: 'script-manifest', rows: 3, class: 'code', 'aria-label': t('manifest'), spellcheck: 'false', placeholder: '{"outputs": [{"name": "people_by_county", "columns": [{"name": "county_code", "type": "VARCHAR"}, {"name": "people", "type": "BIGINT"}]}]}' });
+  const manifest = h('textarea', { id: 'script-manifest', rows: 3, class: 'code', 'aria-label': t('manifest'), spellcheck: 'false', oninput: () => keep({ manifest: manifest.value }), placeholder: '{"outputs": [{"name": "people_by_county", "columns": [{"name": "county_code", "type": "VARCHAR"}, {"name": "people", "type": "BIGINT"}]}]}' });
+  if (kept.manifest) manifest.value = kept.manifest;
   const requestByName = (j) => {
     const name = h('input', { type: 'text', class: 'small', 'aria-label': t('output'), placeholder: t('output'), dataset: { job: j.id } });
     return h('span', {}, name, ' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request' }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: name.value, draft: true })) }, t('requestExport')));
@@ -51,15 +73,17 @@ export async function jobsPage(root) {
         act(async () => {
           const declared = manifest.value.trim() ? JSON.parse(manifest.value) : undefined;
           const r = await api('POST', '/api/jobs', { tenant, env: env.value, script: script.value, ...(declared ? { manifest: declared } : {}) });
-          mount(status, badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', r.jobId, ' ', (r.logs || []).join(' · '));
+          keep({ script: script.value, env: env.value, manifest: manifest.value, lastRun: r });
         });
-      } }, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run'))))),
+      } }, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run')), ' ',
+        h('button', { type: 'button', id: 'reset-script', class: 'small', onclick: () => { script.value = EXAMPLE; keep({ script: EXAMPLE }); } }, t('resetExample'))))),
+    lastRunPanel(kept.lastRun),
     h('section', { 'aria-labelledby': 'h-req' }, h('h3', { id: 'h-req' }, t('myRequests')),
       table([t('id'), t('output'), t('state'), t('verdict'), t('checkReport'), t('comment'), t('actions')], requestRows, { empty: t('none') })),
     h('section', { 'aria-labelledby': 'h-jobs' }, h('h3', { id: 'h-jobs' }, t('jobs')),
       table([t('id'), t('env'), t('state'), t('limits'), t('outputs'), t('created')], jobs.slice(0, 100).map((j) => h('tr', { dataset: { id: j.id } },
         h('td', {}, j.id), h('td', {}, j.env), h('td', {}, badge(j.state, 'state')),
-        h('td', {}, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
+        h('td', { title: j.errorMessage || '' }, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
         h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.size ? t(`size_${o.size}`) : o.rowCount})`,
           j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null)),
           j.env === 'prod' && j.state === 'completed' && (j.outputs || []).length === 0 ? requestByName(j) : null),
