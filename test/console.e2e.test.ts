@@ -219,6 +219,13 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.waitForSelector('#last-run .run-output[data-output="by_county"]');
     expect(await page.inputValue('#script-text')).toContain("output('by_county', rows)");
     expect(await page.locator('#last-run-job').textContent()).toBe(jobId);
+    // The schema browser: granted tables and their columns, from the authorization's file.
+    await page.click('#schema-browser > summary');
+    await page.waitForSelector('#schema-tables .schema-table[data-table="population"]');
+    await page.click('#schema-tables .schema-table[data-table="population"] > summary');
+    const idCard = await page.locator('.schema-table[data-table="population"] tr[data-column="id_card"]').textContent();
+    expect(idCard).toMatch(/VARCHAR/);
+    expect(await page.locator('#schema-tables .schema-table').count()).toBe(4);
     await shot(page, 'operator-workbench');
     await done(page);
   }, 90_000);

@@ -56,3 +56,20 @@ describe('what waits for me', () => {
     expect(none.json().error.code).toBe('AUTH_REQUIRED');
   });
 });
+
+describe('what a script may read', () => {
+  it('the schema of an authorization: its granted tables and columns with types and levels; never another\'s', async () => {
+    const get = async (user: string, tenant: string) => {
+      const r = await d.app.inject({ method: 'GET', url: `/api/tenants/${tenant}/schema`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
+      return { status: r.statusCode, body: r.json() };
+    };
+    const mine = await get('alice', 'demo');
+    expect(mine.status).toBe(200);
+    expect(mine.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(['enterprise', 'medical_claims', 'population', 'social_insurance']);
+    const pop = mine.body.tables.find((t: { name: string }) => t.name === 'population');
+    expect(pop.columns.find((c: { name: string }) => c.name === 'id_card')).toMatchObject({ type: 'VARCHAR', grade: expect.any(String), sandboxLevel: expect.any(String), exportLevel: expect.any(String) });
+    expect(JSON.stringify(mine.body)).not.toMatch(/\d{17}[\dX]/); // no value, only names and kinds
+    expect((await get('alice', 'other')).body.error.code).toBe('FORBIDDEN_TENANT');
+    expect((await get('sam', 'demo')).status).toBe(200);
+  });
+});

@@ -1,14 +1,22 @@
 // The catalog as users see it (entries with their current version and row count), and the
 // administrator's ways to put data into the raw store: sample generation and real imports.
-import { CATALOG, generateSampleData, importDatasetFile, type DatasetSpec } from '../../datasets/index.ts';
+import { CATALOG, findDataset, generateSampleData, importDatasetFile, parseUsageComment, type DatasetSpec } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { RecordedVersion } from '../../domain/index.ts';
 import type { DomainContext } from './context.ts';
-import { checkRole, type Principal } from './principal.ts';
+import { checkRole, checkTenantScope, type Principal } from './principal.ts';
+import { openLockedDown } from '../../sandbox/index.ts';
 import { catalogEntryView, checkCatalogEntryExists, type CatalogEntryView } from './catalogView.ts';
 
 export type { CatalogEntryView } from './catalogView.ts';
+
+/** A table as the authorization's sandbox holds it: what a script may read and at which levels. */
+export interface SchemaTable {
+  readonly name: string;
+  readonly title: string | null;
+  readonly columns: readonly { name: string; type: string; grade: string | null; description: string | null; sandboxLevel: string | null; exportLevel: string | null }[];
+}
 
 export class CatalogService {
   constructor(private readonly ctx: DomainContext) {}
@@ -21,6 +29,36 @@ export class CatalogService {
   list(p?: Principal): CatalogEntryView[] {
     const own = p ? this.ctx.store.all<{ spec: string }>("SELECT spec FROM imports WHERE state = 'loaded' AND (? IS NULL OR tenant = ?) ORDER BY dataset", p.role === 'operator' ? p.tenant : null, p.role === 'operator' ? p.tenant : null) : [];
     return [...CATALOG, ...own.map((r) => JSON.parse(r.spec) as DatasetSpec)].map((d) => this.view(d));
+  }
+
+  /**
+   * The tables and columns an authorization's scripts may read, from its own dev file (what its
+   * build granted, with the usage levels it wrote) and the catalog (grades, descriptions): the
+   * console's schema browser. Names and kinds only; no value is read.
+   */
+  async schemaOf(p: Principal, tenant: string): Promise<{ tenant: string; tables: SchemaTable[] }> {
+    checkTenantScope(p, tenant);
+    const a = this.ctx.authorizations.get(tenant);
+    if (!a.build) return { tenant, tables: [] };
+    const instance = await openLockedDown(this.ctx.paths.tenantDb(tenant, 'dev'), { duckdbMemoryMb: 256, duckdbThreads: 1 });
+    const con = await instance.connect();
+    try {
+      const rows = (await con.runAndReadAll("SELECT c.table_name, c.column_name, c.data_type, c.comment FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, table_name) WHERE c.schema_name = 'main' ORDER BY c.table_name, c.column_index")).getRowObjectsJS();
+      const tables = new Map<string, SchemaTable['columns'][number][]>();
+      for (const r of rows) {
+        const table = String(r.table_name);
+        const field = findDataset(table)?.fields.find((f) => f.name === String(r.column_name));
+        const levels = parseUsageComment(r.comment);
+        tables.set(table, [...(tables.get(table) ?? []), {
+          name: String(r.column_name), type: String(r.data_type), grade: field?.grade ?? null, description: field?.description ?? null,
+          sandboxLevel: levels?.sandbox ?? null, exportLevel: levels?.export ?? null,
+        }]);
+      }
+      return { tenant, tables: [...tables].map(([name, columns]) => ({ name, title: findDataset(name)?.title.en ?? null, columns })) };
+    } finally {
+      con.closeSync();
+      instance.closeSync();
+    }
   }
 
   show(id: string): CatalogEntryView {

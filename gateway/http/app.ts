@@ -354,6 +354,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       async (req, reply) => reply.status(201).send(await od.tenants.create(await auth(req), req.body, { provision: req.query.provision !== 'false' })),
     );
     api.get<{ Params: { id: string } }>('/api/tenants/:id', { schema: { params: idParam } }, async (req) => od.tenants.get(await auth(req), req.params.id));
+    api.get<{ Params: { id: string } }>('/api/tenants/:id/schema', { schema: { params: idParam } }, async (req) => od.catalog.schemaOf(await auth(req), req.params.id));
     api.put<{ Params: { id: string }; Body: unknown }>('/api/tenants/:id/emergency-plan', { schema: { params: idParam, body: { type: 'object', maxProperties: 3 } } }, async (req) => od.tenants.setEmergencyPlan(await auth(req), req.params.id, req.body));
     api.get('/api/supervision', async (req) => od.supervision.overview(await auth(req)));
 

@@ -101,6 +101,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     example: { id: 'north', org: 'North Data Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['stats'] }, termEnd: '2028-11-30', emergencyPlan: { summary: 'Suspend, seal, notify within one hour.', contact: 'security officer', approvedAt: '2026-01-01' } },
   }),
   'GET /api/tenants/:id': d('authorizations', 'One authorization', 'Its state, grants, usage levels, thresholds, limits, build and emergency plan.'),
+  'GET /api/tenants/:id/schema': d('catalog', 'What a script may read', 'Operators of the authorization and the authority: its tables and columns as its files hold them — type, grade, description, and the usage levels in the sandbox and for exports. Names and kinds only, never a value.', { list: 'tables' }),
   'PUT /api/tenants/:id/emergency-plan': d('authorizations', 'Set the emergency plan', 'Administrators: 一授权一预案 — without one an authorization stays pending.', { example: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' } }),
   'GET /api/supervision': d('authorizations', 'Supervision overview', 'Security and administrators: every domain\'s state, jobs, exports and audit counts, without data.'),
   'GET /api/people': d('people', 'People', 'Registered people with role, authorization, real-name verification and agreement (R22).', { list: 'people', query: { tenant: 'Only this authorization\'s people.' } }),

@@ -14,6 +14,24 @@ const WORKBENCH = () => `opdomain-workbench:${session.me.user}`;
 const bench = () => { try { return JSON.parse(sessionStorage.getItem(WORKBENCH()) || '{}') || {}; } catch { return {}; } };
 const keep = (patch) => sessionStorage.setItem(WORKBENCH(), JSON.stringify({ ...bench(), ...patch }));
 
+/** The tables a script may read, asked for when opened (the server reads them from the authorization's file). */
+function schemaBrowser(tenant) {
+  const body = h('div', { id: 'schema-tables' }, h('p', { class: 'muted' }, t('loading')));
+  let loaded = false;
+  const box = h('details', { id: 'schema-browser', ontoggle: async () => {
+    if (!box.open || loaded) return;
+    loaded = true;
+    try {
+      const { tables } = await api('GET', `/api/tenants/${enc(tenant)}/schema`);
+      mount(body, tables.length === 0 ? h('p', { class: 'muted' }, t('none')) : tables.map((tb) => h('details', { class: 'schema-table', dataset: { table: tb.name } },
+        h('summary', {}, h('code', {}, tb.name), tb.title ? ` · ${tb.title}` : '', ` (${tb.columns.length})`),
+        table([t('colName'), t('colType'), t('colGrade'), t('colSandbox'), t('colExport'), t('colDescription')], tb.columns.map((c) => h('tr', { dataset: { column: c.name } },
+          h('td', {}, h('code', {}, c.name)), h('td', {}, c.type), h('td', {}, c.grade || ''), h('td', {}, c.sandboxLevel || ''), h('td', {}, c.exportLevel || ''), h('td', {}, c.description || '')))))));
+    } catch (e) { mount(body, errorBox(e)); }
+  } }, h('summary', {}, t('schemaTitle')), h('p', { class: 'muted' }, t('schemaHint')), body);
+  return h('section', { 'aria-label': t('schemaTitle') }, box);
+}
+
 /** The last run: its job, outcome, the full error (with line and column in dev), logs and each output's first rows. */
 function lastRunPanel(r) {
   if (!r) return null;
@@ -77,6 +95,7 @@ export async function jobsPage(root) {
         });
       } }, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run')), ' ',
         h('button', { type: 'button', id: 'reset-script', class: 'small', onclick: () => { script.value = EXAMPLE; keep({ script: EXAMPLE }); } }, t('resetExample'))))),
+    tenant ? schemaBrowser(tenant) : null,
     lastRunPanel(kept.lastRun),
     h('section', { 'aria-labelledby': 'h-req' }, h('h3', { id: 'h-req' }, t('myRequests')),
       table([t('id'), t('output'), t('state'), t('verdict'), t('checkReport'), t('comment'), t('actions')], requestRows, { empty: t('none') })),
