@@ -245,6 +245,34 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('at phone width the queue keeps its key columns on screen, and a reviewer sees no operator\'s draft unless she asks for drafts', async () => {
+    const alice = await d.od.principal({ as: 'alice' });
+    const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+    const draft = await d.od.exports.request(alice, { jobId: job.jobId, output: 'income_by_county', draft: true });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.locator('#token').fill(d.setup.tokens.carol!);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#queue-list tbody tr[data-id]');
+    expect(await page.locator(`#queue-list tr[data-id="${draft.id}"]`).count()).toBe(0);
+    await page.selectOption('#filter-state', 'draft');
+    await page.waitForSelector(`#queue-list tr[data-id="${draft.id}"]`);
+    await page.selectOption('#filter-state', '');
+    const row = page.locator('#queue-list tbody tr[data-id]').first();
+    for (const cell of [row.locator('td').nth(0), row.locator('.badge-state')]) {
+      const box = (await cell.boundingBox())!;
+      expect(box.x + box.width, 'a key column runs off the screen').toBeLessThanOrEqual(390);
+    }
+    // The page itself never scrolls sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${SHOTS}/queue-phone-zh.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('the inbox tells each person what waits for them, in both languages: bob sees the request he has not voted on, alice what changed on hers', async () => {
     const bob = await signIn('bob');
     await expect.poll(() => bob.locator('#inbox-link').textContent()).toMatch(/Inbox \(\d+\)/);

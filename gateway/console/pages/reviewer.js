@@ -22,17 +22,18 @@ export async function queuePage(root) {
     const now = Date.now();
     const rows = requests.filter((r) => {
       const age = now - new Date(r.createdAt).getTime();
-      return (!filters.state || r.state === filters.state) && (!filters.verdict || r.verdict === filters.verdict) && (!filters.tenant || r.tenant === filters.tenant)
+      // An operator's draft is not the authority's until it is submitted: shown only when asked for by its state.
+      return (filters.state ? r.state === filters.state : r.state !== 'draft') && (!filters.verdict || r.verdict === filters.verdict) && (!filters.tenant || r.tenant === filters.tenant)
         && (!filters.age || (filters.age === '1h' && age > 3600e3) || (filters.age === '1d' && age > 86400e3) || (filters.age === 'new' && age <= 86400e3));
     });
-    mount(list, table(
+    mount(list, h('div', { class: 'table-scroll' }, table(
       [t('id'), t('tenant'), t('output'), t('scenario'), t('risk'), t('state'), t('approvals'), t('requester'), t('created')],
       rows.map((r) => h('tr', { dataset: { id: r.id } },
         h('td', {}, h('a', { href: `#/request/${enc(r.id)}` }, r.id)), h('td', {}, r.tenant), h('td', {}, r.output), h('td', {}, r.scenario),
         h('td', {}, badge(r.verdict)), h('td', {}, badge(r.state, 'state')),
         h('td', {}, `${r.votes.filter((v) => v.decision === 'approve').length}${r.votesHidden ? '+?' : ''}/${r.requiredApprovals}`),
         h('td', {}, r.requester), h('td', {}, fmtTime(r.createdAt)))),
-      { caption: t('navQueue'), empty: t('none') }));
+      { caption: t('navQueue'), empty: t('none'), class: 'queue' })));
   };
   mount(root,
     h('h2', {}, t('navQueue')),
