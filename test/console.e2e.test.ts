@@ -116,6 +116,15 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
+  it('a reviewer reads the parameters a job ran with beside its script', async () => {
+    const page = await signIn('bob');
+    await page.goto(`${url}/#/request/${second.id}`);
+    await page.waitForSelector('#job-params');
+    await expect.poll(() => page.locator('#job-params').textContent()).toBe('month = "2024-07"');
+    expect(await page.locator('#script').textContent()).toContain("params.month ?? '2024-06'");
+    await done(page);
+  }, 60_000);
+
   it('carol sees no vote before her own; her approval releases the bundle', async () => {
     const page = await signIn('carol');
     // The queue she lands on answers slowly: it must not paint over the request she moved to.

@@ -328,11 +328,13 @@ export class Jobs {
   }
 
   /** The script a job ran (reviewers judge it with the output; operators see their own tenant's). */
-  script(p: Principal, jobId: string): { jobId: string; scriptHash: string; body: string } {
+  /** The script a job ran and the parameters it ran with (a reviewer reads the two together: the script's defaults may differ). */
+  script(p: Principal, jobId: string): { jobId: string; scriptHash: string; body: string; params: Record<string, unknown> } {
     const job = this.job(p, jobId);
     const body = this.text(job.scriptHash);
     if (body === undefined) throw new OpError('JOB_NOT_FOUND', 'the script is no longer stored');
-    return { jobId, scriptHash: job.scriptHash, body };
+    const row = this.ctx.store.get<{ params: string }>('SELECT params FROM jobs WHERE id = ?', jobId);
+    return { jobId, scriptHash: job.scriptHash, body, params: row ? (JSON.parse(row.params) as Record<string, unknown>) : {} };
   }
 
   job(p: Principal, jobId: string): JobRecord {

@@ -58,7 +58,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   }),
   'GET /api/jobs': d('jobs', 'Jobs', 'Jobs of the caller\'s scope, newest first (an operator\'s own authorization; its prod jobs carry only the reply channel\'s bits).', { list: 'jobs', query: { tenant: 'Only this authorization\'s jobs (the authority\'s roles).' } }),
   'GET /api/jobs/:id': d('jobs', 'One job', 'The job\'s record: state, error code and message (dev), outputs with row counts (size buckets for an operator\'s prod job).'),
-  'GET /api/jobs/:id/script': d('jobs', 'A job\'s script', 'The script text the job ran, with its hash (reviewers judge it beside the output).'),
+  'GET /api/jobs/:id/script': d('jobs', 'A job\'s script', 'The script text the job ran, with its hash and the parameters it ran with (reviewers judge them beside the output: the script\'s defaults may differ).'),
   'POST /api/jobs/:id/cancel': d('jobs', 'Cancel a running job', 'Operators of its authorization and administrators: the worker is killed wherever it runs and the job ends JOB_CANCELLED.'),
 
   // --- exports -----------------------------------------------------------------

@@ -57,6 +57,7 @@ export async function requestPage(root, id) {
 
   const outputBox = h('div', { id: 'output' });
   const scriptBox = h('pre', { id: 'script', class: 'code', tabindex: 0 });
+  const paramsBox = h('pre', { id: 'job-params', class: 'code' });
   const graphBox = h('div', { id: 'graph' });
   const status = h('p', { id: 'decision-status', role: 'status' });
   const approvals = r.votes.filter((v) => v.decision === 'approve').length;
@@ -110,7 +111,7 @@ export async function requestPage(root, id) {
           h('button', { type: 'button', id: 'reject', class: 'danger', onclick: () => decide('reject') }, t('reject')))) : null,
       mayRevoke ? h('p', { class: 'actions' }, h('button', { type: 'button', id: 'revoke-bundle', class: 'danger', onclick: revokeBundle }, t('revokeBundle'))) : null,
       status),
-    h('section', { 'aria-labelledby': 'h-script' }, h('h3', { id: 'h-script' }, t('script')), scriptBox),
+    h('section', { 'aria-labelledby': 'h-script' }, h('h3', { id: 'h-script' }, t('script')), h('h4', {}, t('jobParams')), paramsBox, scriptBox),
     h('section', { 'aria-labelledby': 'h-lineage' }, h('h3', { id: 'h-lineage' }, t('lineage')), graphBox));
 
   api('GET', `/api/exports/${enc(id)}/output`).then((o) => {
@@ -129,6 +130,11 @@ export async function requestPage(root, id) {
         return h('td', { class: f ? `flag flag-${f}` : '', title: [f, info].filter(Boolean).join(' · ') || undefined }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v));
       }))), { class: 'data' })));
   }).catch((e) => mount(outputBox, e.status === 403 ? h('p', { class: 'muted' }, t('noOutput')) : errorBox(e)));
-  api('GET', `/api/jobs/${enc(r.jobId)}/script`).then((s) => { scriptBox.textContent = s.body; }).catch((e) => mount(scriptBox, e.message));
+  api('GET', `/api/jobs/${enc(r.jobId)}/script`).then((s) => {
+    // The parameters the job ran with come first: the script's own defaults may say otherwise.
+    const entries = Object.entries(s.params || {});
+    paramsBox.textContent = entries.length ? entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') : t('noParams');
+    scriptBox.textContent = s.body;
+  }).catch((e) => mount(scriptBox, e.message));
   api('GET', `/api/lineage/trace/${enc(id)}`).then((tree) => mount(graphBox, traceGraph(tree, `${t('lineage')} ${id}`))).catch((e) => mount(graphBox, errorBox(e)));
 }
