@@ -359,7 +359,10 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.fill('#confirm-typed', 't-gone');
     await page.fill('#confirm-reason', 'retention period over');
     await page.click('#confirm-ok');
-    await expect.poll(() => page.locator('tr[data-id="t-gone"] .badge-state').textContent()).toBe('destroyed');
+    await expect.poll(() => page.locator('tr[data-id="t-gone"] .badge-state').getAttribute('data-value')).toBe('destroyed');
+    // States are shown in the reader's language: the Chinese console says 已销毁, not "destroyed".
+    expect(await page.locator('tr[data-id="t-gone"] .badge-state').textContent()).toBe('已销毁');
+    expect(await page.locator('tr[data-id="demo"] .badge-state').textContent()).toBe('运营中');
     expect(d.od.ctx.authorizations.get('t-gone').state).toBe('destroyed');
     await done(page);
   }, 90_000);

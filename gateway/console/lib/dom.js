@@ -1,4 +1,5 @@
 // A few DOM helpers: h() builds elements (text is always set as text, never as HTML).
+import { tValue } from './i18n.js';
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -27,8 +28,9 @@ export function mount(el, ...children) {
 }
 
 /** A verdict or state badge. */
+/** A state, verdict or code as a badge: shown in the reader's language, the raw value kept in data-value. */
 export function badge(value, kind = value) {
-  return h('span', { class: `badge badge-${kind}` }, value);
+  return h('span', { class: `badge badge-${kind}`, dataset: { value: String(value) } }, tValue(value));
 }
 
 export function table(columns, rows, opts = {}) {

@@ -34,6 +34,8 @@ const TEXT = {
     schemaTitle: 'Tables you may read', schemaHint: 'From your authorization\'s files: each column\'s type, grade and usage level (what a script may see of it, and an export). `DESCRIBE table` in a script answers the same.',
     colName: 'Column', colType: 'Type', colGrade: 'Grade', colSandbox: 'In the sandbox', colExport: 'In an export', colDescription: 'Description',
     jobParams: 'Run with these parameters', noParams: 'no parameters (the script\'s defaults)',
+    // Values the server sends (states, verdicts, decisions), shown in the reader's language.
+    v_draft: 'draft', v_blocked: 'blocked', v_submitted: 'submitted', v_in_review: 'in review', v_approved: 'approved', v_released: 'released', v_returned: 'returned', v_rejected: 'rejected', v_withdrawn: 'withdrawn', v_revoked: 'revoked', v_decided: 'decided', v_applied: 'applied', v_reported: 'reported', v_assigned: 'assigned', v_resolved: 'resolved', v_loading: 'loading', v_loaded: 'loaded', v_failed: 'failed', v_open: 'open', v_dismissed: 'dismissed', v_pending: 'pending', v_active: 'active', v_suspended: 'suspended', v_terminated: 'terminated', v_expired: 'expired', v_sealed: 'sealed', v_destroyed: 'destroyed', v_running: 'running', v_completed: 'completed', v_pass: 'pass', v_review: 'review', v_block: 'block', v_approve: 'approve', v_return: 'return', v_reject: 'reject', v_vote_approve: 'approve',
     lastRun: 'Last run', logs: 'Logs', rowsN: '{n} rows', resetExample: 'Back to the example',
     navInbox: 'Inbox', inboxCount: 'Inbox ({n})', waitingForMe: 'Waiting for me ({n})', nothingWaits: 'Nothing waits for you.', changedOnMine: 'Changed on what I filed (since {since})',
     what: 'What', when: 'When', yourActions: 'What you may do', revise: 'Revise', dismiss: 'Dismiss', apply: 'Apply',
@@ -88,6 +90,7 @@ const TEXT = {
     schemaTitle: '可读取的表', schemaHint: '来自您所在授权运营域的文件：每列的类型、分级和使用级别（脚本能看到什么、导出能带出什么）。在脚本中 `DESCRIBE 表名` 得到同样的回答。',
     colName: '列', colType: '类型', colGrade: '分级', colSandbox: '沙箱内', colExport: '导出时', colDescription: '说明',
     jobParams: '运行时的参数', noParams: '无参数（使用脚本默认值）',
+    v_draft: '草稿', v_blocked: '已拦截', v_submitted: '已提交', v_in_review: '审核中', v_approved: '已批准', v_released: '已发布', v_returned: '已退回', v_rejected: '已拒绝', v_withdrawn: '已撤回', v_revoked: '已撤销', v_decided: '已决定', v_applied: '已实施', v_reported: '已报告', v_assigned: '已分派', v_resolved: '已解决', v_loading: '载入中', v_loaded: '已载入', v_failed: '失败', v_open: '生效中', v_dismissed: '已驳回', v_pending: '待生效', v_active: '运营中', v_suspended: '已暂停', v_terminated: '已终止', v_expired: '已到期', v_sealed: '已封存', v_destroyed: '已销毁', v_running: '运行中', v_completed: '已完成', v_pass: '通过', v_review: '需审核', v_block: '拦截', v_approve: '批准', v_return: '退回', v_reject: '拒绝', v_vote_approve: '批准',
     lastRun: '上次运行', logs: '日志', rowsN: '{n} 行', resetExample: '恢复示例',
     navInbox: '待办', inboxCount: '待办（{n}）', waitingForMe: '等我处理（{n}）', nothingWaits: '没有等您处理的事项。', changedOnMine: '我提交的事项有变化（自 {since}）',
     what: '事项', when: '时间', yourActions: '您可以', revise: '修改', dismiss: '驳回', apply: '实施',
@@ -114,6 +117,12 @@ let lang = localStorage.getItem('opdomain-lang') || ((navigator.language || '').
 
 export function getLang() { return lang; }
 export function setLang(l) { lang = l; localStorage.setItem('opdomain-lang', l); document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en'; }
+/** A value the server sent (a state, a verdict), in the reader's language; anything else as it came. */
+export function tValue(value) {
+  const s = String(value);
+  return (TEXT[lang] && TEXT[lang][`v_${s}`]) ?? s;
+}
+
 export function t(key, vars = {}) {
   const s = (TEXT[lang] && TEXT[lang][key]) ?? TEXT.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));

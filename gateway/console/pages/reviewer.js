@@ -5,7 +5,7 @@ import { api, enc } from '../lib/api.js';
 import { badge, errorBox, fmtTime, h, mount, table, confirmDialog } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 import { traceGraph } from '../lib/graph.js';
-import { t } from '../lib/i18n.js';
+import { t, tValue } from '../lib/i18n.js';
 
 const STATES = ['draft', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'blocked', 'withdrawn', 'revoked'];
 const filters = { state: '', verdict: '', tenant: '', age: '' };
@@ -38,8 +38,8 @@ export async function queuePage(root) {
   mount(root,
     h('h2', {}, t('navQueue')),
     h('form', { class: 'filters', onsubmit: (e) => e.preventDefault() },
-      select('state', t('state'), STATES.map((s) => [s, s])),
-      select('verdict', t('risk'), [['pass', 'pass'], ['review', 'review'], ['block', 'block']]),
+      select('state', t('state'), STATES.map((s) => [s, tValue(s)])),
+      select('verdict', t('risk'), ['pass', 'review', 'block'].map((v) => [v, tValue(v)])),
       select('tenant', t('tenant'), tenants.map((x) => [x, x])),
       select('age', t('age'), [['new', t('newerThan1d')], ['1h', t('olderThan1h')], ['1d', t('olderThan1d')]]),
       h('button', { type: 'button', onclick: () => queuePage(root) }, t('refresh'))),
