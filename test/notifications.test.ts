@@ -73,3 +73,24 @@ describe('what a script may read', () => {
     expect((await get('sam', 'demo')).status).toBe(200);
   });
 });
+
+describe('the documented answers are the answers', () => {
+  it('no GET route answers 500 under its documented success schema, whoever calls it', async () => {
+    const doc = (await d.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>> };
+    const failures: string[] = [];
+    let called = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const op = ops.get;
+      if (!op || path.includes('{') || !path.startsWith('/api/')) continue;
+      // A required query parameter gets a harmless value; the route must still answer in its documented shape.
+      const query = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=x`).join('&');
+      for (const user of ['alice', 'bob', 'sam', 'ada']) {
+        const r = await d.app.inject({ method: 'GET', url: `${path}${query ? `?${query}` : ''}`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
+        called++;
+        if (r.statusCode >= 500) failures.push(`${user} GET ${path}: ${r.statusCode} ${r.body.slice(0, 120)}`);
+      }
+    }
+    expect(called).toBeGreaterThan(60);
+    expect(failures).toEqual([]);
+  });
+});

@@ -275,6 +275,20 @@ describe('the export gate under attack', () => {
 
 });
 
+describe('answers from the catalog are not data', () => {
+  it('an output built from DESCRIBE or SHOW TABLES answers is never a pass: no catalog field is traced to it', async () => {
+    for (const script of [
+      "const c = await sql('DESCRIBE population'); output('out', c.map((x) => ({ col: x.column_name, n: 1 })));",
+      "const t = await sql('SHOW TABLES'); output('out', t.map((x) => ({ t: x.table_name, n: x.columns })));",
+    ]) {
+      const req = await requestFor(script);
+      expect(req.verdict, script).not.toBe('pass');
+      expect(rule(req, 'grade').verdict, script).not.toBe('pass');
+      expect(rule(req, 'provenance').verdict, script).not.toBe('pass');
+    }
+  });
+});
+
 describe('an exception the operator argues', () => {
   const SMALL = "output('out', await sql('SELECT county_code, gender, year(birth_date) AS born, count(*) AS n FROM population GROUP BY ALL'))";
 
