@@ -156,13 +156,12 @@ export class Jobs {
     const auth = ctx.authorizations.checkOperable(req.tenant);
     this.beforeStart(req.tenant);
     const limits = resolveLimits(auth.limits);
-    if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
     const started = Date.now();
     const jobId = `job_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const buildId = auth.build?.buildId ?? null;
     // Committed with the other jobs starting in this turn (one fsync); durable before the job runs.
     const scriptHash = await ctx.store.txAsync(() => {
-      // Asked again inside the write: jobs grouped in one commit must not pass the quota together.
+      // Asked inside the write: jobs grouped in one commit must not pass the quota together.
       if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
       const hash = this.storeText(req.script);
       ctx.store.run(

@@ -143,6 +143,21 @@ describe('the prod reply carries a few bits', () => {
     expect(od.exports.get(sam, req.id).fix!.suppressed.length).toBeGreaterThan(0);
   });
 
+  it('prod jobs started at once share a commit but not the quota: exactly the quota runs, the rest are refused and leave no row', async () => {
+    const ada = await od.principal({ as: 'ada' });
+    await od.tenants.create(ada, {
+      id: 'burst', org: 'Burst Org', scenarios: ['stats'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['stats'] },
+      emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
+      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(), limits: { prodJobsPerDay: 3 },
+    } as never);
+    od.people.register(ada, { name: 'bria', role: 'operator', tenant: 'burst', display: 'Bria', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    const bria = await od.principal({ as: 'bria' });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => od.jobs.run(bria, { tenant: 'burst', env: 'prod', script: "output('o', [{ a: 1 }])" })));
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(3);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('PROD_JOB_QUOTA');
+    expect(od.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE tenant = 'burst'")!.n).toBe(3);
+  });
+
   it('the rate of prod jobs per authorization is bounded, and administrators can lower it but not raise it past the ceiling', async () => {
     const ada = await od.principal({ as: 'ada' });
     await od.tenants.create(ada, {
