@@ -14,3 +14,4 @@ export { columnLineage, hasAggregate, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CA
 export { AGGREGATE_FUNCTIONS } from './functions.ts';
 export { rowsOf } from './values.ts';
 export { checkUsage, canUsage, resultLevels, type Level, type LevelOf, type ResultLevel } from './usage.ts';
+export { readFileSchema, columnFacts, type FileSchema, type ColumnInfo } from './catalogAnswers.ts';

@@ -8,7 +8,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { parseUsageComment, type UsageAudience, type UsageLevel } from '../datasets/index.ts';
 import { checkQuery, type GateResult } from './gate.ts';
-import { answerCatalogQuestion, catalogQuestion, type CatalogAnswer, type ColumnInfo } from './catalogAnswers.ts';
+import { answerCatalogQuestion, catalogQuestion, readFileSchema, type CatalogAnswer } from './catalogAnswers.ts';
 import type { JobLimits } from './limits.ts';
 import { openLockedDown } from './lockdown.ts';
 
@@ -58,16 +58,13 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
     const allowedTables = new Set(tables.map((r) => String(r.table_name).toLowerCase()));
     const tableColumns = new Map<string, string[]>();
     const usage = new Map<string, ReturnType<typeof parseUsageComment>>();
-    const schema = new Map<string, ColumnInfo[]>();
-    for (const r of (await con.runAndReadAll("SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index")).getRowObjectsJS()) {
+    for (const r of (await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'")).getRowObjectsJS()) {
       const t = String(r.table_name).toLowerCase();
       const c = String(r.column_name).toLowerCase();
       tableColumns.set(t, [...(tableColumns.get(t) ?? []), c]);
-      const levels = parseUsageComment(r.comment);
-      usage.set(`${t}.${c}`, levels);
-      // The file's own tables only (duckdb_columns() also lists the system's views).
-      if (allowedTables.has(t)) schema.set(t, [...(schema.get(t) ?? []), { name: c, type: String(r.data_type), sandbox: levels?.sandbox ?? null, export: levels?.export ?? null }]);
+      usage.set(`${t}.${c}`, parseUsageComment(r.comment));
     }
+    const schema = await readFileSchema(con);
     const columnsOf = (t: string) => tableColumns.get(t) ?? [];
     // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
     const levelOf = (audience: UsageAudience) => (t: string, c: string): UsageLevel => usage.get(`${t}.${c}`)?.[audience] ?? 'join_key';

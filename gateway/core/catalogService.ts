@@ -1,12 +1,12 @@
 // The catalog as users see it (entries with their current version and row count), and the
 // administrator's ways to put data into the raw store: sample generation and real imports.
-import { CATALOG, findDataset, generateSampleData, importDatasetFile, parseUsageComment, type DatasetSpec } from '../../datasets/index.ts';
+import { CATALOG, generateSampleData, importDatasetFile, type DatasetSpec } from '../../datasets/index.ts';
 import { OpError } from '../../errors/index.ts';
 import { EVENTS } from '../../lineage/index.ts';
 import type { RecordedVersion } from '../../domain/index.ts';
 import type { DomainContext } from './context.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
-import { openLockedDown } from '../../sandbox/index.ts';
+import { columnFacts, openLockedDown, readFileSchema } from '../../sandbox/index.ts';
 import { catalogEntryView, checkCatalogEntryExists, type CatalogEntryView } from './catalogView.ts';
 
 export type { CatalogEntryView } from './catalogView.ts';
@@ -40,21 +40,22 @@ export class CatalogService {
     checkTenantScope(p, tenant);
     const a = this.ctx.authorizations.get(tenant);
     if (!a.build) return { tenant, tables: [] };
+    // Read as a job's worker reads it (locked down, read-only), and described as DESCRIBE describes it.
     const instance = await openLockedDown(this.ctx.paths.tenantDb(tenant, 'dev'), { duckdbMemoryMb: 256, duckdbThreads: 1 });
     const con = await instance.connect();
     try {
-      const rows = (await con.runAndReadAll("SELECT c.table_name, c.column_name, c.data_type, c.comment FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, table_name) WHERE c.schema_name = 'main' ORDER BY c.table_name, c.column_index")).getRowObjectsJS();
-      const tables = new Map<string, SchemaTable['columns'][number][]>();
-      for (const r of rows) {
-        const table = String(r.table_name);
-        const field = findDataset(table)?.fields.find((f) => f.name === String(r.column_name));
-        const levels = parseUsageComment(r.comment);
-        tables.set(table, [...(tables.get(table) ?? []), {
-          name: String(r.column_name), type: String(r.data_type), grade: field?.grade ?? null, description: field?.description ?? null,
-          sandboxLevel: levels?.sandbox ?? null, exportLevel: levels?.export ?? null,
-        }]);
-      }
-      return { tenant, tables: [...tables].map(([name, columns]) => ({ name, title: findDataset(name)?.title.en ?? null, columns })) };
+      const schema = await readFileSchema(con);
+      return {
+        tenant,
+        tables: [...schema].map(([name, cols]) => ({
+          name,
+          title: columnFacts(name, '').title,
+          columns: cols.map((c) => {
+            const { grade, description } = columnFacts(name, c.name);
+            return { name: c.name, type: c.type, grade, description, sandboxLevel: c.sandbox, exportLevel: c.export };
+          }),
+        })),
+      };
     } finally {
       con.closeSync();
       instance.closeSync();
