@@ -72,6 +72,14 @@ describe('what a script may read', () => {
     expect((await get('alice', 'other')).body.error.code).toBe('FORBIDDEN_TENANT');
     expect((await get('sam', 'demo')).status).toBe(200);
   });
+
+  it('a DESCRIBE from a script is audited like any query, naming the table it describes', async () => {
+    const r = await d.od.jobs.run(who.alice!, { tenant: 'demo', env: 'dev', script: "output('c', await sql('DESCRIBE population'))" });
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const queries = d.od.ctx.audit.entries({ subject: r.jobId, kind: 'QUERY' });
+    expect(queries).toHaveLength(1);
+    expect(queries[0]!.data).toMatchObject({ verdict: 'allowed', tables: ['population'], rowCount: 7 });
+  });
 });
 
 describe('the documented answers are the answers', () => {
