@@ -39,6 +39,11 @@ describe('what waits for me', () => {
     for (const n of ['alice', 'bob', 'carol', 'sam', 'ada']) expect(waiting(n), n).not.toContain(key);
     expect(changed('alice')).toContain(`${key}:released`);
     expect(changed('bob')).toEqual([]);
+    // The feed's light summaries say what the full views say, for everyone.
+    for (const n of ['alice', 'bob', 'carol', 'sam', 'ada']) {
+      const full = new Map(d.od.exports.list(who[n]!).map((r) => [r.id, r.actions]));
+      for (const s of d.od.exports.summaries(who[n]!)) expect(s.actions, `${n} ${s.id}`).toEqual(full.get(s.id));
+    }
   });
 
   it('over HTTP: the same feed for the token\'s person; days is bounded', async () => {

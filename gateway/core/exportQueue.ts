@@ -47,6 +47,21 @@ export interface ExportRequestView {
   readonly actions: readonly ExportAction[];
 }
 
+/** A request as a feed needs it: who filed it, where it stands, what the caller may do. */
+export interface ExportSummary {
+  readonly id: string;
+  readonly tenant: string;
+  readonly output: string;
+  readonly scenario: string;
+  readonly requester: string;
+  readonly state: ExportState;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly actions: readonly ExportAction[];
+}
+
+type SummaryRow = Pick<RequestRow, 'id' | 'tenant' | 'output' | 'scenario' | 'requester' | 'state' | 'created_at' | 'updated_at'>;
+
 interface RequestRow {
   id: string;
   tenant: string;
@@ -389,14 +404,30 @@ export class ExportQueue {
   }
 
   list(p: Principal, filter: { state?: string; tenant?: string } = {}): ExportRequestView[] {
-    // Scope and filters in the query, so the newest 1,000 are the caller's newest 1,000.
+    return this.views(this.rowsFor<RequestRow>(p, '*', filter), p);
+  }
+
+  /**
+   * The caller's requests with what they may do, and nothing of their reports: what a feed asks
+   * for on every navigation (the full views parse every report and cell detail).
+   */
+  summaries(p: Principal): ExportSummary[] {
+    const rows = this.rowsFor<SummaryRow>(p, 'id, tenant, output, scenario, requester, state, created_at, updated_at');
+    const voted = new Set(this.ctx.store.all<{ request_id: string }>('SELECT request_id FROM votes WHERE reviewer = ?', p.user).map((v) => v.request_id));
+    return rows.map((r) => ({
+      id: r.id, tenant: r.tenant, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state, createdAt: r.created_at, updatedAt: r.updated_at,
+      actions: exportActions(r.state, { role: p.role, isRequester: r.requester === p.user, hasVoted: voted.has(r.id) }),
+    }));
+  }
+
+  /** Scope and filters in the query, so the newest 1,000 are the caller's newest 1,000. */
+  private rowsFor<T>(p: Principal, columns: string, filter: { state?: string; tenant?: string } = {}): T[] {
     const where: string[] = [];
     const params: unknown[] = [];
     if (p.role === 'operator') (where.push('tenant = ?'), params.push(p.tenant));
     if (filter.tenant) (where.push('tenant = ?'), params.push(filter.tenant));
     if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    const rows = this.ctx.store.all<RequestRow>(`SELECT * FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
-    return this.views(rows, p);
+    return this.ctx.store.all<T>(`SELECT ${columns} FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
   }
 
   /** The output rows a reviewer judges (reviewers see the output itself). Viewing is audited. */

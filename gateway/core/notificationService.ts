@@ -72,7 +72,7 @@ export class NotificationService {
     const { exports, products, imports, risks, demands, governance } = this.from;
     const moved = (created: string, updated: string) => (updated > created ? updated : null);
     return [
-      ...exports.list(p).map((r) => ({
+      ...exports.summaries(p).map((r) => ({
         kind: 'export' as const, id: r.id, tenant: r.tenant, title: `export of ${r.output} (${r.scenario})`, state: r.state, actions: r.actions,
         at: r.updatedAt, link: `#/request/${r.id}`, filedBy: r.requester, changedAt: moved(r.createdAt, r.updatedAt),
       })),
