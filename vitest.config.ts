@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
     include: ['**/*.test.ts'],
+    globalSetup: ['test/globalSetup.ts'],
     exclude: ['node_modules/**', 'scratch/**'],
     testTimeout: 120_000,
     hookTimeout: 180_000,

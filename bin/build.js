@@ -11,6 +11,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 rmSync(`${root}dist`, { recursive: true, force: true });
+// The console's script editor first: the console serves it from the sources as well as from dist/.
+try {
+  const { buildEditor } = await import('./buildEditor.js');
+  await buildEditor();
+} catch (e) {
+  console.error(`opdomain: the editor bundle failed (${e.message}); the console will offer a plain text area`);
+}
 const r = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
 if (r.status !== 0) {
   // The sources still run through tsx: a failed build costs speed, not the install.

@@ -14,6 +14,8 @@ export interface Person {
   readonly display: string;
   readonly verified: boolean;
   readonly agreementUntil: string | null;
+  /** Set while an administrator has disabled the person: they may not act, whatever else holds. */
+  readonly disabled?: { readonly at: string; readonly reason: string } | null;
 }
 
 interface PersonRow {
@@ -23,6 +25,8 @@ interface PersonRow {
   display: string;
   verified: number;
   agreement_until: string | null;
+  disabled_at: string | null;
+  disabled_reason: string | null;
 }
 
 const NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -48,11 +52,25 @@ export class People {
 
   get(name: string): Person | undefined {
     const r = this.store.get<PersonRow>('SELECT * FROM users WHERE name = ?', name);
-    return r ? { name: r.name, role: r.role, tenant: r.tenant, display: r.display, verified: r.verified === 1, agreementUntil: r.agreement_until } : undefined;
+    return r ? personOf(r) : undefined;
   }
 
   list(): Person[] {
-    return this.store.all<PersonRow>('SELECT * FROM users ORDER BY name').map((r) => this.get(r.name)!);
+    return this.store.all<PersonRow>('SELECT * FROM users ORDER BY name').map(personOf);
+  }
+
+  /**
+   * Disables a person or lets them act again. Tokens are checked against the registration on
+   * every call, so a disabled person's open sessions stop at their next request.
+   */
+  setDisabled(name: string, disabled: boolean, reason: string | undefined, actor: string): Person {
+    return this.store.tx(() => {
+      const at = disabled ? new Date().toISOString() : null;
+      this.store.run('UPDATE users SET disabled_at = ?, disabled_reason = ? WHERE name = ?', at, disabled ? reason ?? null : null, name);
+      const p = this.get(name)!;
+      this.audit.append({ kind: disabled ? EVENTS.USER_DISABLED : EVENTS.USER_ENABLED, actor, tenant: p.tenant, subject: name, data: { reason: reason ?? null } });
+      return p;
+    });
   }
 
   /**
@@ -60,6 +78,7 @@ export class People {
    * agreement — and, where the domain requires it, with pre-job training not expired.
    */
   mayAct(p: Person, now = new Date()): boolean {
+    if (p.disabled) return false;
     const base = p.verified && p.agreementUntil !== null && new Date(p.agreementUntil) >= now;
     if (!base || !this.requiresTraining()) return base;
     const until = this.trainedUntil(p.name);
@@ -101,4 +120,9 @@ export class People {
       this.audit.append({ kind: EVENTS.TRAINING_POLICY_SET, actor, data: { requireTraining: on } });
     });
   }
+}
+
+function personOf(r: PersonRow): Person {
+  const disabled = r.disabled_at ? { at: r.disabled_at, reason: r.disabled_reason ?? '' } : null;
+  return { name: r.name, role: r.role, tenant: r.tenant, display: r.display, verified: r.verified === 1, agreementUntil: r.agreement_until, disabled };
 }

@@ -22,6 +22,21 @@ export const TENANT_TRANSITIONS: readonly (readonly [TenantState, TenantAction, 
   ['sealed', 'destroy', 'destroyed'],
 ];
 
+/**
+ * Who may take each step: the administrators, or the domain itself (activation when the masked
+ * files are built, expiry when the term ends). The console shows the steps this gives a person.
+ */
+export type TenantActor = 'admin' | 'domain';
+export const TENANT_ACTORS: Readonly<Record<TenantAction, TenantActor>> = {
+  activate: 'domain', expire: 'domain',
+  suspend: 'admin', resume: 'admin', terminate: 'admin', seal: 'admin', destroy: 'admin',
+};
+
+/** The steps a person of this role may take on an authorization in this state. */
+export function tenantActions(state: TenantState, role: string): TenantAction[] {
+  return TENANT_TRANSITIONS.filter(([f, a]) => f === state && TENANT_ACTORS[a] === role).map(([, a]) => a);
+}
+
 export function canTenantTransition(from: TenantState, action: TenantAction): boolean {
   return TENANT_TRANSITIONS.some(([f, a]) => f === from && a === action);
 }

@@ -19,6 +19,7 @@ export const ERRORS = {
   AUTH_INVALID_TOKEN: { status: 401, class: 'auth', title: 'The token failed verification' },
   AUTH_TOKEN_EXPIRED: { status: 401, class: 'auth', title: 'The token has expired; sign in again' },
   AUTH_UNKNOWN_USER: { status: 401, class: 'auth', title: 'The token names a user who is not registered in this domain' },
+  AUTH_USER_DISABLED: { status: 403, class: 'auth', title: 'An administrator has disabled this person; every token of theirs is refused' },
   AUTH_DEV_ISSUER_DISABLED: { status: 403, class: 'auth', title: 'The built-in dev issuer is disabled in this domain' },
   FORBIDDEN_ROLE: { status: 403, class: 'auth', title: 'Your role may not perform this action' },
   FORBIDDEN_TENANT: { status: 403, class: 'auth', title: 'This authorization is outside your scope' },

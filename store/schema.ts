@@ -1,7 +1,7 @@
 // The control-plane schema (authorizations, people, jobs, outputs, export queue, audit log).
 // Kept as plain SQL so a PostgreSQL implementation of the store can follow it closely.
 
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -170,4 +170,7 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['users', 'level', "TEXT NOT NULL DEFAULT 'province'"],
   // Schema 10: a job keeps its error's message (shown in dev and to the authority, never to the operator of a prod job).
   ['jobs', 'error_message', 'TEXT'],
+  // Schema 11: an administrator disables a person (left, moved, suspected) with a reason; their tokens stop at once.
+  ['users', 'disabled_at', 'TEXT'],
+  ['users', 'disabled_reason', 'TEXT'],
 ];

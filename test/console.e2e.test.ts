@@ -56,6 +56,8 @@ async function openPage(at: string, lang: 'en' | 'zh' = 'en'): Promise<Page> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Anything the page's own security policy blocks is a failure too (the editor, the charts, the docs).
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   pageErrors.set(page, errors);
   await page.goto(at);
   return page;
@@ -74,6 +76,14 @@ const pageErrors = new WeakMap<Page, string[]>();
 async function done(page: Page): Promise<void> {
   expect(pageErrors.get(page) ?? []).toEqual([]);
   await page.context().close();
+}
+/** Replaces the script in the editor as a paste would (typing would open completions and close brackets). */
+async function setScript(page: Page, text: string): Promise<void> {
+  await page.click('#script-editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.insertText(text);
+  await expect.poll(() => page.inputValue('#script-text')).toBe(text);
 }
 async function rawIds(n: number): Promise<string[]> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -210,24 +220,54 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
 
   it('alice iterates in dev: her script stays in the editor, the last run stays beside it — the error with its line and column, then the output as a table', async () => {
     const page = await signIn('alice');
-    await page.waitForSelector('#script-text');
+    // The code editor, served by the gateway under its own security policy (no CDN, nothing blocked).
+    await page.waitForSelector('#script-editor .cm-content');
+    expect(await page.locator('#script-text').isHidden()).toBe(true);
     const broken = "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1');\nrows.nope.length;";
-    await page.fill('#script-text', broken);
-    await page.click('#run');
+    await setScript(page, broken);
+    await page.keyboard.press('Control+Enter');
     await page.waitForSelector('#run-error');
     expect(await page.locator('#run-error').textContent()).toMatch(/\[job\.js:2:\d+\]/);
     expect(await page.inputValue('#script-text')).toBe(broken);
-    await page.fill('#script-text', broken.replace('rows.nope.length;', "log(rows.length + ' counties'); output('by_county', rows);"));
+    // The error is marked in the editor on line 2.
+    await page.waitForSelector('#script-editor .cm-lintRange-error');
+    const marked = await page.locator('#script-editor .cm-line').filter({ has: page.locator('.cm-lintRange-error') }).textContent();
+    expect(marked).toContain('rows.nope.length');
+    await setScript(page, broken.replace('rows.nope.length;', "log(rows.length + ' counties'); output('by_county', rows);"));
     await page.click('#run');
     await page.waitForSelector('#last-run .run-output[data-output="by_county"] table tbody tr');
     expect(await page.locator('#run-logs').textContent()).toMatch(/\d+ counties/);
+    expect(await page.locator('#last-run .run-output[data-output="by_county"] svg.chart rect.bar').count()).toBeGreaterThan(0);
     const jobId = (await page.locator('#last-run-job').textContent())!;
     expect(jobId).toMatch(/^job_/);
-    // A reload keeps both: the text and the answer.
+    // The job id leads to the job's record in the list below.
+    expect(await page.locator(`#job-${jobId}`).count()).toBe(1);
+    // A reload keeps both: the text and the answer; the earlier, failed run stays in the history.
     await page.reload();
     await page.waitForSelector('#last-run .run-output[data-output="by_county"]');
+    await page.waitForSelector('#script-editor .cm-content');
     expect(await page.inputValue('#script-text')).toContain("output('by_county', rows)");
+    expect(await page.locator('#script-editor .cm-content').textContent()).toContain("output('by_county', rows)");
     expect(await page.locator('#last-run-job').textContent()).toBe(jobId);
+    await page.click('#run-history > summary');
+    expect(await page.locator('#run-history tbody tr').count()).toBe(2);
+    await page.click('#run-history tbody tr:nth-child(2) button[data-action="restore-run"]');
+    await expect.poll(() => page.inputValue('#script-text')).toBe(broken);
+    // Completion from the SDK's types: after `dp.` the four mechanisms; after `sql.` columns().
+    await setScript(page, 'const r = await dp.');
+    await page.keyboard.press('Control+Space');
+    await page.waitForSelector('.cm-tooltip-autocomplete li');
+    const offered = await page.locator('.cm-tooltip-autocomplete li .cm-completionLabel').allTextContents();
+    expect(offered).toEqual(expect.arrayContaining(['count', 'sum', 'mean', 'quantile']));
+    await page.keyboard.press('Escape');
+    // Inside a query string: the granted tables and their columns.
+    await setScript(page, 'const rows = await sql(`SELECT * FROM popu');
+    await page.keyboard.press('Control+Space');
+    await page.waitForSelector('.cm-tooltip-autocomplete li');
+    expect(await page.locator('.cm-tooltip-autocomplete li .cm-completionLabel').allTextContents()).toContain('population');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.inputValue('#script-text')).toBe('const rows = await sql(`SELECT * FROM population');
+    await setScript(page, broken.replace('rows.nope.length;', "output('by_county', rows);"));
     // The schema browser: granted tables and their columns, from the authorization's file.
     await page.click('#schema-browser > summary');
     await page.waitForSelector('#schema-tables .schema-table[data-table="population"]');
@@ -241,8 +281,8 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
 
   it('alice runs a prod job with a manifest in the console: she sees the declared output and its size bucket, never a row count', async () => {
     const page = await signIn('alice');
-    await page.waitForSelector('#script-text');
-    await page.fill('#script-text', "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
+    await page.waitForSelector('#script-editor .cm-content');
+    await setScript(page, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
     await page.click('details summary');
     await page.fill('#script-manifest', JSON.stringify({ outputs: [{ name: 'by_county', columns: [{ name: 'county_code', type: 'VARCHAR' }, { name: 'people', type: 'BIGINT' }] }] }));
     await page.selectOption('#script-env', 'prod');
@@ -262,6 +302,8 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+  // Anything the page's own security policy blocks is a failure too (the editor, the charts, the docs).
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
     await page.goto(url);
     await page.locator('#token').fill(d.setup.tokens.carol!);
     await page.keyboard.press('Enter');

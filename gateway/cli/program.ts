@@ -419,6 +419,16 @@ export function buildProgram(io: CliIO): Command {
         json(io, od.people.update(await caller(od, g(cmd)), name, changes));
       }),
     );
+  ppl
+    .command('disable <name>')
+    .description('stop a person from acting; every token of theirs is refused at once (administrators)')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .action(async (name, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.disable(await caller(od, g(cmd)), name, opts.reason))));
+  ppl
+    .command('enable <name>')
+    .description('let a disabled person act again (administrators)')
+    .option('--reason <text>', 'a comment for the record')
+    .action(async (name, opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.enable(await caller(od, g(cmd)), name, opts.reason))));
   ten
     .command('thresholds <id>')
     .description('set an authorization\'s export thresholds (never below the floor; administrators)')

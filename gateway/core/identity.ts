@@ -189,6 +189,7 @@ export class Identity {
     const person = this.people.get(String(payload.sub));
     if (!person) throw new OpError('AUTH_UNKNOWN_USER');
     if (person.role !== role || (person.tenant ?? undefined) !== tenant) throw new OpError('AUTH_INVALID_TOKEN', 'the token\'s role or tenant no longer matches the registration');
+    if (person.disabled) throw new OpError('AUTH_USER_DISABLED', `${person.name} was disabled by an administrator on ${person.disabled.at}`);
     if (!this.people.mayAct(person)) throw new OpError('FORBIDDEN_ROLE', 'real-name verification or the confidentiality agreement is missing or expired (R22)');
     return { user: person.name, role: role as Role, tenant: person.tenant };
   }

@@ -5,6 +5,7 @@ import { OpError } from '../../errors/index.ts';
 import { ROLES, type Person, type Role } from '../../domain/index.ts';
 import type { DomainContext } from './context.ts';
 import { checkRole, type Principal } from './principal.ts';
+import { checkReason, checkReasonFor } from './reasons.ts';
 
 export interface PersonView extends Person {
   /** Whether the person may act now (verified, agreement current; trained where the domain requires it). */
@@ -41,6 +42,28 @@ export class PeopleService {
     if (x.tenant && !this.ctx.authorizations.find(x.tenant)) throw new OpError('TENANT_NOT_FOUND', `no authorization "${x.tenant}"`);
     if (x.role !== 'operator' && x.tenant) throw new OpError('BAD_REQUEST', 'only operators belong to an authorization');
     return this.view(this.ctx.people.register(x, p.user));
+  }
+
+  /**
+   * Stops a person from acting (administrators), with the reason on record. An administrator
+   * cannot disable themselves: a domain whose last administrator locked themselves out would
+   * need its files edited by hand to recover.
+   */
+  disable(p: Principal, name: string, reason: unknown): PersonView {
+    checkRole(p, 'admin');
+    const why = checkReason(reason, 'disable a person');
+    const cur = this.ctx.people.get(name);
+    if (!cur) throw new OpError('USER_NOT_FOUND', 'no such user');
+    if (name === p.user) throw new OpError('BAD_REQUEST', 'you cannot disable yourself; ask another administrator');
+    return this.view(this.ctx.people.setDisabled(name, true, why, p.user));
+  }
+
+  /** Lets a disabled person act again (administrators); a comment is optional. */
+  enable(p: Principal, name: string, comment?: unknown): PersonView {
+    checkRole(p, 'admin');
+    const why = checkReasonFor('enable', comment);
+    if (!this.ctx.people.get(name)) throw new OpError('USER_NOT_FOUND', 'no such user');
+    return this.view(this.ctx.people.setDisabled(name, false, why, p.user));
   }
 
   /** Records real-name verification and/or a (new) confidentiality agreement term (administrators). */

@@ -1,6 +1,6 @@
 // Regulated acts — suspending, terminating, sealing or destroying an authorization; returning or
 // rejecting what someone filed; revoking a bundle, a product version, a consumer, a key or a
-// grant — are explained by the person who does them. The reason goes into the audit entry and
+// grant; disabling a person — are explained by the person who does them. The reason goes into the audit entry and
 // the record, where the operator, the authority and an inspector read it later: an empty or
 // blank reason would record an act nobody can account for.
 import { OpError } from '../../errors/index.ts';
@@ -10,10 +10,10 @@ export const MAX_REASON_CHARS = 2000;
 export type RegulatedAct =
   | 'suspend' | 'terminate' | 'seal' | 'destroy'
   | 'return' | 'reject'
-  | 'revoke';
+  | 'revoke' | 'disable';
 
 /** The acts whose reason is required; the others (approve, resume) may carry one. */
-export const ACTS_NEEDING_REASON: ReadonlySet<string> = new Set<RegulatedAct>(['suspend', 'terminate', 'seal', 'destroy', 'return', 'reject', 'revoke']);
+export const ACTS_NEEDING_REASON: ReadonlySet<string> = new Set<RegulatedAct>(['suspend', 'terminate', 'seal', 'destroy', 'return', 'reject', 'revoke', 'disable']);
 
 export function canGiveReason(reason: unknown): reason is string {
   return typeof reason === 'string' && reason.trim().length > 0 && reason.length <= MAX_REASON_CHARS;

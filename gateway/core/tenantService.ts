@@ -2,7 +2,7 @@
 // and the HTTP API cannot drift apart (R12: authority roles see every domain; an operator only
 // their own; only administrators change one).
 import { OpError } from '../../errors/index.ts';
-import type { Authorization, AuthorizationSpec, TenantAction } from '../../domain/index.ts';
+import { TENANT_ACTORS, tenantActions, type Authorization, type AuthorizationSpec, type TenantAction } from '../../domain/index.ts';
 import type { Thresholds } from '../../exports/index.ts';
 import type { UsageOverrides } from '../../masking/index.ts';
 import type { DomainContext } from './context.ts';
@@ -16,14 +16,17 @@ export interface PriorEvaluation {
   readonly evaluatedAt: string;
 }
 
+/** An authorization with the lifecycle steps the caller may take on it now. */
+export type AuthorizationView = Authorization & { readonly actions: readonly TenantAction[]; readonly priorEvaluations?: readonly PriorEvaluation[] };
+
 export class TenantService {
   constructor(private readonly ctx: DomainContext) {}
 
-  list(p: Principal): Authorization[] {
-    return this.ctx.authorizations.list().filter((t) => canSeeTenant(p, t.id));
+  list(p: Principal): AuthorizationView[] {
+    return this.ctx.authorizations.list().filter((t) => canSeeTenant(p, t.id)).map((a) => ({ ...a, actions: tenantActions(a.state, p.role) }));
   }
 
-  get(p: Principal, id: string): Authorization & { priorEvaluations?: readonly PriorEvaluation[] } {
+  get(p: Principal, id: string): AuthorizationView {
     if (!canSeeTenant(p, id)) throw new OpError('FORBIDDEN_TENANT');
     return this.withEvaluations(p, this.ctx.authorizations.get(id));
   }
@@ -32,14 +35,15 @@ export class TenantService {
    * The authority sees the organisation's earlier evaluations beside an authorization (R15, R30):
    * an application after the term is judged with the record of the last one.
    */
-  private withEvaluations(p: Principal, a: Authorization): Authorization & { priorEvaluations?: readonly PriorEvaluation[] } {
-    if (p.role === 'operator') return a;
+  private withEvaluations(p: Principal, a: Authorization): AuthorizationView {
+    const actions = tenantActions(a.state, p.role);
+    if (p.role === 'operator') return { ...a, actions };
     const rows = this.ctx.store.all<{ tenant: string; year: number; score: number; evaluated_at: string }>('SELECT tenant, year, score, evaluated_at FROM evaluations WHERE org = ? ORDER BY year DESC, evaluated_at DESC', a.org);
-    return { ...a, priorEvaluations: rows.map((r) => ({ tenant: r.tenant, year: r.year, score: r.score, evaluatedAt: r.evaluated_at })) };
+    return { ...a, actions, priorEvaluations: rows.map((r) => ({ tenant: r.tenant, year: r.year, score: r.score, evaluatedAt: r.evaluated_at })) };
   }
 
   /** Records an authorization and, unless told otherwise, builds its masked files. */
-  async create(p: Principal, spec: AuthorizationSpec, opts: { provision?: boolean } = {}): Promise<Authorization> {
+  async create(p: Principal, spec: AuthorizationSpec, opts: { provision?: boolean } = {}): Promise<AuthorizationView> {
     checkRole(p, 'admin');
     this.ctx.authorizations.create(spec, p.user);
     const a = opts.provision === false ? this.ctx.authorizations.get(spec.id) : await this.ctx.authorizations.provision(spec.id, p.user);
@@ -56,14 +60,16 @@ export class TenantService {
     return this.ctx.authorizations.provision(id, p.user);
   }
 
-  transition(p: Principal, id: string, action: TenantAction, reason?: unknown): Authorization {
-    checkRole(p, 'admin');
+  transition(p: Principal, id: string, action: TenantAction, reason?: unknown): AuthorizationView {
+    const actor = TENANT_ACTORS[action];
+    if (actor === 'domain') throw new OpError('FORBIDDEN_ROLE', `the domain itself takes the step "${action}"; no person may`);
+    checkRole(p, actor);
     const why = checkReasonFor(action, reason);
     const a = this.ctx.authorizations.transition(id, action, p.user, why);
     // Workers holding the tenant's files open let go of them (sealed or destroyed data stays closed).
     this.ctx.supervisor.retire(this.ctx.paths.tenantDir(id));
     this.ctx.productEngine.retire(this.ctx.paths.tenantDb(id, 'prod'));
-    return a;
+    return { ...a, actions: tenantActions(a.state, p.role) };
   }
 
   /** The administrative level the authorization sits at (decides which demanded data needs the province's consent). */

@@ -367,6 +367,13 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
       { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: { verified: { type: 'boolean' }, agreementUntil: { type: ['string', 'null'], maxLength: 40 }, level: { type: 'string', enum: ['province', 'city', 'county'] } } } } },
       async (req) => od.people.update(await auth(req), req.params.id, req.body),
     );
+    for (const act of ['disable', 'enable'] as const) {
+      api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(
+        `/api/people/:id/${act}`,
+        { schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } } } },
+        async (req) => od.people[act](await auth(req), req.params.id, req.body?.reason),
+      );
+    }
     api.post<{ Params: { id: string } }>('/api/tenants/:id/build', { schema: { params: idParam } }, async (req) => od.tenants.build(await auth(req), req.params.id));
     for (const action of ['suspend', 'resume', 'terminate', 'seal', 'destroy'] as const) {
       api.post<{ Params: { id: string }; Body: { reason?: string } | null }>(

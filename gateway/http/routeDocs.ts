@@ -108,6 +108,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/people': d('people', 'Register a person', 'Administrators: name, role, authorization (operators), real-name verification and agreement end.', { status: 201, example: { name: 'dora', role: 'operator', tenant: 'demo', display: 'Dora', verified: true, agreementUntil: '2027-12-31' } }),
   'GET /api/people/:id': d('people', 'One person', 'Role, authorization, verification, agreement and whether they may act now.'),
   'PATCH /api/people/:id': d('people', 'Update a person', 'Administrators: verification, agreement end, administrative level.', { example: { verified: true, agreementUntil: '2027-12-31' } }),
+  'POST /api/people/:id/disable': d('people', 'Disable a person', 'Administrators, with a reason (REASON_REQUIRED): the person may not act and every token of theirs is refused at its next call (AUTH_USER_DISABLED). Not oneself.', { example: { reason: 'left the operator on 2026-11-30' } }),
+  'POST /api/people/:id/enable': d('people', 'Enable a person again', 'Administrators: lifts a disable; verification and the agreement still decide whether the person may act. A comment is optional.', { example: { reason: 'returned from leave' } }),
   'POST /api/tenants/:id/build': d('authorizations', 'Build the masked files', 'Administrators: (re)builds the authorization\'s masked prod and dev files from the current raw store, leak check included.'),
   'POST /api/tenants/:id/suspend': d('authorizations', 'Suspend', 'Administrators, with a reason (REASON_REQUIRED): running jobs stop, operators are refused until resumed.', { example: reason }),
   'POST /api/tenants/:id/resume': d('authorizations', 'Resume', 'Administrators; a reason is optional.', { example: { reason: 'drill over' } }),

@@ -40,4 +40,6 @@ export const OK_RESPONSES: Readonly<Record<string, unknown>> = {
   'GET /api/people/:id': PERSON,
   'POST /api/people': PERSON,
   'PATCH /api/people/:id': PERSON,
+  'POST /api/people/:id/disable': PERSON,
+  'POST /api/people/:id/enable': PERSON,
 };

@@ -4,8 +4,8 @@ import { h } from './dom.js';
 import { s } from './svg.js';
 
 export function barChart(columns, rows, flags, title) {
-  const label = columns.findIndex((c) => c.type === 'VARCHAR');
-  const value = columns.findIndex((c) => c.type === 'BIGINT' || c.type === 'DOUBLE');
+  const label = columns.findIndex((c) => /CHAR|TEXT|STRING|DATE/i.test(c.type || ''));
+  const value = columns.findIndex((c) => /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(c.type || ''));
   if (label < 0 || value < 0 || rows.length === 0) return null;
   const data = rows.slice(0, 60).map((r, i) => ({ i, label: String(r[label] ?? ''), v: typeof r[value] === 'number' ? r[value] : 0 }));
   const max = Math.max(1, ...data.map((d) => d.v));

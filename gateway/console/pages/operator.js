@@ -1,6 +1,7 @@
 // Operator pages: run a script; jobs with their state, the limit hit and their outputs; export
 // requests with their reports, the one-step suppression fix, submit, resubmit and withdraw.
 import { api, enc, session, downloadJson } from '../lib/api.js';
+import { barChart } from '../lib/chart.js';
 import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
@@ -13,6 +14,38 @@ const EXAMPLE = "const rows = await sql(`SELECT county_code, count(*) AS people 
 const WORKBENCH = () => `opdomain-workbench:${session.me.user}`;
 const bench = () => { try { return JSON.parse(sessionStorage.getItem(WORKBENCH()) || '{}') || {}; } catch { return {}; } };
 const keep = (patch) => sessionStorage.setItem(WORKBENCH(), JSON.stringify({ ...bench(), ...patch }));
+const HISTORY = 20;
+/** Keeps a run as the last one and at the head of the history (each with its script, to go back to). */
+function keepRun(run) {
+  const history = [run, ...(bench().history || []).filter((r) => r.jobId !== run.jobId)].slice(0, HISTORY);
+  keep({ lastRun: run, history });
+}
+
+/** "[job.js:2:7]" in a dev error: the line and column the editor marks. */
+export function errorPlace(message) {
+  const m = /\[job\.js:(\d+):(\d+)\]/.exec(message || '');
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+}
+
+/**
+ * The code editor (CodeMirror, bundled and served by the gateway) over the text area: the text
+ * area stays the form's value and the fallback when the bundle cannot load.
+ */
+async function mountEditor(holder, area, { tenant, lastRun, onRun }) {
+  let editor;
+  try {
+    const { createEditor } = await import('/console/vendor/editor.js');
+    editor = createEditor(holder, { doc: area.value, label: t('script'), onRun, onChange: (v) => { area.value = v; keep({ script: v }); } });
+  } catch {
+    return null;
+  }
+  area.hidden = true;
+  holder.hidden = false;
+  const place = lastRun && lastRun.error ? errorPlace(lastRun.error.message) : null;
+  if (place) editor.showError({ ...place, message: lastRun.error.message });
+  if (tenant) api('GET', `/api/tenants/${enc(tenant)}/schema`).then(({ tables }) => editor.setTables(tables), () => {});
+  return editor;
+}
 
 /** The tables a script may read, asked for when opened (the server reads them from the authorization's file). */
 function schemaBrowser(tenant) {
@@ -36,12 +69,24 @@ function schemaBrowser(tenant) {
 function lastRunPanel(r) {
   if (!r) return null;
   return h('section', { id: 'last-run', 'aria-labelledby': 'h-last-run' },
-    h('h3', { id: 'h-last-run' }, t('lastRun'), ' ', badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', h('code', { id: 'last-run-job' }, r.jobId), ' · ', t(r.env)),
+    h('h3', { id: 'h-last-run' }, t('lastRun'), ' ', badge(r.ok ? 'ok' : r.error.code, r.ok ? 'pass' : 'block'), ' ', h('a', { href: `#job-${r.jobId}`, title: t('jobRecord') }, h('code', { id: 'last-run-job' }, r.jobId)), ' · ', t(r.env)),
     r.error ? h('pre', { id: 'run-error', class: 'code error' }, r.error.message) : null,
     r.logs && r.logs.length ? h('details', { open: true }, h('summary', {}, t('logs')), h('pre', { id: 'run-logs', class: 'code' }, r.logs.join('\n'))) : null,
     (r.outputs || []).map((o) => h('div', { class: 'run-output', dataset: { output: o.name } },
       h('h4', {}, o.name, ' ', h('span', { class: 'muted' }, o.size ? t(`size_${o.size}`) : t('rowsN', { n: o.rowCount }))),
-      o.preview ? table(o.columns.map((c) => c.name), o.preview.map((row) => h('tr', {}, row.map((v) => h('td', {}, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), { class: 'data', empty: t('none') }) : null)));
+      o.preview ? table(o.columns.map((c) => c.name), o.preview.map((row) => h('tr', {}, row.map((v) => h('td', {}, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v))))), { class: 'data', empty: t('none') }) : null,
+      o.preview ? barChart(o.columns, o.preview, new Map(), o.name) : null)));
+}
+
+/** Earlier runs of this tab, newest first: each shows its answer again, or puts its script back. */
+function historyPanel(history, { show, restore }) {
+  if (!history || history.length < 2) return null;
+  return h('section', { 'aria-label': t('runHistory', { n: history.length }) }, h('details', { id: 'run-history' }, h('summary', {}, t('runHistory', { n: history.length })),
+    table([t('when'), t('id'), t('env'), t('outcome'), t('actions')], history.map((r) => h('tr', { dataset: { job: r.jobId } },
+      h('td', {}, fmtTime(r.at)), h('td', {}, h('code', {}, r.jobId)), h('td', {}, t(r.env)),
+      h('td', {}, r.ok ? badge('ok', 'pass') : badge(r.error.code, 'block')),
+      h('td', {}, h('button', { type: 'button', class: 'small', dataset: { action: 'show-run' }, onclick: () => show(r) }, t('showRun')), ' ',
+        r.script !== undefined ? h('button', { type: 'button', class: 'small', dataset: { action: 'restore-run' }, onclick: () => restore(r) }, t('restoreScript')) : null))))))));
 }
 
 export async function jobsPage(root) {
@@ -51,6 +96,9 @@ export async function jobsPage(root) {
   const status = h('p', { id: 'operator-status', role: 'status' });
   const kept = bench();
   const script = h('textarea', { id: 'script-text', rows: 10, class: 'code', 'aria-label': t('script'), spellcheck: 'false', oninput: () => keep({ script: script.value }) }, kept.script ?? EXAMPLE);
+  const holder = h('div', { id: 'script-editor', class: 'editor', hidden: true });
+  let editor = null;
+  const setScript = (text) => { script.value = text; if (editor) editor.value = text; keep({ script: text }); };
   const env = h('select', { id: 'script-env', 'aria-label': t('env'), onchange: () => keep({ env: env.value }) }, h('option', { value: 'dev' }, t('dev')), h('option', { value: 'prod' }, t('prod')));
   if (kept.env) env.value = kept.env;
   // Declared outputs: in prod the reply speaks only of these (name, columns; a size bucket each).
@@ -91,20 +139,24 @@ export async function jobsPage(root) {
         act(async () => {
           const declared = manifest.value.trim() ? JSON.parse(manifest.value) : undefined;
           const r = await api('POST', '/api/jobs', { tenant, env: env.value, script: script.value, ...(declared ? { manifest: declared } : {}) });
-          keep({ script: script.value, env: env.value, manifest: manifest.value, lastRun: r });
+          keep({ script: script.value, env: env.value, manifest: manifest.value });
+          keepRun({ ...r, env: env.value, at: new Date().toISOString(), script: script.value });
         });
-      } }, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run')), ' ',
-        h('button', { type: 'button', id: 'reset-script', class: 'small', onclick: () => { script.value = EXAMPLE; keep({ script: EXAMPLE }); } }, t('resetExample'))))),
+      } }, holder, script, h('details', {}, h('summary', {}, t('manifest')), manifest), h('p', { class: 'actions' }, env, ' ', h('button', { type: 'submit', id: 'run', class: 'primary' }, t('run')), ' ',
+        h('button', { type: 'button', id: 'reset-script', class: 'small', onclick: () => setScript(EXAMPLE) }, t('resetExample')),
+        h('span', { class: 'muted small' }, ' ', t('runShortcut'))))),
     tenant ? schemaBrowser(tenant) : null,
     lastRunPanel(kept.lastRun),
+    historyPanel(kept.history, { show: (r) => { keep({ lastRun: r }); jobsPage(root); }, restore: (r) => setScript(r.script) }),
     h('section', { 'aria-labelledby': 'h-req' }, h('h3', { id: 'h-req' }, t('myRequests')),
       table([t('id'), t('output'), t('state'), t('verdict'), t('checkReport'), t('comment'), t('actions')], requestRows, { empty: t('none') })),
     h('section', { 'aria-labelledby': 'h-jobs' }, h('h3', { id: 'h-jobs' }, t('jobs')),
-      table([t('id'), t('env'), t('state'), t('limits'), t('outputs'), t('created')], jobs.slice(0, 100).map((j) => h('tr', { dataset: { id: j.id } },
+      table([t('id'), t('env'), t('state'), t('limits'), t('outputs'), t('created')], jobs.slice(0, 100).map((j) => h('tr', { id: `job-${j.id}`, dataset: { id: j.id } },
         h('td', {}, j.id), h('td', {}, j.env), h('td', {}, badge(j.state, 'state')),
         h('td', { title: j.errorMessage || '' }, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
         h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.size ? t(`size_${o.size}`) : o.rowCount})`,
           j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null)),
           j.env === 'prod' && j.state === 'completed' && (j.outputs || []).length === 0 ? requestByName(j) : null),
         h('td', {}, fmtTime(j.createdAt)))), { empty: t('none') })));
+  editor = await mountEditor(holder, script, { tenant, lastRun: kept.lastRun, onRun: () => holder.closest('form').requestSubmit() });
 }
