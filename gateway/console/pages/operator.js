@@ -86,7 +86,7 @@ function historyPanel(history, { show, restore }) {
       h('td', {}, fmtTime(r.at)), h('td', {}, h('code', {}, r.jobId)), h('td', {}, t(r.env)),
       h('td', {}, r.ok ? badge('ok', 'pass') : badge(r.error.code, 'block')),
       h('td', {}, h('button', { type: 'button', class: 'small', dataset: { action: 'show-run' }, onclick: () => show(r) }, t('showRun')), ' ',
-        r.script !== undefined ? h('button', { type: 'button', class: 'small', dataset: { action: 'restore-run' }, onclick: () => restore(r) }, t('restoreScript')) : null))))))));
+        r.script !== undefined ? h('button', { type: 'button', class: 'small', dataset: { action: 'restore-run' }, onclick: () => restore(r) }, t('restoreScript')) : null))))));
 }
 
 export async function jobsPage(root) {
