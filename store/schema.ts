@@ -173,4 +173,6 @@ export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   // Schema 11: an administrator disables a person (left, moved, suspected) with a reason; their tokens stop at once.
   ['users', 'disabled_at', 'TEXT'],
   ['users', 'disabled_reason', 'TEXT'],
+  // Schema 11: what the requester says an export is for.
+  ['export_requests', 'purpose', 'TEXT'],
 ];

@@ -136,6 +136,63 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 60_000);
 
+  it('a reviewer reads the stated purpose, the cells the fix changed and why each flagged cell is flagged; in Chinese each rule says what its verdict means', async () => {
+    const alice = await d.od.principal({ as: 'alice' });
+    const script = "const rows = await sql(`SELECT county_code, gender, year(birth_date) // 10 * 10 AS decade, count(*) AS people FROM population GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`); output('by_decade', rows);";
+    const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script });
+    const req = await d.od.exports.request(alice, { jobId: job.jobId, output: 'by_decade', fix: { suppress: true }, purpose: 'age structure by county for the health plan', draft: true });
+    const bob = await d.od.principal({ as: 'bob' });
+    const full = d.od.exports.get(bob, req.id);
+    const fixedCells = full.fix!.suppressed;
+    expect(fixedCells.length).toBeGreaterThan(0);
+    for (const lang of ['en', 'zh'] as const) {
+      const page = await signIn('bob', lang);
+      await page.goto(`${url}/#/request/${req.id}`);
+      await page.waitForSelector('#flagged-cells');
+      expect(await page.locator('#purpose').textContent()).toBe('age structure by county for the health plan');
+      // Every suppressed cell is striped in the output and listed with the fix's reason.
+      // (The page shows the first 200 rows of the output.)
+      expect(await page.locator('#output table.data td.fixed').count()).toBe(fixedCells.filter((c) => c.row < 200).length);
+      const first = fixedCells[0]!;
+      const line = page.locator(`#flagged-cells tr[data-row="${first.row}"][data-column="${first.column}"]`);
+      expect(await line.getAttribute('class')).toContain('fixed');
+      expect(await line.textContent()).toContain(first.reason);
+      // Each flagged cell: its row, column and the rules and units that flag it.
+      const flagged = full.rules.filter((x) => x.verdict !== 'pass').flatMap((x) => (x.cells ?? []).filter((c) => c.row !== undefined));
+      for (const c of flagged.slice(0, 5)) expect(await page.locator(`#flagged-cells tr[data-row="${c.row}"][data-column="${c.column}"]`).count()).toBe(1);
+      // The rule's name, and in Chinese what its verdict means, the check's sentence kept beneath.
+      const mitigation = page.locator('tr.rule[data-rule="mitigation"]');
+      if (lang === 'zh') {
+        expect(await mitigation.textContent()).toContain('一键处理修改了该产品数据');
+        expect(await page.locator('#fix-note').textContent()).toContain('已一键处理');
+        await shot(page, 'reviewer-fix-zh');
+      } else {
+        expect(await mitigation.textContent()).toContain('One-step fix');
+        expect(await mitigation.textContent()).toContain('the one-step fix changed this output');
+      }
+      await done(page);
+    }
+  }, 120_000);
+
+  it('an operator states the purpose when she asks for an export in the console', async () => {
+    const page = await signIn('alice');
+    await page.waitForSelector('#script-editor .cm-content');
+    await setScript(page, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
+    await page.selectOption('#script-env', 'prod');
+    const before = await page.locator('tr[id^="job-"]').count();
+    await page.click('#run');
+    await expect.poll(() => page.locator('tr[id^="job-"]').count()).toBe(before + 1);
+    const button = page.locator('tr[id^="job-"] button[data-action="request"]').first();
+    const jobId = (await button.locator('xpath=ancestor::tr').getAttribute('data-id'))!;
+    // A prod job without a manifest names no output to the operator: she types the name her script used.
+    await page.fill(`input[data-job="${jobId}"]`, 'by_county');
+    await button.click();
+    await page.fill('#confirm-reason', 'county head counts for the yearbook');
+    await page.click('#confirm-ok');
+    await expect.poll(() => d.od.ctx.store.get<{ purpose: string }>('SELECT purpose FROM export_requests WHERE job_id = ?', jobId)?.purpose).toBe('county head counts for the yearbook');
+    await done(page);
+  }, 90_000);
+
   it('carol sees no vote before her own; her approval releases the bundle', async () => {
     const page = await signIn('carol');
     // The queue she lands on answers slowly: it must not paint over the request she moved to.

@@ -30,6 +30,12 @@ describe('console text in two languages', () => {
     expect(Object.keys(TEXT.en).filter((k) => JSON.stringify(holes(TEXT.en[k]!)) !== JSON.stringify(holes(TEXT.zh[k]!)))).toEqual([]);
   });
 
+  it('every rule of the export check has a name and, for each verdict, a meaning in both languages', async () => {
+    const { RULES } = await import('../exports/checks/index.ts');
+    const keys = RULES.flatMap((r) => [`rule_${r.id}`, ...['pass', 'review', 'block'].map((v) => `why_${r.id}_${v}`)]);
+    expect(keys.filter((k) => !TEXT.en[k] || !TEXT.zh[k])).toEqual([]);
+  });
+
   it('every key a page asks for exists in both', () => {
     const used = new Set(files(CONSOLE).filter((f) => !f.endsWith('i18n.js') && !f.includes('/vendor/')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bt\('([A-Za-z0-9_]+)'/g)].map((m) => m[1]!)));
     expect(used.size).toBeGreaterThan(150);

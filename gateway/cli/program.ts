@@ -186,10 +186,11 @@ export function buildProgram(io: CliIO): Command {
     .option('--suppress', 'one-step fix: empty small counts and dominated cells (recorded with the request)')
     .option('--round <base>', 'one-step fix: round counts to a multiple of base', (v) => Number(v))
     .option('--argument <text>', 'a written argument for an exception to a blocking rule (shown to the reviewers)')
+    .option('--purpose <text>', 'what the export is for, within its scenario (shown to the reviewers)')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
         const fix = opts.suppress || opts.round !== undefined ? { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } : undefined;
-        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}), ...(opts.argument ? { argument: opts.argument } : {}) });
+        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}), ...(opts.argument ? { argument: opts.argument } : {}), ...(opts.purpose ? { purpose: opts.purpose } : {}) });
         blockedExit(r);
       }),
     );

@@ -37,6 +37,8 @@ export interface ExportRequestView {
   readonly fix: FixRecord | null;
   /** The operator's written argument for an exception, shown to reviewers beside the per-cell report. */
   readonly argument: string | null;
+  /** What the requester says the export is for (within the scenario), shown to the reviewers. */
+  readonly purpose: string | null;
   /** Per column its provenance; per published cell its units, top shares and flags. */
   readonly details: { readonly columns: readonly ColumnDetail[]; readonly cells: readonly CellDetail[] } | null;
   readonly outputHash: string | null;
@@ -81,6 +83,7 @@ interface RequestRow {
   ledger: string | null;
   details: string | null;
   argument: string | null;
+  purpose: string | null;
 }
 
 type StoredOutputRows = ReturnType<Jobs['output']>;
@@ -108,6 +111,16 @@ export interface RequestInput {
   readonly fix?: FixSpec | { suppress?: boolean; roundTo?: number };
   /** A written argument for an exception to a blocking rule (ACRO's exception request). */
   readonly argument?: string;
+  /** What the export is for, in the requester's words (the reviewers read it beside the scenario). */
+  readonly purpose?: string;
+}
+
+export const MAX_PURPOSE_LENGTH = 2000;
+
+function parsePurpose(input: unknown): string | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input !== 'string' || input.length > MAX_PURPOSE_LENGTH) throw new OpError('BAD_REQUEST', `purpose must be a text of at most ${MAX_PURPOSE_LENGTH} characters`);
+  return input.trim() || null;
 }
 
 /** Blocks no argument can lift: identifiers and core data never leave. */
@@ -222,6 +235,7 @@ export class ExportQueue {
     if (!req || typeof req.jobId !== 'string' || typeof req.output !== 'string') throw new OpError('BAD_REQUEST', 'jobId and output are required');
     const fix = parseFix(req.fix);
     const argument = parseArgument(req.argument);
+    const purpose = parsePurpose(req.purpose);
     const job = this.checkExportable(p, req.jobId);
     const auth = ctx.authorizations.checkOperable(job.tenant);
     const scenario = req.scenario ?? auth.scenarios[0]!;
@@ -237,14 +251,14 @@ export class ExportQueue {
     const at = new Date().toISOString();
     ctx.store.tx(() => {
       ctx.store.run(
-        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details, argument)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details, argument, purpose)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), required, at, at,
-        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null,
+        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null, purpose,
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REQUESTED, actor: p.user, tenant: job.tenant, subject: id,
-        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required, argued, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
+        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, purpose, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required, argued, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
       });
     });
     if (ev.verdict === 'block') this.afterBlock?.(job.tenant);
@@ -388,7 +402,7 @@ export class ExportQueue {
     return {
       id: r.id, tenant: r.tenant, jobId: r.job_id, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state,
       verdict: r.verdict, rules: operator ? operatorRules(rules) : rules, requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
-      fix: operator ? operatorFix(fix) : fix, outputHash: r.output_hash, argument: r.argument ?? null,
+      fix: operator ? operatorFix(fix) : fix, outputHash: r.output_hash, argument: r.argument ?? null, purpose: r.purpose ?? null,
       details: r.details && !operator ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
       bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
       actions: exportActions(r.state, { role: p.role, isRequester: r.requester === p.user, hasVoted: all.some((v) => v.reviewer === p.user) }),

@@ -249,7 +249,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
             additionalProperties: false,
             properties: {
               jobId: { type: 'string', maxLength: 100 }, output: { type: 'string', maxLength: 100 }, scenario: { type: 'string', maxLength: 100 },
-              draft: { type: 'boolean' }, fix: fixSchema, argument: { type: 'string', maxLength: 4000 },
+              draft: { type: 'boolean' }, fix: fixSchema, argument: { type: 'string', maxLength: 4000 }, purpose: { type: 'string', maxLength: 2000 },
             },
           },
         },

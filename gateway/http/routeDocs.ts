@@ -63,7 +63,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
 
   // --- exports -----------------------------------------------------------------
   'POST /api/exports': d('exports', 'Ask to export an output', 'Operators: runs the automatic check on the prod output and files the request (or keeps a draft). The operator sees each rule\'s verdict with a fixed reason.', {
-    status: 201, example: { jobId: 'job_0123456789abcdef', output: 'income_by_county', scenario: 'public-statistics', draft: false },
+    status: 201, example: { jobId: 'job_0123456789abcdef', output: 'income_by_county', scenario: 'public-statistics', purpose: 'the county income table of the 2024 statistical yearbook', draft: false },
   }),
   'GET /api/exports': d('exports', 'Export requests', 'Requests of the caller\'s scope, with their check reports (reviewers and security see every cell).', { list: 'requests', query: { state: 'Only requests in this state (draft, submitted, in_review, released …).', tenant: 'Only this authorization\'s requests.' } }),
   'GET /api/exports/:id': d('exports', 'One export request', 'The request, its check report, votes (hidden from a reviewer until they vote) and the fix applied.'),

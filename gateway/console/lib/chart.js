@@ -5,7 +5,8 @@ import { s } from './svg.js';
 
 export function barChart(columns, rows, flags, title) {
   const label = columns.findIndex((c) => /CHAR|TEXT|STRING|DATE/i.test(c.type || ''));
-  const value = columns.findIndex((c) => /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(c.type || ''));
+  // The last numeric column: measures follow the dimensions they are grouped by (a decade is not a count).
+  const value = columns.findLastIndex((c) => /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(c.type || ''));
   if (label < 0 || value < 0 || rows.length === 0) return null;
   const data = rows.slice(0, 60).map((r, i) => ({ i, label: String(r[label] ?? ''), v: typeof r[value] === 'number' ? r[value] : 0 }));
   const max = Math.max(1, ...data.map((d) => d.v));

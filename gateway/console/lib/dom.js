@@ -54,11 +54,11 @@ export function errorBox(e) {
  * A modal confirmation (native <dialog>: focus-trapped, Escape cancels). With `mustType`, the
  * user must type that text (e.g. the id of what is destroyed). Resolves to the reason or null.
  */
-export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel, reasonRequired }) {
+export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel, reasonRequired, tone = 'danger' }) {
   return new Promise((resolve) => {
     const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel, ...(reasonRequired ? { required: true } : {}) }) : null;
     const typed = mustType ? h('input', { id: 'confirm-typed', 'aria-label': mustTypeLabel, placeholder: mustType, autocomplete: 'off' }) : null;
-    const ok = h('button', { type: 'submit', class: 'danger', id: 'confirm-ok' }, confirmLabel);
+    const ok = h('button', { type: 'submit', class: tone, id: 'confirm-ok' }, confirmLabel);
     // A regulated act is explained: the button waits for a reason that is more than spaces.
     const ready = () => { ok.disabled = !!(reasonRequired && reason && reason.value.trim() === ''); };
     if (reason) reason.addEventListener('input', ready);

@@ -2,7 +2,7 @@
 // requests with their reports, the one-step suppression fix, submit, resubmit and withdraw.
 import { api, enc, session, downloadJson } from '../lib/api.js';
 import { barChart } from '../lib/chart.js';
-import { badge, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
+import { badge, confirmDialog, errorBox, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
 const LIMIT_CODES = /^(SANDBOX_|JOB_CANCELLED|JOB_FAILED_LIMIT)/;
@@ -89,6 +89,14 @@ function historyPanel(history, { show, restore }) {
         r.script !== undefined ? h('button', { type: 'button', class: 'small', dataset: { action: 'restore-run' }, onclick: () => restore(r) }, t('restoreScript')) : null))))));
 }
 
+/** Files a draft request for an output, with the purpose the requester states (optional). */
+async function requestExport(jobId, output) {
+  const purpose = await confirmDialog({ title: `${t('requestExport')} · ${output}`, message: t('purposePrompt'), confirmLabel: t('requestExport'), cancelLabel: t('cancel'), reasonLabel: t('purpose'), tone: 'primary' });
+  if (purpose === null) return false;
+  await api('POST', '/api/exports', { jobId, output, draft: true, ...(purpose.trim() ? { purpose: purpose.trim() } : {}) });
+  return true;
+}
+
 export async function jobsPage(root) {
   mount(root, h('p', { class: 'muted' }, t('loading')));
   const tenant = session.me.tenant;
@@ -106,7 +114,7 @@ export async function jobsPage(root) {
   if (kept.manifest) manifest.value = kept.manifest;
   const requestByName = (j) => {
     const name = h('input', { type: 'text', class: 'small', 'aria-label': t('output'), placeholder: t('output'), dataset: { job: j.id } });
-    return h('span', {}, name, ' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request' }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: name.value, draft: true })) }, t('requestExport')));
+    return h('span', {}, name, ' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request' }, onclick: () => act(() => requestExport(j.id, name.value)) }, t('requestExport')));
   };
   const act = async (fn) => {
     try { await fn(); await jobsPage(root); } catch (e) { mount(status, errorBox(e)); }
@@ -155,7 +163,7 @@ export async function jobsPage(root) {
         h('td', {}, j.id), h('td', {}, j.env), h('td', {}, badge(j.state, 'state')),
         h('td', { title: j.errorMessage || '' }, j.errorCode ? badge(j.errorCode, LIMIT_CODES.test(j.errorCode) ? 'review' : 'block') : ''),
         h('td', {}, (j.outputs || []).map((o) => h('div', {}, `${o.name} (${o.size ? t(`size_${o.size}`) : o.rowCount})`,
-          j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => api('POST', '/api/exports', { jobId: j.id, output: o.name, draft: true })) }, t('requestExport'))] : null)),
+          j.env === 'prod' && j.state === 'completed' ? [' ', h('button', { type: 'button', class: 'small', dataset: { action: 'request', output: o.name }, onclick: () => act(() => requestExport(j.id, o.name)) }, t('requestExport'))] : null)),
           j.env === 'prod' && j.state === 'completed' && (j.outputs || []).length === 0 ? requestByName(j) : null),
         h('td', {}, fmtTime(j.createdAt)))), { empty: t('none') })));
   editor = await mountEditor(holder, script, { tenant, lastRun: kept.lastRun, onRun: () => holder.closest('form').requestSubmit() });

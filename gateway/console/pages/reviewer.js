@@ -5,7 +5,7 @@ import { api, enc } from '../lib/api.js';
 import { badge, errorBox, fmtTime, h, mount, table, confirmDialog } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 import { traceGraph } from '../lib/graph.js';
-import { t, tValue } from '../lib/i18n.js';
+import { getLang, t, tValue } from '../lib/i18n.js';
 
 const STATES = ['draft', 'submitted', 'in_review', 'approved', 'released', 'returned', 'rejected', 'blocked', 'withdrawn', 'revoked'];
 const filters = { state: '', verdict: '', tenant: '', age: '' };
@@ -45,6 +45,39 @@ export async function queuePage(root) {
       h('button', { type: 'button', onclick: () => queuePage(root) }, t('refresh'))),
     list);
   render();
+}
+
+/**
+ * A rule's reason as the reader reads it: in Chinese, what the rule's verdict means, with the
+ * check's own sentence (its figures and columns) kept beneath; in English, that sentence.
+ */
+function reasonCell(x) {
+  if (getLang() === 'en') return h('td', {}, x.reason);
+  return h('td', {}, t(`why_${x.rule}_${x.verdict}`), h('details', { class: 'small' }, h('summary', {}, t('checkWords')), h('span', { lang: 'en' }, x.reason)));
+}
+
+/** Every cell a rule flags or the fix changed, one line each: where, what it holds, and why. */
+function flaggedCellsTable(o, r, flags, fixed) {
+  const detail = new Map((r.details?.cells ?? []).map((c) => [`${c.row}:${c.column}`, c]));
+  const keys = [...new Set([...flags.keys(), ...fixed.keys()])].map((k) => { const i = k.indexOf(':'); return [Number(k.slice(0, i)), k.slice(i + 1)]; })
+    .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
+  if (keys.length === 0) return null;
+  const col = new Map(o.columns.map((c, j) => [c.name, j]));
+  const rulesOf = (row, column) => r.rules.filter((x) => x.verdict !== 'pass' && (x.cells || []).some((c) => c.column === column && (c.row === undefined || c.row === row)));
+  return h('details', { id: 'flagged-cells', open: keys.length <= 20 }, h('summary', {}, t('flaggedCells', { n: keys.length })),
+    table([t('rowWord'), t('colName'), t('valueWord'), t('verdict'), t('whyWord')], keys.slice(0, 500).map(([row, column]) => {
+      const d = detail.get(`${row}:${column}`);
+      const v = o.rows[row]?.[col.get(column)];
+      const fix = fixed.get(`${row}:${column}`);
+      const why = [
+        ...rulesOf(row, column).map((x) => `${t(`rule_${x.rule}`)}`),
+        d ? t('cellUnits', { u: d.units }) : '', d?.topShares ? t('cellTop', { s: d.topShares.map((x) => `${Math.round(x * 100)}%`).join(', ') }) : '',
+        fix ? t('fixedCell', { r: fix.reason }) : '',
+      ].filter(Boolean).join(' · ');
+      return h('tr', { dataset: { row: String(row), column }, class: fix ? 'fixed' : `flag flag-${flags.get(`${row}:${column}`)}` },
+        h('td', {}, String(row + 1)), h('td', {}, h('code', {}, column)), h('td', {}, v === null || v === undefined ? '∅' : String(v)),
+        h('td', {}, fix ? badge('fixed', 'review') : badge(flags.get(`${row}:${column}`))), h('td', {}, why));
+    }), { class: 'data' }));
 }
 
 export async function requestPage(root, id) {
@@ -89,15 +122,17 @@ export async function requestPage(root, id) {
     h('dl', { class: 'facts' },
       h('dt', {}, t('tenant')), h('dd', {}, r.tenant), h('dt', {}, t('scenario')), h('dd', {}, r.scenario),
       h('dt', {}, t('requester')), h('dd', {}, r.requester), h('dt', {}, t('output')), h('dd', {}, r.output),
+      h('dt', {}, t('purpose')), h('dd', { id: 'purpose' }, r.purpose || h('span', { class: 'muted' }, t('noPurpose'))),
       h('dt', {}, t('approvals')), h('dd', { id: 'approvals' }, `${approvals}/${r.requiredApprovals}`),
       h('dt', {}, t('created')), h('dd', {}, fmtTime(r.createdAt))),
-    r.fix ? h('p', { class: 'note' }, t('fixApplied', { n: r.fix.suppressed.length, r: r.fix.rounded ? `; rounded to ${r.fix.rounded.base}` : '' })) : null,
+    r.fix ? h('p', { class: 'note', id: 'fix-note' }, t('fixApplied', { n: r.fix.suppressed.length, r: r.fix.rounded ? t('fixRounded', { b: r.fix.rounded.base }) : '' }), ' ', h('span', { class: 'fixed legend' }, t('fixLegend'))) : null,
     r.argument ? h('section', { 'aria-labelledby': 'h-argument' }, h('h3', { id: 'h-argument' }, t('argument')), h('blockquote', { id: 'argument' }, r.argument)) : null,
     r.details ? h('section', { 'aria-labelledby': 'h-provenance' }, h('h3', { id: 'h-provenance' }, t('provenance')),
       table([t('output'), t('source'), t('role'), t('fields')], r.details.columns.map((c) => h('tr', { class: c.role === 'script-derived' ? 'flag flag-review' : '', dataset: { column: c.name } },
         h('td', {}, c.name), h('td', {}, c.source), h('td', {}, c.role), h('td', {}, c.fields.join(', ')))), { class: 'data', caption: t('provenance') })) : null,
     h('section', { 'aria-labelledby': 'h-report' }, h('h3', { id: 'h-report' }, t('checkReport')),
-      table([t('rule'), t('verdict'), t('reason')], r.rules.map((x) => h('tr', { class: `rule rule-${x.verdict}`, dataset: { rule: x.rule } }, h('td', {}, x.rule), h('td', {}, badge(x.verdict)), h('td', {}, x.reason))))),
+      table([t('rule'), t('verdict'), t('reason')], r.rules.map((x) => h('tr', { class: `rule rule-${x.verdict}`, dataset: { rule: x.rule } },
+        h('td', {}, t(`rule_${x.rule}`), h('br'), h('code', { class: 'muted small' }, x.rule)), h('td', {}, badge(x.verdict)), reasonCell(x))))),
     h('section', { 'aria-labelledby': 'h-output' }, h('h3', { id: 'h-output' }, t('theOutput')), outputBox),
     h('section', { 'aria-labelledby': 'h-votes' }, h('h3', { id: 'h-votes' }, t('votes')),
       r.votes.length === 0 && !r.votesHidden ? h('p', { class: 'muted' }, t('noVotes')) : null,
@@ -117,6 +152,8 @@ export async function requestPage(root, id) {
   api('GET', `/api/exports/${enc(id)}/output`).then((o) => {
     const shown = o.rows.slice(0, 200);
     const cls = (i, c) => flags.get(`${i}:${c}`) || flaggedColumns.get(c);
+    // Cells the one-step fix changed (suppressed), marked apart from what the rules flag.
+    const fixed = new Map((r.fix?.suppressed ?? []).map((x) => [`${x.row}:${x.column}`, x]));
     // Per cell what the check measured: units, the largest units' shares, the rules that flag it.
     const cellInfo = new Map((r.details?.cells ?? []).map((c) => [`${c.row}:${c.column}`, [
       t('cellUnits', { u: c.units }), c.topShares ? t('cellTop', { s: c.topShares.map((x) => `${Math.round(x * 100)}%`).join(', ') }) : '', c.rules.length ? t('cellRules', { r: c.rules.join(', ') }) : '',
@@ -127,8 +164,11 @@ export async function requestPage(root, id) {
       h('div', { class: 'scroll' }, table(o.columns.map((c) => c.name), shown.map((row, i) => h('tr', {}, row.map((v, j) => {
         const f = cls(i, o.columns[j].name);
         const info = cellInfo.get(`${i}:${o.columns[j].name}`);
-        return h('td', { class: f ? `flag flag-${f}` : '', title: [f, info].filter(Boolean).join(' · ') || undefined }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-      }))), { class: 'data' })));
+        const fix = fixed.get(`${i}:${o.columns[j].name}`);
+        const classes = [f ? `flag flag-${f}` : '', fix ? 'fixed' : ''].filter(Boolean).join(' ');
+        return h('td', { class: classes, title: [f, info, fix ? t('fixedCell', { r: fix.reason }) : ''].filter(Boolean).join(' · ') || undefined }, v === null ? '∅' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      }))), { class: 'data' })),
+      flaggedCellsTable(o, r, flags, fixed));
   }).catch((e) => mount(outputBox, e.status === 403 ? h('p', { class: 'muted' }, t('noOutput')) : errorBox(e)));
   api('GET', `/api/jobs/${enc(r.jobId)}/script`).then((s) => {
     // The parameters the job ran with come first: the script's own defaults may say otherwise.
