@@ -536,7 +536,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
           Object.entries(LANGS.en).filter(([k, v]) => /\\s/.test(v) && !/[{}]/.test(v) && LANGS.zh[k] && LANGS.zh[k] !== v).map(([, v]) => v))`);
         for (const route of routes) {
           await page.evaluate(`location.hash = ${JSON.stringify(route)}`);
-          await page.waitForFunction(`!/^(Loading…|加载中…)$/.test(document.querySelector('#main p.muted')?.textContent ?? '')`);
+          await expect.poll(() => page.locator('#main').innerText()).not.toMatch(/^\s*(Loading…|加载中…)\s*$/);
           await page.waitForTimeout(150);
           const width = await page.evaluate('document.documentElement.scrollWidth');
           expect({ who, lang, route, width }).toEqual({ who, lang, route, width: expect.any(Number) });

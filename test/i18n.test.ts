@@ -36,6 +36,15 @@ describe('console text in two languages', () => {
     expect(keys.filter((k) => !TEXT.en[k] || !TEXT.zh[k])).toEqual([]);
   });
 
+  it('every code of the error registry has its Chinese title, and no other code does', async () => {
+    const { ERRORS } = await import('../errors/index.ts');
+    const ERROR_CODES = Object.keys(ERRORS);
+    const errorSource = readFileSync(join(CONSOLE, 'lib/errorText.js'), 'utf8');
+    const ZH = new Function(`${/const ERROR_ZH = (\{[\s\S]*?\n\});/.exec(errorSource)![0].replace('const ERROR_ZH', 'const T')}; return T;`)() as Record<string, string>;
+    expect(Object.keys(ZH).sort()).toEqual([...ERROR_CODES].sort());
+    expect(Object.entries(ZH).filter(([, v]) => !/[\u4e00-\u9fff]/.test(v)).map(([k]) => k)).toEqual([]);
+  });
+
   it('every key a page asks for exists in both', () => {
     const used = new Set(files(CONSOLE).filter((f) => !f.endsWith('i18n.js') && !f.includes('/vendor/')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bt\('([A-Za-z0-9_]+)'/g)].map((m) => m[1]!)));
     expect(used.size).toBeGreaterThan(150);

@@ -17,8 +17,10 @@ export interface Notice {
   readonly kind: NoticeKind;
   readonly id: string;
   readonly tenant: string;
-  /** A line a person reads: what it is. */
+  /** A line a person reads: what it is (English; `about` holds its parts for other languages). */
   readonly title: string;
+  /** The names the title is made of (output and scenario, product and version, dataset, tenant). */
+  readonly about: Readonly<Record<string, string>>;
   readonly state: string;
   /** What the caller may do with it now (the services' own answer). */
   readonly actions: readonly string[];
@@ -68,32 +70,43 @@ export class NotificationService {
     };
   }
 
+  /** The title of each kind from its parts: the console builds the same line from `about` in its own language. */
+  private static readonly TITLES: Readonly<Record<NoticeKind, (a: Record<string, string>) => string>> = {
+    export: (a) => `export of ${a.output} (${a.scenario})`,
+    product: (a) => `product ${a.product} v${a.version}`,
+    import: (a) => `import of ${a.dataset}`,
+    risk: (a) => `risk stop in ${a.tenant}`,
+    demand: (a) => `data demand list of ${a.tenant}`,
+    governance: (a) => `data problem in ${a.dataset}`,
+  };
+
   private items(p: Principal): Item[] {
     const { exports, products, imports, risks, demands, governance } = this.from;
     const moved = (created: string, updated: string) => (updated > created ? updated : null);
+    const titled = (kind: NoticeKind, about: Record<string, string>) => ({ title: NotificationService.TITLES[kind](about), about });
     return [
       ...exports.summaries(p).map((r) => ({
-        kind: 'export' as const, id: r.id, tenant: r.tenant, title: `export of ${r.output} (${r.scenario})`, state: r.state, actions: r.actions,
+        kind: 'export' as const, id: r.id, tenant: r.tenant, ...titled('export', { output: r.output, scenario: r.scenario }), state: r.state, actions: r.actions,
         at: r.updatedAt, link: `#/request/${r.id}`, filedBy: r.requester, changedAt: moved(r.createdAt, r.updatedAt),
       })),
       ...products.list(p).map((v) => ({
-        kind: 'product' as const, id: `${v.product}/v${v.version}`, tenant: v.tenant, title: `product ${v.product} v${v.version}`, state: v.state, actions: v.actions,
+        kind: 'product' as const, id: `${v.product}/v${v.version}`, tenant: v.tenant, ...titled('product', { product: v.product, version: String(v.version) }), state: v.state, actions: v.actions,
         at: v.updatedAt, link: '#/products', filedBy: v.proposer, changedAt: moved(v.createdAt, v.updatedAt),
       })),
       ...imports.list(p).map((r) => ({
-        kind: 'import' as const, id: r.id, tenant: r.tenant, title: `import of ${r.dataset}`, state: r.state, actions: r.actions,
+        kind: 'import' as const, id: r.id, tenant: r.tenant, ...titled('import', { dataset: r.dataset }), state: r.state, actions: r.actions,
         at: r.updatedAt, link: '#/own', filedBy: r.filedBy, changedAt: moved(r.createdAt, r.updatedAt),
       })),
       ...risks.list(p).map((s) => ({
-        kind: 'risk' as const, id: s.id, tenant: s.tenant, title: `risk stop in ${s.tenant}`, state: s.state, actions: s.actions,
+        kind: 'risk' as const, id: s.id, tenant: s.tenant, ...titled('risk', { tenant: s.tenant }), state: s.state, actions: s.actions,
         at: s.decidedAt ?? s.raisedAt, link: '#/duties', filedBy: s.raisedBy, changedAt: s.decidedAt,
       })),
       ...demands.list(p).map((l) => ({
-        kind: 'demand' as const, id: l.id, tenant: l.tenant, title: `data demand list of ${l.tenant}`, state: l.state, actions: l.actions,
+        kind: 'demand' as const, id: l.id, tenant: l.tenant, ...titled('demand', { tenant: l.tenant }), state: l.state, actions: l.actions,
         at: l.updatedAt, link: '#/duties', filedBy: l.filedBy, changedAt: moved(l.createdAt, l.updatedAt),
       })),
       ...governance.list(p).map((g) => ({
-        kind: 'governance' as const, id: g.id, tenant: g.tenant, title: `data problem in ${g.dataset}`, state: g.state, actions: g.actions,
+        kind: 'governance' as const, id: g.id, tenant: g.tenant, ...titled('governance', { dataset: g.dataset }), state: g.state, actions: g.actions,
         at: g.updatedAt, link: '#/duties', filedBy: g.reporter, changedAt: moved(g.createdAt, g.updatedAt),
       })),
     ];

@@ -17,9 +17,25 @@ export interface DomainSupervision {
   readonly audit: { readonly entries: number; readonly last: string | null; readonly refusals: number };
   /** The authority's duties: open risk stops, governance requests past their deadline, the last emergency drill. */
   readonly duties: { readonly openRiskStops: number; readonly governanceOverdue: number; readonly lastDrill: string | null; readonly drillOverdue: boolean };
-  /** What needs the authority's attention (empty when nothing does). */
+  /** What needs the authority's attention (empty when nothing does), in English. */
   readonly flags: readonly string[];
+  /** The same, as kinds and figures: the console says them in the reader's language. */
+  readonly attention: readonly Attention[];
 }
+
+export type Attention =
+  | { readonly kind: 'risk_stops_open'; readonly n: number }
+  | { readonly kind: 'risk_reports_waiting'; readonly n: number }
+  | { readonly kind: 'governance_overdue'; readonly n: number }
+  | { readonly kind: 'drill_overdue'; readonly since: string | null };
+
+const ATTENTION_EN: { readonly [K in Attention['kind']]: (a: Extract<Attention, { kind: K }>) => string } = {
+  risk_stops_open: (a) => `${a.n} open risk stop(s)`,
+  risk_reports_waiting: (a) => `${a.n} risk report(s) raised by the domain, waiting for confirmation`,
+  governance_overdue: (a) => `${a.n} governance request(s) past their deadline`,
+  drill_overdue: (a) => (a.since ? `no emergency drill since ${a.since}` : 'no emergency drill recorded'),
+};
+const attentionText = (a: Attention): string => (ATTENTION_EN[a.kind] as (x: Attention) => string)(a);
 
 /** What the overview reads besides the store (the services that own those records). */
 export interface SupervisionSources {
@@ -53,16 +69,16 @@ export class SupervisionService {
     return { domains, at: new Date().toISOString() };
   }
 
-  private duties(tenant: string, state: TenantState, governanceOverdue: number): Pick<DomainSupervision, 'duties' | 'flags'> {
+  private duties(tenant: string, state: TenantState, governanceOverdue: number): Pick<DomainSupervision, 'duties' | 'flags' | 'attention'> {
     const openRiskStops = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM risk_stops WHERE tenant = ? AND state = 'open'", tenant)!.n;
     const reported = this.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM risk_stops WHERE tenant = ? AND state = 'reported'", tenant)!.n;
     const drill = this.sources.drillStatus(tenant);
-    const flags: string[] = [];
-    if (openRiskStops > 0) flags.push(`${openRiskStops} open risk stop(s)`);
-    if (reported > 0) flags.push(`${reported} risk report(s) raised by the domain, waiting for confirmation`);
-    if (governanceOverdue > 0) flags.push(`${governanceOverdue} governance request(s) past their deadline`);
+    const attention: Attention[] = [];
+    if (openRiskStops > 0) attention.push({ kind: 'risk_stops_open', n: openRiskStops });
+    if (reported > 0) attention.push({ kind: 'risk_reports_waiting', n: reported });
+    if (governanceOverdue > 0) attention.push({ kind: 'governance_overdue', n: governanceOverdue });
     // A drill a year (R29) is a duty of a live authorization, not of a sealed or destroyed one.
-    if (drill.drillOverdue && (state === 'active' || state === 'pending' || state === 'suspended')) flags.push(drill.lastDrill ? `no emergency drill since ${drill.lastDrill}` : 'no emergency drill recorded');
-    return { duties: { openRiskStops, governanceOverdue, ...drill }, flags };
+    if (drill.drillOverdue && (state === 'active' || state === 'pending' || state === 'suspended')) attention.push({ kind: 'drill_overdue', since: drill.lastDrill });
+    return { duties: { openRiskStops, governanceOverdue, ...drill }, flags: attention.map(attentionText), attention };
   }
 }

@@ -1,5 +1,6 @@
 // A few DOM helpers: h() builds elements (text is always set as text, never as HTML).
-import { tValue } from './i18n.js';
+import { ERROR_ZH } from './errorText.js';
+import { getLang, t, tValue } from './i18n.js';
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -46,8 +47,16 @@ export function fmtTime(iso) {
   return `${d.toLocaleDateString('sv-SE')} ${d.toLocaleTimeString('sv-SE')}`;
 }
 
+/**
+ * A refusal: in English the server's sentence; in Chinese the registry code's Chinese title, with
+ * the server's sentence (its figures and names) beneath. The code stays visible in both.
+ */
 export function errorBox(e) {
-  return h('p', { class: 'error', role: 'alert' }, e && e.message ? e.message : String(e));
+  const message = e && e.message ? e.message : String(e);
+  const zh = getLang() === 'zh' && e && e.code ? ERROR_ZH[e.code] : null;
+  if (!zh) return h('p', { class: 'error', role: 'alert', dataset: e && e.code ? { code: e.code } : {} }, message);
+  return h('div', { class: 'error', role: 'alert', dataset: { code: e.code } },
+    h('p', {}, `${zh}（${e.code}）`), h('details', { class: 'small' }, h('summary', {}, t('serverWords')), h('span', { lang: 'en' }, message)));
 }
 
 /**

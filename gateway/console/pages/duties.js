@@ -100,7 +100,7 @@ export async function dutiesPage(root) {
     h('h2', {}, t('navDuties')),
     status,
     flags.length ? h('section', { 'aria-labelledby': 'h-flags' }, h('h3', { id: 'h-flags' }, t('needsAttention')),
-      h('ul', {}, flags.map((x) => h('li', { dataset: { tenant: x.id } }, h('b', {}, x.id), ': ', x.flags.join('; '))))) : null,
+      h('ul', {}, flags.map((x) => h('li', { dataset: { tenant: x.id } }, h('b', {}, x.id), ': ', x.attention.map((a) => t(`attention_${a.kind}${a.kind === 'drill_overdue' && !a.since ? '_never' : ''}`, a)).join('; '))))) : null,
     governanceSection(requests, act),
     demandSection(lists, act),
     reportSection(tenant, act, status));

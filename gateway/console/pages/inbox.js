@@ -6,7 +6,7 @@ import { badge, fmtTime, h, mount, table } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
 const row = (n) => h('tr', { dataset: { kind: n.kind, id: n.id } },
-  h('td', {}, t(`kind_${n.kind}`)), h('td', {}, h('a', { href: n.link }, n.title)), h('td', {}, n.tenant),
+  h('td', {}, t(`kind_${n.kind}`)), h('td', {}, h('a', { href: n.link }, t(`notice_${n.kind}`, n.about))), h('td', {}, n.tenant),
   h('td', {}, badge(n.state, 'state')), h('td', {}, n.actions.map((a) => t(a)).join(' · ')), h('td', {}, fmtTime(n.at)));
 
 export async function inboxPage(root) {
