@@ -132,7 +132,7 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
     try {
       if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
       const values = validParams(params);
-      const meta = db.catalogAnswer(query);
+      const meta = await db.catalogAnswer(query);
       if (meta) {
         // Names and kinds only: audited like any query, nothing read from the data.
         const text = JSON.stringify(meta.rows);

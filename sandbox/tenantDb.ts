@@ -8,7 +8,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { parseUsageComment, type UsageAudience, type UsageLevel } from '../datasets/index.ts';
 import { checkQuery, type GateResult } from './gate.ts';
-import { answerCatalogQuestion, catalogQuestion, readFileSchema, type CatalogAnswer } from './catalogAnswers.ts';
+import { MetadataDb, answerCatalogQuestion, catalogQuestion, readFileSchema, type CatalogAnswer } from './catalogAnswers.ts';
 import type { JobLimits } from './limits.ts';
 import { openLockedDown } from './lockdown.ts';
 
@@ -29,8 +29,8 @@ export interface TenantDb {
   levelOf(audience: UsageAudience): (table: string, column: string) => UsageLevel;
   /** The gate on one statement for an audience (the sandbox's by default), decided once per text for this file version. */
   gate(con: DuckDBConnection, sql: string, audience?: UsageAudience): Promise<GateResult>;
-  /** `DESCRIBE table` / `SHOW TABLES` answered from the file's schema and the catalog; null for any other statement. */
-  catalogAnswer(sql: string): CatalogAnswer | null;
+  /** `DESCRIBE table`, `SHOW TABLES` and information_schema questions answered from the file's schema and the catalog; null for any other statement. */
+  catalogAnswer(sql: string): Promise<CatalogAnswer | null>;
   close(): void;
 }
 
@@ -91,11 +91,20 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
       if (!v.ok) throw new OpError(v.error.code, v.error.message, v.error.details);
       return v.result;
     };
-    const catalogAnswer = (sql: string) => {
+    // The empty database of shapes is made on the first information_schema question, then kept.
+    let meta: Promise<MetadataDb> | undefined;
+    const catalogAnswer = async (sql: string): Promise<CatalogAnswer | null> => {
       const q = catalogQuestion(sql);
-      return q ? answerCatalogQuestion(q, schema) : null;
+      if (!q) return null;
+      if (q.kind !== 'information_schema') return answerCatalogQuestion(q, schema);
+      meta ??= MetadataDb.create(schema);
+      return (await meta).answer(q.sql);
     };
-    return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, catalogAnswer, close: () => instance.closeSync() };
+    const close = () => {
+      void meta?.then((m) => m.close(), () => {});
+      instance.closeSync();
+    };
+    return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, catalogAnswer, close };
   } finally {
     con.closeSync();
   }

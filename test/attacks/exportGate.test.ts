@@ -276,8 +276,9 @@ describe('the export gate under attack', () => {
 });
 
 describe('answers from the catalog are not data', () => {
-  it('an output built from DESCRIBE or SHOW TABLES answers is never a pass: no catalog field is traced to it', async () => {
+  it('an output built from DESCRIBE, SHOW TABLES or information_schema answers is never a pass: no catalog field is traced to it', async () => {
     for (const script of [
+      "const c = await sql(\"SELECT column_name, ordinal_position AS n FROM information_schema.columns WHERE table_name = 'population'\"); output('out', c);",
       "const c = await sql('DESCRIBE population'); output('out', c.map((x) => ({ col: x.column_name, n: 1 })));",
       "const t = await sql('SHOW TABLES'); output('out', t.map((x) => ({ t: x.table_name, n: x.columns })));",
     ]) {

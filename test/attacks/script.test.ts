@@ -196,6 +196,46 @@ describe('a script asks what it may read', () => {
     expect(Number(q!.rows[0]![0])).toBeGreaterThan(3);
   });
 
+  it('information_schema questions are answered over the granted tables\' shapes, with each column\'s grade and levels', async () => {
+    const r = await job(`
+      const cols = await sql("SELECT table_name, column_name, data_type, column_comment AS comment FROM information_schema.columns WHERE table_name = 'population' ORDER BY ordinal_position");
+      const tables = await sql("SELECT table_name, TABLE_COMMENT AS title FROM information_schema.tables ORDER BY 1");
+      const count = await sql.columns("SELECT count(*) AS n FROM information_schema.columns c JOIN information_schema.tables t USING (table_name)");
+      output('c', cols.map((x) => ({ c: x.column_name, t: x.data_type, comment: x.comment })));
+      output('t', tables);
+      output('n', [{ n: count.n[0] }]);`);
+    expect(r.ok, JSON.stringify(r.error)).toBe(true);
+    const [c, t, n] = r.outputs;
+    expect(c!.rows.map((x) => x[0])).toEqual(['id_card', 'name', 'phone', 'gender', 'birth_date', 'address', 'county_code']);
+    expect(c!.rows.find((x) => x[0] === 'birth_date')![1]).toBe('DATE');
+    expect(String(c!.rows.find((x) => x[0] === 'id_card')![2])).toMatch(/grade important · sandbox join_key · export join_key/);
+    expect(t!.rows.map((x) => x[0])).toEqual(['enterprise', 'medical_claims', 'population', 'social_insurance']);
+    expect(t!.rows.find((x) => x[0] === 'population')![1]).toBe('Population register');
+    expect(Number(n!.rows[0]![0])).toBeGreaterThan(20);
+  });
+
+  it('an information_schema question cannot reach a value: other tables, table functions, CTEs, files and settings are refused', async () => {
+    const probe = async (query: string) => {
+      const r = await job(`try { const x = await sql(${JSON.stringify(query)}); output('e', [{ m: 'answered ' + JSON.stringify(x).slice(0, 200) }]) } catch (e) { output('e', [{ m: e.message }]) }`);
+      return String(r.outputs[0]!.rows[0]![0]);
+    };
+    const attempts = [
+      "SELECT * FROM information_schema.columns WHERE column_name IN (SELECT name FROM population)",
+      "SELECT c.column_name, p.name FROM information_schema.columns c, population p LIMIT 1",
+      "SELECT * FROM information_schema.columns, range(10)",
+      "SELECT * FROM information_schema.columns, read_csv('/etc/passwd')",
+      "WITH x AS (SELECT 1) SELECT * FROM information_schema.columns, x",
+      "SELECT * FROM information_schema.schemata",
+      "SELECT * FROM duckdb_settings(), information_schema.tables",
+      "SELECT * FROM information_schema.tables; ATTACH '/tmp/x.db' AS x",
+      "SELECT current_setting('enable_external_access') FROM information_schema.tables",
+    ];
+    for (const query of attempts.slice(0, 8)) expect(await probe(query), query).toMatch(/^SQL_(TABLE_NOT_ALLOWED|PARSE_ERROR|MULTIPLE_STATEMENTS)/);
+    // A setting can be read (it is no data), never changed: the shapes' database stays locked down.
+    expect(await probe("SELECT current_setting('enable_external_access') AS v FROM information_schema.tables LIMIT 1")).toBe('answered [{"v":false}]');
+    expect(await probe("SELECT * FROM information_schema.tables WHERE table_name = (SELECT 'x' FROM read_text('/etc/hostname'))")).toMatch(/^SQL_TABLE_NOT_ALLOWED/);
+  });
+
   it('SUMMARIZE and DESCRIBE of a query compute over the data: still refused', async () => {
     for (const query of ['SUMMARIZE population', 'DESCRIBE SELECT * FROM population', 'SHOW SELECT max(birth_date) FROM population']) {
       const r = await job(`await sql(${JSON.stringify(query)})`);
