@@ -281,6 +281,19 @@ describe('refusals over HTTP', () => {
     expect(last.json().error.code).toBe('RATE_LIMITED');
   });
 
+  it('does not count the console\'s own files against an address\'s rate, while its API calls still are', async () => {
+    const limited = buildApp(d.od, { rateLimitPerMinute: 3 });
+    const files = ['/', '/console/app.js', '/console/style.css', '/console/lib/i18n.js', '/console/lib/api.js', '/console/pages/operator.js'];
+    const codes = [];
+    for (let round = 0; round < 3; round++) for (const url of files) codes.push((await limited.inject({ method: 'GET', url })).statusCode);
+    const api = [];
+    for (let i = 0; i < 5; i++) api.push((await limited.inject({ method: 'GET', url: '/auth/config' })).statusCode);
+    await limited.close();
+    expect(codes.every((c) => c === 200)).toBe(true);
+    expect(api.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(api.at(-1)).toBe(429);
+  });
+
   it('sends security headers', async () => {
     const r = await call('GET', '/');
     expect(r.status).toBe(200);

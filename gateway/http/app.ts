@@ -132,8 +132,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     });
     // --- public -------------------------------------------------------------
     const index = CONSOLE_FILES.get('index.html')!;
-    api.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type(index.type).send(index.body));
-    api.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (req, reply) => {
+    // The console's own files are not counted against the address's rate: one page load asks for
+    // some twenty of them, and they are served from memory.
+    const unmetered = { rateLimit: false } as const;
+    api.get('/', { schema: { hide: true }, config: unmetered }, async (_req, reply) => reply.type(index.type).send(index.body));
+    api.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true }, config: unmetered }, async (req, reply) => {
       const f = CONSOLE_FILES.get(req.params['*']);
       if (!f) throw new OpError('NOT_FOUND', 'No such file');
       return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);

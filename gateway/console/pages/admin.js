@@ -61,9 +61,24 @@ function authorizationsSection(tenants, sup, floor, act) {
       h('td', {}, a.id), h('td', {}, a.org), h('td', {}, badge(a.state, 'state')), h('td', {}, fmtTime(a.termEnd)),
       h('td', { class: 'small' }, h('details', {}, h('summary', {}, `${a.grants.length} · ${a.scenarios.join(', ')}`),
         h('ul', {}, a.grants.map((g) => h('li', {}, h('code', {}, g.dataset), g.fields ? `: ${g.fields.join(', ')}` : ` (${t('allFields')})`))))),
-      h('td', {}, a.emergencyPlan ? t('yes') : badge(t('no'), 'block')),
+      h('td', {}, planEditor(a, act)),
       h('td', {}, supervisionCell(supById.get(a.id))),
       h('td', {}, a.actions.map((x) => lifecycleButton(a, x, act)), thresholdsEditor(a, floor, act))))));
+}
+
+/** 一授权一预案: the plan shown and set (an authorization without one cannot be activated). */
+function planEditor(a, act) {
+  const plan = a.emergencyPlan;
+  const summary = h('textarea', { name: 'summary', rows: 3, 'aria-label': t('planSummary') }, plan ? plan.summary : '');
+  const contact = h('input', { name: 'contact', 'aria-label': t('planContact'), value: plan ? plan.contact : '' });
+  return h('details', { class: 'plan', dataset: { tenant: a.id } }, h('summary', {}, plan ? t('yes') : badge(t('no'), 'block')),
+    h('form', { class: 'stack', onsubmit: (e) => {
+      e.preventDefault();
+      act(() => api('PUT', `/api/tenants/${enc(a.id)}/emergency-plan`, { summary: summary.value, contact: contact.value, approvedAt: new Date().toISOString().slice(0, 10) }), t('saved'));
+    } },
+    plan ? h('p', { class: 'muted small' }, t('planApproved', { d: plan.approvedAt })) : null,
+    h('label', {}, t('planSummary'), summary), h('label', {}, t('planContact'), contact),
+    h('button', { type: 'submit', class: 'small primary', dataset: { action: 'save-plan' } }, t('save'))));
 }
 
 /** The authorization's export thresholds beside the domain's floor; the server refuses weaker ones. */
