@@ -3,9 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
-import { caller, json, readJsonFile, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, readJsonFile, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 const year = (v: string): number => {
   if (!/^\d{4}$/.test(v)) throw new OpError('BAD_REQUEST', 'year must be a calendar year');

@@ -1,11 +1,12 @@
 // What every command file shares: the IO, the global options, opening the data home for one
 // command, resolving the caller, printing JSON.
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { OpError, type ErrorCode } from '../../errors/index.ts';
-import type { Opdomain, Principal } from '../core/index.ts';
+import type { Opdomain, Principal } from '../../services/index.ts';
 
 // The runtime is loaded when a command runs, not to print help: `opdomain --help` starts fast.
-export const core = () => import('../core/index.ts');
+export const core = () => import('../../services/index.ts');
 
 export interface CliIO {
   out(text: string): void;
@@ -22,6 +23,18 @@ export interface GlobalOpts {
 }
 
 export const json = (io: CliIO, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
+
+/** A command's options with the program's (--home, --as). */
+export const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
+
+/** A JSON option's value; BAD_REQUEST when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OpError('BAD_REQUEST', 'not valid JSON');
+  }
+}
 
 export async function withDomain<T>(opts: GlobalOpts, fn: (od: Opdomain) => Promise<T>): Promise<T> {
   const { Opdomain } = await core();

@@ -2,12 +2,11 @@
 // list and show answer from a read-only look at the home without loading the runtime.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { CatalogEntryView } from '../core/catalogView.ts';
-import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import type { CatalogEntryView } from '../../services/catalogView.ts';
+import { caller, json, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 // Loaded when a command runs, so that `opdomain --help` does not compile the catalog's schema.
-const catalogView = () => import('../core/catalogView.ts');
+const catalogView = () => import('../../services/catalogView.ts');
 
 const summary = (d: CatalogEntryView) => ({
   id: d.id, title: d.title, department: d.department, updateFrequency: d.updateFrequency,

@@ -1,9 +1,8 @@
 // `opdomain import …` (operators' own data, R13) and `opdomain tenant usage …` (column usage
 // levels): the same core as the HTTP API.
 import type { Command } from 'commander';
-import { caller, json, readJsonFile, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, readJsonFile, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 export function registerImportCommands(program: Command, io: CliIO): void {
   const imp = program.command('import').description("operators' own data (R13): declare, upload, approve; loaded masked into the authorization's files");

@@ -1,8 +1,7 @@
 // `opdomain inbox [--days N]`: what waits for the caller, and what changed on what they filed.
 import type { Command } from 'commander';
-import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 export function registerNotificationCommands(program: Command, io: CliIO): void {
   program

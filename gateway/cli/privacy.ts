@@ -6,10 +6,9 @@ import { request as httpsRequest } from 'node:https';
 import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
 import type { PsiTransport } from '../../privacy/index.ts';
-import type { Opdomain, Principal } from '../core/index.ts';
-import { caller, json, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import type { Opdomain, Principal } from '../../services/index.ts';
+import { caller, json, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 async function readColumn(file: string, column: string): Promise<string[]> {
   // Loaded here, not at start-up: every other command (and --help) would pay for DuckDB's bindings.

@@ -2,9 +2,8 @@
 // the same core operations as /api/products, /api/consumers and /api/grants.
 import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
-import { caller, json, readJsonFile, withDomain, type CliIO, type GlobalOpts } from './context.ts';
+import { caller, json, readJsonFile, withDomain, type CliIO, globals as g } from './context.ts';
 
-const g = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
 
 /** `people-by-county/v2`, `people-by-county/2`, `people-by-county@2` or `people-by-county 2` → product and version. */
 function versionRef(ref: string, n?: string): { product: string; version: number } {

@@ -1,10 +1,10 @@
 // The authority's workflows over HTTP, one resource group: governance requests (R17), data
 // demand lists (R20), emergency drills (R29), pre-job training (R22), the yearly report (R26) and
 // the evaluation (R30). Every route is a thin call into the core; refusals carry registry codes.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Opdomain, Principal } from '../core/index.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Opdomain } from '../../services/index.ts';
+import type { Auth } from './shared.ts';
 
-type Auth = (req: FastifyRequest) => Promise<Principal>;
 
 const id = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const obj = (max = 10) => ({ type: 'object', maxProperties: max }) as const;

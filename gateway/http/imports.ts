@@ -5,11 +5,11 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { OpError } from '../../errors/index.ts';
-import type { Opdomain, Principal } from '../core/index.ts';
+import type { Opdomain } from '../../services/index.ts';
+import type { Auth } from './shared.ts';
 
-type Auth = (req: FastifyRequest) => Promise<Principal>;
 const id = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024 * 1024;
 

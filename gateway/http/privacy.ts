@@ -1,10 +1,10 @@
 // Privacy computing over HTTP (R14): the private set intersection's three steps the operator's
 // client speaks (group elements only, base64url, with a MAC per message) and the privacy budgets
 // DP aggregates are charged to.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Opdomain, Principal } from '../core/index.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Opdomain } from '../../services/index.ts';
+import type { Auth } from './shared.ts';
 
-type Auth = (req: FastifyRequest) => Promise<Principal>;
 const id = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const message = { type: 'object', required: ['elements', 'mac'], additionalProperties: false, properties: { elements: { type: 'array', items: { type: 'string', maxLength: 64 } }, mac: { type: 'string', maxLength: 100 } } } as const;
 /** A million elements of 45 bytes each, as JSON. */

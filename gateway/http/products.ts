@@ -4,9 +4,9 @@
 // own quotas (not the console's rate limit), one audit entry per call whatever happens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_KEY_HEADER, KEY_PARAMETER_NAMES, KEY_PREFIX, SCENARIO_HEADER } from '../../products/index.ts';
-import type { CallAnswer, Opdomain, Principal } from '../core/index.ts';
+import type { CallAnswer, Opdomain } from '../../services/index.ts';
+import type { Auth } from './shared.ts';
 
-type Auth = (req: FastifyRequest) => Promise<Principal>;
 
 const versionParams = {
   type: 'object', required: ['product', 'version'],

@@ -1,4 +1,4 @@
-// Regulated acts need a reason (gateway/core/reasons.ts): suspending, terminating, sealing or
+// Regulated acts need a reason (services/reasons.ts): suspending, terminating, sealing or
 // destroying an authorization; returning or rejecting an export request, a product version or an
 // import; revoking a bundle, a version, a consumer, a key or a grant. Each is tried over HTTP
 // without one, with an empty one, with only white space and with a reason of the wrong type:
