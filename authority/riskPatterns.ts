@@ -22,7 +22,8 @@ export const RISK_PATTERNS: readonly RiskPattern[] = [
   },
   {
     id: 'export_reversibility',
-    where: "kind IN ('EXPORT_REQUESTED', 'EXPORT_REVISED') AND EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.data.rules')) r WHERE json_extract(r.value, '$.verdict') = 'block' AND json_extract(r.value, '$.rule') IN ('reversibility', 'direct_identifiers'))",
+    where:
+      "kind IN ('EXPORT_REQUESTED', 'EXPORT_REVISED') AND EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.data.rules')) r WHERE json_extract(r.value, '$.verdict') = 'block' AND json_extract(r.value, '$.rule') IN ('reversibility', 'direct_identifiers'))",
     threshold: 10,
     windowHours: 24,
     describe: (n) => `${n} export checks blocked for identifiers or reversible tokens within a day`,

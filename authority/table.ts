@@ -31,7 +31,8 @@ export function workflow<S extends string, A extends string>(
   const why = (from: S, action: A, actor: WorkflowActor, filedBy: string): OpError | undefined => {
     const t = transitions.find(([f, a]) => f === from && a === action);
     if (!t) return new OpError(code, `cannot ${action.replaceAll('_', ' ')} a ${name} that is ${from}`);
-    if (!t[3].includes(actor.role as WorkflowRole)) return new OpError('FORBIDDEN_ROLE', `only ${t[3].join(' or ')} may ${action.replaceAll('_', ' ')} a ${name}`);
+    if (!t[3].includes(actor.role as WorkflowRole))
+      return new OpError('FORBIDDEN_ROLE', `only ${t[3].join(' or ')} may ${action.replaceAll('_', ' ')} a ${name}`);
     const own = ownActions.includes(action);
     if (own && actor.user !== filedBy) return new OpError('FORBIDDEN_ROLE', `only the person who filed the ${name} may ${action.replaceAll('_', ' ')} it`);
     if (!own && actor.user === filedBy) return new OpError('FORBIDDEN_ROLE', `nobody may ${action.replaceAll('_', ' ')} a ${name} they filed`);
@@ -45,7 +46,8 @@ export function workflow<S extends string, A extends string>(
       if (e) throw e;
       return transitions.find(([f, a]) => f === from && a === action)![2];
     },
-    actions: (from, actor, filedBy) => [...new Set(transitions.filter(([f]) => f === from).map(([, a]) => a))].filter((a) => why(from, a, actor, filedBy) === undefined),
+    actions: (from, actor, filedBy) =>
+      [...new Set(transitions.filter(([f]) => f === from).map(([, a]) => a))].filter((a) => why(from, a, actor, filedBy) === undefined),
     diagram(start) {
       const lines = ['stateDiagram-v2', `  [*] --> ${start}`];
       for (const [f, a, t, who] of transitions) lines.push(`  ${f} --> ${t}: ${a} (${who.join(', ')})`);

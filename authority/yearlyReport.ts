@@ -8,7 +8,12 @@ export interface YearFacts {
   readonly year: number;
   readonly generatedAt: string;
   readonly data: { readonly builds: number; readonly datasets: readonly { readonly dataset: string; readonly version: number; readonly rows: number }[] };
-  readonly processing: { readonly jobs: readonly { readonly env: string; readonly state: string; readonly n: number }[]; readonly queriesAllowed: number; readonly queriesRefused: number; readonly cpuMs: number };
+  readonly processing: {
+    readonly jobs: readonly { readonly env: string; readonly state: string; readonly n: number }[];
+    readonly queriesAllowed: number;
+    readonly queriesRefused: number;
+    readonly cpuMs: number;
+  };
   readonly products: {
     readonly exportRequests: readonly { readonly verdict: string; readonly n: number }[];
     readonly bundles: number;
@@ -46,12 +51,37 @@ export function evaluate(f: YearFacts, reviewer: { score: number; notes: string 
   const blockedShare = checks === 0 ? 0 : blocked / checks;
   const linear = (x: number, good: number, bad: number) => Math.max(0, Math.min(1, (bad - x) / (bad - good)));
   const criteria: Criterion[] = [
-    { id: 'queries_within_the_gate', weight: 20, achieved: linear(refusedShare, 0.01, 0.1), basis: `${f.processing.queriesRefused} of ${q} queries refused (full marks at ≤ 1%, none at ≥ 10%)` },
-    { id: 'exports_that_pass', weight: 20, achieved: linear(blockedShare, 0.1, 0.5), basis: `${blocked} of ${checks} export checks blocked (full marks at ≤ 10%, none at ≥ 50%)` },
-    { id: 'no_open_risk', weight: 20, achieved: f.security.riskStopsOpen === 0 ? 1 : 0, basis: `${f.security.riskStopsOpen} risk stops open at generation, ${f.security.riskStopsRaised} raised in the year` },
+    {
+      id: 'queries_within_the_gate',
+      weight: 20,
+      achieved: linear(refusedShare, 0.01, 0.1),
+      basis: `${f.processing.queriesRefused} of ${q} queries refused (full marks at ≤ 1%, none at ≥ 10%)`,
+    },
+    {
+      id: 'exports_that_pass',
+      weight: 20,
+      achieved: linear(blockedShare, 0.1, 0.5),
+      basis: `${blocked} of ${checks} export checks blocked (full marks at ≤ 10%, none at ≥ 50%)`,
+    },
+    {
+      id: 'no_open_risk',
+      weight: 20,
+      achieved: f.security.riskStopsOpen === 0 ? 1 : 0,
+      basis: `${f.security.riskStopsOpen} risk stops open at generation, ${f.security.riskStopsRaised} raised in the year`,
+    },
     { id: 'emergency_drills', weight: 15, achieved: f.security.drills > 0 ? 1 : 0, basis: `${f.security.drills} drills recorded in the year` },
-    { id: 'governance_on_time', weight: 10, achieved: f.security.governanceOverdue === 0 ? 1 : 0, basis: `${f.security.governanceOverdue} governance requests overdue of ${f.security.governanceReported} reported` },
-    { id: 'reviewers', weight: 15, achieved: Math.max(0, Math.min(100, reviewer.score)) / 100, basis: `reviewers' score ${reviewer.score}/100: ${reviewer.notes}` },
+    {
+      id: 'governance_on_time',
+      weight: 10,
+      achieved: f.security.governanceOverdue === 0 ? 1 : 0,
+      basis: `${f.security.governanceOverdue} governance requests overdue of ${f.security.governanceReported} reported`,
+    },
+    {
+      id: 'reviewers',
+      weight: 15,
+      achieved: Math.max(0, Math.min(100, reviewer.score)) / 100,
+      basis: `reviewers' score ${reviewer.score}/100: ${reviewer.notes}`,
+    },
   ];
   const score = Math.round(criteria.reduce((a, c) => a + c.weight * c.achieved, 0) * 10) / 10;
   return { score, criteria };
@@ -64,7 +94,10 @@ function bars(title: string, data: readonly { label: string; value: number }[]):
   const max = Math.max(1, ...data.map((d) => d.value));
   const h = 22;
   const rows = data
-    .map((d, i) => `<g transform="translate(0,${i * h})"><text x="0" y="15" font-size="12">${esc(d.label)}</text><rect x="170" y="3" width="${Math.round((d.value / max) * 300)}" height="14" fill="#1d4e89"/><text x="${178 + Math.round((d.value / max) * 300)}" y="15" font-size="12">${d.value}</text></g>`)
+    .map(
+      (d, i) =>
+        `<g transform="translate(0,${i * h})"><text x="0" y="15" font-size="12">${esc(d.label)}</text><rect x="170" y="3" width="${Math.round((d.value / max) * 300)}" height="14" fill="#1d4e89"/><text x="${178 + Math.round((d.value / max) * 300)}" y="15" font-size="12">${d.value}</text></g>`,
+    )
     .join('');
   return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" width="560" height="${Math.max(h, data.length * h)}" xmlns="http://www.w3.org/2000/svg">${rows || '<text x="0" y="15" font-size="12">none</text>'}</svg></figure>`;
 }
@@ -76,7 +109,10 @@ export function renderReport(f: YearFacts): string {
   const jobs = f.processing.jobs.map((j) => ({ label: `${j.env} · ${j.state}`, value: j.n }));
   const refusals = f.security.refusals.map((r) => ({ label: r.code, value: r.n }));
   const market = f.market
-    ? `${table(['product', 'price', 'revenue'], f.market.items.map((m) => [m.name, m.price, m.revenue]))}<p>${esc(f.market.notes)}</p>`
+    ? `${table(
+        ['product', 'price', 'revenue'],
+        f.market.items.map((m) => [m.name, m.price, m.revenue]),
+      )}<p>${esc(f.market.notes)}</p>`
     : '<p class="missing">The operator has not filled in the market operation yet.</p>';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(f.org)} · ${f.year} 年度运营报告</title>
@@ -86,13 +122,19 @@ export function renderReport(f: YearFacts): string {
 <p>Authorization <b>${esc(f.tenant)}</b>. Every figure is counted by the domain from its own records (the audit log and the control store) for ${f.year}.</p>
 <h2>1. Data used · 使用数据</h2>
 <p>${f.data.builds} masked builds.</p>
-${table(['dataset', 'version', 'rows (prod, masked)'], f.data.datasets.map((d) => [d.dataset, d.version, d.rows]))}
+${table(
+  ['dataset', 'version', 'rows (prod, masked)'],
+  f.data.datasets.map((d) => [d.dataset, d.version, d.rows]),
+)}
 <h2>2. Processing · 数据加工</h2>
 <p>${f.processing.queriesAllowed} queries allowed, ${f.processing.queriesRefused} refused; ${Math.round(f.processing.cpuMs / 1000)} s of script CPU.</p>
 ${bars('Jobs by environment and outcome', jobs)}
 <h2>3. Products · 数据产品</h2>
 <p>${f.products.bundles} bundles released; ${f.products.callsServed} product calls served, ${f.products.callsRefused} refused; ${f.products.consumers} consumers; scenarios: ${esc(f.products.scenarios.join(', ') || 'none')}.</p>
-${bars('Export checks by verdict', f.products.exportRequests.map((x) => ({ label: x.verdict, value: x.n })))}
+${bars(
+  'Export checks by verdict',
+  f.products.exportRequests.map((x) => ({ label: x.verdict, value: x.n })),
+)}
 <h2>4. Security · 安全</h2>
 <p>${f.security.riskStopsRaised} risk stops raised (${f.security.riskStopsOpen} open); ${f.security.drills} emergency drills; ${f.security.governanceReported} governance requests (${f.security.governanceOverdue} overdue).</p>
 ${bars('Refusals by code', refusals)}

@@ -14,7 +14,13 @@ try {
   const store = new ControlStore(join(dir, 'control.sqlite'));
   const key = await loadOrCreateSigningKey(dir, 'k');
   const log = new AuditLog(store, key);
-  const ev = (n: number) => ({ kind: 'QUERY', actor: 'alice', tenant: 'demo', subject: `job_${n >> 6}`, data: { sqlHash: 'ab'.repeat(32), verdict: 'allowed', tables: ['population'], rowCount: n } });
+  const ev = (n: number) => ({
+    kind: 'QUERY',
+    actor: 'alice',
+    tenant: 'demo',
+    subject: `job_${n >> 6}`,
+    data: { sqlHash: 'ab'.repeat(32), verdict: 'allowed', tables: ['population'], rowCount: n },
+  });
   const rate = (batch: number) => {
     let n = 0;
     const t = performance.now();
@@ -26,7 +32,8 @@ try {
     return n / ((performance.now() - t) / 1000);
   };
   const rows: string[] = [];
-  for (const b of [1, 10, 100, 1000]) rows.push(`| appends/s, ${b === 1 ? 'one per transaction' : `batches of ${b}`} (fsync per commit) | ${Math.round(rate(b)).toLocaleString('en')} |`);
+  for (const b of [1, 10, 100, 1000])
+    rows.push(`| appends/s, ${b === 1 ? 'one per transaction' : `batches of ${b}`} (fsync per commit) | ${Math.round(rate(b)).toLocaleString('en')} |`);
   const have = log.size();
   const t0 = performance.now();
   for (let n = have; n < N; n += 10_000) log.appendMany(Array.from({ length: Math.min(10_000, N - n) }, (_, k) => ev(n + k)));

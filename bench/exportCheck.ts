@@ -24,11 +24,21 @@ try {
   console.error(`setting up the demo domain (${PEOPLE.toLocaleString('en')} people) …`);
   await setupDemo(od, { scale: PEOPLE });
   const columns = [
-    { name: 'county_code', type: 'VARCHAR' as const }, { name: 'gender', type: 'VARCHAR' as const }, { name: 'age_band', type: 'VARCHAR' as const },
-    { name: 'amount', type: 'DOUBLE' as const }, { name: 'label', type: 'VARCHAR' as const },
+    { name: 'county_code', type: 'VARCHAR' as const },
+    { name: 'gender', type: 'VARCHAR' as const },
+    { name: 'age_band', type: 'VARCHAR' as const },
+    { name: 'amount', type: 'DOUBLE' as const },
+    { name: 'label', type: 'VARCHAR' as const },
   ];
   const rows: unknown[][] = [];
-  for (let i = 0; i < ROWS; i++) rows.push([`3301${String(i % 13).padStart(2, '0')}`, i % 2 ? 'M' : 'F', `${20 + (i % 6) * 10}-${29 + (i % 6) * 10}`, (i * 7919) % 100000 / 10, `group ${i % 500}`]);
+  for (let i = 0; i < ROWS; i++)
+    rows.push([
+      `3301${String(i % 13).padStart(2, '0')}`,
+      i % 2 ? 'M' : 'F',
+      `${20 + (i % 6) * 10}-${29 + (i % 6) * 10}`,
+      ((i * 7919) % 100000) / 10,
+      `group ${i % 500}`,
+    ]);
   const pq = join(dir, 'output.parquet');
   await writeParquet(pq, columns, rows);
 
@@ -53,11 +63,23 @@ try {
 
     t = performance.now();
     const report = await withCheckContext(
-      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), tenant: 'demo', queries: [], thresholds: DEFAULT_THRESHOLDS, output: { name: 'bench', columns, rows } },
+      {
+        rawPath: od.ctx.paths.rawDb,
+        tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'),
+        tenant: 'demo',
+        queries: [],
+        thresholds: DEFAULT_THRESHOLDS,
+        output: { name: 'bench', columns, rows },
+      },
       runChecks,
     );
     check.push(performance.now() - t);
-    verdict = `${report.verdict} (${report.rules.filter((x) => x.verdict !== 'pass').map((x) => x.rule).join(', ') || 'all pass'})`;
+    verdict = `${report.verdict} (${
+      report.rules
+        .filter((x) => x.verdict !== 'pass')
+        .map((x) => x.rule)
+        .join(', ') || 'all pass'
+    })`;
   }
   // An aggregate output of about a thousand cells: the check re-runs the job's query to tie the
   // output to it by content, then measures every cell per person (units, contributions, the
@@ -83,11 +105,23 @@ try {
     query.push(performance.now() - t);
     t = performance.now();
     const report = await withCheckContext(
-      { rawPath: od.ctx.paths.rawDb, tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'), tenant: 'demo', queries: recorded, thresholds: DEFAULT_THRESHOLDS, output: { name: 'agg', columns: aggColumns, rows: aggRows } },
+      {
+        rawPath: od.ctx.paths.rawDb,
+        tenantProdPath: od.ctx.paths.tenantDb('demo', 'prod'),
+        tenant: 'demo',
+        queries: recorded,
+        thresholds: DEFAULT_THRESHOLDS,
+        output: { name: 'agg', columns: aggColumns, rows: aggRows },
+      },
       runChecks,
     );
     aggCheck.push(performance.now() - t);
-    aggVerdict = `${report.verdict} (${report.rules.filter((x) => x.verdict !== 'pass').map((x) => x.rule).join(', ') || 'all pass'})`;
+    aggVerdict = `${report.verdict} (${
+      report.rules
+        .filter((x) => x.verdict !== 'pass')
+        .map((x) => x.rule)
+        .join(', ') || 'all pass'
+    })`;
   }
   tcon.closeSync();
   tenantDb.closeSync();
@@ -102,10 +136,14 @@ try {
   console.log(`| full export check (every rule; verdict ${verdict}) | ${c.toFixed(0)} ms | ${(c / s).toFixed(2)}× |`);
   const q = median(query);
   const a = median(aggCheck);
-  console.log(`\nexport check of an aggregate output (${aggRows.length} cells: county × era, each with count, avg, sum) over ${PEOPLE.toLocaleString('en')} people\n`);
+  console.log(
+    `\nexport check of an aggregate output (${aggRows.length} cells: county × era, each with count, avg, sum) over ${PEOPLE.toLocaleString('en')} people\n`,
+  );
   console.log('| measure | time (median of 3) | ratio |\n| --- | --- | --- |');
   console.log(`| DuckDB runs the job's query on the tenant file | ${q.toFixed(0)} ms | 1.00× |`);
-  console.log(`| full export check: query re-run for provenance, every cell measured per person (verdict ${aggVerdict}) | ${a.toFixed(0)} ms | ${(a / q).toFixed(2)}× |`);
+  console.log(
+    `| full export check: query re-run for provenance, every cell measured per person (verdict ${aggVerdict}) | ${a.toFixed(0)} ms | ${(a / q).toFixed(2)}× |`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

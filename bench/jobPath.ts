@@ -31,7 +31,7 @@ async function bareIsolate(n: number): Promise<number[]> {
     const t = performance.now();
     const iso = new ivm.Isolate({ memoryLimit: 128 });
     const ctx = await iso.createContext();
-    const script = await iso.compileScript("(async () => { globalThis.x = [{ a: 1 }]; })()");
+    const script = await iso.compileScript('(async () => { globalThis.x = [{ a: 1 }]; })()');
     await script.run(ctx, { promise: true });
     iso.dispose();
     out.push(performance.now() - t);
@@ -49,10 +49,18 @@ try {
   const tokens: Record<string, string> = { demo: setup.tokens.alice! };
   for (const id of ['north', 'south', 'east']) {
     await od.tenants.create(ada, {
-      id, org: `${id} Data Co.`, scenarios: ['stats'], grants: CATALOG.map((ds) => ({ dataset: ds.id })), termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-      justification: Object.fromEntries(CATALOG.map((ds) => [`${ds.id}.*`, ['stats']])), emergencyPlan: DEMO_EMERGENCY_PLAN,
+      id,
+      org: `${id} Data Co.`,
+      scenarios: ['stats'],
+      grants: CATALOG.map((ds) => ({ dataset: ds.id })),
+      termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      justification: Object.fromEntries(CATALOG.map((ds) => [`${ds.id}.*`, ['stats']])),
+      emergencyPlan: DEMO_EMERGENCY_PLAN,
     });
-    od.ctx.people.register({ name: `op-${id}`, role: 'operator', tenant: id, display: id, verified: true, agreementUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() }, 'system');
+    od.ctx.people.register(
+      { name: `op-${id}`, role: 'operator', tenant: id, display: id, verified: true, agreementUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() },
+      'system',
+    );
     tenants.push(id);
     tokens[id] = await od.ctx.identity.issueDevToken(`op-${id}`);
   }
@@ -61,7 +69,11 @@ try {
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/jobs`;
   const post = async (tenant: string, script: string) => {
     const t = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${tokens[tenant]}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenant, env: 'dev', script }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[tenant]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant, env: 'dev', script }),
+    });
     const body = (await res.json()) as { ok: boolean; error?: unknown };
     if (!body.ok) throw new Error(JSON.stringify(body));
     return performance.now() - t;
@@ -75,21 +87,37 @@ try {
   const http: number[] = [];
   for (let i = 0; i < JOBS; i++) http.push(await post('demo', TRIVIAL));
   report('floor: bare isolate — create, context, trivial script, dispose (p50 / p95)', `${ms(pct(bare, 0.5))} / ${ms(pct(bare, 0.95))}`, '1.00× (floor)');
-  report('trivial job over HTTP, warm gateway (p50 / p95)', `${ms(pct(http, 0.5))} / ${ms(pct(http, 0.95))}`, `${(pct(http, 0.5) / pct(bare, 0.5)).toFixed(1)}× (p50)`);
+  report(
+    'trivial job over HTTP, warm gateway (p50 / p95)',
+    `${ms(pct(http, 0.5))} / ${ms(pct(http, 0.95))}`,
+    `${(pct(http, 0.5) / pct(bare, 0.5)).toFixed(1)}× (p50)`,
+  );
 
   // 2. 4 authorizations × 4 concurrent clients.
   // Warm: each authorization's four workers started once, as a gateway in use has them.
-  await Promise.all(tenants.flatMap((t) => Array.from({ length: 4 }, async () => {
-    for (let i = 0; i < 3; i++) await post(t, TRIVIAL);
-  })));
+  await Promise.all(
+    tenants.flatMap((t) =>
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 3; i++) await post(t, TRIVIAL);
+      }),
+    ),
+  );
   const concurrent: number[] = [];
   const perClient = Math.max(10, Math.round(JOBS / 8));
   const started = performance.now();
-  await Promise.all(tenants.flatMap((t) => Array.from({ length: 4 }, async () => {
-    for (let i = 0; i < perClient; i++) concurrent.push(await post(t, TRIVIAL));
-  })));
+  await Promise.all(
+    tenants.flatMap((t) =>
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < perClient; i++) concurrent.push(await post(t, TRIVIAL));
+      }),
+    ),
+  );
   const wall = performance.now() - started;
-  report(`trivial jobs, 4 authorizations × 4 concurrent clients, ${concurrent.length} jobs (p50 / p99)`, `${ms(pct(concurrent, 0.5))} / ${ms(pct(concurrent, 0.99))}`, `${Math.round(concurrent.length / (wall / 1000))} jobs/s`);
+  report(
+    `trivial jobs, 4 authorizations × 4 concurrent clients, ${concurrent.length} jobs (p50 / p99)`,
+    `${ms(pct(concurrent, 0.5))} / ${ms(pct(concurrent, 0.99))}`,
+    `${Math.round(concurrent.length / (wall / 1000))} jobs/s`,
+  );
 
   // 3. A small query from a script vs plain DuckDB on the same file.
   const small = 'SELECT count(*) AS n FROM population';
@@ -104,11 +132,19 @@ try {
   const alice = await od.principal({ as: 'alice' });
   const perCall: number[] = [];
   for (let k = 0; k < 5; k++) {
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: `await sql('${small}'); const t = Date.now(); for (let i = 0; i < 100; i++) await sql('${small}'); output('t', [{ ms: (Date.now() - t) / 100 }])` });
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'dev',
+      script: `await sql('${small}'); const t = Date.now(); for (let i = 0; i < 100; i++) await sql('${small}'); output('t', [{ ms: (Date.now() - t) / 100 }])`,
+    });
     perCall.push(Number(od.jobs.output(r.jobId, 't').rows[0]![0]));
   }
   report('floor: small count(*) on plain DuckDB, this process, per call', ms(plainMs), '1.00× (floor)');
-  report('small count(*) from a script (gate, audit fsync\'d, IPC), per call, median of 5 jobs', ms(pct(perCall, 0.5)), `${(pct(perCall, 0.5) / plainMs).toFixed(1)}×`);
+  report(
+    "small count(*) from a script (gate, audit fsync'd, IPC), per call, median of 5 jobs",
+    ms(pct(perCall, 0.5)),
+    `${(pct(perCall, 0.5) / plainMs).toFixed(1)}×`,
+  );
   await app.close();
   await od.close();
 

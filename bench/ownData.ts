@@ -77,9 +77,13 @@ async function importBench(dir: string): Promise<void> {
     const alice = await od.principal({ as: 'alice' });
     const bob = await od.principal({ as: 'bob' });
     const req = od.imports.request(alice, {
-      tenant: 'demo', scenario: 'public-statistics', justification: 'Customers counted by county for the bench.',
+      tenant: 'demo',
+      scenario: 'public-statistics',
+      justification: 'Customers counted by county for the bench.',
       declaration: {
-        name: 'customers', title: 'bench customers', lawfulBasis: 'contract',
+        name: 'customers',
+        title: 'bench customers',
+        lawfulBasis: 'contract',
         fields: [
           { name: 'customer_id', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'direct_identifier', identifies: 'person', required: true },
           { name: 'segment', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'other' },
@@ -96,7 +100,10 @@ async function importBench(dir: string): Promise<void> {
     if (done.state !== 'loaded') throw new Error(`import ended ${done.state}: ${JSON.stringify(done.error)}`);
     const total = uploadMs + approveMs;
     const mb = statSync(csv).size / 1e6;
-    figures.report(`DuckDB reads the ${ROWS.toLocaleString('en')}-row CSV (${mb.toFixed(0)} MB) into a table (floor)`, `${ms(floorMs)} (${Math.round(ROWS / (floorMs / 1000)).toLocaleString('en')} rows/s)`);
+    figures.report(
+      `DuckDB reads the ${ROWS.toLocaleString('en')}-row CSV (${mb.toFixed(0)} MB) into a table (floor)`,
+      `${ms(floorMs)} (${Math.round(ROWS / (floorMs / 1000)).toLocaleString('en')} rows/s)`,
+    );
     figures.report('upload: schema check and profile', ms(uploadMs));
     figures.report('approval: load, masked build with tokens, leak check (demo tenant rebuilt whole)', ms(approveMs));
     figures.report('import in all', `${ms(total)} (${Math.round(ROWS / (total / 1000)).toLocaleString('en')} rows/s)`, `${(total / floorMs).toFixed(2)}×`);

@@ -25,10 +25,14 @@ const rows = figures.rows;
 const report = (what: string, value: string, ratio?: string) => figures.report(what, value, ratio);
 
 const SPEC = {
-  product: 'people-by-county', title: 'Residents by county and gender', scenario: 'public-statistics',
+  product: 'people-by-county',
+  title: 'Residents by county and gender',
+  scenario: 'public-statistics',
   sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code ORDER BY county_code',
   parameters: { properties: { gender: { type: 'string', enum: ['男', '女'] } } },
-  columns: ['county_code', 'people'], unit: 'person', controls: { minUnits: 10, roundTo: 5, rowCap: 500 },
+  columns: ['county_code', 'people'],
+  unit: 'person',
+  controls: { minUnits: 10, roundTo: 5, rowCap: 500 },
 };
 
 async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -50,7 +54,14 @@ try {
   for (const r of ['bob', 'carol']) od.products.decide(await as(r), SPEC.product, 1, 'approve');
   od.consumers.add(await as('ada'), { id: 'bench', name: 'Bench Ltd' });
   const { key } = od.consumers.issueKey(await as('ada'), 'bench');
-  od.consumers.grant(await as('ada'), { consumer: 'bench', product: SPEC.product, version: 1, perMinute: 100_000, perDay: 10_000_000, rowsPerDay: 100_000_000 });
+  od.consumers.grant(await as('ada'), {
+    consumer: 'bench',
+    product: SPEC.product,
+    version: 1,
+    perMinute: 100_000,
+    perDay: 10_000_000,
+    rowsPerDay: 100_000_000,
+  });
   const app = buildApp(od);
   // The server's own count of answered product calls: each must have its audit entry.
   let answered = 0;
@@ -78,7 +89,11 @@ try {
     await get();
   });
   report('template SQL on plain DuckDB, p50', ms(pct(plain, 0.5)));
-  report('uncached call over HTTP, p50', ms(pct(uncached, 0.5)), `${(pct(uncached, 0.5) / pct(plain, 0.5)).toFixed(1)}× plain DuckDB; goal ≤ 2× + 10 ms = ${ms(2 * pct(plain, 0.5) + 10)}`);
+  report(
+    'uncached call over HTTP, p50',
+    ms(pct(uncached, 0.5)),
+    `${(pct(uncached, 0.5) / pct(plain, 0.5)).toFixed(1)}× plain DuckDB; goal ≤ 2× + 10 ms = ${ms(2 * pct(plain, 0.5) + 10)}`,
+  );
   report('uncached call over HTTP, p95', ms(pct(uncached, 0.95)));
 
   // 2. cached call vs a bare fastify route.
@@ -101,7 +116,11 @@ try {
   const served = answered - answeredBefore;
   const logged = calls() - before;
   const seen = result['2xx'] + result.non2xx;
-  report(`sustained ${RATE} calls/s for ${SECONDS} s: calls answered`, `${seen} seen by the generator (${result['2xx']} ok, ${result.non2xx} refused, ${result.errors} errors, ${result.timeouts} timeouts)`, `${(seen / SECONDS).toFixed(0)} calls/s`);
+  report(
+    `sustained ${RATE} calls/s for ${SECONDS} s: calls answered`,
+    `${seen} seen by the generator (${result['2xx']} ok, ${result.non2xx} refused, ${result.errors} errors, ${result.timeouts} timeouts)`,
+    `${(seen / SECONDS).toFixed(0)} calls/s`,
+  );
   report('sustained: latency p50 / p99', `${result.latency.p50} / ${result.latency.p99} ms`, 'goal p99 ≤ 100 ms');
   report('sustained: audit entries for the calls the gateway answered', `${logged} of ${served}`, logged === served ? 'none lost' : 'MISMATCH');
   const verify = await od.ctx.audit.verify([od.ctx.domainKey.publicJwk]);
@@ -109,7 +128,9 @@ try {
 
   await app.close();
   await od.close();
-  console.log(`\nbench:products — scale ${SCALE} people, ${N} sequential calls, ${RATE}/s for ${SECONDS} s (node ${process.version}, ${new Date().toISOString()})\n`);
+  console.log(
+    `\nbench:products — scale ${SCALE} people, ${N} sequential calls, ${RATE}/s for ${SECONDS} s (node ${process.version}, ${new Date().toISOString()})\n`,
+  );
   console.log('| what | value | against the floor |');
   console.log('| --- | --- | --- |');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);

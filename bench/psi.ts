@@ -51,7 +51,9 @@ try {
   await setupDemo(od, { scale: PEOPLE });
   const db = await DuckDBInstance.create(od.ctx.paths.rawDb, { access_mode: 'READ_ONLY' });
   const con = await db.connect();
-  const people = (await con.runAndReadAll(`SELECT id_card FROM population ORDER BY hash(id_card) LIMIT ${Math.floor(CLIENT / 2)}`)).getRows().map((r) => String(r[0]));
+  const people = (await con.runAndReadAll(`SELECT id_card FROM population ORDER BY hash(id_card) LIMIT ${Math.floor(CLIENT / 2)}`))
+    .getRows()
+    .map((r) => String(r[0]));
   con.closeSync();
   db.closeSync();
   // Half the client's set is in the public data, half is not.
@@ -76,7 +78,11 @@ try {
   // domain: decode and blind the client's set, hash and blind its own (the final answers are
   // compared as encodings, not decoded).
   const floor = (CLIENT + n) * par.hashMode + (n + CLIENT) * par.pointMode;
-  figures.report(`protocol, ${CLIENT.toLocaleString('en')} × ${n.toLocaleString('en')} (matched ${r.matched}), incl. loading the result table`, `${ms(total)} (${((total / (CLIENT + n)) * 1000).toFixed(1)} µs per element)`, `${(total / floor).toFixed(2)}× the bare operations on all cores (${ms(floor)})`);
+  figures.report(
+    `protocol, ${CLIENT.toLocaleString('en')} × ${n.toLocaleString('en')} (matched ${r.matched}), incl. loading the result table`,
+    `${ms(total)} (${((total / (CLIENT + n)) * 1000).toFixed(1)} µs per element)`,
+    `${(total / floor).toFixed(2)}× the bare operations on all cores (${ms(floor)})`,
+  );
   console.log(`| what | figure | against the floor |\n| --- | --- | --- |\n${figures.rows.map((x) => `| ${x.join(' | ')} |`).join('\n')}`);
   await od.close();
 } finally {

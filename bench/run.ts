@@ -58,7 +58,9 @@ try {
     const inst = await DuckDBInstance.create(path, { threads: '2' });
     const con = await inst.connect();
     const ms = await time(async () => {
-      await con.run(`CREATE TABLE t AS SELECT range AS id, 'v' || range AS a, range % 97 AS b, (range * 1.5)::DOUBLE AS c, DATE '2024-01-01' + (range % 365)::INTEGER AS d, range % 2 = 0 AS e FROM range(${totalRows})`);
+      await con.run(
+        `CREATE TABLE t AS SELECT range AS id, 'v' || range AS a, range % 97 AS b, (range * 1.5)::DOUBLE AS c, DATE '2024-01-01' + (range % 365)::INTEGER AS d, range % 2 = 0 AS e FROM range(${totalRows})`,
+      );
       await con.run('CHECKPOINT');
     });
     con.closeSync();
@@ -74,7 +76,15 @@ try {
   const key = 'ab'.repeat(32);
   const ctx = { scopeKeyHex: (s: string) => scopeKeyHex(key, s) };
   const ctas = (masked: boolean, n: number) =>
-    timedCtas(dir, raw, policy.datasets.map((dp) => ({ name: dp.dataset, select: masked ? compileDataset(dp, `raw.${quoteIdent(dp.dataset)}`, ctx) : `SELECT * FROM raw.${quoteIdent(dp.dataset)}` })), `${masked ? 'm' : 'p'}${n}`);
+    timedCtas(
+      dir,
+      raw,
+      policy.datasets.map((dp) => ({
+        name: dp.dataset,
+        select: masked ? compileDataset(dp, `raw.${quoteIdent(dp.dataset)}`, ctx) : `SELECT * FROM raw.${quoteIdent(dp.dataset)}`,
+      })),
+      `${masked ? 'm' : 'p'}${n}`,
+    );
   const plain: number[] = [];
   const masked: number[] = [];
   for (let n = 0; n < 3; n++) {
@@ -82,7 +92,14 @@ try {
     masked.push(await ctas(true, n));
   }
   const fullBuild = await time(() =>
-    buildTenantFiles({ rawPath: raw, prodPath: join(dir, 't', 'prod.duckdb'), devPath: join(dir, 't', 'dev.duckdb'), policy, tenantKeyHex: key, devSamplePercent: 10 }),
+    buildTenantFiles({
+      rawPath: raw,
+      prodPath: join(dir, 't', 'prod.duckdb'),
+      devPath: join(dir, 't', 'dev.duckdb'),
+      policy,
+      tenantKeyHex: key,
+      devSamplePercent: 10,
+    }),
   );
   report(`load: plain CREATE TABLE AS SELECT * (${totalRows} rows, 4 tables)`, median(plain));
   report('load: masked CREATE TABLE AS SELECT <masking expressions>', median(masked), median(plain));
@@ -103,7 +120,10 @@ try {
       await checkQuery(lockedCon, QUERY, tables);
       await lockedCon.runAndReadAll(QUERY);
     });
-    if (n > 0) (qPlain.push(a), qGate.push(b));
+    if (n > 0) {
+      qPlain.push(a);
+      qGate.push(b);
+    }
   }
   const small = 'SELECT count(*) FROM population';
   const sPlain: number[] = [];
@@ -114,7 +134,10 @@ try {
       await checkQuery(lockedCon, small, tables);
       await lockedCon.runAndReadAll(small);
     });
-    if (n > 0) (sPlain.push(a), sGate.push(b));
+    if (n > 0) {
+      sPlain.push(a);
+      sGate.push(b);
+    }
   }
   plainCon.closeSync();
   plainInst.closeSync();
@@ -157,14 +180,16 @@ try {
   const perCall = await od.jobs.run(alice, {
     tenant: 'demo',
     env: 'prod',
-    script: "await sql('SELECT count(*) FROM population'); const t = Date.now(); for (let i = 0; i < 100; i++) await sql('SELECT count(*) FROM population'); output('t', [{ ms: (Date.now() - t) / 100 }])",
+    script:
+      "await sql('SELECT count(*) FROM population'); const t = Date.now(); for (let i = 0; i < 100; i++) await sql('SELECT count(*) FROM population'); output('t', [{ ms: (Date.now() - t) / 100 }])",
   });
   const inJobMs = Number(od.jobs.output(perCall.jobId, 't').rows[0]![0]);
   rows.push(['query: small count(*) from a script (gate + audit + IPC), per call', `${inJobMs.toFixed(2)} ms`, `${(inJobMs / median(sPlain)).toFixed(1)}×`]);
   await od.close();
 
   // 1M rows × 6 columns into the isolate through sql.columns(), vs reading it in the host.
-  const COLS_Q = 'SELECT range::DOUBLE AS a, (range * 2)::DOUBLE AS b, (range % 7)::INTEGER AS c, (range / 3)::DOUBLE AS d, (range % 1000)::BIGINT AS e, (range * 0.5)::DOUBLE AS f FROM range(1000000)';
+  const COLS_Q =
+    'SELECT range::DOUBLE AS a, (range * 2)::DOUBLE AS b, (range % 7)::INTEGER AS c, (range / 3)::DOUBLE AS d, (range % 1000)::BIGINT AS e, (range * 0.5)::DOUBLE AS f FROM range(1000000)';
   const hostInst = await DuckDBInstance.create(prodPath, { access_mode: 'READ_ONLY', threads: '1' });
   const hostCon = await hostInst.connect();
   const hostApi: number[] = [];
@@ -173,7 +198,10 @@ try {
   for (let n = 0; n < 4; n++) {
     const a = await time(async () => (await hostCon.runAndReadAll(COLS_Q)).getColumnsObjectJS());
     const b = await time(() => readColumns(hostCon, COLS_Q, [], 2_000_000));
-    if (n > 0) (hostApi.push(a), hostVec.push(b));
+    if (n > 0) {
+      hostApi.push(a);
+      hostVec.push(b);
+    }
   }
   hostCon.closeSync();
   hostInst.closeSync();
@@ -183,7 +211,16 @@ try {
   for (let n = 0; n < 4; n++) {
     await new Promise((res) => setTimeout(res, 1500));
     const r = await sup.run(
-      { jobId: `cols-${n}`, tenant: 'bench', env: 'prod', dbPath: prodPath, buildId: null, params: {}, limits: resolveLimits({ maxResultBytes: 2_000_000_000 }), script: `const t = Date.now(); const c = await sql.columns(${JSON.stringify(COLS_Q)}); output('t', [{ ms: Date.now() - t, n: c.a.length }])` },
+      {
+        jobId: `cols-${n}`,
+        tenant: 'bench',
+        env: 'prod',
+        dbPath: prodPath,
+        buildId: null,
+        params: {},
+        limits: resolveLimits({ maxResultBytes: 2_000_000_000 }),
+        script: `const t = Date.now(); const c = await sql.columns(${JSON.stringify(COLS_Q)}); output('t', [{ ms: Date.now() - t, n: c.a.length }])`,
+      },
       { onQuery: () => undefined },
     );
     if (!r.ok) throw new Error(JSON.stringify(r.error));

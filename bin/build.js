@@ -35,4 +35,4 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, code: { source: true } 
 const schema = JSON.parse(readFileSync(`${root}datasets/catalog/catalog.schema.json`, 'utf8'));
 writeFileSync(`${root}dist/datasets/catalogSchema.validate.cjs`, standaloneCode(ajv, ajv.compile(schema)));
 mkdirSync(`${root}dist`, { recursive: true });
-writeFileSync(`${root}dist/.built`, new Date().toISOString() + '\n');
+writeFileSync(`${root}dist/.built`, `${new Date().toISOString()}\n`);

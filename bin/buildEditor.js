@@ -17,14 +17,21 @@ export async function buildEditor() {
   await build({
     entryPoints: [`${root}gateway/editor/editor.js`],
     outfile: EDITOR_BUNDLE,
-    bundle: true, format: 'esm', minify: true, target: 'es2022', legalComments: 'eof', logLevel: 'warning',
-    plugins: [{
-      name: 'sdk-completions',
-      setup(b) {
-        b.onResolve({ filter: /^virtual:sdk-completions$/ }, (a) => ({ path: a.path, namespace: 'sdk' }));
-        b.onLoad({ filter: /.*/, namespace: 'sdk' }, () => ({ contents: JSON.stringify(sdk), loader: 'json' }));
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    legalComments: 'eof',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'sdk-completions',
+        setup(b) {
+          b.onResolve({ filter: /^virtual:sdk-completions$/ }, (a) => ({ path: a.path, namespace: 'sdk' }));
+          b.onLoad({ filter: /.*/, namespace: 'sdk' }, () => ({ contents: JSON.stringify(sdk), loader: 'json' }));
+        },
       },
-    }],
+    ],
   });
   return EDITOR_BUNDLE;
 }

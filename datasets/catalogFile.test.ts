@@ -18,7 +18,11 @@ describe('catalog files', () => {
   it('ships four valid entries; every field has a category, grade, openness, role and default mask', () => {
     expect(CATALOG.map((d) => d.id).sort()).toEqual(['enterprise', 'medical_claims', 'population', 'social_insurance']);
     for (const d of CATALOG) for (const f of d.fields) expect(f.mask.op.length).toBeGreaterThan(0);
-    expect(CATALOG.find((d) => d.id === 'population')!.fields.filter((f) => !isGrantable(f)).map((f) => f.name)).toEqual(['criminal_record']);
+    expect(
+      CATALOG.find((d) => d.id === 'population')!
+        .fields.filter((f) => !isGrantable(f))
+        .map((f) => f.name),
+    ).toEqual(['criminal_record']);
   });
   it('refuses entries that break the schema or are inconsistent, naming the problem', () => {
     const broken: [string, unknown][] = [
@@ -30,7 +34,11 @@ describe('catalog files', () => {
       ['a sample key that is no field', { ...population, sampleKey: 'nobody' }],
       ['a bad id', { ...population, id: 'Population!' }],
     ];
-    for (const [what, entry] of broken) expect(code(() => checkCatalogEntry(JSON.parse(JSON.stringify(entry)), what)), what).toMatch(new RegExp(`^CATALOG_INVALID: ${what}`));
+    for (const [what, entry] of broken)
+      expect(
+        code(() => checkCatalogEntry(JSON.parse(JSON.stringify(entry)), what)),
+        what,
+      ).toMatch(new RegExp(`^CATALOG_INVALID: ${what}`));
   });
   it('refuses a catalog folder with two entries of one id or a file that is not JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'opdomain-cat-'));

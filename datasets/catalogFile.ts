@@ -24,7 +24,10 @@ const validateEntry: ValidateFunction = await import(PRECOMPILED).then(
 /** Validates one parsed entry; throws CATALOG_INVALID naming what is wrong. */
 export function checkCatalogEntry(entry: unknown, where = 'catalog entry'): DatasetSpec {
   if (!validateEntry(entry)) {
-    const problems = (validateEntry.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    const problems = (validateEntry.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
     throw new OpError('CATALOG_INVALID', `${where}: ${problems}`);
   }
   const spec = entry as unknown as DatasetSpec & { $schema?: string };

@@ -16,7 +16,8 @@ beforeAll(async () => {
   const inst = await DuckDBInstance.create(`${home.dir}/a.duckdb`, { access_mode: 'READ_ONLY' });
   const con = await inst.connect();
   rows = {};
-  for (const t of ['population', 'enterprise', 'social_insurance', 'medical_claims']) rows[t] = (await con.runAndReadAll(`SELECT * FROM ${t}`)).getRowObjectsJson() as Record<string, unknown>[];
+  for (const t of ['population', 'enterprise', 'social_insurance', 'medical_claims'])
+    rows[t] = (await con.runAndReadAll(`SELECT * FROM ${t}`)).getRowObjectsJson() as Record<string, unknown>[];
   con.closeSync();
   inst.closeSync();
 });

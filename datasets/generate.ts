@@ -57,7 +57,9 @@ export async function generateSampleData(rawPath: string, opts: GenerateOptions)
     progress(4);
     await con.run(medicalClaimsSql(Math.round(scale * 0.8), scale, seed, sizes));
     progress(5);
-    await con.run('DROP TABLE w_county; DROP TABLE w_industry; DROP TABLE w_icd; DROP TABLE w_status; DROP TABLE pool_surname; DROP TABLE pool_given; DROP TABLE pool_street; DROP TABLE pool_word;');
+    await con.run(
+      'DROP TABLE w_county; DROP TABLE w_industry; DROP TABLE w_icd; DROP TABLE w_status; DROP TABLE pool_surname; DROP TABLE pool_given; DROP TABLE pool_street; DROP TABLE pool_word;',
+    );
     const versions = await datasetVersions(con);
     await con.run('CHECKPOINT');
     opts.onProgress?.('done', steps.length, steps.length);
@@ -102,7 +104,10 @@ type PoolSizes = Record<'w_county' | 'w_industry' | 'w_icd' | 'w_status' | 'pool
 async function insertRows(con: DuckDBConnection, table: string, columns: string, rows: string[][]): Promise<number> {
   await con.run(`CREATE TABLE ${table} (${columns})`);
   for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500).map((r) => `(${r.join(', ')})`).join(', ');
+    const chunk = rows
+      .slice(i, i + 500)
+      .map((r) => `(${r.join(', ')})`)
+      .join(', ');
     await con.run(`INSERT INTO ${table} VALUES ${chunk}`);
   }
   return rows.length;
@@ -125,15 +130,54 @@ async function createPools(con: DuckDBConnection, seed: number): Promise<PoolSiz
   const streets = Array.from({ length: 400 }, () => faker.location.street());
   const words = given.filter((g) => g.length === 2);
   return {
-    pool_surname: await insertRows(con, 'pool_surname', 'k BIGINT, v VARCHAR', surnames.map((s, i) => [String(i), sqlString(s)])),
-    pool_given: await insertRows(con, 'pool_given', 'k BIGINT, v VARCHAR', given.map((s, i) => [String(i), sqlString(s)])),
-    pool_street: await insertRows(con, 'pool_street', 'k BIGINT, v VARCHAR', streets.map((s, i) => [String(i), sqlString(s)])),
-    pool_word: await insertRows(con, 'pool_word', 'k BIGINT, v VARCHAR', words.map((s, i) => [String(i), sqlString(s)])),
-    w_county: await insertRows(con, 'w_county', 'k BIGINT, code VARCHAR, name VARCHAR, city VARCHAR, wsum INTEGER',
-      weighted(COUNTIES, (c) => [sqlString(c.code), sqlString(c.name), sqlString(c.city), String(countyWeightedSum(c.code))])),
-    w_industry: await insertRows(con, 'w_industry', 'k BIGINT, code VARCHAR', weighted(INDUSTRIES, (i) => [sqlString(i.code)])),
-    w_icd: await insertRows(con, 'w_icd', 'k BIGINT, code VARCHAR, winter BOOLEAN', weighted(ICD10, (i) => [sqlString(i.code), String(i.winter)])),
-    w_status: await insertRows(con, 'w_status', 'k BIGINT, status VARCHAR', weighted(ENTERPRISE_STATUSES, (s) => [sqlString(s.status)])),
+    pool_surname: await insertRows(
+      con,
+      'pool_surname',
+      'k BIGINT, v VARCHAR',
+      surnames.map((s, i) => [String(i), sqlString(s)]),
+    ),
+    pool_given: await insertRows(
+      con,
+      'pool_given',
+      'k BIGINT, v VARCHAR',
+      given.map((s, i) => [String(i), sqlString(s)]),
+    ),
+    pool_street: await insertRows(
+      con,
+      'pool_street',
+      'k BIGINT, v VARCHAR',
+      streets.map((s, i) => [String(i), sqlString(s)]),
+    ),
+    pool_word: await insertRows(
+      con,
+      'pool_word',
+      'k BIGINT, v VARCHAR',
+      words.map((s, i) => [String(i), sqlString(s)]),
+    ),
+    w_county: await insertRows(
+      con,
+      'w_county',
+      'k BIGINT, code VARCHAR, name VARCHAR, city VARCHAR, wsum INTEGER',
+      weighted(COUNTIES, (c) => [sqlString(c.code), sqlString(c.name), sqlString(c.city), String(countyWeightedSum(c.code))]),
+    ),
+    w_industry: await insertRows(
+      con,
+      'w_industry',
+      'k BIGINT, code VARCHAR',
+      weighted(INDUSTRIES, (i) => [sqlString(i.code)]),
+    ),
+    w_icd: await insertRows(
+      con,
+      'w_icd',
+      'k BIGINT, code VARCHAR, winter BOOLEAN',
+      weighted(ICD10, (i) => [sqlString(i.code), String(i.winter)]),
+    ),
+    w_status: await insertRows(
+      con,
+      'w_status',
+      'k BIGINT, status VARCHAR',
+      weighted(ENTERPRISE_STATUSES, (s) => [sqlString(s.status)]),
+    ),
   };
 }
 

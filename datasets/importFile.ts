@@ -57,7 +57,10 @@ export function csvHeader(file: string): string[] | null {
   let text: string;
   try {
     const buf = Buffer.alloc(64 * 1024);
-    text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').replace(/^\uFEFF/, '');
+    text = buf
+      .subarray(0, readSync(fd, buf, 0, buf.length, 0))
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } finally {
     closeSync(fd);
   }
@@ -97,7 +100,8 @@ function reader(file: string, header: readonly string[] | null): string {
 /** What DuckDB said of a malformed line, in words for the sender. */
 function lineProblem(errorType: string, message: string, expected: number): string {
   const found = /Found: (\d+)/.exec(message)?.[1];
-  if (errorType === 'MISSING COLUMNS' || errorType === 'TOO MANY COLUMNS') return `expected ${expected} fields, found ${found ?? (errorType === 'TOO MANY COLUMNS' ? 'more' : 'fewer')}`;
+  if (errorType === 'MISSING COLUMNS' || errorType === 'TOO MANY COLUMNS')
+    return `expected ${expected} fields, found ${found ?? (errorType === 'TOO MANY COLUMNS' ? 'more' : 'fewer')}`;
   if (/unterminated quote/i.test(message)) return 'a quoted value is never closed';
   if (errorType === 'UNQUOTED VALUE') return 'a quote inside a value that is not quoted';
   if (errorType === 'INVALID ENCODING' || errorType === 'INVALID UNICODE') return 'not valid UTF-8';
@@ -107,15 +111,22 @@ function lineProblem(errorType: string, message: string, expected: number): stri
 /** A DuckDB message about the file, without the server's path to it. */
 const withoutPath = (message: string, file: string, name: string) => message.split('\n')[0]!.replaceAll(file, name).slice(0, 300);
 
-export async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: string, name = basename(file)): Promise<{ rows: number; problems: ImportProblem[] }> {
+export async function checkFile(
+  con: DuckDBConnection,
+  spec: DatasetSpec,
+  file: string,
+  name = basename(file),
+): Promise<{ rows: number; problems: ImportProblem[] }> {
   const csv = extname(file).toLowerCase() === '.csv';
   const header = csv ? csvHeader(file) : null;
   if (csv && header === null) return { rows: 0, problems: [{ column: '', issue: 'empty_file', count: 0, examples: [] }] };
   if (header) {
     // The header alone decides the columns: a bad header is reported as such, not through every row.
     const problems: ImportProblem[] = [];
-    for (const f of spec.fields) if (!header.includes(f.name)) problems.push({ column: f.name, issue: 'missing_column', count: 0, examples: [{ line: 1, value: null }] });
-    for (const c of header) if (!spec.fields.some((f) => f.name === c)) problems.push({ column: c, issue: 'unexpected_column', count: 0, examples: [{ line: 1, value: null }] });
+    for (const f of spec.fields)
+      if (!header.includes(f.name)) problems.push({ column: f.name, issue: 'missing_column', count: 0, examples: [{ line: 1, value: null }] });
+    for (const c of header)
+      if (!spec.fields.some((f) => f.name === c)) problems.push({ column: c, issue: 'unexpected_column', count: 0, examples: [{ line: 1, value: null }] });
     if (problems.length > 0) return { rows: 0, problems };
   }
   try {
@@ -126,20 +137,28 @@ export async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: 
   }
   if (csv) {
     // One problem a line (DuckDB names each missing field of a short line): the first reason, by line.
-    const rejects = (await con.runAndReadAll(
-      'SELECT line::BIGINT AS line, arg_min(column_name, column_idx) AS col, arg_min(error_type, column_idx) AS type, arg_min(error_message, column_idx) AS msg FROM reject_errors GROUP BY line ORDER BY line',
-    )).getRowObjectsJS();
+    const rejects = (
+      await con.runAndReadAll(
+        'SELECT line::BIGINT AS line, arg_min(column_name, column_idx) AS col, arg_min(error_type, column_idx) AS type, arg_min(error_message, column_idx) AS msg FROM reject_errors GROUP BY line ORDER BY line',
+      )
+    ).getRowObjectsJS();
     if (rejects.length > 0) {
       return {
         rows: 0,
-        problems: [{
-          column: '', issue: 'malformed_line', count: rejects.length,
-          examples: rejects.slice(0, 10).map((r) => ({ line: Number(r.line), value: lineProblem(String(r.type), String(r.msg), header!.length) })),
-        }],
+        problems: [
+          {
+            column: '',
+            issue: 'malformed_line',
+            count: rejects.length,
+            examples: rejects.slice(0, 10).map((r) => ({ line: Number(r.line), value: lineProblem(String(r.type), String(r.msg), header!.length) })),
+          },
+        ],
       };
     }
   }
-  const cols = (await con.runAndReadAll("SELECT column_name FROM duckdb_columns() WHERE table_name = 'src' AND column_name <> '__row'")).getRowObjectsJS().map((r) => String(r.column_name));
+  const cols = (await con.runAndReadAll("SELECT column_name FROM duckdb_columns() WHERE table_name = 'src' AND column_name <> '__row'"))
+    .getRowObjectsJS()
+    .map((r) => String(r.column_name));
   const rows = Number((await con.runAndReadAll('SELECT count(*)::BIGINT AS n FROM src')).getRowObjectsJS()[0]!.n);
   const problems: ImportProblem[] = [];
   for (const f of spec.fields) if (!cols.includes(f.name)) problems.push({ column: f.name, issue: 'missing_column', count: rows, examples: [] });
@@ -163,7 +182,12 @@ export async function checkFile(con: DuckDBConnection, spec: DatasetSpec, file: 
  * Checks `file` against `spec` and, if it fits, replaces the dataset's table in the raw store
  * in one transaction. Throws IMPORT_INVALID (with the report in details) when it does not fit.
  */
-export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file: string, name = basename(file)): Promise<{ report: ImportReport; version: DatasetVersion }> {
+export async function importDatasetFile(
+  rawPath: string,
+  spec: DatasetSpec,
+  file: string,
+  name = basename(file),
+): Promise<{ report: ImportReport; version: DatasetVersion }> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new OpError('IMPORT_INVALID', `no such file: ${name}`);
   if (statSync(file).size > MAX_IMPORT_BYTES) throw new OpError('IMPORT_INVALID', 'the file is too large');
   const fileSha256 = await sha256File(file);
@@ -175,7 +199,9 @@ export async function importDatasetFile(rawPath: string, spec: DatasetSpec, file
     const { rows, problems } = await checkFile(con, spec, file, name);
     const report: ImportReport = { dataset: spec.id, file: name, fileSha256, rows, problems };
     if (problems.length > 0) throw new OpError('IMPORT_INVALID', `${name} does not fit catalog entry ${spec.id}: ${describeProblems(problems)}`, { report });
-    const select = spec.fields.map((f) => (f.type === 'VARCHAR' ? `NULLIF(trim(${q(f.name)}), '')` : `TRY_CAST(NULLIF(trim(${q(f.name)}), '') AS ${f.type})`) + ` AS ${q(f.name)}`).join(', ');
+    const select = spec.fields
+      .map((f) => `${f.type === 'VARCHAR' ? `NULLIF(trim(${q(f.name)}), '')` : `TRY_CAST(NULLIF(trim(${q(f.name)}), '') AS ${f.type})`} AS ${q(f.name)}`)
+      .join(', ');
     await con.run(`ATTACH ${lit(rawPath)} AS raw`);
     await con.run('BEGIN TRANSACTION');
     try {
@@ -217,7 +243,10 @@ export function describeProblems(problems: readonly ImportProblem[]): string {
     .map((p) => {
       const first = p.examples[0];
       const at = first?.line !== undefined ? `line ${first.line}` : first?.row !== undefined ? `row ${first.row}` : '';
-      const what = p.issue === 'malformed_line' ? `${p.count} malformed line${p.count === 1 ? '' : 's'}` : `${p.column ? `${p.column} ` : ''}${p.issue.replaceAll('_', ' ')}`;
+      const what =
+        p.issue === 'malformed_line'
+          ? `${p.count} malformed line${p.count === 1 ? '' : 's'}`
+          : `${p.column ? `${p.column} ` : ''}${p.issue.replaceAll('_', ' ')}`;
       const detail = p.issue === 'malformed_line' && first?.value ? `: ${first.value}` : '';
       const count = p.issue === 'malformed_line' || p.count === 0 ? '' : ` (${p.count})`;
       return `${what}${count}${at ? ` at ${at}` : ''}${detail}`;

@@ -7,5 +7,27 @@ export { COUNTIES } from './vocab.ts';
 export { residentIdCheckSql } from './sqlExpr.ts';
 export { describeProblems, importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, type ImportProblem, type ImportReport } from './importFile.ts';
 export { checkCatalogEntry, loadCatalogDir } from './catalogFile.ts';
-export { defaultUsage, isTightening, isUsageLevel, parseUsageComment, usageComment, USAGE_AUDIENCES, USAGE_LEVELS, type FieldUsage, type UsageAudience, type UsageLevel } from './usage.ts';
-export { LAWFUL_BASES, ownDatasetId, ownDatasetSpec, parseDeclaration, profileFile, type ColumnProfile, type FileProfile, type LawfulBasis, type OwnDeclaration, type OwnField } from './ownDataset.ts';
+export {
+  defaultUsage,
+  isTightening,
+  isUsageLevel,
+  parseUsageComment,
+  usageComment,
+  USAGE_AUDIENCES,
+  USAGE_LEVELS,
+  type FieldUsage,
+  type UsageAudience,
+  type UsageLevel,
+} from './usage.ts';
+export {
+  LAWFUL_BASES,
+  ownDatasetId,
+  ownDatasetSpec,
+  parseDeclaration,
+  profileFile,
+  type ColumnProfile,
+  type FileProfile,
+  type LawfulBasis,
+  type OwnDeclaration,
+  type OwnField,
+} from './ownDataset.ts';

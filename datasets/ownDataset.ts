@@ -51,13 +51,17 @@ function parseField(f: unknown, i: number): OwnField {
   const w = `fields[${i}] (${o.name})`;
   if (o.grade === 'core') throw new OpError('DATASET_NOT_GRANTABLE', `${w}: core-graded data cannot be brought into a domain`);
   const field: OwnField = {
-    name: o.name, type: oneOf(o.type, TYPES, `${w}.type`), category: oneOf(o.category, CATEGORIES, `${w}.category`),
-    grade: oneOf(o.grade, GRADES, `${w}.grade`), role: oneOf(o.role, ROLES, `${w}.role`),
+    name: o.name,
+    type: oneOf(o.type, TYPES, `${w}.type`),
+    category: oneOf(o.category, CATEGORIES, `${w}.category`),
+    grade: oneOf(o.grade, GRADES, `${w}.grade`),
+    role: oneOf(o.role, ROLES, `${w}.role`),
     ...(o.description !== undefined ? { description: String(o.description).slice(0, 500) } : {}),
     ...(o.identifies !== undefined ? { identifies: oneOf(o.identifies, ['person', 'enterprise'] as const, `${w}.identifies`) } : {}),
     ...(o.required !== undefined ? { required: o.required === true } : {}),
   };
-  if (field.identifies && (field.role !== 'direct_identifier' || field.type !== 'VARCHAR')) throw bad(`${w}: a field that identifies a ${field.identifies} is a VARCHAR direct_identifier`);
+  if (field.identifies && (field.role !== 'direct_identifier' || field.type !== 'VARCHAR'))
+    throw bad(`${w}: a field that identifies a ${field.identifies} is a VARCHAR direct_identifier`);
   return field;
 }
 
@@ -92,16 +96,30 @@ function maskOf(f: OwnField): MaskRule {
 /** The catalog entry of an own dataset, for that authorization only. */
 export function ownDatasetSpec(tenant: string, d: OwnDeclaration): DatasetSpec {
   const fields: FieldSpec[] = d.fields.map((f) => ({
-    name: f.name, type: f.type, description: f.description ?? f.name, category: f.category, grade: f.grade, openness: 'conditional',
-    role: f.role, mask: maskOf(f), ...(f.required ? { required: true } : {}),
+    name: f.name,
+    type: f.type,
+    description: f.description ?? f.name,
+    category: f.category,
+    grade: f.grade,
+    openness: 'conditional',
+    role: f.role,
+    mask: maskOf(f),
+    ...(f.required ? { required: true } : {}),
   }));
   const person = d.fields.find((f) => f.identifies === 'person');
   const enterprise = d.fields.find((f) => f.identifies === 'enterprise');
   const unit = person ? { kind: 'person' as const, field: person.name } : enterprise ? { kind: 'enterprise' as const, field: enterprise.name } : undefined;
   return {
-    id: ownDatasetId(tenant, d.name), title: { zh: d.title, en: d.title }, department: `own data of ${tenant}`, updateFrequency: 'irregular',
-    grade: fields.some((f) => f.grade === 'important') ? 'important' : 'general', openness: 'conditional', fields, owner: tenant,
-    ...(unit ? { unit } : {}), ...(person ? { sampleKey: person.name } : {}),
+    id: ownDatasetId(tenant, d.name),
+    title: { zh: d.title, en: d.title },
+    department: `own data of ${tenant}`,
+    updateFrequency: 'irregular',
+    grade: fields.some((f) => f.grade === 'important') ? 'important' : 'general',
+    openness: 'conditional',
+    fields,
+    owner: tenant,
+    ...(unit ? { unit } : {}),
+    ...(person ? { sampleKey: person.name } : {}),
   };
 }
 
@@ -153,7 +171,11 @@ export async function profileFile(con: DuckDBConnection, spec: DatasetSpec, rows
     const patterns = { residentId: Number(r[`r${i}`]), mobile: Number(r[`m${i}`]), creditCode: Number(r[`c${i}`]) };
     const nulls = Number(r[`n${i}`]);
     const filled = Math.max(1, rows - nulls);
-    const found = [patterns.residentId > 0 ? `${patterns.residentId} resident ID numbers` : '', patterns.mobile > 0 && patterns.mobile / filled >= 0.01 ? `${patterns.mobile} mobile numbers` : '', patterns.creditCode > 0 ? `${patterns.creditCode} credit codes` : ''].filter(Boolean);
+    const found = [
+      patterns.residentId > 0 ? `${patterns.residentId} resident ID numbers` : '',
+      patterns.mobile > 0 && patterns.mobile / filled >= 0.01 ? `${patterns.mobile} mobile numbers` : '',
+      patterns.creditCode > 0 ? `${patterns.creditCode} credit codes` : '',
+    ].filter(Boolean);
     const flagged = f.role !== 'direct_identifier' && found.length > 0 ? `declared ${f.role}, but holds ${found.join(', ')}` : undefined;
     return { column: f.name, nulls, nullRate: rows === 0 ? 0 : nulls / rows, distinct: Number(r[`d${i}`]), patterns, ...(flagged ? { flagged } : {}) };
   });

@@ -54,8 +54,8 @@ export function pickSql(key: string, seed: number, label: string, n: number | st
 
 /** A standard normal via Box–Muller from two hash uniforms. */
 export function normalSql(key: string, seed: number, label: string): string {
-  const u1 = `greatest(${uniformSql(key, seed, label + '1')}, 1e-9)`;
-  const u2 = uniformSql(key, seed, label + '2');
+  const u1 = `greatest(${uniformSql(key, seed, `${label}1`)}, 1e-9)`;
+  const u2 = uniformSql(key, seed, `${label}2`);
   return `(sqrt(-2 * ln(${u1})) * cos(2 * pi() * ${u2}))`;
 }
 

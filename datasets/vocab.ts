@@ -9,8 +9,17 @@ export interface County {
 }
 
 const CITY_NAMES: Record<string, string> = {
-  '3301': '杭州市', '3302': '宁波市', '3303': '温州市', '3304': '嘉兴市', '3305': '湖州市', '3306': '绍兴市',
-  '3307': '金华市', '3308': '衢州市', '3309': '舟山市', '3310': '台州市', '3311': '丽水市',
+  '3301': '杭州市',
+  '3302': '宁波市',
+  '3303': '温州市',
+  '3304': '嘉兴市',
+  '3305': '湖州市',
+  '3306': '绍兴市',
+  '3307': '金华市',
+  '3308': '衢州市',
+  '3309': '舟山市',
+  '3310': '台州市',
+  '3311': '丽水市',
 };
 
 // code:name:weight (weight ≈ residents in 10k, rounded)
@@ -28,34 +37,52 @@ const RAW = `330102:上城区:132 330105:拱墅区:118 330106:西湖区:115 3301
 331023:天台县:40 331024:仙居县:41 331081:温岭市:141 331082:临海市:111 331083:玉环市:63 331102:莲都区:56 331121:青田县:50
 331122:缙云县:40 331123:遂昌县:20 331124:松阳县:21 331125:云和县:13 331126:庆元县:15 331127:景宁畲族自治县:11 331181:龙泉市:25`;
 
-export const COUNTIES: readonly County[] = RAW.split(/\s+/).filter(Boolean).map((entry) => {
-  const [code, name, weight] = entry.split(':') as [string, string, string];
-  return { code, name, city: CITY_NAMES[code.slice(0, 4)]!, weight: Number(weight) };
-});
+export const COUNTIES: readonly County[] = RAW.split(/\s+/)
+  .filter(Boolean)
+  .map((entry) => {
+    const [code, name, weight] = entry.split(':') as [string, string, string];
+    return { code, name, city: CITY_NAMES[code.slice(0, 4)]!, weight: Number(weight) };
+  });
 
 /** GB/T 4754-2017 sections with a rough share of enterprises. */
 export const INDUSTRIES: readonly { code: string; name: string; weight: number }[] = [
-  { code: 'A', name: '农、林、牧、渔业', weight: 3 }, { code: 'C', name: '制造业', weight: 30 },
-  { code: 'E', name: '建筑业', weight: 8 }, { code: 'F', name: '批发和零售业', weight: 28 },
-  { code: 'G', name: '交通运输、仓储和邮政业', weight: 4 }, { code: 'H', name: '住宿和餐饮业', weight: 5 },
-  { code: 'I', name: '信息传输、软件和信息技术服务业', weight: 7 }, { code: 'K', name: '房地产业', weight: 3 },
-  { code: 'L', name: '租赁和商务服务业', weight: 8 }, { code: 'M', name: '科学研究和技术服务业', weight: 4 },
+  { code: 'A', name: '农、林、牧、渔业', weight: 3 },
+  { code: 'C', name: '制造业', weight: 30 },
+  { code: 'E', name: '建筑业', weight: 8 },
+  { code: 'F', name: '批发和零售业', weight: 28 },
+  { code: 'G', name: '交通运输、仓储和邮政业', weight: 4 },
+  { code: 'H', name: '住宿和餐饮业', weight: 5 },
+  { code: 'I', name: '信息传输、软件和信息技术服务业', weight: 7 },
+  { code: 'K', name: '房地产业', weight: 3 },
+  { code: 'L', name: '租赁和商务服务业', weight: 8 },
+  { code: 'M', name: '科学研究和技术服务业', weight: 4 },
 ];
 
 export const ICD10: readonly { code: string; name: string; weight: number; winter: boolean }[] = [
-  { code: 'J06.900', name: '急性上呼吸道感染', weight: 18, winter: true }, { code: 'J18.900', name: '肺炎', weight: 6, winter: true },
-  { code: 'J45.900', name: '哮喘', weight: 3, winter: true }, { code: 'I10.x00', name: '原发性高血压', weight: 14, winter: false },
-  { code: 'E11.900', name: '2型糖尿病', weight: 10, winter: false }, { code: 'K29.700', name: '胃炎', weight: 7, winter: false },
-  { code: 'M54.500', name: '腰痛', weight: 5, winter: false }, { code: 'I25.100', name: '动脉硬化性心脏病', weight: 4, winter: true },
-  { code: 'N39.000', name: '泌尿道感染', weight: 3, winter: false }, { code: 'K35.800', name: '急性阑尾炎', weight: 2, winter: false },
-  { code: 'S52.500', name: '桡骨下端骨折', weight: 2, winter: true }, { code: 'O80.000', name: '单胎顺产', weight: 2, winter: false },
-  { code: 'C34.900', name: '支气管或肺恶性肿瘤', weight: 1, winter: false }, { code: 'H25.900', name: '老年性白内障', weight: 2, winter: false },
-  { code: 'L30.900', name: '皮炎', weight: 3, winter: false }, { code: 'A09.900', name: '感染性腹泻', weight: 3, winter: false },
+  { code: 'J06.900', name: '急性上呼吸道感染', weight: 18, winter: true },
+  { code: 'J18.900', name: '肺炎', weight: 6, winter: true },
+  { code: 'J45.900', name: '哮喘', weight: 3, winter: true },
+  { code: 'I10.x00', name: '原发性高血压', weight: 14, winter: false },
+  { code: 'E11.900', name: '2型糖尿病', weight: 10, winter: false },
+  { code: 'K29.700', name: '胃炎', weight: 7, winter: false },
+  { code: 'M54.500', name: '腰痛', weight: 5, winter: false },
+  { code: 'I25.100', name: '动脉硬化性心脏病', weight: 4, winter: true },
+  { code: 'N39.000', name: '泌尿道感染', weight: 3, winter: false },
+  { code: 'K35.800', name: '急性阑尾炎', weight: 2, winter: false },
+  { code: 'S52.500', name: '桡骨下端骨折', weight: 2, winter: true },
+  { code: 'O80.000', name: '单胎顺产', weight: 2, winter: false },
+  { code: 'C34.900', name: '支气管或肺恶性肿瘤', weight: 1, winter: false },
+  { code: 'H25.900', name: '老年性白内障', weight: 2, winter: false },
+  { code: 'L30.900', name: '皮炎', weight: 3, winter: false },
+  { code: 'A09.900', name: '感染性腹泻', weight: 3, winter: false },
 ];
 
 export const HOSPITAL_SUFFIXES: readonly string[] = ['人民医院', '中医院', '第一人民医院', '妇幼保健院', '社区卫生服务中心'];
 
 export const ENTERPRISE_SUFFIXES: readonly string[] = ['有限公司', '股份有限公司', '科技有限公司', '贸易有限公司', '实业有限公司', '制造有限公司'];
 export const ENTERPRISE_STATUSES: readonly { status: string; weight: number }[] = [
-  { status: '存续', weight: 85 }, { status: '在业', weight: 8 }, { status: '注销', weight: 5 }, { status: '吊销', weight: 2 },
+  { status: '存续', weight: 85 },
+  { status: '在业', weight: 8 },
+  { status: '注销', weight: 5 },
+  { status: '吊销', weight: 2 },
 ];

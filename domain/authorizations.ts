@@ -88,10 +88,22 @@ function fromRow(r: TenantRow): Authorization {
   const g = JSON.parse(r.grants) as { grants: Grant[]; overrides: MaskOverrides; usage?: UsageOverrides };
   const l = JSON.parse(r.limits) as { limits: Partial<JobLimits>; devSamplePercent: number; thresholds?: Partial<Thresholds> };
   return {
-    id: r.id, org: r.org, state: r.state, scenarios: JSON.parse(r.scenarios), grants: g.grants, overrides: g.overrides, usage: g.usage ?? {},
-    termEnd: r.term_end, limits: l.limits, devSamplePercent: l.devSamplePercent, thresholds: l.thresholds ?? {},
-    build: r.build ? (JSON.parse(r.build) as BuildInfo) : null, createdAt: r.created_at, updatedAt: r.updated_at,
-    justification: r.justification ? JSON.parse(r.justification) : {}, emergencyPlan: r.emergency_plan ? (JSON.parse(r.emergency_plan) as EmergencyPlan) : null,
+    id: r.id,
+    org: r.org,
+    state: r.state,
+    scenarios: JSON.parse(r.scenarios),
+    grants: g.grants,
+    overrides: g.overrides,
+    usage: g.usage ?? {},
+    termEnd: r.term_end,
+    limits: l.limits,
+    devSamplePercent: l.devSamplePercent,
+    thresholds: l.thresholds ?? {},
+    build: r.build ? (JSON.parse(r.build) as BuildInfo) : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    justification: r.justification ? JSON.parse(r.justification) : {},
+    emergencyPlan: r.emergency_plan ? (JSON.parse(r.emergency_plan) as EmergencyPlan) : null,
   };
 }
 
@@ -116,7 +128,8 @@ export class Authorizations {
   /** Validates and records a new authorization in state `pending` (no data yet). */
   create(spec: AuthorizationSpec, actor: string, now = new Date()): Authorization {
     if (!TENANT_ID.test(spec.id)) throw new OpError('BAD_REQUEST', 'authorization ids are 2–40 lower-case letters, digits and -');
-    if (typeof spec.org !== 'string' || spec.org.trim() === '' || spec.org.length > 200) throw new OpError('BAD_REQUEST', 'org (the operator organisation) is required');
+    if (typeof spec.org !== 'string' || spec.org.trim() === '' || spec.org.length > 200)
+      throw new OpError('BAD_REQUEST', 'org (the operator organisation) is required');
     if (!Array.isArray(spec.scenarios) || spec.scenarios.length === 0 || spec.scenarios.some((s) => !SCENARIO_ID.test(s))) {
       throw new OpError('BAD_REQUEST', 'at least one scenario id (lower-case letters, digits, -) is required');
     }
@@ -137,10 +150,25 @@ export class Authorizations {
       const at = now.toISOString();
       this.store.run(
         'INSERT INTO tenants (id, org, state, scenarios, grants, term_end, limits, build, created_at, updated_at, justification, emergency_plan) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)',
-        spec.id, spec.org, 'pending', JSON.stringify(spec.scenarios), JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {}, usage: spec.usage ?? {} }),
-        end.toISOString(), JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }), at, at, JSON.stringify(spec.justification), plan ? JSON.stringify(plan) : null,
+        spec.id,
+        spec.org,
+        'pending',
+        JSON.stringify(spec.scenarios),
+        JSON.stringify({ grants: spec.grants, overrides: spec.overrides ?? {}, usage: spec.usage ?? {} }),
+        end.toISOString(),
+        JSON.stringify({ limits: spec.limits ?? {}, devSamplePercent, thresholds }),
+        at,
+        at,
+        JSON.stringify(spec.justification),
+        plan ? JSON.stringify(plan) : null,
       );
-      this.audit.append({ kind: EVENTS.TENANT_CREATED, actor, tenant: spec.id, subject: spec.id, data: { org: spec.org, scenarios: spec.scenarios, grants: spec.grants, policyHash: policy.hash, termEnd: end.toISOString() } });
+      this.audit.append({
+        kind: EVENTS.TENANT_CREATED,
+        actor,
+        tenant: spec.id,
+        subject: spec.id,
+        data: { org: spec.org, scenarios: spec.scenarios, grants: spec.grants, policyHash: policy.hash, termEnd: end.toISOString() },
+      });
       return this.get(spec.id);
     });
   }
@@ -169,7 +197,12 @@ export class Authorizations {
     checkThresholds(t, this.thresholdFloor());
     return this.store.tx(() => {
       const cur = this.get(id);
-      this.store.run('UPDATE tenants SET limits = ?, updated_at = ? WHERE id = ?', JSON.stringify({ limits: cur.limits, devSamplePercent: cur.devSamplePercent, thresholds: t }), new Date().toISOString(), id);
+      this.store.run(
+        'UPDATE tenants SET limits = ?, updated_at = ? WHERE id = ?',
+        JSON.stringify({ limits: cur.limits, devSamplePercent: cur.devSamplePercent, thresholds: t }),
+        new Date().toISOString(),
+        id,
+      );
       this.audit.append({ kind: EVENTS.THRESHOLDS_CHANGED, actor, tenant: id, subject: id, data: { from: cur.thresholds, to: t } });
       return this.get(id);
     });
@@ -214,7 +247,13 @@ export class Authorizations {
       const spec = { ...cur, grants: next, justification: { ...cur.justification, ...justification } };
       const policy = resolvePolicy(spec.grants, spec.overrides, spec.usage);
       checkJustification(spec, policy);
-      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: next, overrides: cur.overrides, usage: cur.usage }), JSON.stringify(spec.justification), new Date().toISOString(), id);
+      this.store.run(
+        'UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?',
+        JSON.stringify({ grants: next, overrides: cur.overrides, usage: cur.usage }),
+        JSON.stringify(spec.justification),
+        new Date().toISOString(),
+        id,
+      );
       this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { added: grants, policyHash: policy.hash, reason } });
       return this.get(id);
     });
@@ -230,7 +269,12 @@ export class Authorizations {
       if (cur.state !== 'pending' && cur.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${cur.state}`);
       const merged: UsageOverrides = { ...cur.usage, ...usage };
       const policy = resolvePolicy(cur.grants, cur.overrides, merged);
-      this.store.run('UPDATE tenants SET grants = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants: cur.grants, overrides: cur.overrides, usage: merged }), new Date().toISOString(), id);
+      this.store.run(
+        'UPDATE tenants SET grants = ?, updated_at = ? WHERE id = ?',
+        JSON.stringify({ grants: cur.grants, overrides: cur.overrides, usage: merged }),
+        new Date().toISOString(),
+        id,
+      );
       this.audit.append({ kind: EVENTS.TENANT_USAGE_SET, actor, tenant: id, subject: id, data: { usage, policyHash: policy.hash } });
       return this.get(id);
     });
@@ -243,7 +287,13 @@ export class Authorizations {
       const grants = cur.grants.filter((g) => g.dataset !== dataset);
       const justification = Object.fromEntries(Object.entries(cur.justification).filter(([k]) => !k.startsWith(`${dataset}.`)));
       const usage = Object.fromEntries(Object.entries(cur.usage).filter(([k]) => !k.startsWith(`${dataset}.`)));
-      this.store.run('UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?', JSON.stringify({ grants, overrides: cur.overrides, usage }), JSON.stringify(justification), new Date().toISOString(), id);
+      this.store.run(
+        'UPDATE tenants SET grants = ?, justification = ?, updated_at = ? WHERE id = ?',
+        JSON.stringify({ grants, overrides: cur.overrides, usage }),
+        JSON.stringify(justification),
+        new Date().toISOString(),
+        id,
+      );
       this.audit.append({ kind: EVENTS.TENANT_GRANTS_CHANGED, actor, tenant: id, subject: id, data: { removed: [dataset], reason } });
     });
   }
@@ -267,7 +317,13 @@ export class Authorizations {
       const cur = this.get(id);
       if (cur.state === 'destroyed') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is destroyed`);
       this.store.run('UPDATE tenants SET emergency_plan = ?, updated_at = ? WHERE id = ?', JSON.stringify(plan), new Date().toISOString(), id);
-      this.audit.append({ kind: EVENTS.TENANT_PLAN_SET, actor, tenant: id, subject: id, data: { summarySha256: createHash('sha256').update(plan.summary).digest('hex'), contact: plan.contact, approvedAt: plan.approvedAt } });
+      this.audit.append({
+        kind: EVENTS.TENANT_PLAN_SET,
+        actor,
+        tenant: id,
+        subject: id,
+        data: { summarySha256: createHash('sha256').update(plan.summary).digest('hex'), contact: plan.contact, approvedAt: plan.approvedAt },
+      });
       return this.get(id);
     });
   }
@@ -276,7 +332,8 @@ export class Authorizations {
   async provision(id: string, actor: string): Promise<Authorization> {
     const a = this.get(id);
     if (a.state !== 'pending' && a.state !== 'active') throw new OpError('TENANT_NOT_ACTIVE', `authorization "${id}" is ${a.state}`);
-    if (!a.emergencyPlan) throw new OpError('TENANT_NO_EMERGENCY_PLAN', `authorization "${id}" has no emergency plan (一授权一预案); set one before activation`);
+    if (!a.emergencyPlan)
+      throw new OpError('TENANT_NO_EMERGENCY_PLAN', `authorization "${id}" has no emergency plan (一授权一预案); set one before activation`);
     if (!existsSync(this.paths.rawDb)) throw new OpError('SAMPLE_DATA_MISSING');
     const policy = resolvePolicy(a.grants, a.overrides, a.usage);
     const key = ensureTenantKey(this.paths.tenantKey(id));
@@ -293,13 +350,20 @@ export class Authorizations {
       const v = this.versions.latest(g.dataset);
       return { dataset: g.dataset, version: v?.version ?? 0, contentHash: v?.contentHash ?? '' };
     });
-    const build: BuildInfo = { buildId: `${id}-${randomUUID().slice(0, 8)}`, policyHash: result.policyHash, datasets, rows: result.rows, at: new Date().toISOString() };
+    const build: BuildInfo = {
+      buildId: `${id}-${randomUUID().slice(0, 8)}`,
+      policyHash: result.policyHash,
+      datasets,
+      rows: result.rows,
+      at: new Date().toISOString(),
+    };
     return this.store.tx(() => {
       const cur = this.get(id);
       const state = cur.state === 'pending' ? checkTenantTransition('pending', 'activate') : cur.state;
       this.store.run('UPDATE tenants SET build = ?, state = ?, updated_at = ? WHERE id = ?', JSON.stringify(build), state, build.at, id);
       this.audit.append({ kind: EVENTS.TENANT_BUILT, actor, tenant: id, subject: id, data: { ...build } });
-      if (cur.state !== state) this.audit.append({ kind: EVENTS.TENANT_STATE_CHANGED, actor, tenant: id, subject: id, data: { from: cur.state, to: state, action: 'activate' } });
+      if (cur.state !== state)
+        this.audit.append({ kind: EVENTS.TENANT_STATE_CHANGED, actor, tenant: id, subject: id, data: { from: cur.state, to: state, action: 'activate' } });
       return this.get(id);
     });
   }
@@ -312,7 +376,13 @@ export class Authorizations {
       let destruction: Record<string, unknown> | undefined;
       if (action === 'destroy') destruction = this.destroyFiles(id);
       this.store.run('UPDATE tenants SET state = ?, updated_at = ? WHERE id = ?', to, new Date().toISOString(), id);
-      this.audit.append({ kind: EVENTS.TENANT_STATE_CHANGED, actor, tenant: id, subject: id, data: { from: cur.state, to, action, ...(reason ? { reason } : {}), ...(destruction ? { destruction } : {}) } });
+      this.audit.append({
+        kind: EVENTS.TENANT_STATE_CHANGED,
+        actor,
+        tenant: id,
+        subject: id,
+        data: { from: cur.state, to, action, ...(reason ? { reason } : {}), ...(destruction ? { destruction } : {}) },
+      });
       return this.get(id);
     });
     // Takes effect at once: running jobs are stopped (after the change is committed).
@@ -357,7 +427,8 @@ export class Authorizations {
 /** Every delivered field needs a scenario of this authorization; every justification must name a delivered field and declared scenarios. */
 function checkJustification(spec: AuthorizationSpec, policy: ReturnType<typeof resolvePolicy>): void {
   const j = spec.justification;
-  if (!j || typeof j !== 'object' || Array.isArray(j)) throw new OpError('TENANT_FIELD_UNJUSTIFIED', 'justification is required: {"dataset.field" | "dataset.*": [scenario, …]}');
+  if (!j || typeof j !== 'object' || Array.isArray(j))
+    throw new OpError('TENANT_FIELD_UNJUSTIFIED', 'justification is required: {"dataset.field" | "dataset.*": [scenario, …]}');
   const delivered = new Set<string>();
   const datasets = new Set<string>();
   for (const d of policy.datasets) {
@@ -366,21 +437,28 @@ function checkJustification(spec: AuthorizationSpec, policy: ReturnType<typeof r
   }
   for (const [key, scenarios] of Object.entries(j)) {
     const [ds, field] = key.split('.');
-    if (!ds || !field || !datasets.has(ds) || (field !== '*' && !delivered.has(key))) throw new OpError('BAD_REQUEST', `justification "${key.slice(0, 80)}" names no granted field`);
+    if (!ds || !field || !datasets.has(ds) || (field !== '*' && !delivered.has(key)))
+      throw new OpError('BAD_REQUEST', `justification "${key.slice(0, 80)}" names no granted field`);
     if (!Array.isArray(scenarios) || scenarios.length === 0 || scenarios.some((s) => !spec.scenarios.includes(s))) {
       throw new OpError('BAD_REQUEST', `justification "${key.slice(0, 80)}" must list scenarios of this authorization`);
     }
   }
   const missing = [...delivered].filter((f) => !j[f] && !j[`${f.split('.')[0]}.*`]);
-  if (missing.length > 0) throw new OpError('TENANT_FIELD_UNJUSTIFIED', `no scenario justifies ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}: grant only what a scenario needs`);
+  if (missing.length > 0)
+    throw new OpError(
+      'TENANT_FIELD_UNJUSTIFIED',
+      `no scenario justifies ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}: grant only what a scenario needs`,
+    );
 }
 
 function parseEmergencyPlan(input: unknown): EmergencyPlan {
   const p = input as Partial<EmergencyPlan> | null;
   if (!p || typeof p !== 'object' || Array.isArray(p)) throw new OpError('BAD_REQUEST', 'emergencyPlan must be an object {summary, contact, approvedAt}');
-  if (typeof p.summary !== 'string' || p.summary.trim().length < 10 || p.summary.length > 20_000) throw new OpError('BAD_REQUEST', 'emergencyPlan.summary must say what is done on an incident (10–20000 characters)');
+  if (typeof p.summary !== 'string' || p.summary.trim().length < 10 || p.summary.length > 20_000)
+    throw new OpError('BAD_REQUEST', 'emergencyPlan.summary must say what is done on an incident (10–20000 characters)');
   if (typeof p.contact !== 'string' || p.contact.trim() === '' || p.contact.length > 500) throw new OpError('BAD_REQUEST', 'emergencyPlan.contact is required');
   const approvedAt = p.approvedAt ?? new Date().toISOString();
-  if (typeof approvedAt !== 'string' || Number.isNaN(new Date(approvedAt).getTime())) throw new OpError('BAD_REQUEST', 'emergencyPlan.approvedAt must be a date');
+  if (typeof approvedAt !== 'string' || Number.isNaN(new Date(approvedAt).getTime()))
+    throw new OpError('BAD_REQUEST', 'emergencyPlan.approvedAt must be a date');
   return { summary: p.summary, contact: p.contact, approvedAt: new Date(approvedAt).toISOString() };
 }

@@ -8,7 +8,8 @@ describe('the import request table', () => {
     expect(IMPORTS.actions('draft', { user: 'eve', role: 'operator' }, 'alice')).toEqual([]);
     expect(IMPORTS.actions('submitted', { user: 'bob', role: 'reviewer' }, 'alice').sort()).toEqual(['approve', 'return', 'vote_approve']);
     expect(IMPORTS.can('submitted', 'approve', { user: 'alice', role: 'reviewer' }, 'alice')).toBe(false);
-    for (const s of ['loaded', 'withdrawn'] as const) for (const role of ['operator', 'reviewer', 'security', 'admin']) expect(IMPORTS.actions(s, { user: 'u', role }, 'p')).toEqual([]);
+    for (const s of ['loaded', 'withdrawn'] as const)
+      for (const role of ['operator', 'reviewer', 'security', 'admin']) expect(IMPORTS.actions(s, { user: 'u', role }, 'p')).toEqual([]);
     expect(() => IMPORTS.check('draft', 'approve', { user: 'bob', role: 'reviewer' }, 'alice')).toThrow(expect.objectContaining({ code: 'IMPORT_TRANSITION' }));
     expect(() => IMPORTS.check('submitted', 'approve', { user: 'ada', role: 'admin' }, 'alice')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
   });

@@ -32,7 +32,10 @@ interface PersonRow {
 const NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 export class People {
-  constructor(private readonly store: Store, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly store: Store,
+    private readonly audit: AuditLog,
+  ) {}
 
   register(p: Person, actor: string): Person {
     if (!NAME.test(p.name)) throw new OpError('BAD_REQUEST', 'user names are lower-case letters, digits, _ . -');
@@ -43,9 +46,21 @@ export class People {
         `INSERT INTO users (name, role, tenant, display, verified, agreement_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET role = excluded.role, tenant = excluded.tenant, display = excluded.display,
          verified = excluded.verified, agreement_until = excluded.agreement_until`,
-        p.name, p.role, p.tenant, p.display, p.verified ? 1 : 0, p.agreementUntil, new Date().toISOString(),
+        p.name,
+        p.role,
+        p.tenant,
+        p.display,
+        p.verified ? 1 : 0,
+        p.agreementUntil,
+        new Date().toISOString(),
       );
-      this.audit.append({ kind: EVENTS.USER_REGISTERED, actor, tenant: p.tenant, subject: p.name, data: { role: p.role, verified: p.verified, agreementUntil: p.agreementUntil } });
+      this.audit.append({
+        kind: EVENTS.USER_REGISTERED,
+        actor,
+        tenant: p.tenant,
+        subject: p.name,
+        data: { role: p.role, verified: p.verified, agreementUntil: p.agreementUntil },
+      });
       return p;
     });
   }
@@ -66,9 +81,15 @@ export class People {
   setDisabled(name: string, disabled: boolean, reason: string | undefined, actor: string): Person {
     return this.store.tx(() => {
       const at = disabled ? new Date().toISOString() : null;
-      this.store.run('UPDATE users SET disabled_at = ?, disabled_reason = ? WHERE name = ?', at, disabled ? reason ?? null : null, name);
+      this.store.run('UPDATE users SET disabled_at = ?, disabled_reason = ? WHERE name = ?', at, disabled ? (reason ?? null) : null, name);
       const p = this.get(name)!;
-      this.audit.append({ kind: disabled ? EVENTS.USER_DISABLED : EVENTS.USER_ENABLED, actor, tenant: p.tenant, subject: name, data: { reason: reason ?? null } });
+      this.audit.append({
+        kind: disabled ? EVENTS.USER_DISABLED : EVENTS.USER_ENABLED,
+        actor,
+        tenant: p.tenant,
+        subject: name,
+        data: { reason: reason ?? null },
+      });
       return p;
     });
   }
@@ -105,7 +126,16 @@ export class People {
   /** Records one completed training (R22); the record and its audit event commit together. */
   recordTraining(t: { id: string; person: string; course: string; takenOn: string; expiresOn: string }, actor: string): void {
     this.store.tx(() => {
-      this.store.run('INSERT INTO trainings (id, person, course, taken_on, expires_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)', t.id, t.person, t.course, t.takenOn, t.expiresOn, actor, new Date().toISOString());
+      this.store.run(
+        'INSERT INTO trainings (id, person, course, taken_on, expires_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        t.id,
+        t.person,
+        t.course,
+        t.takenOn,
+        t.expiresOn,
+        actor,
+        new Date().toISOString(),
+      );
       this.audit.append({ kind: EVENTS.TRAINING_RECORDED, actor, subject: t.person, data: { course: t.course, takenOn: t.takenOn, expiresOn: t.expiresOn } });
     });
   }

@@ -28,8 +28,13 @@ export const TENANT_TRANSITIONS: readonly (readonly [TenantState, TenantAction, 
  */
 export type TenantActor = 'admin' | 'domain';
 export const TENANT_ACTORS: Readonly<Record<TenantAction, TenantActor>> = {
-  activate: 'domain', expire: 'domain',
-  suspend: 'admin', resume: 'admin', terminate: 'admin', seal: 'admin', destroy: 'admin',
+  activate: 'domain',
+  expire: 'domain',
+  suspend: 'admin',
+  resume: 'admin',
+  terminate: 'admin',
+  seal: 'admin',
+  destroy: 'admin',
 };
 
 /** The steps a person of this role may take on an authorization in this state. */

@@ -9,15 +9,38 @@ let dir: string;
 let key: SigningKey;
 let bundle: string;
 const input = {
-  bundleId: 'bnd_test', requestId: 'exp_test', tenant: 'demo', scenario: 'public-statistics', jobId: 'job_x', output: 'table',
-  requester: 'alice', approvers: ['bob'], scriptHash: 'a'.repeat(64), outputHash: 'b'.repeat(64), policyHash: 'c'.repeat(64), datasetVersions: [], verdict: 'pass', validDays: 30,
+  bundleId: 'bnd_test',
+  requestId: 'exp_test',
+  tenant: 'demo',
+  scenario: 'public-statistics',
+  jobId: 'job_x',
+  output: 'table',
+  requester: 'alice',
+  approvers: ['bob'],
+  scriptHash: 'a'.repeat(64),
+  outputHash: 'b'.repeat(64),
+  policyHash: 'c'.repeat(64),
+  datasetVersions: [],
+  verdict: 'pass',
+  validDays: 30,
 };
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opdomain-bundle-'));
   key = await loadOrCreateSigningKey(dir, 'domain');
   bundle = join(dir, 'bnd_test');
-  await writeBundle(bundle, input, { columns: [{ name: 'county' }, { name: 'n' }], rows: [['330106', 12], ['=cmd|calc', 30]] }, key);
+  await writeBundle(
+    bundle,
+    input,
+    {
+      columns: [{ name: 'county' }, { name: 'n' }],
+      rows: [
+        ['330106', 12],
+        ['=cmd|calc', 30],
+      ],
+    },
+    key,
+  );
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,7 +50,14 @@ describe('signed bundles', () => {
   it('verify offline with the public key only; CSV injection is neutralised', async () => {
     const v = await verifyBundle(bundle, jwks());
     expect(v).toMatchObject({ ok: true, problems: [] });
-    expect(v.manifest).toMatchObject({ scenario: 'public-statistics', approvers: ['bob'], files: [{ name: 'table.csv', rows: 2 }, { name: 'table.parquet', rows: 2 }] });
+    expect(v.manifest).toMatchObject({
+      scenario: 'public-statistics',
+      approvers: ['bob'],
+      files: [
+        { name: 'table.csv', rows: 2 },
+        { name: 'table.parquet', rows: 2 },
+      ],
+    });
     expect(readFileSync(join(bundle, 'table.csv'), 'utf8')).toContain("'=cmd|calc");
   });
   it('fail when a file, the manifest or the signature is changed, a file is added, or the key is another', async () => {
@@ -60,14 +90,21 @@ describe('signed bundles', () => {
       expect(v).toMatchObject({ ok: true, problems: [] });
       expect(v.manifest!.files.map((f) => f.name)).toEqual(['table.csv', 'table.parquet']);
     });
-    it('fails when a file is changed, dropped, added or twice, the signature is another key\'s, or it is not a bundle', async () => {
-      const edit = (f: (files: { name: string; encoding: string; content: string }[]) => unknown[]) => (b: ReturnType<typeof readBundleFile>) => ({ ...b, files: f(b.files.map((x) => ({ ...x }))) });
+    it("fails when a file is changed, dropped, added or twice, the signature is another key's, or it is not a bundle", async () => {
+      const edit = (f: (files: { name: string; encoding: string; content: string }[]) => unknown[]) => (b: ReturnType<typeof readBundleFile>) => ({
+        ...b,
+        files: f(b.files.map((x) => ({ ...x }))),
+      });
       const problems = async (file: string) => (await verifyBundle(file, jwks())).problems.join();
-      expect(await problems(asFile(edit((fs) => fs.map((x) => (x.name === 'table.csv' ? { ...x, content: x.content + '1,1\r\n' } : x)))))).toMatch(/table.csv does not match/);
-      expect(await problems(asFile(edit((fs) => fs.map((x) => (x.name === 'table.parquet' ? { ...x, content: Buffer.from('PAR1').toString('base64') } : x)))))).toMatch(/table.parquet does not match/);
+      expect(await problems(asFile(edit((fs) => fs.map((x) => (x.name === 'table.csv' ? { ...x, content: `${x.content}1,1\r\n` } : x)))))).toMatch(
+        /table.csv does not match/,
+      );
+      expect(
+        await problems(asFile(edit((fs) => fs.map((x) => (x.name === 'table.parquet' ? { ...x, content: Buffer.from('PAR1').toString('base64') } : x))))),
+      ).toMatch(/table.parquet does not match/);
       expect(await problems(asFile(edit((fs) => fs.filter((x) => x.name !== 'table.parquet'))))).toMatch(/table.parquet is missing/);
       expect(await problems(asFile(edit((fs) => [...fs, { name: 'extra.csv', encoding: 'utf8', content: 'x' }])))).toMatch(/extra.csv is not listed/);
-      expect(await problems(asFile(edit((fs) => [...fs, fs[0]]))) ).toMatch(/appears twice/);
+      expect(await problems(asFile(edit((fs) => [...fs, fs[0]])))).toMatch(/appears twice/);
       expect(await problems(asFile((b) => ({ ...b, manifest: { ...b.manifest, scenario: 'marketing' } })))).toMatch(/manifest shown in the file differs/);
       const other = await loadOrCreateSigningKey(dir, 'other');
       expect((await verifyBundle(asFile(), { keys: [other.publicJwk] })).ok).toBe(false);

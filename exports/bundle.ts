@@ -67,12 +67,12 @@ export async function writeBundle(
         { name: pq, sha256: sha256(pqBytes), bytes: pqBytes.length, rows: data.rows.length },
       ],
     };
-    const text = JSON.stringify(manifest, null, 2) + '\n';
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
     writeFileSync(join(tmp, 'manifest.json'), text);
     const jws = await new CompactSign(Buffer.from(text, 'utf8'))
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'opdomain-bundle+jws' })
       .sign(key.privateKey);
-    writeFileSync(join(tmp, 'manifest.jws'), jws + '\n');
+    writeFileSync(join(tmp, 'manifest.jws'), `${jws}\n`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return { manifest, manifestSha256: sha256(text), path: dir };
@@ -133,7 +133,11 @@ export async function verifyBundle(path: string, jwks: { keys: readonly JWK[] },
 
 function folderParts(dir: string): BundleParts | { problem: string } {
   if (!existsSync(join(dir, 'manifest.jws')) || !existsSync(join(dir, 'manifest.json'))) return { problem: 'manifest.json or manifest.jws is missing' };
-  const files = new Map(readdirSync(dir).filter((n) => n !== 'manifest.json' && n !== 'manifest.jws').map((n) => [n, readFileSync(join(dir, n))] as const));
+  const files = new Map(
+    readdirSync(dir)
+      .filter((n) => n !== 'manifest.json' && n !== 'manifest.jws')
+      .map((n) => [n, readFileSync(join(dir, n))] as const),
+  );
   return { jws: readFileSync(join(dir, 'manifest.jws'), 'utf8').trim(), manifestText: readFileSync(join(dir, 'manifest.json'), 'utf8'), files };
 }
 
@@ -144,10 +148,12 @@ function fileParts(file: string): BundleParts | { problem: string } {
   } catch {
     return { problem: `${basename(file)} is neither a bundle folder nor a bundle file (JSON)` };
   }
-  if (doc.format !== 'opdomain-bundle-file/1' || typeof doc.jws !== 'string' || !Array.isArray(doc.files)) return { problem: `${basename(file)} is not an opdomain-bundle-file/1` };
+  if (doc.format !== 'opdomain-bundle-file/1' || typeof doc.jws !== 'string' || !Array.isArray(doc.files))
+    return { problem: `${basename(file)} is not an opdomain-bundle-file/1` };
   const files = new Map<string, Buffer>();
   for (const f of doc.files) {
-    if (!f || typeof f.name !== 'string' || typeof f.content !== 'string' || (f.encoding !== 'utf8' && f.encoding !== 'base64')) return { problem: 'a file entry of the bundle is malformed' };
+    if (!f || typeof f.name !== 'string' || typeof f.content !== 'string' || (f.encoding !== 'utf8' && f.encoding !== 'base64'))
+      return { problem: 'a file entry of the bundle is malformed' };
     if (files.has(f.name)) return { problem: `${f.name} appears twice in the bundle` };
     files.set(f.name, Buffer.from(f.content, f.encoding));
   }
@@ -173,11 +179,12 @@ async function verifyParts(parts: BundleParts, jwks: { keys: readonly JWK[] }, n
       // try the next key
     }
   }
-  if (!payload) return { ok: false, problems: ['the manifest signature does not verify with the domain\'s public key'] };
+  if (!payload) return { ok: false, problems: ["the manifest signature does not verify with the domain's public key"] };
   const signedText = Buffer.from(payload).toString('utf8');
   if (parts.manifestText !== undefined && parts.manifestText !== signedText) problems.push('manifest.json differs from the signed manifest');
   const manifest = JSON.parse(signedText) as Manifest;
-  if (parts.shownManifest !== undefined && JSON.stringify(parts.shownManifest) !== JSON.stringify(manifest)) problems.push('the manifest shown in the file differs from the signed manifest');
+  if (parts.shownManifest !== undefined && JSON.stringify(parts.shownManifest) !== JSON.stringify(manifest))
+    problems.push('the manifest shown in the file differs from the signed manifest');
   const listed = new Set(manifest.files.map((f) => f.name));
   for (const f of manifest.files) {
     const bytes = parts.files.get(f.name);

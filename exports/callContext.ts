@@ -40,14 +40,36 @@ export function newCallCache(): CallCache {
  * a second connection and a statement seen before, the measuring runs beside the query (it needs
  * the statement and its result's column names, not its rows).
  */
-export async function measureCall(con: DuckDBConnection, input: { sql: string; params: Params; tenant: string; thresholds: Thresholds; tenantHas: (t: string, c: string) => boolean; maxRows: number; cache?: CallCache; second?: DuckDBConnection }): Promise<CallMeasure> {
+export async function measureCall(
+  con: DuckDBConnection,
+  input: {
+    sql: string;
+    params: Params;
+    tenant: string;
+    thresholds: Thresholds;
+    tenantHas: (t: string, c: string) => boolean;
+    maxRows: number;
+    cache?: CallCache;
+    second?: DuckDBConnection;
+  },
+): Promise<CallMeasure> {
   const { cache } = input;
-  const measure = (q: QueryResult, c: DuckDBConnection) => (hasAggregates(q) ? measureQuery(c, q, input.tenantHas, CONTRIBUTORS_TIMEOUT_MS, cache?.plans) : Promise.resolve(null));
+  const measure = (q: QueryResult, c: DuckDBConnection) =>
+    hasAggregates(q) ? measureQuery(c, q, input.tenantHas, CONTRIBUTORS_TIMEOUT_MS, cache?.plans) : Promise.resolve(null);
   const seen = cache?.columns.get(input.sql);
   const parsed = cache?.parsed.get(input.sql);
-  const early = seen && parsed && input.second ? measure({ index: 0, sql: input.sql, params: input.params, statement: parsed.statement, lineage: parsed.lineage, columns: seen, rows: undefined }, input.second) : undefined;
+  const early =
+    seen && parsed && input.second
+      ? measure(
+          { index: 0, sql: input.sql, params: input.params, statement: parsed.statement, lineage: parsed.lineage, columns: seen, rows: undefined },
+          input.second,
+        )
+      : undefined;
   // The early measuring is awaited whatever happens, so no query is left running on its connection.
-  const ran = await Promise.allSettled([rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows, cache?.parsed), early ?? Promise.resolve(undefined)]);
+  const ran = await Promise.allSettled([
+    rerunQueries(con, [{ sql: input.sql, params: input.params }], undefined, input.maxRows, cache?.parsed),
+    early ?? Promise.resolve(undefined),
+  ]);
   if (ran[0].status === 'rejected') throw ran[0].reason;
   const [q] = ran[0].value;
   if (!q || q.rows === undefined) throw new Error(q?.skipped ?? 'the query did not run');
@@ -68,7 +90,7 @@ export async function measureCall(con: DuckDBConnection, input: { sql: string; p
     view: buildView(rows, provenance, measured),
     exportLevels() {
       // The template is gated at the export audience's levels before every call; no rule asks here.
-      throw new Error('usage levels are the gate\'s at call time');
+      throw new Error("usage levels are the gate's at call time");
     },
     identifierMatches() {
       // A rule that needs it belongs to the approval's report, not to a call: fail loudly.

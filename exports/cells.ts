@@ -140,7 +140,8 @@ class Templates {
     const fill = (n: Json): Json => {
       if (Array.isArray(n)) return n.map(fill);
       if (!isObj(n)) return n;
-      if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names) && n.column_names.length === 1 && String(n.column_names[0]) in holes) return clone(holes[String(n.column_names[0])]!);
+      if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names) && n.column_names.length === 1 && String(n.column_names[0]) in holes)
+        return clone(holes[String(n.column_names[0])]!);
       return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, fill(v)]));
     };
     return fill((t as unknown as Json[])[0]!) as Obj;
@@ -150,7 +151,11 @@ class Templates {
 const stripMeta = (n: Json): Json => {
   if (Array.isArray(n)) return n.map(stripMeta);
   if (!isObj(n)) return n;
-  return Object.fromEntries(Object.entries(n).filter(([k]) => k !== 'alias' && k !== 'query_location').map(([k, v]) => [k, stripMeta(v)]));
+  return Object.fromEntries(
+    Object.entries(n)
+      .filter(([k]) => k !== 'alias' && k !== 'query_location')
+      .map(([k, v]) => [k, stripMeta(v)]),
+  );
 };
 const sameExpr = (a: Json, b: Json) => JSON.stringify(stripMeta(a)) === JSON.stringify(stripMeta(b));
 
@@ -184,7 +189,13 @@ function unitsInScope(from: Json, ctes: ReadonlyMap<string, Obj>, c: Ctx): { fro
     if (cte) {
       // A CTE reference becomes the CTE's query inline, so the unit can be carried up through it.
       const aliases = Array.isArray(cte.aliases) ? cte.aliases : [];
-      const sub: Obj = { type: 'SUBQUERY', alias: String(from.alias || from.table_name), sample: null, subquery: clone(cte.query!), column_name_alias: (Array.isArray(from.column_name_alias) && from.column_name_alias.length > 0 ? from.column_name_alias : aliases) as Json };
+      const sub: Obj = {
+        type: 'SUBQUERY',
+        alias: String(from.alias || from.table_name),
+        sample: null,
+        subquery: clone(cte.query!),
+        column_name_alias: (Array.isArray(from.column_name_alias) && from.column_name_alias.length > 0 ? from.column_name_alias : aliases) as Json,
+      };
       return unitsInScope(sub, ctes, c);
     }
     const ds = findDataset(name);
@@ -209,7 +220,9 @@ function unitsInScope(from: Json, ctes: ReadonlyMap<string, Obj>, c: Ctx): { fro
     // An inner join on the units themselves (p.id_card = s.id_card) makes them one source.
     const using = (Array.isArray(from.using_columns) ? from.using_columns : []).map((x) => String(x).toLowerCase());
     const equated = (a: UnitRef, b: UnitRef) =>
-      a.kind === b.kind && from.join_type === 'INNER' && (joinEquates(from.condition ?? null, a.expr, b.expr) || (a.field.split('.')[1] === b.field.split('.')[1] && using.includes(a.field.split('.')[1]!)));
+      a.kind === b.kind &&
+      from.join_type === 'INNER' &&
+      (joinEquates(from.condition ?? null, a.expr, b.expr) || (a.field.split('.')[1] === b.field.split('.')[1] && using.includes(a.field.split('.')[1]!)));
     const right = r.units.filter((u) => !l.units.some((x) => equated(x, u)));
     return { from: { ...from, left: l.from, right: r.from }, units: [...l.units, ...right] };
   }
@@ -226,7 +239,9 @@ function joinEquates(cond: Json, a: Obj, b: Obj): boolean {
 }
 
 const aggregating = (node: Obj) =>
-  (Array.isArray(node.group_expressions) && node.group_expressions.length > 0) || node.aggregate_handling === 'FORCE_AGGREGATES' || (Array.isArray(node.select_list) && node.select_list.some((i) => aggCalls(i).length > 0));
+  (Array.isArray(node.group_expressions) && node.group_expressions.length > 0) ||
+  node.aggregate_handling === 'FORCE_AGGREGATES' ||
+  (Array.isArray(node.select_list) && node.select_list.some((i) => aggCalls(i).length > 0));
 
 /** Adds the unit columns to a derived table's select list (named __u…); undefined when the node does not keep units apart. */
 function carryUnits(node: Obj, outer: ReadonlyMap<string, Obj>, c: Ctx): { node: Obj; units: (UnitRef & { name: string })[] } | undefined {
@@ -245,7 +260,17 @@ function carryUnits(node: Obj, outer: ReadonlyMap<string, Obj>, c: Ctx): { node:
   if (aggregating(node)) {
     // An aggregate below keeps units apart only when it groups by them.
     const groups = Array.isArray(node.group_expressions) ? node.group_expressions : [];
-    if (node.aggregate_handling === 'FORCE_AGGREGATES' || !scoped.units.every((u) => groups.some((g) => sameExpr(g, u.expr) || (isObj(g) && g.class === 'COLUMN_REF' && sameExpr(colRef(String((g.column_names as string[]).at(-1))), colRef(u.field.split('.')[1]!)))))) return undefined;
+    if (
+      node.aggregate_handling === 'FORCE_AGGREGATES' ||
+      !scoped.units.every((u) =>
+        groups.some(
+          (g) =>
+            sameExpr(g, u.expr) ||
+            (isObj(g) && g.class === 'COLUMN_REF' && sameExpr(colRef(String((g.column_names as string[]).at(-1))), colRef(u.field.split('.')[1]!))),
+        ),
+      )
+    )
+      return undefined;
   }
   const units = scoped.units.map((u, i) => ({ ...u, name: `__u${c.n++}_${i}` }));
   copy.select_list = [...(node.select_list as Json[]), ...units.map((u) => ({ ...u.expr, alias: u.name }))];
@@ -267,7 +292,6 @@ function aggCalls(n: Json, acc: Obj[] = []): Obj[] {
   return acc;
 }
 
-
 /** Counts with constants around them only (count * 10 + 100, round(count(*), -1)). */
 function countArithmetic(item: Json): boolean {
   const calls = aggCalls(item);
@@ -279,9 +303,10 @@ function countArithmetic(item: Json): boolean {
     if (n.class === 'COLUMN_REF' || n.class === 'SUBQUERY') return false;
     return Object.values(n).every(walk);
   };
-  return walk(item) && !(isObj(item) && (item.class === 'FUNCTION' || item.class === 'AGGREGATE') && COUNT_FUNCTIONS.has(String(item.function_name).toLowerCase()));
+  return (
+    walk(item) && !(isObj(item) && (item.class === 'FUNCTION' || item.class === 'AGGREGATE') && COUNT_FUNCTIONS.has(String(item.function_name).toLowerCase()))
+  );
 }
-
 
 const TRUE: Obj = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true } };
 
@@ -317,7 +342,13 @@ interface PartPlan {
 }
 
 /** The unit-level query of one aggregate SELECT: dims, grouping id, units, and per-call partials. */
-async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly number[], ctes: ReadonlyMap<string, Obj>, c: Ctx): Promise<(PartPlan & { units: UnitRef[] }) | string> {
+async function planPart(
+  con: DuckDBConnection,
+  part: Part,
+  dimPos: readonly number[],
+  ctes: ReadonlyMap<string, Obj>,
+  c: Ctx,
+): Promise<(PartPlan & { units: UnitRef[] }) | string> {
   const node = part.node;
   const scoped = unitsInScope(node.from_table ?? null, ctesOf(node, ctes), c);
   if (!scoped) return 'the FROM clause does not keep each unit of privacy apart (an aggregate below that does not group by the unit, or a table function)';
@@ -344,7 +375,9 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
   const groupSets = sets.length > 0 && !forceAll ? sets.map((s) => [...s, ...unitIdx]) : [[...baseGroups.map((_, i) => i), ...unitIdx]];
   // Dims keep their aliases: a GROUP BY may name them (GROUP BY ROLLUP (county, era)).
   const select: Json[] = dimItems.map((d) => clone(d));
-  select.push(multi ? await c.t.expr('grouping(__g__)', { __g__: null }).then((g) => ({ ...g, children: baseGroups.map((x) => clone(x)) })) : await c.t.expr('0', {}));
+  select.push(
+    multi ? await c.t.expr('grouping(__g__)', { __g__: null }).then((g) => ({ ...g, children: baseGroups.map((x) => clone(x)) })) : await c.t.expr('0', {}),
+  );
   scoped.units.forEach((u) => select.push(clone(u.expr)));
   // Calls that read the same argument under the same filter (avg(x) and sum(x)) share one set of partials.
   const partialKeys: string[] = [];
@@ -357,7 +390,14 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     const conditional = fn === 'count_if' || fn === 'countif';
     const used = fn === 'count_star' || conditional ? [] : MODEL_FUNCTIONS.has(fn) || fn === 'regr_count' ? args.slice(0, 2) : args.slice(0, 1);
     const isCount = COUNT_FUNCTIONS.has(fn);
-    const own: Json = conditional && args[0] ? (call.filter ? await c.t.expr('__f__ AND __a__', { __f__: clone(call.filter), __a__: args[0] }) : clone(args[0])) : call.filter ? clone(call.filter) : null;
+    const own: Json =
+      conditional && args[0]
+        ? call.filter
+          ? await c.t.expr('__f__ AND __a__', { __f__: clone(call.filter), __a__: args[0] })
+          : clone(args[0])
+        : call.filter
+          ? clone(call.filter)
+          : null;
     const key = JSON.stringify(stripMeta([own, used, isCount]));
     const known = partialKeys.indexOf(key);
     if (known >= 0) {
@@ -368,7 +408,8 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     partialKeys.push(key);
     countPartials.push(isCount);
     let filter: Json = own;
-    for (const a of used.slice(1)) filter = filter ? await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a }) : await c.t.expr('__a__ IS NOT NULL', { __a__: a });
+    for (const a of used.slice(1))
+      filter = filter ? await c.t.expr('__f__ AND __a__ IS NOT NULL', { __f__: filter, __a__: a }) : await c.t.expr('__a__ IS NOT NULL', { __a__: a });
     const arg = used[0] ?? null;
     const where = filter ? ' FILTER (WHERE __f__)' : '';
     const holes = { __f__: filter ?? TRUE, __a__: arg ?? TRUE };
@@ -376,7 +417,11 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     select.push(await c.t.expr(arg ? `count(__a__)${where}` : `count(*)${where}`, holes));
     if (isCount) {
       // A count's contribution is the unit's rows; its values have no spread to read.
-      select.push(await c.t.expr(arg ? `count(__a__)${where}` : `count(*)${where}`, holes), await c.t.expr('NULL::DOUBLE', {}), await c.t.expr('NULL::DOUBLE', {}));
+      select.push(
+        await c.t.expr(arg ? `count(__a__)${where}` : `count(*)${where}`, holes),
+        await c.t.expr('NULL::DOUBLE', {}),
+        await c.t.expr('NULL::DOUBLE', {}),
+      );
       continue;
     }
     select.push(await c.t.expr(`sum(TRY_CAST(__a__ AS DOUBLE))${where}`, holes));
@@ -395,10 +440,29 @@ async function planPart(con: DuckDBConnection, part: Part, dimPos: readonly numb
     modifiers: [],
   };
   const sql = await deserialize(con, { statements: [{ node: copy, named_param_map: [] }] } as unknown as Obj);
-  const aliasRef = (g: Json, d: Obj) => isObj(g) && g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1 && !!d.alias && String(g.column_names[0]).toLowerCase() === String(d.alias).toLowerCase();
+  const aliasRef = (g: Json, d: Obj) =>
+    isObj(g) &&
+    g.class === 'COLUMN_REF' &&
+    Array.isArray(g.column_names) &&
+    g.column_names.length === 1 &&
+    !!d.alias &&
+    String(g.column_names[0]).toLowerCase() === String(d.alias).toLowerCase();
   const dimGroup = dimItems.map((d) => baseGroups.findIndex((g) => sameExpr(g, d) || aliasRef(g, d)));
   const constantDims = dimItems.map((d) => !JSON.stringify(d).includes('"COLUMN_REF"'));
-  return { sql, dims: dimItems.length, sources: scoped.units.length, calls: calls.map((x) => String(x.function_name).toLowerCase()), callPartial, partials: partialKeys.length, countPartials, grouped: multi, dimGroup, groupCount: baseGroups.length, constantDims, units: scoped.units };
+  return {
+    sql,
+    dims: dimItems.length,
+    sources: scoped.units.length,
+    calls: calls.map((x) => String(x.function_name).toLowerCase()),
+    callPartial,
+    partials: partialKeys.length,
+    countPartials,
+    grouped: multi,
+    dimGroup,
+    groupCount: baseGroups.length,
+    constantDims,
+    units: scoped.units,
+  };
 }
 
 async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, params: Params): Promise<Cell[]> {
@@ -415,21 +479,23 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
       : `count(*) FILTER (WHERE r${k} > 0) AS units${k}, coalesce(sum(r${k}), 0) AS rows${k}, coalesce(sum(abs(s${k})), 0) AS total${k}, max(abs(s${k}), 3) FILTER (WHERE r${k} > 0) AS top${k}, coalesce(bool_or(s${k} < 0), false) AS neg${k}, min(mn${k}) AS min${k}, max(mx${k}) AS max${k}, CAST(coalesce(bit_xor(hash(__u0)) FILTER (WHERE r${k} > 0), 0) AS VARCHAR) AS fp${k}`,
   );
   // Contributions are per unit of the first source; with one source its count is the cell's units too.
-  const aggSql = (from: string) => `WITH c AS (SELECT ${keySel}, __u0${perUnit.length > 0 ? ', ' + perUnit.join(', ') : ''} FROM ${from} GROUP BY ALL)
-    SELECT ${keySel}, count(DISTINCT __u0) AS __n0${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
+  const aggSql = (from: string) => `WITH c AS (SELECT ${keySel}, __u0${perUnit.length > 0 ? `, ${perUnit.join(', ')}` : ''} FROM ${from} GROUP BY ALL)
+    SELECT ${keySel}, count(DISTINCT __u0) AS __n0${stats.length > 0 ? `, ${stats.join(', ')}` : ''} FROM c GROUP BY ALL`;
   let aggRows: Record<string, unknown>[];
   let unitRows: Record<string, unknown>[];
   if (plan.sources === 1) {
     // Stage 1 is already one row per cell and unit: it is the per-unit table.
     const renamed = partials.map((k) => `__r${k} AS r${k}, __s${k} AS s${k}, __mn${k} AS mn${k}, __mx${k} AS mx${k}`);
-    const sql = `WITH c AS (SELECT ${keySel}, __u0${renamed.length > 0 ? ', ' + renamed.join(', ') : ''} FROM (${stage1}))
-      SELECT ${keySel}, count(*) FILTER (WHERE __u0 IS NOT NULL) AS __n0${stats.length > 0 ? ', ' + stats.join(', ') : ''} FROM c GROUP BY ALL`;
+    const sql = `WITH c AS (SELECT ${keySel}, __u0${renamed.length > 0 ? `, ${renamed.join(', ')}` : ''} FROM (${stage1}))
+      SELECT ${keySel}, count(*) FILTER (WHERE __u0 IS NOT NULL) AS __n0${stats.length > 0 ? `, ${stats.join(', ')}` : ''} FROM c GROUP BY ALL`;
     aggRows = rowsOf(await con.runAndReadAll(sql, params as never));
     unitRows = aggRows;
   } else {
     await con.run('DROP TABLE IF EXISTS temp.main.__s1');
     await con.run(`CREATE TEMP TABLE __s1 AS ${stage1}`, params as never);
-    unitRows = rowsOf(await con.runAndReadAll(`SELECT ${keySel}, ${u.map((x, i) => `count(DISTINCT ${x}) AS __n${i}`).join(', ')} FROM temp.main.__s1 GROUP BY ALL`));
+    unitRows = rowsOf(
+      await con.runAndReadAll(`SELECT ${keySel}, ${u.map((x, i) => `count(DISTINCT ${x}) AS __n${i}`).join(', ')} FROM temp.main.__s1 GROUP BY ALL`),
+    );
     aggRows = rowsOf(await con.runAndReadAll(aggSql('temp.main.__s1')));
     await con.run('DROP TABLE IF EXISTS temp.main.__s1');
   }
@@ -448,15 +514,15 @@ async function runPart(con: DuckDBConnection, plan: PartPlan, part: number, para
       aggs: plan.calls.map((fn, call) => {
         const j = plan.callPartial[call]!;
         return {
-        fn,
-        units: Number(a[`units${j}`] ?? 0),
-        rows: Number(a[`rows${j}`] ?? 0),
-        total: Number(a[`total${j}`] ?? 0),
-        top: ((a[`top${j}`] as unknown[] | null) ?? []).map(Number),
-        negative: a[`neg${j}`] === true,
-        min: a[`min${j}`] === null || a[`min${j}`] === undefined ? null : Number(a[`min${j}`]),
-        max: a[`max${j}`] === null || a[`max${j}`] === undefined ? null : Number(a[`max${j}`]),
-        fingerprint: String(a[`fp${j}`] ?? '0'),
+          fn,
+          units: Number(a[`units${j}`] ?? 0),
+          rows: Number(a[`rows${j}`] ?? 0),
+          total: Number(a[`total${j}`] ?? 0),
+          top: ((a[`top${j}`] as unknown[] | null) ?? []).map(Number),
+          negative: a[`neg${j}`] === true,
+          min: a[`min${j}`] === null || a[`min${j}`] === undefined ? null : Number(a[`min${j}`]),
+          max: a[`max${j}`] === null || a[`max${j}`] === undefined ? null : Number(a[`max${j}`]),
+          fingerprint: String(a[`fp${j}`] ?? '0'),
         };
       }),
     };
@@ -474,8 +540,10 @@ function peel(node: Obj, ctes: ReadonlyMap<string, Obj>): { node: Obj; map: numb
     const cte = scope.get(String(from.table_name).toLowerCase());
     if (cte && isObj(cte.query) && isObj(cte.query.node)) inner = cte.query.node;
   }
-  if (!inner || inner.type !== 'SELECT_NODE' || !aggregating(inner)) return undefined;
-  const innerNames = (inner.select_list as Obj[]).map((it) => String(it.alias || (it.class === 'COLUMN_REF' ? (it.column_names as string[]).at(-1) : '')).toLowerCase());
+  if (inner?.type !== 'SELECT_NODE' || !aggregating(inner)) return undefined;
+  const innerNames = (inner.select_list as Obj[]).map((it) =>
+    String(it.alias || (it.class === 'COLUMN_REF' ? (it.column_names as string[]).at(-1) : '')).toLowerCase(),
+  );
   const renames = isObj(from) && Array.isArray(from.column_name_alias) ? from.column_name_alias.map((x) => String(x).toLowerCase()) : [];
   const visible = innerNames.map((n, i) => renames[i] ?? n);
   const map: number[] = [];
@@ -516,7 +584,13 @@ export type MeasurePlanCache = Map<string, MeasurePlan | string>;
 const PLAN_CACHE_SIZE = 256;
 
 /** Measures every cell of an aggregate query, or says why it cannot. */
-export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (table: string, column: string) => boolean, timeoutMs = CONTRIBUTORS_TIMEOUT_MS, cache?: MeasurePlanCache): Promise<MeasuredQuery> {
+export async function measureQuery(
+  con: DuckDBConnection,
+  q: QueryResult,
+  tenantHas: (table: string, column: string) => boolean,
+  timeoutMs = CONTRIBUTORS_TIMEOUT_MS,
+  cache?: MeasurePlanCache,
+): Promise<MeasuredQuery> {
   const empty = (error: string): MeasuredQuery => ({ parts: [], cells: [], sources: [], running: [], error, tables: q.lineage?.tables ?? [] });
   const key = `${q.sql}\u0001${q.columns.join('\u0001')}`;
   let plan = cache?.get(key);
@@ -524,7 +598,11 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
     try {
       plan = await planQuery(con, q, tenantHas);
     } catch (err) {
-      return empty(`the cells could not be measured: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`);
+      return empty(
+        `the cells could not be measured: ${String((err as Error).message)
+          .split('\n')[0]!
+          .slice(0, 200)}`,
+      );
     }
     if (cache) {
       if (cache.size >= PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
@@ -537,7 +615,11 @@ export async function measureQuery(con: DuckDBConnection, q: QueryResult, tenant
   try {
     for (const [i, p] of plan.plans.entries()) cells.push(...(await runPart(con, p, i, q.params)));
   } catch (err) {
-    return empty(`the cells could not be measured: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`);
+    return empty(
+      `the cells could not be measured: ${String((err as Error).message)
+        .split('\n')[0]!
+        .slice(0, 200)}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -584,8 +666,28 @@ async function planQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (tabl
       const framed = !(it.start === 'UNBOUNDED_PRECEDING' && (it.end === 'CURRENT_ROW_RANGE' || it.end === 'UNBOUNDED_FOLLOWING'));
       if (ordered || framed) running.push(k);
       const partitions = (Array.isArray(it.partitions) ? it.partitions : []) as Obj[];
-      const call: Obj = { class: 'FUNCTION', type: 'FUNCTION', alias: '', function_name: it.function_name!, schema: '', catalog: '', children: it.children ?? [], filter: it.filter_expr ?? null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: it.distinct ?? false, is_operator: false, export_state: false };
-      const synth: Obj = { ...clone(n), select_list: [...partitions.map((p) => clone(p)), call], group_expressions: partitions.map((p) => clone(p)), group_sets: [partitions.map((_, i) => i)], modifiers: [], qualify: null };
+      const call: Obj = {
+        class: 'FUNCTION',
+        type: 'FUNCTION',
+        alias: '',
+        function_name: it.function_name!,
+        schema: '',
+        catalog: '',
+        children: it.children ?? [],
+        filter: it.filter_expr ?? null,
+        order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+        distinct: it.distinct ?? false,
+        is_operator: false,
+        export_state: false,
+      };
+      const synth: Obj = {
+        ...clone(n),
+        select_list: [...partitions.map((p) => clone(p)), call],
+        group_expressions: partitions.map((p) => clone(p)),
+        group_sets: [partitions.map((_, i) => i)],
+        modifiers: [],
+        qualify: null,
+      };
       const synthItems = [...partitions, call];
       windowColumns[parts.length] = k;
       parts.push({ part: { node: synth, items: synthItems }, dimPos: partitions.map((_, i) => i) });
@@ -604,7 +706,20 @@ async function planQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (tabl
     if (!aggregating(part.node)) {
       // A window part: one call, the window's column; its partitions are not result columns.
       const fn = plans[i]!.calls[0]!;
-      return { dims: [], measures: [{ column: windowColumns[i]!, aggs: [0], fns: [fn], kind: kindOf([fn]), countArithmetic: false, distinctCount: false, argFields: argFields(q, windowColumns[i]!) }] };
+      return {
+        dims: [],
+        measures: [
+          {
+            column: windowColumns[i]!,
+            aggs: [0],
+            fns: [fn],
+            kind: kindOf([fn]),
+            countArithmetic: false,
+            distinctCount: false,
+            argFields: argFields(q, windowColumns[i]!),
+          },
+        ],
+      };
     }
     let call = 0;
     const measures: MeasureItem[] = [];
@@ -615,7 +730,15 @@ async function planQuery(con: DuckDBConnection, q: QueryResult, tenantHas: (tabl
       const fns = calls.map((x) => String(x.function_name).toLowerCase());
       const aggs = fns.map(() => call++);
       const distinctCount = calls.some((x) => x.distinct === true);
-      measures.push({ column: k, aggs, fns, kind: fns.length === 0 ? 'magnitude' : kindOf(fns), countArithmetic: countArithmetic(item), distinctCount, argFields: argFields(q, k) });
+      measures.push({
+        column: k,
+        aggs,
+        fns,
+        kind: fns.length === 0 ? 'magnitude' : kindOf(fns),
+        countArithmetic: countArithmetic(item),
+        distinctCount,
+        argFields: argFields(q, k),
+      });
     }
     return { dims: dimPos, measures };
   });

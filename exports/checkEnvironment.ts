@@ -30,7 +30,12 @@ export function withRows(ctx: CheckContext, rows: readonly (readonly unknown[])[
 
 export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
   // Row order is never read here (cells are keyed by their values): DuckDB may aggregate without keeping it.
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'false', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: '2',
+    preserve_insertion_order: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const con = await instance.connect();
   try {
     const esc = (p: string) => p.replaceAll("'", "''");
@@ -39,9 +44,13 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
     await con.run('SET enable_external_access = false');
     // The job's queries name the tenant's tables unqualified, as the sandbox saw them.
     await con.run('USE tenant');
-    const tenantCols = (await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'tenant'")).getRowObjectsJS();
+    const tenantCols = (
+      await con.runAndReadAll("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'tenant'")
+    ).getRowObjectsJS();
     const has = new Set(tenantCols.map((c) => `${String(c.table_name)}.${String(c.column_name)}`));
-    const exportLevel = new Map(tenantCols.map((c) => [`${String(c.table_name).toLowerCase()}.${String(c.column_name).toLowerCase()}`, parseUsageComment(c.comment)?.export]));
+    const exportLevel = new Map(
+      tenantCols.map((c) => [`${String(c.table_name).toLowerCase()}.${String(c.column_name).toLowerCase()}`, parseUsageComment(c.comment)?.export]),
+    );
     const columnsOfTenant = (t: string) => tenantCols.filter((c) => String(c.table_name).toLowerCase() === t).map((c) => String(c.column_name).toLowerCase());
     // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
     const levelOf = (t: string, c: string): UsageLevel => exportLevel.get(`${t}.${c}`) ?? 'join_key';
@@ -58,12 +67,15 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
         if (!isProtectedField(f) || f.type !== 'VARCHAR') continue;
         const label = `${ds.id}.${f.name}`;
         sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM raw.${quoteIdent(ds.id)}`);
-        if (f.role === 'direct_identifier' && tenantHas(ds.id, f.name)) sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
+        if (f.role === 'direct_identifier' && tenantHas(ds.id, f.name))
+          sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${label}' AS field FROM tenant.${quoteIdent(ds.id)}`);
       }
     }
     for (const t of new Set(tenantCols.map((c) => String(c.table_name)))) {
       const own = t.startsWith('own_') ? findDataset(t) : undefined;
-      for (const f of own?.fields ?? []) if (f.role === 'direct_identifier' && f.type === 'VARCHAR' && tenantHas(t, f.name)) sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${t}.${f.name}' AS field FROM tenant.${quoteIdent(t)}`);
+      for (const f of own?.fields ?? [])
+        if (f.role === 'direct_identifier' && f.type === 'VARCHAR' && tenantHas(t, f.name))
+          sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${t}.${f.name}' AS field FROM tenant.${quoteIdent(t)}`);
     }
     const ctx: CheckContext = {
       output: opts.output,
@@ -76,7 +88,10 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
       ...(opts.dpReleases ? { dpReleases: opts.dpReleases } : {}),
       exportLevels(q) {
         let items = levelCache.get(q.sql);
-        if (!items) levelCache.set(q.sql, (items = resultLevels(q.statement, columnsOfTenant, levelOf).items));
+        if (!items) {
+          items = resultLevels(q.statement, columnsOfTenant, levelOf).items;
+          levelCache.set(q.sql, items);
+        }
         return items;
       },
       async identifierMatches(values) {
@@ -91,7 +106,9 @@ export async function withCheckContext<T>(opts: CheckEnvironmentOptions, fn: (ct
         appender.closeSync();
         // The output's distinct strings are few beside the domain's values: join them straight
         // against every source (the probe is the hash side) rather than materialising the domain's values.
-        const r = await con.runAndReadAll(`SELECT p.v, first(s.field) AS field FROM temp.main.probe p JOIN (${sources.join(' UNION ALL ')}) s ON s.v = p.v WHERE length(p.v) >= 2 GROUP BY p.v`);
+        const r = await con.runAndReadAll(
+          `SELECT p.v, first(s.field) AS field FROM temp.main.probe p JOIN (${sources.join(' UNION ALL ')}) s ON s.v = p.v WHERE length(p.v) >= 2 GROUP BY p.v`,
+        );
         for (const row of r.getRowObjectsJS()) out.set(String(row.v), String(row.field));
         return out;
       },

@@ -11,5 +11,5 @@ function cell(v: unknown): string {
 export function toCsv(columns: readonly { name: string }[], rows: readonly (readonly unknown[])[]): string {
   const lines = [columns.map((c) => cell(c.name)).join(',')];
   for (const r of rows) lines.push(r.map(cell).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }

@@ -30,7 +30,8 @@ export interface FixRecord {
   readonly redacted?: boolean;
 }
 
-export const SUPPRESSION_METHOD = 'primary: every measure of a failing cell; secondary: smallest complement under each margin that would give a withheld cell back, repeated';
+export const SUPPRESSION_METHOD =
+  'primary: every measure of a failing cell; secondary: smallest complement under each margin that would give a withheld cell back, repeated';
 
 export function parseFix(input: unknown): FixSpec | undefined {
   if (input === undefined || input === null) return undefined;
@@ -38,7 +39,8 @@ export function parseFix(input: unknown): FixSpec | undefined {
   const { suppress, roundTo, ...rest } = input as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw new OpError('BAD_REQUEST', 'fix takes only suppress and roundTo');
   if (suppress !== undefined && typeof suppress !== 'boolean') throw new OpError('BAD_REQUEST', 'fix.suppress must be true or false');
-  if (roundTo !== undefined && (typeof roundTo !== 'number' || !Number.isInteger(roundTo) || roundTo < 2 || roundTo > 100)) throw new OpError('BAD_REQUEST', 'fix.roundTo must be an integer from 2 to 100');
+  if (roundTo !== undefined && (typeof roundTo !== 'number' || !Number.isInteger(roundTo) || roundTo < 2 || roundTo > 100))
+    throw new OpError('BAD_REQUEST', 'fix.roundTo must be an integer from 2 to 100');
   if (!suppress && roundTo === undefined) return undefined;
   return { ...(suppress ? { suppress: true } : {}), ...(roundTo !== undefined ? { roundTo } : {}) };
 }

@@ -110,7 +110,8 @@ export function ledgerConflicts(mine: readonly LedgerCell[], priorOf: (measure: 
     for (const other of seen.get(key) ?? []) differ(Math.abs(c.units - other.units), 'another cell of this output');
     seen.set(key, [...(seen.get(key) ?? []), c]);
     for (const old of prior(c.measure, c.group)) {
-      if (!differ(Math.abs(c.units - old.units), name(old)) && c.units === old.units && c.tenant === old.tenant && c.fingerprint !== old.fingerprint) swapped.add(name(old));
+      if (!differ(Math.abs(c.units - old.units), name(old)) && c.units === old.units && c.tenant === old.tenant && c.fingerprint !== old.fingerprint)
+        swapped.add(name(old));
     }
   }
   // A released margin minus this output's cells under it along one more dimension gives back the rest.

@@ -19,7 +19,12 @@ const unitsOfCell = (c: Cell) => Math.min(...c.units);
 
 /** The cells a margin covers along one of its rolled-up dimensions. */
 function children(margin: Cell, d: number, all: readonly Cell[]): Cell[] {
-  return all.filter((c) => c !== margin && !c.rolledUp[d] && c.dims.every((v, i) => i === d || (c.rolledUp[i] === margin.rolledUp[i] && (margin.rolledUp[i]! || valueKey(v) === valueKey(margin.dims[i])))));
+  return all.filter(
+    (c) =>
+      c !== margin &&
+      !c.rolledUp[d] &&
+      c.dims.every((v, i) => i === d || (c.rolledUp[i] === margin.rolledUp[i] && (margin.rolledUp[i]! || valueKey(v) === valueKey(margin.dims[i])))),
+  );
 }
 
 export function recoveries(cells: readonly Cell[], published: ReadonlySet<Cell>, min: number): Recovery[] {

@@ -6,7 +6,8 @@ import type { FixRecord } from './fix.ts';
 import type { RuleResult, Verdict } from './verdict.ts';
 
 const TEXT: Readonly<Record<string, string>> = {
-  provenance: 'some column is not a column of any query result the gate allowed (made or changed in the script), or is not shown to the export audience at its usage levels',
+  provenance:
+    'some column is not a column of any query result the gate allowed (made or changed in the script), or is not shown to the export audience at its usage levels',
   direct_identifiers: 'some values are or equal direct identifiers (masked or tokenized values included)',
   reversibility: 'some column is carried row by row from a direct identifier',
   k_anonymity: 'the record-level file has small groups over its quasi-identifiers',
@@ -38,7 +39,10 @@ export function operatorRules(rules: readonly RuleResult[]): RuleResult[] {
   return folded(rules).map((r) => ({
     rule: r.rule,
     verdict: r.verdict,
-    reason: r.verdict === 'pass' ? 'passes' : `${VERDICT_TEXT[r.verdict]}: ${TEXT[r.rule] ?? 'see the reviewer'} (details are shown to reviewers only; try the script in dev for yours)`,
+    reason:
+      r.verdict === 'pass'
+        ? 'passes'
+        : `${VERDICT_TEXT[r.verdict]}: ${TEXT[r.rule] ?? 'see the reviewer'} (details are shown to reviewers only; try the script in dev for yours)`,
   }));
 }
 

@@ -85,7 +85,9 @@ export interface RecordedQuery {
 /** The hash the sandbox's host recorded for a result, computed over the output as if it were one. */
 function hashAsResult(output: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }): string {
   const names = output.columns.map((c) => c.name);
-  return createHash('sha256').update(JSON.stringify(output.rows.map((r) => Object.fromEntries(names.map((n, j) => [n, r[j]]))))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(output.rows.map((r) => Object.fromEntries(names.map((n, j) => [n, r[j]])))))
+    .digest('hex');
 }
 
 /**
@@ -96,7 +98,13 @@ function hashAsResult(output: { columns: readonly { name: string }[]; rows: read
 /** Statement trees and column lineage by SQL text (both depend on the text only). */
 export type ParsedCache = Map<string, { statement: Json; lineage: ColumnLineage | null }>;
 
-export async function rerunQueries(con: DuckDBConnection, queries: readonly RecordedQuery[], output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, maxRows = MAX_RERUN_ROWS, parsed?: ParsedCache): Promise<QueryResult[]> {
+export async function rerunQueries(
+  con: DuckDBConnection,
+  queries: readonly RecordedQuery[],
+  output?: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] },
+  maxRows = MAX_RERUN_ROWS,
+  parsed?: ParsedCache,
+): Promise<QueryResult[]> {
   let budget = maxRows;
   const out: QueryResult[] = [];
   const passed = output ? hashAsResult(output) : undefined;
@@ -126,7 +134,14 @@ export async function rerunQueries(con: DuckDBConnection, queries: readonly Reco
       const rows = rowsOf(reader).map((r) => names.map((n) => r[n]));
       out.push({ ...base, columns: names, rows });
     } catch (err) {
-      out.push({ ...base, columns: [], rows: undefined, skipped: String((err as Error).message).split('\n')[0]!.slice(0, 200) });
+      out.push({
+        ...base,
+        columns: [],
+        rows: undefined,
+        skipped: String((err as Error).message)
+          .split('\n')[0]!
+          .slice(0, 200),
+      });
     }
   }
   return out;
@@ -211,7 +226,8 @@ const isNode = (n: Json | undefined): n is Node => !!n && typeof n === 'object' 
 function ctesOf(node: Node, outer: ReadonlyMap<string, Node>): Map<string, Node> {
   const m = new Map(outer);
   const map = isNode(node.cte_map) && Array.isArray(node.cte_map.map) ? node.cte_map.map : [];
-  for (const e of map) if (isNode(e) && isNode(e.value) && isNode(e.value.query) && isNode(e.value.query.node)) m.set(String(e.key).toLowerCase(), e.value.query.node);
+  for (const e of map)
+    if (isNode(e) && isNode(e.value) && isNode(e.value.query) && isNode(e.value.query.node)) m.set(String(e.key).toLowerCase(), e.value.query.node);
   return m;
 }
 
@@ -227,7 +243,12 @@ function rowsAreCells(node: Json, outer: ReadonlyMap<string, Node> = new Map()):
   if (node.type === 'SET_OPERATION_NODE') return [node.left, node.right].every((n) => rowsAreCells(n ?? null, ctes));
   if (node.type !== 'SELECT_NODE') return false;
   const list = Array.isArray(node.select_list) ? node.select_list : [];
-  if ((Array.isArray(node.group_expressions) && node.group_expressions.length > 0) || node.aggregate_handling === 'FORCE_AGGREGATES' || list.some((i) => hasAggregate(i))) return true;
+  if (
+    (Array.isArray(node.group_expressions) && node.group_expressions.length > 0) ||
+    node.aggregate_handling === 'FORCE_AGGREGATES' ||
+    list.some((i) => hasAggregate(i))
+  )
+    return true;
   const plain = list.every((i) => isNode(i) && (i.class === 'COLUMN_REF' || (i.class === 'STAR' && !i.relation_name)));
   const from = node.from_table;
   if (!plain || !isNode(from)) return false;
@@ -249,7 +270,8 @@ function jobInputs(queries: readonly QueryResult[]): InputColumn[] {
   };
   for (const q of queries) {
     for (const it of q.lineage?.items ?? []) it.inputs.forEach(add);
-    for (const t of q.lineage?.tables ?? []) if (q.lineage?.unknown) columnsOf(t).forEach((column) => add({ table: t, column, type: 'DIRECT', subtype: 'TRANSFORMATION' }));
+    for (const t of q.lineage?.tables ?? [])
+      if (q.lineage?.unknown) columnsOf(t).forEach((column) => add({ table: t, column, type: 'DIRECT', subtype: 'TRANSFORMATION' }));
   }
   return all;
 }
@@ -262,13 +284,18 @@ function carriedInputs(queries: readonly QueryResult[]): InputColumn[] {
 function sourceInputs(q: QueryResult, k: number): { inputs: InputColumn[]; unknown: boolean } {
   const it: ItemLineage | undefined = q.lineage?.items[k];
   if (!it || it.unknown || q.lineage?.items.length !== q.columns.length) {
-    const inputs = (q.lineage?.tables ?? []).flatMap((t) => columnsOf(t).map((column) => ({ table: t, column, type: 'DIRECT' as const, subtype: 'TRANSFORMATION' as const })));
+    const inputs = (q.lineage?.tables ?? []).flatMap((t) =>
+      columnsOf(t).map((column) => ({ table: t, column, type: 'DIRECT' as const, subtype: 'TRANSFORMATION' as const })),
+    );
     return { inputs: [...inputs, ...(it?.inputs ?? [])], unknown: true };
   }
   return { inputs: [...it.inputs], unknown: false };
 }
 
-export function traceOutput(output: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] }, queries: readonly QueryResult[]): Provenance {
+export function traceOutput(
+  output: { columns: readonly { name: string }[]; rows: readonly (readonly unknown[])[] },
+  queries: readonly QueryResult[],
+): Provenance {
   const width = output.columns.length;
   let best: { q: QueryResult; mapping: (number | null)[]; tied: number } | null = null;
   for (const q of queries) {

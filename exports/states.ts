@@ -35,9 +35,16 @@ export const EXPORT_TRANSITIONS: readonly (readonly [ExportState, ExportAction, 
  */
 export type ExportActor = 'requester' | 'voter' | 'authority' | 'domain';
 export const EXPORT_ACTORS: Readonly<Record<ExportAction, ExportActor>> = {
-  submit: 'requester', revise: 'requester', resubmit: 'requester', withdraw: 'requester',
-  vote_approve: 'voter', approve: 'voter', return: 'voter', reject: 'voter',
-  release: 'domain', revoke: 'authority',
+  submit: 'requester',
+  revise: 'requester',
+  resubmit: 'requester',
+  withdraw: 'requester',
+  vote_approve: 'voter',
+  approve: 'voter',
+  return: 'voter',
+  reject: 'voter',
+  release: 'domain',
+  revoke: 'authority',
 };
 
 /** The caller as the table sees them on one request. */
@@ -56,7 +63,9 @@ function isActor(actor: ExportActor, c: ExportCaller): boolean {
 
 /** What the caller may do with a request in this state (an approval short of the last is still "approve"). */
 export function exportActions(state: ExportState, caller: ExportCaller): ExportAction[] {
-  const actions = EXPORT_TRANSITIONS.filter(([f, a]) => f === state && isActor(EXPORT_ACTORS[a], caller)).map(([, a]) => (a === 'vote_approve' ? 'approve' : a));
+  const actions = EXPORT_TRANSITIONS.filter(([f, a]) => f === state && isActor(EXPORT_ACTORS[a], caller)).map(([, a]) =>
+    a === 'vote_approve' ? 'approve' : a,
+  );
   return [...new Set(actions)];
 }
 

@@ -6,11 +6,27 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from './checks/index.ts';
 
 /** Per field: 'min' — larger is stricter; 'max' — smaller is stricter. */
 const DIRECTION: Record<keyof Thresholds, 'min' | 'max'> = {
-  minCellCount: 'min', kBlock: 'min', kReview: 'min', maxRowsWithoutReview: 'max', maxBytesWithoutReview: 'max', dominanceN: 'max', dominanceK: 'max', pRatio: 'min', minResidualDf: 'min',
+  minCellCount: 'min',
+  kBlock: 'min',
+  kReview: 'min',
+  maxRowsWithoutReview: 'max',
+  maxBytesWithoutReview: 'max',
+  dominanceN: 'max',
+  dominanceK: 'max',
+  pRatio: 'min',
+  minResidualDf: 'min',
 };
 
 const RANGE: Record<keyof Thresholds, [number, number]> = {
-  minCellCount: [1, 1000], kBlock: [1, 1000], kReview: [1, 1000], maxRowsWithoutReview: [1, 100_000_000], maxBytesWithoutReview: [1000, 10_000_000_000], dominanceN: [1, 10], dominanceK: [0.01, 1], pRatio: [0, 1], minResidualDf: [1, 10_000],
+  minCellCount: [1, 1000],
+  kBlock: [1, 1000],
+  kReview: [1, 1000],
+  maxRowsWithoutReview: [1, 100_000_000],
+  maxBytesWithoutReview: [1000, 10_000_000_000],
+  dominanceN: [1, 10],
+  dominanceK: [0.01, 1],
+  pRatio: [0, 1],
+  minResidualDf: [1, 10_000],
 };
 
 export const THRESHOLD_FIELDS = Object.keys(DIRECTION) as (keyof Thresholds)[];
@@ -23,7 +39,8 @@ export function parseThresholds(input: unknown): Partial<Thresholds> {
   for (const [k, v] of Object.entries(input)) {
     if (!(k in DIRECTION)) throw new OpError('BAD_REQUEST', `unknown threshold "${k.slice(0, 40)}" (known: ${THRESHOLD_FIELDS.join(', ')})`);
     const [lo, hi] = RANGE[k as keyof Thresholds];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw new OpError('BAD_REQUEST', `threshold ${k} must be a number from ${lo} to ${hi}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+      throw new OpError('BAD_REQUEST', `threshold ${k} must be a number from ${lo} to ${hi}`);
     out[k as keyof Thresholds] = v;
   }
   return out;

@@ -107,7 +107,7 @@ describe('audit log verification', () => {
     const proof = log.inclusionProof(9, cp.size).map((p) => Buffer.from(p, 'base64'));
     const body = store.get<{ body: string }>('SELECT body FROM audit WHERE seq = 9')!.body;
     expect(verifyInclusion(8, cp.size, leafHash(Buffer.from(body)), proof, Buffer.from(cp.root, 'base64'))).toBe(true);
-    expect(verifyInclusion(8, cp.size, leafHash(Buffer.from(body + ' ')), proof, Buffer.from(cp.root, 'base64'))).toBe(false);
+    expect(verifyInclusion(8, cp.size, leafHash(Buffer.from(`${body} `)), proof, Buffer.from(cp.root, 'base64'))).toBe(false);
   });
 
   it('an append that cannot be written fails with AUDIT_WRITE_FAILED', () => {

@@ -89,7 +89,10 @@ export const RETENTION_DAYS = 180;
 export const LOG_ORIGIN = 'opdomain.local/audit';
 
 export class AuditLog {
-  constructor(private readonly store: Store, private readonly key: SigningKey) {}
+  constructor(
+    private readonly store: Store,
+    private readonly key: SigningKey,
+  ) {}
 
   /** Appends one event durably (SQLite WAL, full fsync) and returns the entry. */
   append(ev: AuditEvent): AuditEntry {
@@ -122,7 +125,15 @@ export class AuditLog {
           prev = createHash('sha256').update(prev).update(leaf).digest();
           this.store.run(
             'INSERT INTO audit (seq, at, kind, actor, tenant, subject, body, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            entry.seq, entry.at, entry.kind, entry.actor, entry.tenant, entry.subject, body, leaf, prev,
+            entry.seq,
+            entry.at,
+            entry.kind,
+            entry.actor,
+            entry.tenant,
+            entry.subject,
+            body,
+            leaf,
+            prev,
           );
           return entry;
         });
@@ -154,9 +165,14 @@ export class AuditLog {
    */
   purge(before: Date, actor: string, now = new Date()): number {
     const limit = new Date(now.getTime() - RETENTION_DAYS * 86_400_000);
-    if (!(before <= limit)) throw new OpError('AUDIT_PURGE_REFUSED', `entries are kept at least ${RETENTION_DAYS} days: purge only before ${limit.toISOString().slice(0, 10)}`);
+    if (!(before <= limit))
+      throw new OpError('AUDIT_PURGE_REFUSED', `entries are kept at least ${RETENTION_DAYS} days: purge only before ${limit.toISOString().slice(0, 10)}`);
     return this.store.tx(() => {
-      const { changes } = this.store.run("UPDATE audit SET body = '', purged_at = ? WHERE at < ? AND purged_at IS NULL", now.toISOString(), before.toISOString());
+      const { changes } = this.store.run(
+        "UPDATE audit SET body = '', purged_at = ? WHERE at < ? AND purged_at IS NULL",
+        now.toISOString(),
+        before.toISOString(),
+      );
       this.append({ kind: 'AUDIT_PURGED', actor, data: { before: before.toISOString(), entries: changes } });
       return changes;
     });
@@ -174,14 +190,38 @@ export class AuditLog {
   entries(filter: AuditFilter = {}): AuditEntry[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.actor !== undefined) (where.push('actor = ?'), params.push(filter.actor));
-    if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since));
-    if (filter.until !== undefined) (where.push('at < ?'), params.push(filter.until));
-    if (filter.beforeSeq !== undefined) (where.push('seq < ?'), params.push(filter.beforeSeq));
-    if (filter.subject !== undefined) (where.push('subject = ?'), params.push(filter.subject));
-    if (filter.tenant !== undefined) (where.push('tenant = ?'), params.push(filter.tenant));
-    if (filter.kind !== undefined) (where.push('kind = ?'), params.push(filter.kind));
-    if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(filter.afterSeq));
+    if (filter.actor !== undefined) {
+      where.push('actor = ?');
+      params.push(filter.actor);
+    }
+    if (filter.since !== undefined) {
+      where.push('at >= ?');
+      params.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      where.push('at < ?');
+      params.push(filter.until);
+    }
+    if (filter.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(filter.beforeSeq);
+    }
+    if (filter.subject !== undefined) {
+      where.push('subject = ?');
+      params.push(filter.subject);
+    }
+    if (filter.tenant !== undefined) {
+      where.push('tenant = ?');
+      params.push(filter.tenant);
+    }
+    if (filter.kind !== undefined) {
+      where.push('kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.afterSeq !== undefined) {
+      where.push('seq > ?');
+      params.push(filter.afterSeq);
+    }
     where.push('purged_at IS NULL');
     const sql = `SELECT body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${filter.newestFirst ? 'DESC' : ''} LIMIT ?`;
     return this.store.all<{ body: string }>(sql, ...params, filter.limit ?? 1_000_000).map((r) => JSON.parse(r.body) as AuditEntry);
@@ -207,7 +247,14 @@ export class AuditLog {
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'opdomain-checkpoint+jws' })
       .sign(this.key.privateKey);
     const signedNote = signNote(note, LOG_ORIGIN, this.key);
-    this.store.run('INSERT OR IGNORE INTO checkpoints (size, root, jws, at, note) VALUES (?, ?, ?, ?, ?)', size, Buffer.from(root, 'base64'), jws, at, signedNote);
+    this.store.run(
+      'INSERT OR IGNORE INTO checkpoints (size, root, jws, at, note) VALUES (?, ?, ?, ?, ?)',
+      size,
+      Buffer.from(root, 'base64'),
+      jws,
+      at,
+      signedNote,
+    );
     return { origin: LOG_ORIGIN, size, root, at, jws, note, signedNote };
   }
 
@@ -248,13 +295,24 @@ export class AuditLog {
   async verify(publicJwks: readonly JWK[], fromCheckpoint?: Checkpoint, parallel: ParallelOptions = {}): Promise<VerifyReport> {
     // Checkpoints first (before the log's size: an append meanwhile only adds entries): their
     // signatures, and the sizes whose roots the pass must meet.
-    const stored = this.store.all<{ size: number; root: Buffer; jws: string; note?: string | null }>('SELECT size, root, jws, note FROM checkpoints ORDER BY size');
+    const stored = this.store.all<{ size: number; root: Buffer; jws: string; note?: string | null }>(
+      'SELECT size, root, jws, note FROM checkpoints ORDER BY size',
+    );
     const all = fromCheckpoint ? [...stored, { size: fromCheckpoint.size, root: Buffer.from(fromCheckpoint.root, 'base64'), jws: fromCheckpoint.jws }] : stored;
     all.sort((a, b) => a.size - b.size);
-    const emptyFail = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, entries: 0, checkpoints: all.length, root: EMPTY_ROOT.toString('base64'), problem });
+    const emptyFail = (problem: VerifyReport['problem']): VerifyReport => ({
+      ok: false,
+      entries: 0,
+      checkpoints: all.length,
+      root: EMPTY_ROOT.toString('base64'),
+      problem,
+    });
     const badSignature = await checkSignatures(all, publicJwks);
     if (badSignature) return emptyFail(badSignature);
-    const segments = await this.segments(all.map((c) => c.size), parallel);
+    const segments = await this.segments(
+      all.map((c) => c.size),
+      parallel,
+    );
     return joinSegments(segments, all);
   }
 
@@ -287,10 +345,12 @@ async function checkSignatures(all: readonly StoredCheckpoint[], publicJwks: rea
   for (const cp of all) {
     const signed = await verifyCheckpointJws(cp.jws, keys);
     if (!signed) return { checkpointSize: cp.size, reason: 'checkpoint signature does not verify with the domain key' };
-    if (signed.size !== cp.size || signed.root !== cp.root.toString('base64')) return { checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' };
+    if (signed.size !== cp.size || signed.root !== cp.root.toString('base64'))
+      return { checkpointSize: cp.size, reason: 'checkpoint row does not match its signed payload' };
     if (cp.note) {
       const text = publicJwks.map((j) => openNote(cp.note!, LOG_ORIGIN, j)).find((t) => t !== null);
-      if (text !== `${LOG_ORIGIN}\n${cp.size}\n${cp.root.toString('base64')}\n`) return { checkpointSize: cp.size, reason: 'the checkpoint\'s signed note does not verify or does not match' };
+      if (text !== `${LOG_ORIGIN}\n${cp.size}\n${cp.root.toString('base64')}\n`)
+        return { checkpointSize: cp.size, reason: "the checkpoint's signed note does not verify or does not match" };
     }
   }
   return undefined;
@@ -303,13 +363,20 @@ async function checkSignatures(all: readonly StoredCheckpoint[], publicJwks: rea
 function joinSegments(segments: readonly SegmentResult[], all: readonly StoredCheckpoint[]): VerifyReport {
   const tree = new MerkleAccumulator();
   let next = 0; // index of the next checkpoint to meet
-  const report = (problem?: VerifyReport['problem'], at = tree): VerifyReport => ({ ok: !problem, entries: at.size, checkpoints: all.length, root: at.root().toString('base64'), ...(problem ? { problem } : {}) });
+  const report = (problem?: VerifyReport['problem'], at = tree): VerifyReport => ({
+    ok: !problem,
+    entries: at.size,
+    checkpoints: all.length,
+    root: at.root().toString('base64'),
+    ...(problem ? { problem } : {}),
+  });
   const meet = (at: MerkleAccumulator): VerifyReport | undefined => {
     while (next < all.length && all[next]!.size === at.size) {
       const cp = all[next++]!;
       // The log's first cp.size entries must hash to the signed root: with an append-only
       // log this is what a consistency proof from that checkpoint would establish.
-      if (!at.root().equals(cp.root)) return report({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root (history rewritten)` }, at);
+      if (!at.root().equals(cp.root))
+        return report({ checkpointSize: cp.size, reason: `the log's first ${cp.size} entries do not hash to the signed root (history rewritten)` }, at);
     }
     return undefined;
   };
@@ -329,7 +396,11 @@ function joinSegments(segments: readonly SegmentResult[], all: readonly StoredCh
   }
   if (next < all.length) {
     const cp = all[next]!;
-    return report({ seq: tree.size + 1, checkpointSize: cp.size, reason: `checkpoint covers ${cp.size} entries but the log has ${tree.size}: entries after ${tree.size} were removed` });
+    return report({
+      seq: tree.size + 1,
+      checkpointSize: cp.size,
+      reason: `checkpoint covers ${cp.size} entries but the log has ${tree.size}: entries after ${tree.size} were removed`,
+    });
   }
   return report();
 }

@@ -35,7 +35,13 @@ export async function verifyEntryProof(p: EntryProof, jwks: { keys: readonly JWK
     problems.push('the entry is not valid JSON');
   }
   if (seqInBody !== p.seq) problems.push('the entry body names another sequence number');
-  const ok = verifyInclusion(p.seq - 1, signed.size, leafHash(Buffer.from(p.entry, 'utf8')), p.proof.map((x) => Buffer.from(x, 'base64')), Buffer.from(signed.root, 'base64'));
+  const ok = verifyInclusion(
+    p.seq - 1,
+    signed.size,
+    leafHash(Buffer.from(p.entry, 'utf8')),
+    p.proof.map((x) => Buffer.from(x, 'base64')),
+    Buffer.from(signed.root, 'base64'),
+  );
   if (!ok) problems.push('the entry is not included in the signed tree (entry or proof altered)');
   return { ok: problems.length === 0, problems };
 }

@@ -7,7 +7,15 @@ import { EVENTS } from './events.ts';
 import { LineageGraph, type TraceTree } from './graph.ts';
 
 let seq = 0;
-const entry = (kind: string, actor: string, subject: string, data: Record<string, unknown>): AuditEntry => ({ seq: ++seq, at: new Date(Date.UTC(2026, 11, 1, 0, seq)).toISOString(), kind, actor, tenant: 'demo', subject, data });
+const entry = (kind: string, actor: string, subject: string, data: Record<string, unknown>): AuditEntry => ({
+  seq: ++seq,
+  at: new Date(Date.UTC(2026, 11, 1, 0, seq)).toISOString(),
+  kind,
+  actor,
+  tenant: 'demo',
+  subject,
+  data,
+});
 
 function release(n: number): AuditEntry[] {
   return [

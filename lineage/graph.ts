@@ -47,10 +47,16 @@ export class LineageGraph {
   }
 
   add(e: AuditEntry): void {
+    // The payload's fields are read by kind below; the audit union's typing is not threaded through here yet.
+    // biome-ignore lint/suspicious/noExplicitAny: payload fields are checked where each kind is read
     const d = e.data as Record<string, any>;
     switch (e.kind) {
       case EVENTS.DATASET_LOADED:
-        this.node(`dataset:${d.dataset}@${d.version}`, 'dataset', `dataset ${d.dataset} v${d.version}`, { rows: d.rows, contentHash: d.contentHash, seq: e.seq });
+        this.node(`dataset:${d.dataset}@${d.version}`, 'dataset', `dataset ${d.dataset} v${d.version}`, {
+          rows: d.rows,
+          contentHash: d.contentHash,
+          seq: e.seq,
+        });
         break;
       case EVENTS.TENANT_BUILT: {
         const b = this.node(`build:${d.buildId}`, 'build', `masked build ${d.buildId} of ${e.tenant}`, { policyHash: d.policyHash, rows: d.rows, seq: e.seq });
@@ -73,11 +79,21 @@ export class LineageGraph {
         break;
       }
       case EVENTS.QUERY: {
-        const q = this.node(`query:${e.seq}`, 'query', `query ${String(d.sqlHash).slice(0, 12)} ${d.verdict}`, { verdict: d.verdict, tables: d.tables, columns: d.columns, rows: d.rowCount, resultHash: d.resultHash, code: d.code });
+        const q = this.node(`query:${e.seq}`, 'query', `query ${String(d.sqlHash).slice(0, 12)} ${d.verdict}`, {
+          verdict: d.verdict,
+          tables: d.tables,
+          columns: d.columns,
+          rows: d.rowCount,
+          resultHash: d.resultHash,
+          code: d.code,
+        });
         this.edge(q, `job:${e.subject}`, 'issued');
         for (const t of d.tables ?? []) this.edge(`table:${d.buildId}/${d.env}/${t}`, q, 'reads');
         // Column-level lineage: each input column, and how the query uses it.
-        const inputs = [...Object.values((d.lineage?.fields ?? {}) as Record<string, { table: string; column: string; subtype: string }[]>).flat(), ...((d.lineage?.dataset ?? []) as { table: string; column: string; subtype: string }[])];
+        const inputs = [
+          ...Object.values((d.lineage?.fields ?? {}) as Record<string, { table: string; column: string; subtype: string }[]>).flat(),
+          ...((d.lineage?.dataset ?? []) as { table: string; column: string; subtype: string }[]),
+        ];
         for (const i of inputs) {
           const c = this.node(`column:${d.buildId}/${d.env}/${i.table}.${i.column}`, 'column', `column ${i.table}.${i.column} (${e.tenant} ${d.env})`);
           this.edge(`table:${d.buildId}/${d.env}/${i.table}`, c, 'has column');
@@ -134,7 +150,13 @@ export class LineageGraph {
       case EVENTS.PRODUCT_CALL: {
         // Served answers are lineage; refusals stay in the log only.
         if (d.status !== 200 || d.op !== 'call') break;
-        const c = this.node(`call:${e.subject}`, 'call', `call ${e.subject} of ${d.product}/v${d.version}`, { rows: d.rows, suppressed: d.suppressed, responseHash: d.responseHash, paramsHash: d.paramsHash, seq: e.seq });
+        const c = this.node(`call:${e.subject}`, 'call', `call ${e.subject} of ${d.product}/v${d.version}`, {
+          rows: d.rows,
+          suppressed: d.suppressed,
+          responseHash: d.responseHash,
+          paramsHash: d.paramsHash,
+          seq: e.seq,
+        });
         this.edge(`product:${d.product}/v${d.version}`, c, 'answered');
         this.edge(c, this.node(`consumer:${d.consumer}`, 'consumer', `consumer ${d.consumer}`), 'answered to');
         break;

@@ -44,12 +44,18 @@ describe.skipIf(!have)('RFC 6962 vectors (../shared/vectors/rfc6962)', () => {
           if (v.treeSize > LEAVES.length) continue;
           const leaves = LEAVES.slice(0, v.treeSize);
           expect(rootOf(leaves).toString('base64'), f).toBe(v.root);
-          expect(inclusionProof(v.leafIdx, leaves).map((b) => b.toString('base64')), f).toEqual(v.proof ?? []);
+          expect(
+            inclusionProof(v.leafIdx, leaves).map((b) => b.toString('base64')),
+            f,
+          ).toEqual(v.proof ?? []);
         } else {
           if (v.size2 > LEAVES.length) continue;
           const leaves = LEAVES.slice(0, v.size2);
           expect(rootOf(leaves.slice(0, v.size1)).toString('base64'), f).toBe(v.root1);
-          expect(consistencyProof(v.size1, leaves).map((b) => b.toString('base64')), f).toEqual(v.proof ?? []);
+          expect(
+            consistencyProof(v.size1, leaves).map((b) => b.toString('base64')),
+            f,
+          ).toEqual(v.proof ?? []);
         }
       }
     }

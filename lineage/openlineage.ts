@@ -68,14 +68,39 @@ export function runEvent(eventType: 'START' | 'COMPLETE' | 'FAIL', info: JobLine
     ...(sqlText ? { sql: facet('SQLJobFacet', '1-1-0', { query: sqlText, dialect: 'duckdb' }) } : {}),
   };
   const tables = [...new Set(info.queries.flatMap((q) => q.tables))].sort();
-  const inputs = eventType === 'START' ? [] : tables.map((t) => {
-    const fields = info.tableSchemas(t);
-    return { namespace: inputNamespace, name: t, ...(fields.length ? { facets: { schema: facet('SchemaDatasetFacet', '1-2-0', { fields: fields.map((f) => ({ name: f.name, type: f.type })) }) } } : {}) };
-  });
-  const outputs = (eventType === 'COMPLETE' ? info.outputs ?? [] : []).map((o) => {
-    const names = o.columns.map((c) => c.name.toLowerCase()).sort().join(',');
-    const source = info.queries.find((q) => q.lineage && q.resultColumns && [...q.resultColumns].map((c) => c.toLowerCase()).sort().join(',') === names);
-    const input = (i: LineageInput) => ({ namespace: inputNamespace, name: i.table, field: i.column, transformations: [{ type: i.type, subtype: i.subtype, masking: false }] });
+  const inputs =
+    eventType === 'START'
+      ? []
+      : tables.map((t) => {
+          const fields = info.tableSchemas(t);
+          return {
+            namespace: inputNamespace,
+            name: t,
+            ...(fields.length
+              ? { facets: { schema: facet('SchemaDatasetFacet', '1-2-0', { fields: fields.map((f) => ({ name: f.name, type: f.type })) }) } }
+              : {}),
+          };
+        });
+  const outputs = (eventType === 'COMPLETE' ? (info.outputs ?? []) : []).map((o) => {
+    const names = o.columns
+      .map((c) => c.name.toLowerCase())
+      .sort()
+      .join(',');
+    const source = info.queries.find(
+      (q) =>
+        q.lineage &&
+        q.resultColumns &&
+        [...q.resultColumns]
+          .map((c) => c.toLowerCase())
+          .sort()
+          .join(',') === names,
+    );
+    const input = (i: LineageInput) => ({
+      namespace: inputNamespace,
+      name: i.table,
+      field: i.column,
+      transformations: [{ type: i.type, subtype: i.subtype, masking: false }],
+    });
     const columnLineage = source?.lineage
       ? {
           columnLineage: facet('ColumnLineageDatasetFacet', '1-2-0', {
@@ -107,7 +132,10 @@ export class OpenLineageSink {
   /** Kept open in append mode: an open and close per event cost more than the write. */
   private fd: number | null = null;
 
-  constructor(private readonly file: string, private readonly url = process.env.OPDOMAIN_OPENLINEAGE_URL) {}
+  constructor(
+    private readonly file: string,
+    private readonly url = process.env.OPDOMAIN_OPENLINEAGE_URL,
+  ) {}
 
   emit(event: Record<string, unknown>): void {
     try {
@@ -116,15 +144,18 @@ export class OpenLineageSink {
         this.fd = openSync(this.file, 'a');
       }
       // One write call per line: O_APPEND keeps lines whole beside other processes' appends.
-      writeSync(this.fd, JSON.stringify(event) + '\n');
+      writeSync(this.fd, `${JSON.stringify(event)}\n`);
     } catch (err) {
       this.close();
       process.emitWarning(`OpenLineage event not written: ${(err as Error).message}`);
     }
     if (this.url) {
-      fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event), signal: AbortSignal.timeout(2000) }).catch((err) =>
-        process.emitWarning(`OpenLineage event not delivered: ${(err as Error).message}`),
-      );
+      fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+        signal: AbortSignal.timeout(2000),
+      }).catch((err) => process.emitWarning(`OpenLineage event not delivered: ${(err as Error).message}`));
     }
   }
 

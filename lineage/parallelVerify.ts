@@ -10,7 +10,11 @@ import type { SegmentTask } from './verifyWorker.ts';
 const COMPILED = import.meta.url.endsWith('.js');
 const ENTRY = new URL(COMPILED ? './verifyWorker.js' : './verifyWorker.ts', import.meta.url);
 // From the sources a thread registers tsx's loader itself before it imports its entry.
-const START = COMPILED ? ENTRY : new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(ENTRY.href)});`)}`);
+const START = COMPILED
+  ? ENTRY
+  : new URL(
+      `data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(ENTRY.href)});`)}`,
+    );
 
 export interface ParallelOptions {
   /** Threads to use (default: the machine's cores, at most 8). Below 2 nothing runs in parallel. */
@@ -37,7 +41,12 @@ export function parallelPlan(entries: number, opts: ParallelOptions = {}): { thr
  * results in seq order. Segments after one that found a problem are not started. Rejects when
  * a thread fails to start or read (the caller then checks on its own thread).
  */
-export async function verifyInParallel(path: string, entries: number, sizes: readonly number[], plan: { threads: number; segment: number }): Promise<SegmentResult[]> {
+export async function verifyInParallel(
+  path: string,
+  entries: number,
+  sizes: readonly number[],
+  plan: { threads: number; segment: number },
+): Promise<SegmentResult[]> {
   const tasks: SegmentTask[] = [];
   for (let first = 1; first <= entries; first += plan.segment) {
     const last = Math.min(entries, first + plan.segment - 1);

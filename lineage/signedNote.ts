@@ -8,7 +8,10 @@ import type { SigningKey } from './domainKey.ts';
 const ALG_ED25519 = 0x01;
 
 function keyHash(name: string, publicRaw: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), Buffer.from([ALG_ED25519]), publicRaw])).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), Buffer.from([ALG_ED25519]), publicRaw]))
+    .digest()
+    .subarray(0, 4);
 }
 
 /** The C2SP verifier key string: <name>+<hex key hash>+<base64(alg ‖ public key)>. */

@@ -20,10 +20,17 @@ parentPort!.on('message', (task: SegmentTask | null) => {
   try {
     const prev = task.first === 1 ? Buffer.alloc(32) : db.get<{ chain_hash: Buffer }>('SELECT chain_hash FROM audit WHERE seq = ?', task.first - 1)?.chain_hash;
     if (!prev) {
-      parentPort!.postMessage({ ok: true, result: { count: 0, stack: [], snapshots: [], problem: { seq: task.first - 1, reason: `entry ${task.first - 1} is missing` } } });
+      parentPort!.postMessage({
+        ok: true,
+        result: { count: 0, stack: [], snapshots: [], problem: { seq: task.first - 1, reason: `entry ${task.first - 1} is missing` } },
+      });
       return;
     }
-    const rows = db.rows(`SELECT ${SEGMENT_COLUMNS} FROM audit WHERE seq >= ? AND seq <= ? ORDER BY seq`, task.first, task.last) as IterableIterator<AuditRowTuple>;
+    const rows = db.rows(
+      `SELECT ${SEGMENT_COLUMNS} FROM audit WHERE seq >= ? AND seq <= ? ORDER BY seq`,
+      task.first,
+      task.last,
+    ) as IterableIterator<AuditRowTuple>;
     parentPort!.postMessage({ ok: true, result: verifySegment(rows, task.first, task.last, prev, task.sizes) });
   } catch (err) {
     parentPort!.postMessage({ ok: false, message: (err as Error).message });

@@ -25,7 +25,14 @@ async function query(path: string, sql: string): Promise<Record<string, unknown>
 }
 
 const build = (name: string, policy: TenantPolicy, key: string) =>
-  buildTenantFiles({ rawPath: raw, prodPath: join(dir, name, 'prod.duckdb'), devPath: join(dir, name, 'dev.duckdb'), policy, tenantKeyHex: key, devSamplePercent: 20 });
+  buildTenantFiles({
+    rawPath: raw,
+    prodPath: join(dir, name, 'prod.duckdb'),
+    devPath: join(dir, name, 'dev.duckdb'),
+    policy,
+    tenantKeyHex: key,
+    devSamplePercent: 20,
+  });
 
 beforeAll(async () => {
   await generateSampleData(raw, { scale: 1500, seed: 3 });
@@ -65,7 +72,14 @@ describe('masked builds', () => {
     // Bypass validation the way a buggy override path would: keep on a direct identifier.
     const weak: TenantPolicy = {
       hash: 'weak',
-      datasets: [{ dataset: 'population', fields: good.datasets[0]!.fields.map((f) => (f.field.name === 'phone' ? { ...validateRule('population', { ...phone, role: 'other', category: 'public' }, { op: 'keep' }), field: phone } : f)) }],
+      datasets: [
+        {
+          dataset: 'population',
+          fields: good.datasets[0]!.fields.map((f) =>
+            f.field.name === 'phone' ? { ...validateRule('population', { ...phone, role: 'other', category: 'public' }, { op: 'keep' }), field: phone } : f,
+          ),
+        },
+      ],
     };
     await expect(build('weak', weak, KEY_A)).rejects.toMatchObject({ code: 'MASK_LEAK_DETECTED', message: expect.stringContaining('population.phone') });
     expect(existsSync(join(dir, 'weak', 'prod.duckdb'))).toBe(false);
@@ -97,7 +111,10 @@ describe('builds with derived and keyed fields', () => {
     const r = await build('derived', policy, KEY_A);
     expect(r.rows.population!.dev).toBeGreaterThan(0);
     expect(r.rows.population!.dev).toBeLessThan(r.rows.population!.prod);
-    const cols = await query(join(dir, 'derived', 'prod.duckdb'), "SELECT column_name FROM information_schema.columns WHERE table_name = 'population' ORDER BY ordinal_position");
+    const cols = await query(
+      join(dir, 'derived', 'prod.duckdb'),
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'population' ORDER BY ordinal_position",
+    );
     expect(cols.map((c) => c.column_name)).toEqual(expect.arrayContaining(['id_card_birth_year', 'id_card_sex', 'id_card_city']));
     expect(cols.map((c) => c.column_name)).not.toContain('id_card');
     const agree = await query(join(dir, 'derived', 'prod.duckdb'), 'SELECT count(*)::INT AS n FROM population WHERE id_card_birth_year <> year(birth_date)');
@@ -107,7 +124,9 @@ describe('builds with derived and keyed fields', () => {
 
 describe('masking that knows its range', () => {
   it('a date shift of ±30 days on the sample claim dates pins nobody: the recovery attack does no better than chance', async () => {
-    const policy = resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } } });
+    const policy = resolvePolicy([{ dataset: 'medical_claims' }], {
+      'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } },
+    });
     await build('shifted', policy, KEY_A);
     // The build's own expression, evaluated over the raw table with the same key: raw and masked side by side.
     const rule = policy.datasets[0]!.fields.find((f) => f.field.name === 'claim_date')!;
@@ -118,14 +137,16 @@ describe('masking that knows its range', () => {
     await con.run(`CREATE TABLE pairs AS SELECT id_card AS who, claim_date AS truth, ${expr} AS masked FROM raw.medical_claims WHERE claim_date IS NOT NULL`);
     // The attacker knows the range (the year the catalog says the claims cover) and, per person,
     // bounds the shift by it: s ∈ [max(masked) − hi, min(masked) − lo]; a narrow bound pins the raw dates.
-    const r = (await con.runAndReadAll(`
+    const r = (
+      await con.runAndReadAll(`
       WITH b AS (SELECT min(truth) AS lo, max(truth) AS hi FROM pairs),
       per AS (SELECT who, max(masked) - (SELECT hi FROM b) AS s_lo, min(masked) - (SELECT lo FROM b) AS s_hi FROM pairs GROUP BY who),
       guess AS (SELECT p.who, bool_and(abs((p.masked - CAST((per.s_lo + per.s_hi) / 2 AS INTEGER)) - p.truth) <= 3) AS pinned, any_value(per.s_hi - per.s_lo) AS width
                 FROM pairs p JOIN per USING (who) GROUP BY p.who)
       SELECT count(*)::INT AS people, count(*) FILTER (WHERE pinned AND width <= 6)::INT AS pinned,
              count(*) FILTER (WHERE pinned)::INT AS lucky,
-             (SELECT count(*) FROM pairs, b WHERE masked < lo OR masked > hi)::INT AS outside FROM guess`)).getRowObjectsJS()[0]!;
+             (SELECT count(*) FROM pairs, b WHERE masked < lo OR masked > hi)::INT AS outside FROM guess`)
+    ).getRowObjectsJS()[0]!;
     con.closeSync();
     inst.closeSync();
     expect(Number(r.people)).toBeGreaterThan(500);
@@ -137,9 +158,20 @@ describe('masking that knows its range', () => {
 
   it('the leak check refuses a build whose shifted dates leave the observed range', async () => {
     // An operator that forgets the range: the range class of the leak check catches it.
-    const policy = resolvePolicy([{ dataset: 'medical_claims' }], { 'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } } });
-    const plain = { ...policy, datasets: policy.datasets.map((d) => ({ ...d, fields: d.fields.map((f) => (f.field.name === 'claim_date' ? { ...f, op: { ...f.op, toSql: (c: string) => `${c} + 40` } } : f)) })) };
-    await expect(build('outside', plain as TenantPolicy, KEY_A)).rejects.toMatchObject({ code: 'MASK_LEAK_DETECTED', message: expect.stringMatching(/claim_date \(range\)/) });
+    const policy = resolvePolicy([{ dataset: 'medical_claims' }], {
+      'medical_claims.claim_date': { op: 'date_shift', params: { minDays: -30, maxDays: 30, by: 'id_card' } },
+    });
+    const plain = {
+      ...policy,
+      datasets: policy.datasets.map((d) => ({
+        ...d,
+        fields: d.fields.map((f) => (f.field.name === 'claim_date' ? { ...f, op: { ...f.op, toSql: (c: string) => `${c} + 40` } } : f)),
+      })),
+    };
+    await expect(build('outside', plain as TenantPolicy, KEY_A)).rejects.toMatchObject({
+      code: 'MASK_LEAK_DETECTED',
+      message: expect.stringMatching(/claim_date \(range\)/),
+    });
     expect(existsSync(join(dir, 'outside', 'prod.duckdb'))).toBe(false);
   });
 });

@@ -37,7 +37,11 @@ function removeDb(path: string): void {
 async function commentUsage(con: DuckDBConnection, dp: DatasetPolicy, ctx: SqlContext): Promise<void> {
   const t = quoteIdent(dp.dataset);
   for (const f of dp.fields) {
-    const names = f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name];
+    const names = f.op.toColumns
+      ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name)
+      : f.op.name === 'drop'
+        ? []
+        : [f.field.name];
     const text = usageComment(f.usage, findDataset(dp.dataset)?.unit?.field === f.field.name).replaceAll("'", "''");
     for (const n of names) for (const db of ['main', 'dev']) await con.run(`COMMENT ON COLUMN ${db}.${t}.${quoteIdent(n)} IS '${text}'`);
   }
@@ -61,7 +65,7 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
     await con.run(`ATTACH '${devTmp.replaceAll("'", "''")}' AS dev`);
     const ownIds = opts.policy.datasets.filter((d) => findDataset(d.dataset)?.owner).map((d) => d.dataset);
     if (ownIds.length > 0) {
-      if (!opts.ownRawPath || !existsSync(opts.ownRawPath)) throw new OpError('SAMPLE_DATA_MISSING', 'the authorization\'s own raw store is missing');
+      if (!opts.ownRawPath || !existsSync(opts.ownRawPath)) throw new OpError('SAMPLE_DATA_MISSING', "the authorization's own raw store is missing");
       await con.run(`ATTACH '${opts.ownRawPath.replaceAll("'", "''")}' AS own (READ_ONLY)`);
     }
     const aliasOf = (dataset: string) => (ownIds.includes(dataset) ? 'own' : 'raw');
@@ -72,8 +76,17 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
       // dataset; if the policy removed the key column, sample rows by their own hash instead.
       const key = findDataset(dp.dataset)?.sampleKey;
       const keyKept = key && dp.fields.some((f) => f.field.name === key && f.op.name !== 'drop' && !f.op.toColumns);
-      const rowHash = `hash(${dp.fields.flatMap((f) => (f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name])).map(quoteIdent).join(', ')})`;
-      const where = keyKept ? ` WHERE hash(${quoteIdent(key!)}) % 100 < ${Math.round(opts.devSamplePercent)}` : key ? ` WHERE ${rowHash} % 100 < ${Math.round(opts.devSamplePercent)}` : '';
+      const rowHash = `hash(${dp.fields
+        .flatMap((f) =>
+          f.op.toColumns ? f.op.toColumns(quoteIdent(f.field.name), f.params, f.field, ctx).map((c) => c.name) : f.op.name === 'drop' ? [] : [f.field.name],
+        )
+        .map(quoteIdent)
+        .join(', ')})`;
+      const where = keyKept
+        ? ` WHERE hash(${quoteIdent(key!)}) % 100 < ${Math.round(opts.devSamplePercent)}`
+        : key
+          ? ` WHERE ${rowHash} % 100 < ${Math.round(opts.devSamplePercent)}`
+          : '';
       await con.run(`CREATE TABLE dev.${t} AS SELECT * FROM main.${t}${where}`);
       await commentUsage(con, dp, ctx);
       const n = await con.runAndReadAll(`SELECT (SELECT count(*) FROM main.${t})::BIGINT AS p, (SELECT count(*) FROM dev.${t})::BIGINT AS d`);
@@ -85,9 +98,13 @@ export async function buildTenantFiles(opts: BuildOptions): Promise<BuildResult>
     const leaks = [...(await findLeaks(con, 'raw', [dbName, 'dev'], own)), ...(await rangeLeaks(con, aliasOf, opts.policy))];
     if (leaks.length > 0) {
       const first = leaks[0]!;
-      throw new OpError('MASK_LEAK_DETECTED', `raw values of ${first.rawField} appear in ${first.tenantColumn.replace(`${dbName}.`, 'prod.')} (${first.matches} values); the build was discarded`, {
-        leaks: leaks.map((l) => ({ ...l, tenantColumn: l.tenantColumn.replace(`${dbName}.`, 'prod.') })),
-      });
+      throw new OpError(
+        'MASK_LEAK_DETECTED',
+        `raw values of ${first.rawField} appear in ${first.tenantColumn.replace(`${dbName}.`, 'prod.')} (${first.matches} values); the build was discarded`,
+        {
+          leaks: leaks.map((l) => ({ ...l, tenantColumn: l.tenantColumn.replace(`${dbName}.`, 'prod.') })),
+        },
+      );
     }
     await con.run('DETACH raw');
     if (ownIds.length > 0) await con.run('DETACH own');

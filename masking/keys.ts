@@ -8,7 +8,7 @@ export function ensureTenantKey(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const hex = randomBytes(32).toString('hex');
-  writeFileSync(path, hex + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${hex}\n`, { mode: 0o600, flag: 'wx' });
   return hex;
 }
 

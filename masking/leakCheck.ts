@@ -15,13 +15,20 @@ export interface Leak {
  * `rawAlias` is the attached raw store; `catalogs` the attached tenant databases to scan.
  * Returns the leaks found (empty = clean).
  */
-export async function findLeaks(con: DuckDBConnection, rawAlias: string, catalogs: readonly string[], own?: { readonly alias: string; readonly datasets: readonly DatasetSpec[] }): Promise<Leak[]> {
+export async function findLeaks(
+  con: DuckDBConnection,
+  rawAlias: string,
+  catalogs: readonly string[],
+  own?: { readonly alias: string; readonly datasets: readonly DatasetSpec[] },
+): Promise<Leak[]> {
   const sources: string[] = [];
   const from = [...CATALOG.map((ds) => ({ ds, alias: rawAlias })), ...(own?.datasets ?? []).map((ds) => ({ ds, alias: own!.alias }))];
   for (const { ds, alias } of from) {
     for (const f of ds.fields) {
       if (isProtectedField(f) && f.type === 'VARCHAR') {
-        sources.push(`SELECT ${quoteIdent(f.name)} AS v, '${ds.id}.${f.name}' AS field FROM ${alias}.${quoteIdent(ds.id)} WHERE ${quoteIdent(f.name)} IS NOT NULL AND length(${quoteIdent(f.name)}) >= 4`);
+        sources.push(
+          `SELECT ${quoteIdent(f.name)} AS v, '${ds.id}.${f.name}' AS field FROM ${alias}.${quoteIdent(ds.id)} WHERE ${quoteIdent(f.name)} IS NOT NULL AND length(${quoteIdent(f.name)}) >= 4`,
+        );
       }
     }
   }

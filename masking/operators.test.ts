@@ -19,7 +19,16 @@ afterAll(() => {
 
 const KEY = '11'.repeat(32);
 const ctx = { scopeKeyHex: (s: string) => scopeKeyHex(KEY, s) };
-const field = (type: FieldType): FieldSpec => ({ name: 'v', type, description: '', category: 'personal', grade: 'general', openness: 'conditional', role: 'other', mask: { op: 'keep' } });
+const field = (type: FieldType): FieldSpec => ({
+  name: 'v',
+  type,
+  description: '',
+  category: 'personal',
+  grade: 'general',
+  openness: 'conditional',
+  role: 'other',
+  mask: { op: 'keep' },
+});
 
 async function apply(op: string, params: unknown, type: FieldType, values: (string | number | null)[]): Promise<unknown[]> {
   const o = operatorFor(op);
@@ -36,12 +45,23 @@ describe('masking operators', () => {
     expect(await apply('mask', { preset: 'name' }, 'VARCHAR', ['张伟', '欧阳娜娜', 'Smith', 'A', '', null])).toEqual(['张*', '欧***', 'S****', '*', '', null]);
     expect(await apply('mask', { preset: 'mobile' }, 'VARCHAR', ['13812345678', '123', null])).toEqual(['138****5678', '***', null]);
     expect(await apply('mask', { preset: 'id_card' }, 'VARCHAR', ['11010519491231002X', 'not-an-id'])).toEqual(['110*************2X', 'not****id']);
-    expect(await apply('mask', { preset: 'address' }, 'VARCHAR', ['浙江省杭州市西湖区文三路1号', '上海市黄浦区', 'somewhere', null])).toEqual(['浙江省杭州市****', '上海市****', '****', null]);
+    expect(await apply('mask', { preset: 'address' }, 'VARCHAR', ['浙江省杭州市西湖区文三路1号', '上海市黄浦区', 'somewhere', null])).toEqual([
+      '浙江省杭州市****',
+      '上海市****',
+      '****',
+      null,
+    ]);
     expect(await apply('mask', { keepFirst: 2, keepLast: 1, char: '#' }, 'VARCHAR', ['abcdef'])).toEqual(['ab###f']);
   });
   it('token: the keyed HMAC-SHA256 of the value, NULL stays NULL', async () => {
-    const expected = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex')).update('11010519491231002X', 'utf8').digest('hex').slice(0, 32);
-    const chinese = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex')).update('张伟\\x41', 'utf8').digest('hex').slice(0, 32);
+    const expected = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex'))
+      .update('11010519491231002X', 'utf8')
+      .digest('hex')
+      .slice(0, 32);
+    const chinese = createHmac('sha256', Buffer.from(scopeKeyHex(KEY, 'person'), 'hex'))
+      .update('张伟\\x41', 'utf8')
+      .digest('hex')
+      .slice(0, 32);
     expect(await apply('token', { scope: 'person' }, 'VARCHAR', ['11010519491231002X', '张伟\\x41', null])).toEqual([expected, chinese, null]);
     const other = await apply('token', { scope: 'enterprise' }, 'VARCHAR', ['11010519491231002X']);
     expect(other[0]).not.toBe(expected);
@@ -59,11 +79,22 @@ describe('masking operators', () => {
   });
   it('validate() refuses bad parameters with MASK_BAD_PARAMS', () => {
     const bad: [string, unknown][] = [
-      ['mask', { preset: 'nope' }], ['mask', { keepFirst: -1 }], ['mask', { char: '**' }], ['mask', { preset: 'name', keepFirst: 1 }],
-      ['token', {}], ['token', { scope: 'Person!' }], ['bucket', { lower: 10, upper: 0, size: 1 }], ['bucket', { lower: 0, upper: 10 }],
-      ['date_trunc', { unit: 'week' }], ['region', { level: 'street' }], ['replace', { value: 1 }], ['keep', { x: 1 }], ['mask', 'name'],
+      ['mask', { preset: 'nope' }],
+      ['mask', { keepFirst: -1 }],
+      ['mask', { char: '**' }],
+      ['mask', { preset: 'name', keepFirst: 1 }],
+      ['token', {}],
+      ['token', { scope: 'Person!' }],
+      ['bucket', { lower: 10, upper: 0, size: 1 }],
+      ['bucket', { lower: 0, upper: 10 }],
+      ['date_trunc', { unit: 'week' }],
+      ['region', { level: 'street' }],
+      ['replace', { value: 1 }],
+      ['keep', { x: 1 }],
+      ['mask', 'name'],
     ];
-    for (const [op, params] of bad) expect(() => operatorFor(op).validate(params), `${op} ${JSON.stringify(params)}`).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
+    for (const [op, params] of bad)
+      expect(() => operatorFor(op).validate(params), `${op} ${JSON.stringify(params)}`).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
     expect(() => operatorFor('shuffle')).toThrow(expect.objectContaining({ code: 'MASK_UNKNOWN_OPERATOR' }));
   });
 });
@@ -73,7 +104,9 @@ describe('keyed operators: date_shift, noise, derive', () => {
   it('date_shift moves every date of one entity by the same keyed amount, wrapped within the observed range', async () => {
     const op = operatorFor('date_shift');
     const expr = op.toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), ctx)!;
-    const rows = await run(`SELECT e, v, ${expr} AS s FROM (VALUES ('p1', DATE '2024-01-10'), ('p1', DATE '2024-03-01'), ('p2', DATE '2024-01-01'), ('p3', DATE '2024-12-31'), ('p2', NULL)) t(e, v) ORDER BY e, v NULLS LAST`);
+    const rows = await run(
+      `SELECT e, v, ${expr} AS s FROM (VALUES ('p1', DATE '2024-01-10'), ('p1', DATE '2024-03-01'), ('p2', DATE '2024-01-01'), ('p3', DATE '2024-12-31'), ('p2', NULL)) t(e, v) ORDER BY e, v NULLS LAST`,
+    );
     const day = (x: unknown) => Date.parse(String(x)) / 86_400_000;
     const [lo, hi] = [day('2024-01-01'), day('2024-12-31')];
     const span = hi - lo + 1;
@@ -87,8 +120,12 @@ describe('keyed operators: date_shift, noise, derive', () => {
       expect(Math.min(sh, span - sh)).toBeLessThanOrEqual(30);
     }
     expect(rows.find((x) => x.v === null)!.s).toBeNull();
-    const otherKey = operatorFor('date_shift').toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), { scopeKeyHex: (s: string) => scopeKeyHex('22'.repeat(32), s) })!;
-    const shifts = await run(`SELECT count(DISTINCT d)::INT AS n FROM (SELECT (${otherKey}) - (${expr}) AS d FROM (SELECT 'p' || range AS e, DATE '2024-01-01' + CAST(range AS INTEGER) AS v FROM range(200)))`);
+    const otherKey = operatorFor('date_shift').toSql('v', op.validate({ minDays: -30, maxDays: 30, by: 'e' }), field('DATE'), {
+      scopeKeyHex: (s: string) => scopeKeyHex('22'.repeat(32), s),
+    })!;
+    const shifts = await run(
+      `SELECT count(DISTINCT d)::INT AS n FROM (SELECT (${otherKey}) - (${expr}) AS d FROM (SELECT 'p' || range AS e, DATE '2024-01-01' + CAST(range AS INTEGER) AS v FROM range(200)))`,
+    );
     expect(Number(shifts[0]!.n)).toBeGreaterThan(10); // another tenant's key gives other shifts
     expect(() => op.validate({ minDays: 5, maxDays: 1, by: 'e' })).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));
   });
@@ -117,7 +154,9 @@ describe('keyed operators: date_shift, noise, derive', () => {
     const op = operatorFor('derive');
     const cols = op.toColumns!('v', op.validate({ parts: ['birth_year', 'sex', 'city', 'province'] }), { ...field('VARCHAR'), name: 'id_card' }, ctx);
     expect(cols.map((c) => c.name)).toEqual(['id_card_birth_year', 'id_card_sex', 'id_card_city', 'id_card_province']);
-    const rows = await run(`SELECT ${cols.map((c) => `${c.expr} AS ${c.name}`).join(', ')} FROM (VALUES ('11010519491231002X'), ('110105194912310021'), ('abc'), (NULL)) t(v)`);
+    const rows = await run(
+      `SELECT ${cols.map((c) => `${c.expr} AS ${c.name}`).join(', ')} FROM (VALUES ('11010519491231002X'), ('110105194912310021'), ('abc'), (NULL)) t(v)`,
+    );
     expect(rows[0]).toEqual({ id_card_birth_year: 1949, id_card_sex: '女', id_card_city: '110100', id_card_province: '110000' });
     for (const r of rows.slice(1)) expect(Object.values(r).every((x) => x === null)).toBe(true);
     expect(() => op.validate({ parts: ['age'] })).toThrow(expect.objectContaining({ code: 'MASK_BAD_PARAMS' }));

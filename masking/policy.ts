@@ -2,7 +2,20 @@
 // from catalog defaults and the authorization's overrides, validated, and compiled to SQL.
 // Default deny: a field that is not granted has no policy and is not loaded.
 import { createHash } from 'node:crypto';
-import { defaultUsage, findDataset, isGrantable, isProtectedField, isTightening, isUsageLevel, USAGE_AUDIENCES, type DatasetSpec, type FieldSpec, type FieldUsage, type MaskRule, type UsageLevel } from '../datasets/index.ts';
+import {
+  defaultUsage,
+  findDataset,
+  isGrantable,
+  isProtectedField,
+  isTightening,
+  isUsageLevel,
+  USAGE_AUDIENCES,
+  type DatasetSpec,
+  type FieldSpec,
+  type FieldUsage,
+  type MaskRule,
+  type UsageLevel,
+} from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import type { MaskOperator, SqlContext } from './operator.ts';
 import { OPERATORS } from './operators/index.ts';
@@ -20,6 +33,7 @@ export type UsageOverrides = Readonly<Record<string, { readonly sandbox?: UsageL
 
 export interface FieldPolicy {
   readonly field: FieldSpec;
+  // biome-ignore lint/suspicious/noExplicitAny: the operator's parameters were validated into `params`
   readonly op: MaskOperator<any>;
   readonly params: unknown;
   /** Column usage levels per audience (catalog default, tightened by the authorization). */
@@ -37,6 +51,7 @@ export interface TenantPolicy {
   readonly hash: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: callers validate parameters with the operator itself
 export function operatorFor(name: string): MaskOperator<any> {
   const op = OPERATORS.get(name);
   if (!op) throw new OpError('MASK_UNKNOWN_OPERATOR', `unknown masking operator "${name}" (known: ${[...OPERATORS.keys()].join(', ')})`);
@@ -58,7 +73,10 @@ export function validateRule(datasetId: string, field: FieldSpec, rule: MaskRule
     throw new OpError('MASK_WRONG_TYPE', `${where}: ${op.name} does not apply to ${field.type}`);
   }
   if (isProtectedField(field) && (op.name === 'keep' || op.reversible)) {
-    throw new OpError('MASK_TOO_WEAK', `${where}: ${op.name} is not allowed for a ${field.role === 'direct_identifier' ? 'direct identifier' : 'sensitive personal field'}`);
+    throw new OpError(
+      'MASK_TOO_WEAK',
+      `${where}: ${op.name} is not allowed for a ${field.role === 'direct_identifier' ? 'direct identifier' : 'sensitive personal field'}`,
+    );
   }
   return { field, op, params, usage: defaultUsage(field) };
 }
@@ -76,7 +94,11 @@ function applyUsage(ds: DatasetSpec, fp: FieldPolicy, wanted: UsageOverrides[str
     const w = wanted?.[a];
     if (w === undefined) continue;
     if (!isUsageLevel(w)) throw new OpError('BAD_REQUEST', `${ds.id}.${fp.field.name}: unknown usage level "${String(w)}"`);
-    if (!isTightening(base[a], w)) throw new OpError('USAGE_LOOSENED', `${ds.id}.${fp.field.name}: the ${a} level may only be tightened (${base[a]} → ${w} allows a use ${base[a]} does not)`);
+    if (!isTightening(base[a], w))
+      throw new OpError(
+        'USAGE_LOOSENED',
+        `${ds.id}.${fp.field.name}: the ${a} level may only be tightened (${base[a]} → ${w} allows a use ${base[a]} does not)`,
+      );
     usage[a] = w;
   }
   return { ...fp, usage: usage as unknown as FieldUsage };
@@ -99,22 +121,34 @@ export function resolvePolicy(grants: readonly Grant[], overrides: MaskOverrides
     if (!ds) throw new OpError('DATASET_NOT_FOUND', `no dataset "${grant.dataset}" in the catalog`);
     if (seen.has(ds.id)) throw new OpError('BAD_REQUEST', `dataset "${ds.id}" is granted twice`);
     seen.add(ds.id);
-    if (!isGrantable(ds)) throw new OpError('DATASET_NOT_GRANTABLE', `dataset "${ds.id}" is ${ds.grade === 'core' ? 'graded core' : 'prohibited from opening'}`);
+    if (!isGrantable(ds))
+      throw new OpError('DATASET_NOT_GRANTABLE', `dataset "${ds.id}" is ${ds.grade === 'core' ? 'graded core' : 'prohibited from opening'}`);
     const names = grant.fields ?? ds.fields.filter(isGrantable).map((f) => f.name);
     const fields: FieldPolicy[] = [];
     for (const name of names) {
       const field = ds.fields.find((f) => f.name === name);
       if (!field) throw new OpError('DATASET_NOT_FOUND', `dataset "${ds.id}" has no field "${name}"`);
       if (!isGrantable(field)) {
-        throw new OpError('DATASET_NOT_GRANTABLE', `${ds.id}.${name} is ${field.grade === 'core' ? 'graded core' : 'prohibited from opening'} and can never be granted`);
+        throw new OpError(
+          'DATASET_NOT_GRANTABLE',
+          `${ds.id}.${name} is ${field.grade === 'core' ? 'graded core' : 'prohibited from opening'} and can never be granted`,
+        );
       }
       const override = overrides[`${ds.id}.${name}`];
-      const base = checkByField(ds.id, validateRule(ds.id, field, field.mask), ds.fields.map((f) => f.name));
+      const base = checkByField(
+        ds.id,
+        validateRule(ds.id, field, field.mask),
+        ds.fields.map((f) => f.name),
+      );
       if (!override) {
         fields.push(applyUsage(ds, base, usage[`${ds.id}.${name}`]));
         continue;
       }
-      const chosen = checkByField(ds.id, validateRule(ds.id, field, override), ds.fields.map((f) => f.name));
+      const chosen = checkByField(
+        ds.id,
+        validateRule(ds.id, field, override),
+        ds.fields.map((f) => f.name),
+      );
       if (isProtectedField(field) && chosen.op.strength < base.op.strength) {
         throw new OpError('MASK_TOO_WEAK', `${ds.id}.${name}: an override may only make masking stronger (${base.op.name} → ${chosen.op.name})`);
       }

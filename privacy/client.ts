@@ -12,7 +12,10 @@ export interface PsiTransport {
   finish(id: string, elements: readonly string[], mac: string): Promise<{ state: string; matched?: number; dataset: string }>;
 }
 
-export async function runPsiClient(ids: readonly string[], transport: PsiTransport): Promise<{ session: string; matched?: number; dataset: string; sent: number }> {
+export async function runPsiClient(
+  ids: readonly string[],
+  transport: PsiTransport,
+): Promise<{ session: string; matched?: number; dataset: string; sent: number }> {
   const unique = [...new Set(ids.map((x) => x.trim().toUpperCase()).filter((x) => x !== ''))];
   const a = randomScalar();
   const session = await transport.start();
@@ -21,7 +24,7 @@ export async function runPsiClient(ids: readonly string[], transport: PsiTranspo
   const mine = await blindAll('hash', unique, a);
   shuffle(mine);
   const reply = await transport.blinded(session.id, mine, messageMac(key, session.id, 'blinded', mine));
-  if (reply.mac !== messageMac(key, session.id, 'reply', reply.elements)) throw new Error('the domain\'s reply does not carry the session MAC');
+  if (reply.mac !== messageMac(key, session.id, 'reply', reply.elements)) throw new Error("the domain's reply does not carry the session MAC");
   // The domain's order is kept: it maps the answers back to its own rows.
   const theirs = await blindAll('point', reply.elements, a);
   const done = await transport.finish(session.id, theirs, messageMac(key, session.id, 'finish', theirs));

@@ -57,5 +57,9 @@ export function messageMac(key: Buffer, session: string, step: string, elements:
 export function checkMac(key: Buffer, session: string, step: string, elements: readonly string[], mac: unknown): void {
   const want = Buffer.from(messageMac(key, session, step, elements));
   const got = Buffer.from(typeof mac === 'string' ? mac : '');
-  if (got.length !== want.length || !timingSafeEqual(got, want)) throw new OpError('PSI_TAMPERED', 'the message does not carry this session\'s MAC for this step: altered, replayed from another step or session, or not from this client');
+  if (got.length !== want.length || !timingSafeEqual(got, want))
+    throw new OpError(
+      'PSI_TAMPERED',
+      "the message does not carry this session's MAC for this step: altered, replayed from another step or session, or not from this client",
+    );
 }

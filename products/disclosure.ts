@@ -3,7 +3,23 @@
 // privacy than the product's minimum (and the authorization's), or is dominated by a few units;
 // when a row is withheld, the margins that would give it back by subtraction are withheld too;
 // what remains is capped and rounded. The unit counts themselves never leave.
-import { BLOCKING_DOMINANCE, cellGroup, cellKey, dominanceOf, kindOf, partDimFields, type Alignment, type CallMeasure, ledgerCells, publishedCells, unitsOf, unmeasuredColumns, withRows, type CheckContext, type LedgerCell } from '../exports/index.ts';
+import {
+  BLOCKING_DOMINANCE,
+  cellGroup,
+  cellKey,
+  dominanceOf,
+  kindOf,
+  partDimFields,
+  type Alignment,
+  type CallMeasure,
+  ledgerCells,
+  publishedCells,
+  unitsOf,
+  unmeasuredColumns,
+  withRows,
+  type CheckContext,
+  type LedgerCell,
+} from '../exports/index.ts';
 import { OpError } from '../errors/index.ts';
 import type { CallControls } from './spec.ts';
 
@@ -65,7 +81,10 @@ export function controlRows(ctx: CheckContext, controls: CallControls): Controll
   const unsafe = unsafeRows(ctx, min);
   // A withheld cell under a published margin is the margin minus its siblings.
   if (unsafe.size > 0) for (const i of marginRows(ctx)) unsafe.add(i);
-  const kept = ctx.output.rows.map((_, i) => i).filter((i) => !unsafe.has(i)).slice(0, controls.rowCap);
+  const kept = ctx.output.rows
+    .map((_, i) => i)
+    .filter((i) => !unsafe.has(i))
+    .slice(0, controls.rowCap);
   const rows = kept.map((i) => ctx.output.rows[i]!);
   const after = withRows(ctx, rows, false);
   const measureColumns = new Set(after.view.measures.flatMap((m, j) => (m.length > 0 ? [j] : [])));
@@ -86,7 +105,17 @@ export function controlRows(ctx: CheckContext, controls: CallControls): Controll
 export function publishedCellKeys(ctx: CheckContext, kept: readonly number[], order: readonly (readonly number[])[]): Map<string, string> {
   const fields = ctx.measured!.parts.map((_, part) => partDimFields(ctx, part));
   const keys = new Map<string, string>();
-  for (const i of kept) for (const cells of ctx.view.rowCells[i] ?? []) for (const c of cells) keys.set(cellKey(c.part, c.gid, order[c.part]!.map((d) => c.dims[d])), cellGroup(c, fields[c.part]!));
+  for (const i of kept)
+    for (const cells of ctx.view.rowCells[i] ?? [])
+      for (const c of cells)
+        keys.set(
+          cellKey(
+            c.part,
+            c.gid,
+            order[c.part]!.map((d) => c.dims[d]),
+          ),
+          cellGroup(c, fields[c.part]!),
+        );
   return keys;
 }
 

@@ -38,7 +38,10 @@ export class ProductEngine {
 
   private cacheOf(db: TenantDb): CallCache {
     let c = this.caches.get(db);
-    if (!c) this.caches.set(db, (c = newCallCache()));
+    if (!c) {
+      c = newCallCache();
+      this.caches.set(db, c);
+    }
     return c;
   }
   /** Templates run so far (a refused call runs none: the tests count on it). */
@@ -86,7 +89,16 @@ export class ProductEngine {
     try {
       await db.gate(con, input.sql, 'export');
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
-      const m = await measureCall(con, { sql: input.sql, params: input.params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db), second });
+      const m = await measureCall(con, {
+        sql: input.sql,
+        params: input.params,
+        tenant: input.tenant,
+        thresholds: input.thresholds,
+        tenantHas: has,
+        maxRows: MAX_CALL_ROWS,
+        cache: this.cacheOf(db),
+        second,
+      });
       const { kept, ...controlled } = controlRows(m.ctx, input.controls);
       return { ...controlled, all: m.ctx.output, kept, unitKinds: [...new Set((m.measured?.sources ?? []).map((u) => u.kind))] };
     } catch (err) {
@@ -116,7 +128,8 @@ export class ProductEngine {
       await db.gate(con, input.sql, 'export');
       await db.gate(con, other.sql, 'export');
       const has = (t: string, c: string) => db.columnsOf(t.toLowerCase()).includes(c.toLowerCase());
-      const measure = (sql: string, params: Params) => measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
+      const measure = (sql: string, params: Params) =>
+        measureCall(con, { sql, params, tenant: input.tenant, thresholds: input.thresholds, tenantHas: has, maxRows: MAX_CALL_ROWS, cache: this.cacheOf(db) });
       const a = await measure(input.sql, input.params);
       const b = await measure(other.sql, other.params);
       // What cannot be compared cell for cell counts as differing by one.
@@ -129,7 +142,13 @@ export class ProductEngine {
       const compared = new Set([...ka].filter(([k, group]) => flagged.has(group) && kb.has(k)).map(([k]) => k));
       const covered = new Set([...ka].filter(([k]) => compared.has(k)).map(([, group]) => group));
       if ([...flagged].some((g) => !covered.has(g))) return 1;
-      return await unitDifference(con, { stages: a.measured!.stages!, params: input.params }, { stages: b.measured!.stages!, params: other.params }, compared, align);
+      return await unitDifference(
+        con,
+        { stages: a.measured!.stages!, params: input.params },
+        { stages: b.measured!.stages!, params: other.params },
+        compared,
+        align,
+      );
     } catch (err) {
       if (err instanceof OpError) throw err;
       throw new OpError('PRODUCT_CALL_FAILED', 'the answer could not be compared with an earlier one');

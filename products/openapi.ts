@@ -14,7 +14,13 @@ export const SCENARIO_HEADER = 'x-scenario';
 const ERROR = {
   type: 'object',
   required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'class', 'message'], properties: { code: { type: 'string' }, class: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'class', 'message'],
+      properties: { code: { type: 'string' }, class: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
 } as const;
 
 const RATE_HEADERS = {
@@ -27,7 +33,13 @@ export function productOpenApi(spec: ProductSpec, version: number, hash: string)
   const path = `/products/${spec.product}/v${version}`;
   const example = sampleParams(spec, 1)[0] ?? {};
   const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-  const row = { type: 'object', required: spec.columns.map((c) => c.name), properties: Object.fromEntries(spec.columns.map((c) => [c.name, { type: ['number', 'string', 'boolean', 'null'], ...(c.description ? { description: c.description } : {}) }])) };
+  const row = {
+    type: 'object',
+    required: spec.columns.map((c) => c.name),
+    properties: Object.fromEntries(
+      spec.columns.map((c) => [c.name, { type: ['number', 'string', 'boolean', 'null'], ...(c.description ? { description: c.description } : {}) }]),
+    ),
+  };
   return {
     openapi: '3.1.0',
     info: {
@@ -43,9 +55,20 @@ export function productOpenApi(spec: ProductSpec, version: number, hash: string)
           security: [{ apiKey: [] }],
           parameters: [
             ...Object.entries(spec.parameters.properties).map(([name, { description, example: _example, title: _title, ...schema }]) => ({
-              name, in: 'query', required: spec.parameters.required.includes(name), schema, ...(description ? { description } : {}), example: example[name],
+              name,
+              in: 'query',
+              required: spec.parameters.required.includes(name),
+              schema,
+              ...(description ? { description } : {}),
+              example: example[name],
             })),
-            { name: SCENARIO_HEADER, in: 'header', required: true, description: 'The scenario the call is made for; it must be the one granted.', schema: { type: 'string', enum: [spec.scenario] } },
+            {
+              name: SCENARIO_HEADER,
+              in: 'header',
+              required: true,
+              description: 'The scenario the call is made for; it must be the one granted.',
+              schema: { type: 'string', enum: [spec.scenario] },
+            },
           ],
           responses: {
             '200': {
@@ -53,16 +76,35 @@ export function productOpenApi(spec: ProductSpec, version: number, hash: string)
               headers: RATE_HEADERS,
               content: {
                 'application/json': {
-                  schema: { type: 'object', required: ['product', 'version', 'columns', 'rows', 'suppressedRows'], properties: { product: { type: 'string' }, version: { type: 'integer' }, columns: { type: 'array', items: { type: 'string' } }, rows: { type: 'array', items: row }, suppressedRows: { type: 'integer', description: 'Rows withheld by the controls (small or dominated groups, margins over them, rows over the cap).' }, callId: { type: 'string' } } },
+                  schema: {
+                    type: 'object',
+                    required: ['product', 'version', 'columns', 'rows', 'suppressedRows'],
+                    properties: {
+                      product: { type: 'string' },
+                      version: { type: 'integer' },
+                      columns: { type: 'array', items: { type: 'string' } },
+                      rows: { type: 'array', items: row },
+                      suppressedRows: {
+                        type: 'integer',
+                        description: 'Rows withheld by the controls (small or dominated groups, margins over them, rows over the cap).',
+                      },
+                      callId: { type: 'string' },
+                    },
+                  },
                 },
                 'text/csv': { schema: { type: 'string' } },
               },
             },
             '400': error('A parameter is unknown, missing, repeated, of the wrong type or out of range; nothing ran.'),
             '401': error('No API key, or a key that is unknown, expired or revoked.'),
-            '403': error('No valid grant for this product version and scenario, the authorization is not active, or the call would difference a small group out of earlier answers.'),
+            '403': error(
+              'No valid grant for this product version and scenario, the authorization is not active, or the call would difference a small group out of earlier answers.',
+            ),
             '404': error('No such product version is served.'),
-            '429': { ...error('A quota is used up: see Retry-After.'), headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } }, ...RATE_HEADERS } },
+            '429': {
+              ...error('A quota is used up: see Retry-After.'),
+              headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } }, ...RATE_HEADERS },
+            },
             '503': error('The quota counters or the audit log could not be written: the call is refused rather than served.'),
           },
         },

@@ -10,8 +10,23 @@ import { KEY_PARAMETER_NAMES, KEY_PREFIX } from './openapi.ts';
 export type ParamValue = string | number | boolean;
 
 export type ParamSchema =
-  | { readonly type: 'integer' | 'number'; readonly minimum: number; readonly maximum: number; readonly title?: string; readonly description?: string; readonly example?: number; readonly default?: number }
-  | { readonly type: 'string'; readonly enum: readonly string[]; readonly title?: string; readonly description?: string; readonly example?: string; readonly default?: string }
+  | {
+      readonly type: 'integer' | 'number';
+      readonly minimum: number;
+      readonly maximum: number;
+      readonly title?: string;
+      readonly description?: string;
+      readonly example?: number;
+      readonly default?: number;
+    }
+  | {
+      readonly type: 'string';
+      readonly enum: readonly string[];
+      readonly title?: string;
+      readonly description?: string;
+      readonly example?: string;
+      readonly default?: string;
+    }
   | { readonly type: 'boolean'; readonly title?: string; readonly description?: string; readonly example?: boolean; readonly default?: boolean };
 
 export interface CallControls {
@@ -28,7 +43,12 @@ export interface ProductSpec {
   readonly title: string;
   readonly scenario: string;
   readonly sql: string;
-  readonly parameters: { readonly type: 'object'; readonly properties: Readonly<Record<string, ParamSchema>>; readonly required: readonly string[]; readonly additionalProperties: false };
+  readonly parameters: {
+    readonly type: 'object';
+    readonly properties: Readonly<Record<string, ParamSchema>>;
+    readonly required: readonly string[];
+    readonly additionalProperties: false;
+  };
   readonly columns: readonly { readonly name: string; readonly description?: string }[];
   readonly unit: 'person' | 'enterprise';
   readonly controls: CallControls;
@@ -67,7 +87,10 @@ function parseParam(name: string, s: unknown): ParamSchema {
   };
   if (s.type === 'integer' || s.type === 'number') {
     onlyKeys(s, ['type', 'minimum', 'maximum', 'title', 'description', 'example', 'default'], `parameter ${name}`);
-    const num = (v: unknown, what: string) => (typeof v === 'number' && Number.isFinite(v) && (s.type === 'number' || Number.isInteger(v)) ? v : bad(`parameter ${name}: ${what} must be a finite ${s.type}`));
+    const num = (v: unknown, what: string) =>
+      typeof v === 'number' && Number.isFinite(v) && (s.type === 'number' || Number.isInteger(v))
+        ? v
+        : bad(`parameter ${name}: ${what} must be a finite ${s.type}`);
     const minimum = num(s.minimum, 'minimum');
     const maximum = num(s.maximum, 'maximum');
     if (minimum > maximum) bad(`parameter ${name}: minimum is above maximum`);
@@ -80,19 +103,31 @@ function parseParam(name: string, s: unknown): ParamSchema {
   if (s.type === 'string') {
     onlyKeys(s, ['type', 'enum', 'title', 'description', 'example', 'default'], `parameter ${name}`);
     // A free text parameter is an open door to the parameter space: strings are enumerations.
-    if (!Array.isArray(s.enum) || s.enum.length === 0 || s.enum.length > MAX_ENUM) return bad(`parameter ${name}: a string parameter needs an enum of 1 to ${MAX_ENUM} values`);
+    if (!Array.isArray(s.enum) || s.enum.length === 0 || s.enum.length > MAX_ENUM)
+      return bad(`parameter ${name}: a string parameter needs an enum of 1 to ${MAX_ENUM} values`);
     const values = s.enum.map((v) => text(v, `parameter ${name}: an enum value`, 100));
     if (values.some((v) => v.startsWith(KEY_PREFIX))) bad(`parameter ${name}: an enum value may not begin with ${KEY_PREFIX} (it would be taken for a key)`);
     if (new Set(values).size !== values.length) bad(`parameter ${name}: enum values repeat`);
     if (s.example !== undefined && !values.includes(s.example as string)) bad(`parameter ${name}: the example is not one of the enum`);
     if (s.default !== undefined && !values.includes(s.default as string)) bad(`parameter ${name}: the default is not one of the enum`);
-    return { type: 'string', enum: values, ...description, ...(s.example !== undefined ? { example: s.example as string } : {}), ...(s.default !== undefined ? { default: s.default as string } : {}) };
+    return {
+      type: 'string',
+      enum: values,
+      ...description,
+      ...(s.example !== undefined ? { example: s.example as string } : {}),
+      ...(s.default !== undefined ? { default: s.default as string } : {}),
+    };
   }
   if (s.type === 'boolean') {
     onlyKeys(s, ['type', 'title', 'description', 'example', 'default'], `parameter ${name}`);
     if (s.example !== undefined && typeof s.example !== 'boolean') bad(`parameter ${name}: the example must be a boolean`);
     if (s.default !== undefined && typeof s.default !== 'boolean') bad(`parameter ${name}: the default must be a boolean`);
-    return { type: 'boolean', ...description, ...(s.example !== undefined ? { example: s.example as boolean } : {}), ...(s.default !== undefined ? { default: s.default as boolean } : {}) };
+    return {
+      type: 'boolean',
+      ...description,
+      ...(s.example !== undefined ? { example: s.example as boolean } : {}),
+      ...(s.default !== undefined ? { default: s.default as boolean } : {}),
+    };
   }
   return bad(`parameter ${name}: type must be integer, number, string (with enum) or boolean`);
 }
@@ -102,7 +137,8 @@ function parseParameters(p: unknown): ProductSpec['parameters'] {
   if (!isObj(p)) return bad('parameters must be a JSON Schema object');
   onlyKeys(p, ['type', 'properties', 'required', 'additionalProperties'], 'parameters');
   if (p.type !== undefined && p.type !== 'object') bad('parameters.type must be "object"');
-  if (p.additionalProperties !== undefined && p.additionalProperties !== false) bad('parameters.additionalProperties must be false: unknown parameters are refused');
+  if (p.additionalProperties !== undefined && p.additionalProperties !== false)
+    bad('parameters.additionalProperties must be false: unknown parameters are refused');
   const props = p.properties ?? {};
   if (!isObj(props)) return bad('parameters.properties must be an object');
   const names = Object.keys(props);
@@ -123,14 +159,19 @@ function parseParameters(p: unknown): ProductSpec['parameters'] {
 function parseControls(c: unknown): CallControls {
   if (!isObj(c)) return bad('controls (minUnits, roundTo, rowCap) are required');
   onlyKeys(c, ['minUnits', 'roundTo', 'rowCap'], 'controls');
-  return { minUnits: int(c.minUnits, 'controls.minUnits', 1, 10_000), roundTo: int(c.roundTo ?? 1, 'controls.roundTo', 1, 1_000_000), rowCap: int(c.rowCap, 'controls.rowCap', 1, MAX_ROW_CAP) };
+  return {
+    minUnits: int(c.minUnits, 'controls.minUnits', 1, 10_000),
+    roundTo: int(c.roundTo ?? 1, 'controls.roundTo', 1, 1_000_000),
+    rowCap: int(c.rowCap, 'controls.rowCap', 1, MAX_ROW_CAP),
+  };
 }
 
 /** Validates and normalises a proposal; a refusal is PRODUCT_INVALID with what to change. */
 export function parseProductSpec(input: unknown): ProductSpec {
   if (!isObj(input)) return bad('a product proposal is a JSON object');
   onlyKeys(input, ['product', 'title', 'scenario', 'sql', 'parameters', 'columns', 'unit', 'controls', 'price'], 'proposal');
-  const product = typeof input.product === 'string' && PRODUCT_ID.test(input.product) ? input.product : bad(`product must be an id matching ${PRODUCT_ID.source}`);
+  const product =
+    typeof input.product === 'string' && PRODUCT_ID.test(input.product) ? input.product : bad(`product must be an id matching ${PRODUCT_ID.source}`);
   if (!Array.isArray(input.columns) || input.columns.length === 0 || input.columns.length > 50) bad('columns must list 1 to 50 output columns');
   const columns = (input.columns as unknown[]).map((c, i) => {
     const o = typeof c === 'string' ? { name: c } : isObj(c) ? c : bad(`columns[${i}] must be a name or {name, description}`);
@@ -162,7 +203,10 @@ export function versionHash(spec: ProductSpec): string {
 export function checkTemplateParameters(statement: unknown, spec: ProductSpec): void {
   const seen = new Set<string>();
   const visit = (n: unknown): void => {
-    if (Array.isArray(n)) return n.forEach(visit);
+    if (Array.isArray(n)) {
+      n.forEach(visit);
+      return;
+    }
     if (!isObj(n)) return;
     if (n.class === 'PARAMETER') {
       const id = String(n.identifier ?? '');
@@ -175,6 +219,8 @@ export function checkTemplateParameters(statement: unknown, spec: ProductSpec): 
   visit(statement);
   const unused = Object.keys(spec.parameters.properties).filter((k) => !seen.has(k));
   if (unused.length > 0) bad(`declared parameters the template never uses: ${unused.join(', ')}`);
-  const unbound = Object.entries(spec.parameters.properties).filter(([k, s]) => !spec.parameters.required.includes(k) && s.default === undefined).map(([k]) => k);
+  const unbound = Object.entries(spec.parameters.properties)
+    .filter(([k, s]) => !spec.parameters.required.includes(k) && s.default === undefined)
+    .map(([k]) => k);
   if (unbound.length > 0) bad(`a parameter the template uses is either required or has a default (a missing one would bind NULL): ${unbound.join(', ')}`);
 }

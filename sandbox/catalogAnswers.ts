@@ -41,14 +41,19 @@ export type FileSchema = ReadonlyMap<string, readonly ColumnInfo[]>;
 
 /** The file's own tables (not the system's views) with each column's type and the levels its build wrote. */
 export async function readFileSchema(con: DuckDBConnection): Promise<FileSchema> {
-  const rows = (await con.runAndReadAll(
-    "SELECT c.table_name, c.column_name, c.data_type, c.comment FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, table_name) WHERE c.schema_name = 'main' ORDER BY c.table_name, c.column_index",
-  )).getRowObjectsJS();
+  const rows = (
+    await con.runAndReadAll(
+      "SELECT c.table_name, c.column_name, c.data_type, c.comment FROM duckdb_columns() c JOIN duckdb_tables() t USING (database_name, schema_name, table_name) WHERE c.schema_name = 'main' ORDER BY c.table_name, c.column_index",
+    )
+  ).getRowObjectsJS();
   const schema = new Map<string, ColumnInfo[]>();
   for (const r of rows) {
     const table = String(r.table_name).toLowerCase();
     const levels = parseUsageComment(r.comment);
-    schema.set(table, [...(schema.get(table) ?? []), { name: String(r.column_name).toLowerCase(), type: String(r.data_type), sandbox: levels?.sandbox ?? null, export: levels?.export ?? null }]);
+    schema.set(table, [
+      ...(schema.get(table) ?? []),
+      { name: String(r.column_name).toLowerCase(), type: String(r.data_type), sandbox: levels?.sandbox ?? null, export: levels?.export ?? null },
+    ]);
   }
   return schema;
 }
@@ -97,12 +102,21 @@ const quoteText = (text: string) => `'${text.replaceAll("'", "''")}'`;
  * and description, a table's its catalog title.
  */
 export class MetadataDb {
-  private constructor(private readonly instance: DuckDBInstance, private readonly con: DuckDBConnection) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly con: DuckDBConnection,
+  ) {}
 
   static async create(schema: FileSchema): Promise<MetadataDb> {
     const instance = await DuckDBInstance.create(':memory:', {
-      enable_external_access: 'false', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false',
-      allow_community_extensions: 'false', allow_unsigned_extensions: 'false', max_temp_directory_size: '0B', memory_limit: '64MB', threads: '1',
+      enable_external_access: 'false',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      allow_community_extensions: 'false',
+      allow_unsigned_extensions: 'false',
+      max_temp_directory_size: '0B',
+      memory_limit: '64MB',
+      threads: '1',
     });
     const con = await instance.connect();
     for (const [table, cols] of schema) {
@@ -111,25 +125,33 @@ export class MetadataDb {
       if (title) await con.run(`COMMENT ON TABLE ${quoteId(table)} IS ${quoteText(title)}`);
       for (const c of cols) {
         const { grade, description } = columnFacts(table, c.name);
-        const comment = [grade && `grade ${grade}`, c.sandbox && `sandbox ${c.sandbox}`, c.export && `export ${c.export}`, description].filter(Boolean).join(' · ');
+        const comment = [grade && `grade ${grade}`, c.sandbox && `sandbox ${c.sandbox}`, c.export && `export ${c.export}`, description]
+          .filter(Boolean)
+          .join(' · ');
         if (comment) await con.run(`COMMENT ON COLUMN ${quoteId(table)}.${quoteId(c.name)} IS ${quoteText(comment)}`);
       }
     }
     // From here on the settings cannot be changed by the questions.
-    await con.run("SET lock_configuration = true");
+    await con.run('SET lock_configuration = true');
     return new MetadataDb(instance, con);
   }
 
   /** Runs an information_schema question; any other table, a table function or a CTE is refused. */
   async answer(sql: string): Promise<CatalogAnswer> {
     await this.checkReadsOnlyViews(sql);
-    let reader;
+    let reader: Awaited<ReturnType<DuckDBConnection['runAndReadUntil']>>;
     try {
       reader = await this.con.runAndReadUntil(sql, MAX_META_ROWS + 1);
     } catch (err) {
-      throw new OpError('SQL_EXECUTION_ERROR', String((err as Error).message ?? err).split('\n')[0]!.slice(0, 300));
+      throw new OpError(
+        'SQL_EXECUTION_ERROR',
+        String((err as Error).message ?? err)
+          .split('\n')[0]!
+          .slice(0, 300),
+      );
     }
-    if (reader.currentRowCount > MAX_META_ROWS) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `an information_schema answer has more than ${MAX_META_ROWS} rows`);
+    if (reader.currentRowCount > MAX_META_ROWS)
+      throw new OpError('SANDBOX_RESULT_TOO_LARGE', `an information_schema answer has more than ${MAX_META_ROWS} rows`);
     const columns = reader.deduplicatedColumnNames();
     const rows = reader.getRowObjectsJS().map((r) => Object.fromEntries(columns.map((c) => [c, plain(r[c])])));
     return { columns, rows, tables: [] };
@@ -139,20 +161,33 @@ export class MetadataDb {
     const serialized = (await this.con.runAndReadAll(`SELECT json_serialize_sql(${quoteText(sql)}) AS j`)).getRowObjectsJS()[0]?.j;
     const tree = JSON.parse(String(serialized)) as { error?: boolean; error_message?: string; statements?: unknown[] };
     if (tree.error) throw new OpError('SQL_PARSE_ERROR', String(tree.error_message ?? 'the question could not be parsed').slice(0, 300));
-    if (!tree.statements || tree.statements.length !== 1) throw new OpError('SQL_MULTIPLE_STATEMENTS', 'one question at a time');
+    if (tree.statements?.length !== 1) throw new OpError('SQL_MULTIPLE_STATEMENTS', 'one question at a time');
     const refs: { type: string; schema: string; table: string }[] = [];
     const walk = (n: unknown): void => {
-      if (Array.isArray(n)) return n.forEach(walk);
+      if (Array.isArray(n)) {
+        n.forEach(walk);
+        return;
+      }
       if (!n || typeof n !== 'object') return;
       const o = n as Record<string, unknown>;
-      if (o.type === 'BASE_TABLE' || o.type === 'TABLE_FUNCTION') refs.push({ type: String(o.type), schema: String(o.schema_name ?? '').toLowerCase(), table: String(o.table_name ?? '').toLowerCase() });
-      if (o.cte_map && typeof o.cte_map === 'object' && Array.isArray((o.cte_map as { map?: unknown[] }).map) && (o.cte_map as { map: unknown[] }).map.length > 0) refs.push({ type: 'CTE', schema: '', table: '' });
+      if (o.type === 'BASE_TABLE' || o.type === 'TABLE_FUNCTION')
+        refs.push({ type: String(o.type), schema: String(o.schema_name ?? '').toLowerCase(), table: String(o.table_name ?? '').toLowerCase() });
+      if (
+        o.cte_map &&
+        typeof o.cte_map === 'object' &&
+        Array.isArray((o.cte_map as { map?: unknown[] }).map) &&
+        (o.cte_map as { map: unknown[] }).map.length > 0
+      )
+        refs.push({ type: 'CTE', schema: '', table: '' });
       Object.values(o).forEach(walk);
     };
     walk(tree.statements);
     const wrong = refs.filter((r) => r.type !== 'BASE_TABLE' || r.schema !== 'information_schema' || !INFORMATION_VIEWS.has(r.table));
     if (wrong.length > 0 || refs.length === 0) {
-      throw new OpError('SQL_TABLE_NOT_ALLOWED', 'an information_schema question reads only information_schema.tables and information_schema.columns (no other table, table function or WITH); query the granted tables themselves in a query of their own');
+      throw new OpError(
+        'SQL_TABLE_NOT_ALLOWED',
+        'an information_schema question reads only information_schema.tables and information_schema.columns (no other table, table function or WITH); query the granted tables themselves in a query of their own',
+      );
     }
   }
 

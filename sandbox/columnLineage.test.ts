@@ -22,7 +22,9 @@ const subtypes = (l: Awaited<ReturnType<typeof lineage>>, out: string) => l.fiel
 
 describe('column lineage', () => {
   it('tells summarised inputs from carried ones: min, max, lists and string_agg carry values out', async () => {
-    const l = await lineage("SELECT county_code, count(id_card) AS n, avg(year(birth_date)) AS a, max(id_card) AS m, string_agg(id_card, ',') AS s, list(birth_date) AS b FROM population GROUP BY 1");
+    const l = await lineage(
+      "SELECT county_code, count(id_card) AS n, avg(year(birth_date)) AS a, max(id_card) AS m, string_agg(id_card, ',') AS s, list(birth_date) AS b FROM population GROUP BY 1",
+    );
     expect(subtypes(l, 'county_code')).toEqual(['population.county_code:IDENTITY']);
     expect(subtypes(l, 'n')).toEqual(['population.id_card:AGGREGATION']);
     expect(subtypes(l, 'a')).toEqual(['population.birth_date:AGGREGATION']);
@@ -37,14 +39,25 @@ describe('column lineage', () => {
   });
 
   it('a HAVING on a count filters groups by size, not by the counted column; other filters stay', async () => {
-    const l = await lineage("SELECT county_code, count(DISTINCT id_card) AS n FROM population WHERE birth_date > DATE '1990-01-01' GROUP BY 1 HAVING count(DISTINCT id_card) >= 10 AND max(birth_date) > DATE '2000-01-01'");
-    const filters = l.dataset.filter((d) => d.subtype === 'FILTER').map((d) => d.column).sort();
+    const l = await lineage(
+      "SELECT county_code, count(DISTINCT id_card) AS n FROM population WHERE birth_date > DATE '1990-01-01' GROUP BY 1 HAVING count(DISTINCT id_card) >= 10 AND max(birth_date) > DATE '2000-01-01'",
+    );
+    const filters = l.dataset
+      .filter((d) => d.subtype === 'FILTER')
+      .map((d) => d.column)
+      .sort();
     expect(filters).toEqual(['birth_date']);
   });
 });
 
 describe('column lineage through scopes', () => {
-  const items = async (sql: string) => (await lineage(sql)).items.map((it) => ({ name: it.name, unknown: it.unknown, aggregate: it.aggregate, inputs: it.inputs.map((i) => `${i.table}.${i.column}:${i.subtype}`) }));
+  const items = async (sql: string) =>
+    (await lineage(sql)).items.map((it) => ({
+      name: it.name,
+      unknown: it.unknown,
+      aggregate: it.aggregate,
+      inputs: it.inputs.map((i) => `${i.table}.${i.column}:${i.subtype}`),
+    }));
   it('follows a CTE named like a catalog table to what it really selects', async () => {
     const l = await items('WITH population AS (SELECT id_card AS county_code FROM social_insurance) SELECT county_code FROM population');
     expect(l).toEqual([{ name: 'county_code', unknown: false, aggregate: false, inputs: ['social_insurance.id_card:IDENTITY'] }]);

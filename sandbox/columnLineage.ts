@@ -51,13 +51,44 @@ export interface ColumnLineage {
 /** Counting aggregates: what they return says how many, nothing of the values counted. */
 export const COUNT_FUNCTIONS: ReadonlySet<string> = new Set(['count', 'count_star', 'approx_count_distinct', 'count_if', 'countif', 'regr_count']);
 /** Model aggregates (two arguments, a fitted parameter). */
-export const MODEL_FUNCTIONS: ReadonlySet<string> = new Set(['regr_slope', 'regr_intercept', 'regr_r2', 'regr_sxx', 'regr_syy', 'regr_sxy', 'regr_avgx', 'regr_avgy', 'corr', 'covar_pop', 'covar_samp']);
+export const MODEL_FUNCTIONS: ReadonlySet<string> = new Set([
+  'regr_slope',
+  'regr_intercept',
+  'regr_r2',
+  'regr_sxx',
+  'regr_syy',
+  'regr_sxy',
+  'regr_avgx',
+  'regr_avgy',
+  'corr',
+  'covar_pop',
+  'covar_samp',
+]);
 /**
  * Aggregates whose result is one or more of the input values themselves (one person's maximum,
  * a list of every value): their arguments are carried out, not summarised, and lineage says so
  * (TRANSFORMATION, not AGGREGATION) — a `string_agg` of tokens is as reversible as the tokens.
  */
-export const VALUE_CARRYING_FUNCTIONS: ReadonlySet<string> = new Set(['min', 'max', 'first', 'last', 'any_value', 'arg_min', 'arg_max', 'argmin', 'argmax', 'min_by', 'max_by', 'mode', 'string_agg', 'group_concat', 'listagg', 'list', 'array_agg', 'histogram']);
+export const VALUE_CARRYING_FUNCTIONS: ReadonlySet<string> = new Set([
+  'min',
+  'max',
+  'first',
+  'last',
+  'any_value',
+  'arg_min',
+  'arg_max',
+  'argmin',
+  'argmax',
+  'min_by',
+  'max_by',
+  'mode',
+  'string_agg',
+  'group_concat',
+  'listagg',
+  'list',
+  'array_agg',
+  'histogram',
+]);
 /** Window functions that return another row's value. */
 const VALUE_WINDOWS: ReadonlySet<string> = new Set(['first_value', 'last_value', 'nth_value', 'lag', 'lead']);
 
@@ -88,7 +119,8 @@ interface NodeLineage {
 function compose(outer: Subtype, inner: InputColumn): InputColumn {
   const o = RANK[outer];
   const i = RANK[inner.subtype];
-  if (o === undefined || i === undefined) return { ...inner, subtype: outer, type: outer === 'IDENTITY' || outer === 'TRANSFORMATION' || outer === 'AGGREGATION' ? 'DIRECT' : 'INDIRECT' };
+  if (o === undefined || i === undefined)
+    return { ...inner, subtype: outer, type: outer === 'IDENTITY' || outer === 'TRANSFORMATION' || outer === 'AGGREGATION' ? 'DIRECT' : 'INDIRECT' };
   return { ...inner, subtype: o >= i ? outer : inner.subtype };
 }
 
@@ -138,7 +170,9 @@ function sourcesOf(from: Json, env: Env, dataset: InputColumn[], out: Source[] =
     }
     env.tables.add(name);
     const cols: SourceColumns = new Map();
-    env.columnsOf(name).forEach((c, i) => cols.set(renames[i] ?? c, { inputs: [{ table: name, column: c, type: 'DIRECT', subtype: 'IDENTITY' }], unknown: false }));
+    env
+      .columnsOf(name)
+      .forEach((c, i) => cols.set(renames[i] ?? c, { inputs: [{ table: name, column: c, type: 'DIRECT', subtype: 'IDENTITY' }], unknown: false }));
     out.push({ alias, columns: cols });
     return { sources: out, unknown };
   }
@@ -155,7 +189,8 @@ function sourcesOf(from: Json, env: Env, dataset: InputColumn[], out: Source[] =
     const scope = { sources: out, env };
     for (const ref of columnRefs(from.condition ?? null, env)) addIndirect(scope, ref, 'JOIN', dataset);
     for (const u of Array.isArray(from.using_columns) ? from.using_columns : []) {
-      for (const s of out) for (const i of s.columns?.get(String(u).toLowerCase())?.inputs ?? []) pushUnique(dataset, { ...i, type: 'INDIRECT', subtype: 'JOIN' });
+      for (const s of out)
+        for (const i of s.columns?.get(String(u).toLowerCase())?.inputs ?? []) pushUnique(dataset, { ...i, type: 'INDIRECT', subtype: 'JOIN' });
     }
     return { sources: out, unknown };
   }
@@ -181,7 +216,7 @@ function resolve(scope: Scope, names: string[]): { inputs: InputColumn[]; unknow
   if (names.length >= 2) {
     const rel = names[names.length - 2]!;
     const s = scope.sources.find((x) => x.alias === rel);
-    if (!s || !s.columns) return { inputs: [], unknown: true };
+    if (!s?.columns) return { inputs: [], unknown: true };
     const c = s.columns.get(col);
     return c ? { inputs: c.inputs, unknown: c.unknown, aggregate: c.aggregate } : { inputs: [], unknown: true };
   }
@@ -192,7 +227,13 @@ function resolve(scope: Scope, names: string[]): { inputs: InputColumn[]; unknow
 }
 
 /** Column references in an expression with how they are used; subqueries are read as nested statements. */
-function columnRefs(n: Json, env: Env, at: Omit<Ref, 'names'> = { summarised: false, counted: false, carried: false }, acc: Ref[] = [], subs: Obj[] = []): Ref[] {
+function columnRefs(
+  n: Json,
+  env: Env,
+  at: Omit<Ref, 'names'> = { summarised: false, counted: false, carried: false },
+  acc: Ref[] = [],
+  subs: Obj[] = [],
+): Ref[] {
   if (Array.isArray(n)) {
     n.forEach((x) => columnRefs(x, env, at, acc, subs));
     return acc;
@@ -218,7 +259,12 @@ function columnRefs(n: Json, env: Env, at: Omit<Ref, 'names'> = { summarised: fa
   if (n.class === 'WINDOW') {
     const fn = String(n.function_name).toLowerCase();
     if (VALUE_WINDOWS.has(fn) || !AGGREGATE_FUNCTIONS.has(fn)) next = { ...at, carried: true };
-    else next = { summarised: at.summarised || !VALUE_CARRYING_FUNCTIONS.has(fn), counted: at.counted || COUNT_FUNCTIONS.has(fn), carried: at.carried || VALUE_CARRYING_FUNCTIONS.has(fn) };
+    else
+      next = {
+        summarised: at.summarised || !VALUE_CARRYING_FUNCTIONS.has(fn),
+        counted: at.counted || COUNT_FUNCTIONS.has(fn),
+        carried: at.carried || VALUE_CARRYING_FUNCTIONS.has(fn),
+      };
   }
   for (const v of Object.values(n)) columnRefs(v, env, next, acc, subs);
   return acc;
@@ -238,12 +284,16 @@ function has(n: Json, pred: (o: Obj) => boolean): boolean {
   return Object.values(n).some((v) => has(v, pred));
 }
 
-export const hasAggregate = (n: Json): boolean => has(n, (o) => (o.class === 'FUNCTION' || o.class === 'AGGREGATE') && AGGREGATE_FUNCTIONS.has(String(o.function_name).toLowerCase()));
+export const hasAggregate = (n: Json): boolean =>
+  has(n, (o) => (o.class === 'FUNCTION' || o.class === 'AGGREGATE') && AGGREGATE_FUNCTIONS.has(String(o.function_name).toLowerCase()));
 export const hasWindow = (n: Json): boolean => has(n, (o) => o.class === 'WINDOW');
 export const hasSubquery = (n: Json): boolean => {
   const found: Obj[] = [];
   const walk = (x: Json): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
     if (!isObj(x)) return;
     if (x.class === 'SUBQUERY') found.push(x);
     Object.values(x).forEach(walk);
@@ -291,7 +341,13 @@ function itemLineage(item: Obj, scope: Scope, dataset: InputColumn[]): ItemLinea
 }
 
 function starItems(item: Obj, scope: Scope): ItemLineage[] | undefined {
-  if (item.columns === true || item.expr || (Array.isArray(item.replace_list) && item.replace_list.length > 0) || (Array.isArray(item.rename_list) && item.rename_list.length > 0)) return undefined;
+  if (
+    item.columns === true ||
+    item.expr ||
+    (Array.isArray(item.replace_list) && item.replace_list.length > 0) ||
+    (Array.isArray(item.rename_list) && item.rename_list.length > 0)
+  )
+    return undefined;
   const rel = String(item.relation_name ?? '').toLowerCase();
   const exclude = new Set((Array.isArray(item.exclude_list) ? item.exclude_list : []).map((x) => String(x).toLowerCase()));
   const sources = rel ? scope.sources.filter((s) => s.alias === rel) : scope.sources;
@@ -356,7 +412,10 @@ function selectLineage(node: Obj, env: Env): NodeLineage {
 }
 
 function walkFilters(n: Json, fn: (filter: Json) => void): void {
-  if (Array.isArray(n)) return n.forEach((x) => walkFilters(x, fn));
+  if (Array.isArray(n)) {
+    n.forEach((x) => walkFilters(x, fn));
+    return;
+  }
   if (!isObj(n) || n.class === 'SUBQUERY') return;
   if ((n.class === 'FUNCTION' || n.class === 'AGGREGATE') && n.filter) fn(n.filter);
   if (n.class === 'WINDOW' && n.filter_expr) fn(n.filter_expr);

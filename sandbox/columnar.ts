@@ -39,7 +39,16 @@ function bulkCopy(vector: unknown, into: Float64Array | Int32Array, at: number, 
   const v = vector as { items?: unknown; validity?: { data?: unknown } };
   const items = v.items;
   if (!v.validity || v.validity.data !== null || !ArrayBuffer.isView(items) || (items as unknown as ArrayLike<unknown>).length !== n) return false;
-  if (items instanceof Float64Array || items instanceof Int32Array || items instanceof Int16Array || items instanceof Int8Array || items instanceof Uint8Array || items instanceof Uint16Array || items instanceof Float32Array || items instanceof Uint32Array) {
+  if (
+    items instanceof Float64Array ||
+    items instanceof Int32Array ||
+    items instanceof Int16Array ||
+    items instanceof Int8Array ||
+    items instanceof Uint8Array ||
+    items instanceof Uint16Array ||
+    items instanceof Float32Array ||
+    items instanceof Uint32Array
+  ) {
     if (into instanceof Int32Array && (items instanceof Float64Array || items instanceof Float32Array || items instanceof Uint32Array)) return false;
     into.set(items, at);
     return true;
@@ -73,7 +82,9 @@ export async function readResultColumns(result: DuckDBResult, maxRows: number): 
         return;
       }
       const vector = chunk.getColumnVector(ci);
-      const a = c.kind === 'int32' ? (c.ints = grow(c.ints!, rows + n)) : (c.floats = grow(c.floats!, rows + n));
+      if (c.kind === 'int32') c.ints = grow(c.ints!, rows + n);
+      else c.floats = grow(c.floats!, rows + n);
+      const a = c.kind === 'int32' ? c.ints! : c.floats!;
       if (bulkCopy(vector, a, rows, n)) return;
       for (let r = 0; r < n; r++) {
         const v = vector.getItem(r);
@@ -96,7 +107,7 @@ export async function readResultColumns(result: DuckDBResult, maxRows: number): 
   let bytes = 0;
   const columns: ColumnarResult['columns'] = {};
   for (const c of cols) {
-    hash.update(c.name + '\0');
+    hash.update(`${c.name}\0`);
     if (c.kind === 'json') {
       const values = c.values!;
       const text = JSON.stringify(values);

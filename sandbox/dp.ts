@@ -46,7 +46,11 @@ export interface DpRelease {
 }
 
 /** What the worker asks the gateway: a reservation before, a settlement after. */
-export type BudgetCall = (req: { op: 'reserve'; dataset: string; epsilon: number; delta: number; mechanism: string } | { op: 'settle'; reservation: string; ok: boolean; release?: DpRelease }) => Promise<unknown>;
+export type BudgetCall = (
+  req:
+    | { op: 'reserve'; dataset: string; epsilon: number; delta: number; mechanism: string }
+    | { op: 'settle'; reservation: string; ok: boolean; release?: DpRelease },
+) => Promise<unknown>;
 
 /** Catalog vocabularies whose values are public, so a grouped release may list every key. */
 const PUBLIC_KEYS: Readonly<Record<string, readonly string[]>> = { county_code: COUNTIES.map((c) => c.code), gender: ['男', '女'] };
@@ -55,7 +59,7 @@ const q = (n: string) => `"${n.replaceAll('"', '""')}"`;
 const bad = (m: string) => new OpError('DP_INVALID', m);
 
 function parse(kind: DpKind, s: unknown): DpSpec {
-  if (!s || typeof s !== 'object') throw bad('dp.' + kind + '(spec): spec must be an object');
+  if (!s || typeof s !== 'object') throw bad(`dp.${kind}(spec): spec must be an object`);
   const o = s as Record<string, unknown>;
   const num = (k: string, req: boolean) => {
     if (o[k] === undefined && !req) return undefined;
@@ -81,10 +85,19 @@ function parse(kind: DpKind, s: unknown): DpSpec {
   const qv = num('q', kind === 'quantile');
   if (qv !== undefined && !(qv >= 0 && qv <= 1)) throw bad('q must be in [0, 1]');
   return {
-    table: o.table.toLowerCase(), ...(typeof o.column === 'string' ? { column: o.column.toLowerCase() } : {}), ...(typeof o.where === 'string' ? { where: o.where } : {}),
-    ...(typeof o.groupBy === 'string' ? { groupBy: o.groupBy.toLowerCase() } : {}), ...(Array.isArray(o.keys) ? { keys: o.keys as (string | number)[] } : {}),
-    epsilon, delta, ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}), granularity, ...(qv !== undefined ? { q: qv } : {}),
-    bins, maxGroups,
+    table: o.table.toLowerCase(),
+    ...(typeof o.column === 'string' ? { column: o.column.toLowerCase() } : {}),
+    ...(typeof o.where === 'string' ? { where: o.where } : {}),
+    ...(typeof o.groupBy === 'string' ? { groupBy: o.groupBy.toLowerCase() } : {}),
+    ...(Array.isArray(o.keys) ? { keys: o.keys as (string | number)[] } : {}),
+    epsilon,
+    delta,
+    ...(lo !== undefined ? { lo } : {}),
+    ...(hi !== undefined ? { hi } : {}),
+    granularity,
+    ...(qv !== undefined ? { q: qv } : {}),
+    bins,
+    maxGroups,
   };
 }
 
@@ -135,13 +148,37 @@ async function checkWhere(con: DuckDBConnection, table: string, where: string): 
   });
   const node = (statement as { node?: Record<string, unknown> } | undefined)?.node;
   const from = node?.from_table as Record<string, unknown> | undefined;
-  const plain = !!node && node.type === 'SELECT_NODE' && Array.isArray(node.select_list) && node.select_list.length === 1 && from?.type === 'BASE_TABLE' && String(from.table_name).toLowerCase() === table
-    && (node.group_expressions as unknown[]).length === 0 && !node.having && !node.qualify && (node.modifiers as unknown[]).length === 0 && ((node.cte_map as { map?: unknown[] })?.map ?? []).length === 0 && !!node.where_clause;
+  const plain =
+    !!node &&
+    node.type === 'SELECT_NODE' &&
+    Array.isArray(node.select_list) &&
+    node.select_list.length === 1 &&
+    from?.type === 'BASE_TABLE' &&
+    String(from.table_name).toLowerCase() === table &&
+    (node.group_expressions as unknown[]).length === 0 &&
+    !node.having &&
+    !node.qualify &&
+    (node.modifiers as unknown[]).length === 0 &&
+    ((node.cte_map as { map?: unknown[] })?.map ?? []).length === 0 &&
+    !!node.where_clause;
   if (!plain) throw bad('where must be one boolean expression over the table');
 }
 
-async function compute(con: DuckDBConnection, kind: DpKind, spec: DpSpec, sql: string, keys: readonly (string | number)[] | undefined, thresholded: boolean): Promise<DpRelease> {
-  const base = { kind, table: spec.table, epsilon: spec.epsilon, delta: thresholded ? spec.delta! : 0, ...(spec.lo !== undefined ? { bounds: { lo: spec.lo, hi: spec.hi! } } : {}) };
+async function compute(
+  con: DuckDBConnection,
+  kind: DpKind,
+  spec: DpSpec,
+  sql: string,
+  keys: readonly (string | number)[] | undefined,
+  thresholded: boolean,
+): Promise<DpRelease> {
+  const base = {
+    kind,
+    table: spec.table,
+    epsilon: spec.epsilon,
+    delta: thresholded ? spec.delta! : 0,
+    ...(spec.lo !== undefined ? { bounds: { lo: spec.lo, hi: spec.hi! } } : {}),
+  };
   const m = BigInt(spec.maxGroups!);
   if (kind === 'quantile') return { ...base, mechanism: 'report_noisy_max', rows: await quantile(con, spec, sql) };
   const gr = spec.granularity!;
@@ -160,7 +197,11 @@ async function compute(con: DuckDBConnection, kind: DpKind, spec: DpSpec, sql: s
   if (kind === 'count') {
     const noisy = release(await groups('1'), m, spec.epsilon);
     const tau = thresholded ? releaseThreshold(Number(m) / spec.epsilon, spec.delta!) : -Infinity;
-    return { ...base, mechanism: 'discrete_laplace', rows: rows(new Map([...noisy].filter(([, v]) => Number(v) >= tau).map(([k, v]) => [k, Math.max(0, Number(v))]))) };
+    return {
+      ...base,
+      mechanism: 'discrete_laplace',
+      rows: rows(new Map([...noisy].filter(([, v]) => Number(v) >= tau).map(([k, v]) => [k, Math.max(0, Number(v))]))),
+    };
   }
   const bound = BigInt(Math.ceil(Math.max(Math.abs(spec.lo!), Math.abs(spec.hi!)) / gr));
   if (kind === 'sum') {
@@ -191,7 +232,11 @@ async function quantile(con: DuckDBConnection, spec: DpSpec, sql: string): Promi
   const { lo, hi, bins } = spec as Required<Pick<DpSpec, 'lo' | 'hi' | 'bins'>>;
   const step = (hi - lo) / (bins - 1);
   const cands = Array.from({ length: bins }, (_, i) => lo + i * step);
-  const r = (await con.runAndReadAll(`SELECT ${cands.map((c, i) => `count(*) FILTER (WHERE least(greatest(v, ${lo}), ${hi}) <= ${c})::BIGINT AS c${i}`).join(', ')}, count(*)::BIGINT AS n FROM (${sql.replace('SELECT unit, g, v', 'SELECT unit, g, v')}) WHERE g = ''`)).getRowObjectsJS()[0]!;
+  const r = (
+    await con.runAndReadAll(
+      `SELECT ${cands.map((c, i) => `count(*) FILTER (WHERE least(greatest(v, ${lo}), ${hi}) <= ${c})::BIGINT AS c${i}`).join(', ')}, count(*)::BIGINT AS n FROM (${sql.replace('SELECT unit, g, v', 'SELECT unit, g, v')}) WHERE g = ''`,
+    )
+  ).getRowObjectsJS()[0]!;
   const n = Number(r.n);
   let best = 0;
   let bestScore = -Infinity;

@@ -30,7 +30,10 @@ let secondParser: SecondParser | undefined;
 /** node-sql-parser's PostgreSQL build, loaded on first use (the full build costs ~200 ms at start). */
 export async function loadSecondParser(): Promise<SecondParser> {
   if (!secondParser) {
-    const mod = (await import('node-sql-parser/build/postgresql.js')) as unknown as { Parser?: new () => SecondParser; default?: { Parser: new () => SecondParser } };
+    const mod = (await import('node-sql-parser/build/postgresql.js')) as unknown as {
+      Parser?: new () => SecondParser;
+      default?: { Parser: new () => SecondParser };
+    };
     const Parser = mod.Parser ?? mod.default!.Parser;
     secondParser = new Parser();
   }
@@ -41,17 +44,26 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** DuckDB's serialized tree of exactly one statement (or the gate's refusal). */
 export async function duckdbTree(con: DuckDBConnection, sql: string): Promise<Json[]> {
-  let extracted;
+  let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
   try {
     extracted = await con.extractStatements(sql);
   } catch (err) {
     throw new OpError('SQL_PARSE_ERROR', `DuckDB could not parse the query: ${firstLine((err as Error).message)}`);
   }
-  if (extracted.count !== 1) throw new OpError(extracted.count === 0 ? 'SQL_PARSE_ERROR' : 'SQL_MULTIPLE_STATEMENTS', extracted.count === 0 ? 'the query is empty' : `found ${extracted.count} statements; exactly one is allowed`);
+  if (extracted.count !== 1)
+    throw new OpError(
+      extracted.count === 0 ? 'SQL_PARSE_ERROR' : 'SQL_MULTIPLE_STATEMENTS',
+      extracted.count === 0 ? 'the query is empty' : `found ${extracted.count} statements; exactly one is allowed`,
+    );
   const r = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   // Locations are "none" as 2^64-1, which JSON numbers cannot carry back: zero them, so a tree
   // the gate rewrote (a group floor) deserializes.
-  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j).replace(/"query_location":\d+/g, '"query_location":0')) as { error: boolean; error_message?: string; error_type?: string; statements?: Json[] };
+  const tree = JSON.parse(String(r.getRowObjectsJS()[0]!.j).replace(/"query_location":\d+/g, '"query_location":0')) as {
+    error: boolean;
+    error_message?: string;
+    error_type?: string;
+    statements?: Json[];
+  };
   if (tree.error) {
     if (/only select/i.test(tree.error_message ?? '')) throw new OpError('SQL_NOT_SELECT', 'only SELECT / WITH queries are allowed');
     throw new OpError('SQL_PARSE_ERROR', `DuckDB could not parse the query: ${firstLine(tree.error_message ?? 'unknown error')}`);
@@ -69,7 +81,10 @@ function firstLine(s: string): string {
 function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult & { allRefs: Set<string> } {
   const cteNames = new Set<string>();
   const collectCtes = (n: Json): void => {
-    if (Array.isArray(n)) return n.forEach(collectCtes);
+    if (Array.isArray(n)) {
+      n.forEach(collectCtes);
+      return;
+    }
     if (n && typeof n === 'object') {
       const map = (n.cte_map as { map?: { key: string }[] } | undefined)?.map;
       if (Array.isArray(map)) for (const m of map) cteNames.add(String(m.key).toLowerCase());
@@ -83,11 +98,18 @@ function inspect(tree: Json, allowedTables: ReadonlySet<string>): GateResult & {
   const columns = new Set<string>();
   const functions = new Set<string>();
   const visit = (n: Json): void => {
-    if (Array.isArray(n)) return n.forEach(visit);
+    if (Array.isArray(n)) {
+      n.forEach(visit);
+      return;
+    }
     if (!n || typeof n !== 'object') return;
     const type = typeof n.type === 'string' ? n.type : undefined;
     const cls = typeof n.class === 'string' ? n.class : undefined;
-    if (type === 'SHOW_REF') throw new OpError('SQL_CONSTRUCT_NOT_ALLOWED', 'SUMMARIZE and DESCRIBE of a query are not allowed (they compute over the data); `DESCRIBE table` and `SHOW TABLES` alone are answered from the catalog');
+    if (type === 'SHOW_REF')
+      throw new OpError(
+        'SQL_CONSTRUCT_NOT_ALLOWED',
+        'SUMMARIZE and DESCRIBE of a query are not allowed (they compute over the data); `DESCRIBE table` and `SHOW TABLES` alone are answered from the catalog',
+      );
     if (type === 'BASE_TABLE') {
       const name = String(n.table_name).toLowerCase();
       const schema = String(n.schema_name ?? '');
@@ -148,7 +170,13 @@ export interface GateUsage {
   readonly unitOf?: (table: string) => string | undefined;
 }
 
-export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>, columnsOf?: (table: string) => readonly string[], usage?: GateUsage): Promise<GateResult> {
+export async function checkQuery(
+  con: DuckDBConnection,
+  sql: unknown,
+  allowedTables: ReadonlySet<string>,
+  columnsOf?: (table: string) => readonly string[],
+  usage?: GateUsage,
+): Promise<GateResult> {
   if (typeof sql !== 'string') throw new OpError('SQL_PARSE_ERROR', 'the query must be a string');
   if (sql.length > MAX_SQL_LENGTH) throw new OpError('SQL_PARSE_ERROR', `the query is longer than ${MAX_SQL_LENGTH} characters`);
   if (sql.includes('\u0000')) throw new OpError('SQL_PARSE_ERROR', 'the query contains a NUL character');
@@ -158,13 +186,20 @@ export async function checkQuery(con: DuckDBConnection, sql: unknown, allowedTab
   if (second) {
     // Both readings name CTEs as tables too, so compare every table reference.
     const duckTables = result.allRefs;
-    const same = second.statements === 1 && second.type === 'select' && second.tables.size === duckTables.size && [...second.tables].every((t) => duckTables.has(t));
+    const same =
+      second.statements === 1 && second.type === 'select' && second.tables.size === duckTables.size && [...second.tables].every((t) => duckTables.has(t));
     if (!same) throw new OpError('SQL_PARSERS_DISAGREE', 'the two SQL parsers read this query differently; rewrite it plainly');
   }
   const { allRefs: _refs, ...gate } = result;
   let run: string | undefined;
   if (usage && columnsOf) {
-    const { floored } = checkUsage(statement!, columnsOf, usage.levelOf, usage.audience === 'sandbox' ? 'operator in the sandbox' : 'export audience', usage.unitOf);
+    const { floored } = checkUsage(
+      statement!,
+      columnsOf,
+      usage.levelOf,
+      usage.audience === 'sandbox' ? 'operator in the sandbox' : 'export audience',
+      usage.unitOf,
+    );
     if (floored) run = await deserialize(con, floored);
   }
   const withRun = run ? { ...gate, run } : gate;
@@ -181,7 +216,11 @@ async function deserialize(con: DuckDBConnection, statement: Json): Promise<stri
   }
 }
 
-export async function canQuery(con: DuckDBConnection, sql: unknown, allowedTables: ReadonlySet<string>): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {
+export async function canQuery(
+  con: DuckDBConnection,
+  sql: unknown,
+  allowedTables: ReadonlySet<string>,
+): Promise<{ ok: true; result: GateResult } | { ok: false; error: OpError }> {
   try {
     return { ok: true, result: await checkQuery(con, sql, allowedTables) };
   } catch (err) {

@@ -10,7 +10,16 @@ export type { BudgetRequest } from './protocol.ts';
 export type { DpRelease } from './dp.ts';
 export { MAX_DECLARED_OUTPUTS, checkDeclared, parseManifest, type Manifest } from './manifest.ts';
 export type { JobError, JobOutput, JobSpec, OutputColumn, QueryEvent, WorkerResult } from './protocol.ts';
-export { columnLineage, hasAggregate, COUNT_FUNCTIONS, MODEL_FUNCTIONS, VALUE_CARRYING_FUNCTIONS, type ColumnLineage, type InputColumn, type ItemLineage } from './columnLineage.ts';
+export {
+  columnLineage,
+  hasAggregate,
+  COUNT_FUNCTIONS,
+  MODEL_FUNCTIONS,
+  VALUE_CARRYING_FUNCTIONS,
+  type ColumnLineage,
+  type InputColumn,
+  type ItemLineage,
+} from './columnLineage.ts';
 export { AGGREGATE_FUNCTIONS } from './functions.ts';
 export { rowsOf } from './values.ts';
 export { checkUsage, canUsage, resultLevels, type Level, type LevelOf, type ResultLevel } from './usage.ts';

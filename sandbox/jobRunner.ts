@@ -24,14 +24,17 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 function validParams(p: unknown): DuckDBValue[] {
   if (!Array.isArray(p) || p.length > 1000) throw new OpError('SQL_PARAMS_INVALID');
   for (const v of p) {
-    if (!(v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) throw new OpError('SQL_PARAMS_INVALID');
+    if (!(v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))))
+      throw new OpError('SQL_PARAMS_INVALID');
   }
   return p as DuckDBValue[];
 }
 
 /** DuckDB messages can quote data; keep the first line and the error class only. */
 function sqlErrorMessage(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 500);
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 500);
 }
 
 /** What a job's run says besides its result: whether the worker may take another job. */
@@ -68,7 +71,8 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
   };
   const wallTimer = setTimeout(() => stop('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${limits.wallMs} ms`), limits.wallMs);
   const cpuTimer = setInterval(() => {
-    if (!isolate.isDisposed && Number(isolate.cpuTime) / 1e6 > limits.cpuMs) stop('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
+    if (!isolate.isDisposed && Number(isolate.cpuTime) / 1e6 > limits.cpuMs)
+      stop('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
   }, 20);
 
   // Answers cross into the isolate as transferred copies: typed-array buffers are moved, not
@@ -105,7 +109,17 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
         if (sqlCalls > limits.maxSqlCalls) throw new OpError('SANDBOX_SQL_CALL_LIMIT', `more than ${limits.maxSqlCalls} sql() calls`);
         if (!budget) throw new OpError('DP_BUDGET_EXHAUSTED', 'this worker keeps no privacy budget');
         const r = await answerDp(con, db, kind, spec, budget);
-        env = { ok: true, value: { value: r.rows.length === 1 && r.rows[0]!.length === 1 ? r.rows[0]![0] : undefined, rows: r.rows, epsilon: r.epsilon, delta: r.delta, mechanism: r.mechanism, ...(r.bounds ? { bounds: r.bounds } : {}) } };
+        env = {
+          ok: true,
+          value: {
+            value: r.rows.length === 1 && r.rows[0]!.length === 1 ? r.rows[0]![0] : undefined,
+            rows: r.rows,
+            epsilon: r.epsilon,
+            delta: r.delta,
+            mechanism: r.mechanism,
+            ...(r.bounds ? { bounds: r.bounds } : {}),
+          },
+        };
       } catch (err) {
         const e = toOpError(err);
         sdkCodes.add(e.code);
@@ -113,14 +127,22 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
       }
       return new ivm.ExternalCopy(env).copyInto({ release: true });
     });
-    queue = next.then(() => undefined, () => undefined);
+    queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   };
 
   const answerSqlCopy = async (kind: 'rows' | 'columns', query: string, params: unknown): Promise<ivm.Copy<Envelope>> => {
     if (stopReason) return new ivm.ExternalCopy({ ok: false, code: stopReason.code, message: stopReason.message } as Envelope).copyInto({ release: true });
     const env = await answerSql(kind, query, params);
-    const buffers = env.ok && kind === 'columns' ? Object.values(env.value as Record<string, unknown>).filter(ArrayBuffer.isView).map((a) => (a as Float64Array).buffer) : [];
+    const buffers =
+      env.ok && kind === 'columns'
+        ? Object.values(env.value as Record<string, unknown>)
+            .filter(ArrayBuffer.isView)
+            .map((a) => (a as Float64Array).buffer)
+        : [];
     return new ivm.ExternalCopy(env, { transferList: buffers }).copyInto({ release: true, transferIn: true });
   };
 
@@ -137,7 +159,18 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
         // Names and kinds only: audited like any query, nothing read from the data.
         const text = JSON.stringify(meta.rows);
         value = kind === 'rows' ? text : Object.fromEntries(meta.columns.map((c) => [c, meta.rows.map((r) => r[c] ?? null)]));
-        event = { sql: query, sqlHash, verdict: 'allowed', tables: [...meta.tables], columns: [], rowCount: meta.rows.length, resultHash: sha256(text), lineage: null, resultColumns: [...meta.columns], params: [] };
+        event = {
+          sql: query,
+          sqlHash,
+          verdict: 'allowed',
+          tables: [...meta.tables],
+          columns: [],
+          rowCount: meta.rows.length,
+          resultHash: sha256(text),
+          lineage: null,
+          resultColumns: [...meta.columns],
+          params: [],
+        };
         await auditQuery(event);
         return { ok: true, value };
       }
@@ -150,7 +183,8 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
         if (kind === 'rows') {
           const reader = new DuckDBResultReader(await stream(gate.run ?? query, values));
           await reader.readUntil(limits.maxResultRows + 1);
-          if (reader.currentRowCount > limits.maxResultRows) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
+          if (reader.currentRowCount > limits.maxResultRows)
+            throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result has more than ${limits.maxResultRows} rows`);
           const text = JSON.stringify(rowsOf(reader));
           [value, rowCount, bytes, resultHash] = [text, reader.currentRowCount, text.length, sha256(text)];
           resultColumns = reader.deduplicatedColumnNames();
@@ -161,14 +195,33 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
         }
       } catch (err) {
         if (err instanceof OpError) throw err;
-        event = { sql: query, sqlHash, verdict: 'failed', code: 'SQL_EXECUTION_ERROR', reason: sqlErrorMessage(err), tables: gate.tables, columns: gate.columns };
+        event = {
+          sql: query,
+          sqlHash,
+          verdict: 'failed',
+          code: 'SQL_EXECUTION_ERROR',
+          reason: sqlErrorMessage(err),
+          tables: gate.tables,
+          columns: gate.columns,
+        };
         await auditQuery(event);
         sdkCodes.add('SQL_EXECUTION_ERROR');
         return { ok: false, code: 'SQL_EXECUTION_ERROR', message: sqlErrorMessage(err) };
       }
       if (bytes > limits.maxResultBytes) throw new OpError('SANDBOX_RESULT_TOO_LARGE', `the result is larger than ${limits.maxResultBytes} bytes`);
       // What ran is recorded (with a group floor, the rewritten text): the export check re-runs it.
-      event = { sql: gate.run ?? query, sqlHash, verdict: 'allowed', tables: gate.tables, columns: gate.columns, rowCount, resultHash, lineage: gate.lineage ?? null, resultColumns, params: values as (string | number | boolean | null)[] };
+      event = {
+        sql: gate.run ?? query,
+        sqlHash,
+        verdict: 'allowed',
+        tables: gate.tables,
+        columns: gate.columns,
+        rowCount,
+        resultHash,
+        lineage: gate.lineage ?? null,
+        resultColumns,
+        params: values as (string | number | boolean | null)[],
+      };
     } catch (err) {
       const e = toOpError(err);
       event = { sql: query, sqlHash, verdict: 'refused', code: e.code, reason: e.message, tables: [], columns: [] };
@@ -209,7 +262,7 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
       if (/timed out/i.test(msg)) throw new OpError('SANDBOX_CPU_LIMIT', `the script used more than ${limits.cpuMs} ms of CPU time`);
       if (/disposed/i.test(msg)) throw new OpError('SANDBOX_MEMORY_LIMIT', 'the isolate was disposed (memory limit)');
       // An uncaught refusal from sql() ends the job with the refusal's own code.
-      const sdk = /^(?:Error: )?([A-Z][A-Z_]+): ([^]*)$/.exec(msg);
+      const sdk = /^(?:Error: )?([A-Z][A-Z_]+): ([\s\S]*)$/.exec(msg);
       if (sdk && isErrorCode(sdk[1]) && sdkCodes.has(sdk[1])) throw new OpError(sdk[1], sdk[2]!.slice(0, 1000));
       // Where in the script: the first frame of job.js in the isolate's stack (line and column as the operator wrote them).
       const at = /job\.js:(\d+):(\d+)/.exec(String((err as Error)?.stack ?? ''));
@@ -222,7 +275,10 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
     } catch (err) {
       const stopped = stopReason as JobError | undefined;
       if (stopped) throw new OpError(stopped.code, stopped.message);
-      throw new OpError('SANDBOX_OUTPUT_INVALID', `outputs must be plain data (rows of strings, numbers, booleans, null): ${String((err as Error).message).slice(0, 200)}`);
+      throw new OpError(
+        'SANDBOX_OUTPUT_INVALID',
+        `outputs must be plain data (rows of strings, numbers, booleans, null): ${String((err as Error).message).slice(0, 200)}`,
+      );
     }
     if (collected.logOverflow) throw new OpError('SANDBOX_LOG_LIMIT', `the script logged more than ${limits.maxLogBytes} bytes`);
     logs = collected.logs.map(String);
@@ -251,4 +307,11 @@ export async function runJob(job: JobSpec, db: TenantDb, auditQuery: AuditQuery,
 }
 
 /** A job that ended on one of these pushed its worker to a wall; the worker retires after it. */
-const LIMIT_CODES = new Set<ErrorCode>(['SANDBOX_TIMEOUT', 'SANDBOX_CPU_LIMIT', 'SANDBOX_MEMORY_LIMIT', 'SANDBOX_SQL_CALL_LIMIT', 'SANDBOX_RESULT_TOO_LARGE', 'INTERNAL']);
+const LIMIT_CODES = new Set<ErrorCode>([
+  'SANDBOX_TIMEOUT',
+  'SANDBOX_CPU_LIMIT',
+  'SANDBOX_MEMORY_LIMIT',
+  'SANDBOX_SQL_CALL_LIMIT',
+  'SANDBOX_RESULT_TOO_LARGE',
+  'INTERNAL',
+]);

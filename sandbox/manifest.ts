@@ -59,7 +59,15 @@ export function checkDeclared(outputs: readonly JobOutput[], manifest: Manifest)
     if (!d || d.columns.length !== o.columns.length) throw undeclared();
     d.columns.forEach((c, j) => {
       const a = o.columns[j]!;
-      if (a.name !== c.name || !fits(c.type, a.type, o.rows.map((r) => r[j]))) throw undeclared();
+      if (
+        a.name !== c.name ||
+        !fits(
+          c.type,
+          a.type,
+          o.rows.map((r) => r[j]),
+        )
+      )
+        throw undeclared();
     });
     return { ...o, columns: d.columns };
   });

@@ -36,7 +36,8 @@ function inferType(values: Iterable<unknown>): OutputColumn['type'] {
   let type: OutputColumn['type'] | undefined;
   for (const v of values) {
     if (v === null) continue;
-    const t: OutputColumn['type'] = typeof v === 'object' ? 'JSON' : typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
+    const t: OutputColumn['type'] =
+      typeof v === 'object' ? 'JSON' : typeof v === 'string' ? 'VARCHAR' : typeof v === 'boolean' ? 'BOOLEAN' : Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
     if (!type) type = t;
     else if (type !== t) {
       if ((type === 'BIGINT' && t === 'DOUBLE') || (type === 'DOUBLE' && t === 'BIGINT')) type = 'DOUBLE';

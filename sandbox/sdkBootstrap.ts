@@ -3,7 +3,7 @@
 // sql.columns(), dp.*, output(), log(), params and a bounded setTimeout, and evaluates to the
 // collector the host calls at the end. Nothing host-side stays reachable from scripts.
 
-export const SDK_BOOTSTRAP = String.raw`(() => {
+export const SDK_BOOTSTRAP = `(() => {
   'use strict';
   const hostSql = globalThis.__opdomain_sql;
   const hostDp = globalThis.__opdomain_dp;

@@ -63,7 +63,11 @@ function rssMb(pid: number): number | undefined {
 }
 
 const failed = (code: ErrorCode, message: string, wallMs: number): WorkerResult => ({
-  ok: false, outputs: [], logs: [], error: { code, message }, stats: { sqlCalls: 0, cpuMs: 0, wallMs },
+  ok: false,
+  outputs: [],
+  logs: [],
+  error: { code, message },
+  stats: { sqlCalls: 0, cpuMs: 0, wallMs },
 });
 
 export class Supervisor {
@@ -193,7 +197,11 @@ export class Supervisor {
     if (cancelledEarly || worker.child.exitCode !== null) {
       this.running.delete(job.jobId);
       worker.child.kill('SIGKILL');
-      return failed(cancelledEarly ? 'JOB_CANCELLED' : 'SANDBOX_WORKER_CRASHED', cancelledEarly ? 'the job was cancelled' : 'the worker exited before the job', Date.now() - started);
+      return failed(
+        cancelledEarly ? 'JOB_CANCELLED' : 'SANDBOX_WORKER_CRASHED',
+        cancelledEarly ? 'the job was cancelled' : 'the worker exited before the job',
+        Date.now() - started,
+      );
     }
     worker.jobs++;
     return this.watch(worker, job, dbKey, hooks, started);
@@ -228,10 +236,14 @@ export class Supervisor {
         child.kill('SIGKILL');
       };
       this.running.set(job.jobId, kill);
-      const wall = setTimeout(() => kill('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${job.limits.wallMs} ms`), job.limits.wallMs + KILL_GRACE_MS);
+      const wall = setTimeout(
+        () => kill('SANDBOX_TIMEOUT', `the job ran longer than its wall-clock limit of ${job.limits.wallMs} ms`),
+        job.limits.wallMs + KILL_GRACE_MS,
+      );
       const mem = setInterval(() => {
         const rss = child.pid ? rssMb(child.pid) : undefined;
-        if (rss !== undefined && rss > job.limits.workerMemoryMb) kill('SANDBOX_WORKER_MEMORY', `the job's worker used more than ${job.limits.workerMemoryMb} MB and was killed`);
+        if (rss !== undefined && rss > job.limits.workerMemoryMb)
+          kill('SANDBOX_WORKER_MEMORY', `the job's worker used more than ${job.limits.workerMemoryMb} MB and was killed`);
       }, 50);
       const onMessage = (m: FromWorker) => {
         if (m.type === 'query') {
@@ -266,7 +278,8 @@ export class Supervisor {
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         const wallMs = Date.now() - started;
         if (killedFor) finish(failed(killedFor.code, killedFor.message, wallMs), false);
-        else if (stderrTail.includes(ISOLATE_OOM_MARKER)) finish(failed('SANDBOX_MEMORY_LIMIT', `the script exhausted its ${job.limits.isolateMemoryMb} MB isolate beyond recovery`, wallMs), false);
+        else if (stderrTail.includes(ISOLATE_OOM_MARKER))
+          finish(failed('SANDBOX_MEMORY_LIMIT', `the script exhausted its ${job.limits.isolateMemoryMb} MB isolate beyond recovery`, wallMs), false);
         else finish(failed('SANDBOX_WORKER_CRASHED', `the job's worker died (${signal ?? `exit ${code}`})`, wallMs), false);
       };
       child.on('message', onMessage);

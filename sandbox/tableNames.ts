@@ -22,5 +22,8 @@ export function refuseTable(table: string, allowed: ReadonlySet<string>): never 
   if (isPublicDataset(name)) throw new OpError('SQL_TABLE_NOT_ALLOWED', `table "${shown}" is not granted to this authorization`);
   const near = nearestTable(name, allowed);
   const granted = [...allowed].sort().slice(0, 20).join(', ');
-  throw new OpError('SQL_TABLE_NOT_ALLOWED', `no table "${shown}"${near ? `; did you mean "${near}"?` : ''} The granted tables: ${granted || 'none'} (DESCRIBE a table for its columns)`);
+  throw new OpError(
+    'SQL_TABLE_NOT_ALLOWED',
+    `no table "${shown}"${near ? `; did you mean "${near}"?` : ''} The granted tables: ${granted || 'none'} (DESCRIBE a table for its columns)`,
+  );
 }

@@ -67,7 +67,10 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
     const schema = await readFileSchema(con);
     const columnsOf = (t: string) => tableColumns.get(t) ?? [];
     // A column without levels (a file built before levels existed) is only joined and counted: fail closed.
-    const levelOf = (audience: UsageAudience) => (t: string, c: string): UsageLevel => usage.get(`${t}.${c}`)?.[audience] ?? 'join_key';
+    const levelOf =
+      (audience: UsageAudience) =>
+      (t: string, c: string): UsageLevel =>
+        usage.get(`${t}.${c}`)?.[audience] ?? 'join_key';
     const levels = { sandbox: levelOf('sandbox'), export: levelOf('export') };
     const units = new Map([...usage].filter(([, u]) => u?.unit).map(([k]) => [k.split('.')[0]!, k.split('.').slice(1).join('.')]));
     const unitOf = (t: string) => units.get(t);
@@ -101,7 +104,10 @@ export async function openTenantDb(key: string, dbPath: string, limits: Pick<Job
       return (await meta).answer(q.sql);
     };
     const close = () => {
-      void meta?.then((m) => m.close(), () => {});
+      void meta?.then(
+        (m) => m.close(),
+        () => {},
+      );
       instance.closeSync();
     };
     return { key, instance, allowedTables, columnsOf, unitOf, levelOf: (a) => levels[a], gate, catalogAnswer, close };

@@ -112,12 +112,14 @@ interface Ctx {
 const keyClasses = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
 function isGroupKey(n: Obj, keys: ReadonlySet<string>): boolean {
   let classes = keyClasses.get(keys);
-  if (!classes) keyClasses.set(keys, (classes = new Set([...keys].map((k) => String((JSON.parse(k) as Obj).class)))));
+  if (!classes) {
+    classes = new Set([...keys].map((k) => String((JSON.parse(k) as Obj).class)));
+    keyClasses.set(keys, classes);
+  }
   return classes.has(String(n.class)) && keys.has(canonical(n));
 }
 
-const canonical = (n: Json): string =>
-  JSON.stringify(n, (k, v) => (k === 'query_location' || k === 'alias' ? undefined : v));
+const canonical = (n: Json): string => JSON.stringify(n, (k, v) => (k === 'query_location' || k === 'alias' ? undefined : v));
 
 function lookup(scope: Scope | undefined, names: readonly string[]): Level | undefined {
   const found = lookupIn(scope, names);
@@ -209,7 +211,8 @@ function subqueryLevel(n: Obj, scope: Scope, ctx: Ctx): Level {
     const left = expr(n.child ?? null, scope, ctx);
     const single = rel.items.length === 1 ? rel.items[0]! : unknown('an IN subquery must select one column');
     // x IN (SELECT y …) of two join keys is a semi-join.
-    if (n.comparison_type === 'COMPARE_EQUAL' && isObj(n.child) && n.child.class === 'COLUMN_REF' && JOINABLE.has(left.level) && JOINABLE.has(single.level)) return rel.poison;
+    if (n.comparison_type === 'COMPARE_EQUAL' && isObj(n.child) && n.child.class === 'COLUMN_REF' && JOINABLE.has(left.level) && JOINABLE.has(single.level))
+      return rel.poison;
     return combine(unlock(combine(left, item), 'compare'), rel.poison);
   }
   return item;
@@ -224,7 +227,11 @@ function expr(n: Json, scope: Scope, ctx: Ctx): Level {
     case 'PARAMETER':
       return P;
     case 'COLUMN_REF': {
-      const l = columnLevel((n.column_names as string[]).map((s) => String(s).toLowerCase()), scope, ctx);
+      const l = columnLevel(
+        (n.column_names as string[]).map((s) => String(s).toLowerCase()),
+        scope,
+        ctx,
+      );
       return l;
     }
     case 'COMPARISON':
@@ -336,7 +343,10 @@ function sourcesOf(from: Json, scope: Scope, poison: Level[], out: Source[] = []
     return out;
   }
   if (from.type === 'TABLE_FUNCTION' || from.type === 'EXPRESSION_LIST') {
-    const args = from.type === 'TABLE_FUNCTION' ? expr(from.function ?? null, { ...scope, sources: out }, { groupKeys: undefined }) : expr(from.values ?? null, scope, { groupKeys: undefined });
+    const args =
+      from.type === 'TABLE_FUNCTION'
+        ? expr(from.function ?? null, { ...scope, sources: out }, { groupKeys: undefined })
+        : expr(from.values ?? null, scope, { groupKeys: undefined });
     out.push({ alias, cols: undefined, whole: args });
     return out;
   }
@@ -349,7 +359,8 @@ function starItems(item: Obj, scope: Scope): ResultLevel[] {
   const rel = String(item.relation_name ?? '').toLowerCase();
   const exclude = new Set((Array.isArray(item.exclude_list) ? item.exclude_list : []).map((x) => String(isObj(x) ? JSON.stringify(x) : x).toLowerCase()));
   const replace = new Map<string, Obj>();
-  for (const r of Array.isArray(item.replace_list) ? item.replace_list : []) if (isObj(r) && isObj(r.second)) replace.set(String(r.first).toLowerCase(), r.second);
+  for (const r of Array.isArray(item.replace_list) ? item.replace_list : [])
+    if (isObj(r) && isObj(r.second)) replace.set(String(r.first).toLowerCase(), r.second);
   const sources = rel ? scope.sources.filter((s) => s.alias === rel) : scope.sources;
   const out: ResultLevel[] = [];
   for (const s of sources) {
@@ -410,7 +421,8 @@ function selectLevels(node: Obj, outer: Scope): Levels {
   const after: Level[] = [chosen];
   if (node.having) after.push(filter(node.having, ctx));
   if (node.qualify) after.push(filter(node.qualify, ctx));
-  for (const g of Array.isArray(node.group_expressions) ? node.group_expressions : []) after.push(unlock(expr(g, inner, { groupKeys: undefined, items: named }), 'group_by'));
+  for (const g of Array.isArray(node.group_expressions) ? node.group_expressions : [])
+    after.push(unlock(expr(g, inner, { groupKeys: undefined, items: named }), 'group_by'));
   for (const m of Array.isArray(node.modifiers) ? node.modifiers : []) after.push(modifierLevel(m, inner, ctx));
   if (groupKeys && unlocked.size > 0 && outer.env.unitOf) addFloor(node, [...unlocked], sources, outer.env);
   // Each outer row is a group of a correlated subquery: its outer columns are keys of that group.
@@ -418,10 +430,27 @@ function selectLevels(node: Obj, outer: Scope): Levels {
 }
 
 const ref = (names: string[]): Obj => ({ class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names });
-const constant = (v: number): Obj => ({ class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: 0, value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value: v } });
+const constant = (v: number): Obj => ({
+  class: 'CONSTANT',
+  type: 'VALUE_CONSTANT',
+  alias: '',
+  query_location: 0,
+  value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value: v },
+});
 const count = (arg: Obj | null): Obj => ({
-  class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: 0, function_name: arg ? 'count' : 'count_star', schema: '', catalog: '',
-  children: arg ? [arg] : [], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: !!arg, is_operator: false, export_state: false,
+  class: 'FUNCTION',
+  type: 'FUNCTION',
+  alias: '',
+  query_location: 0,
+  function_name: arg ? 'count' : 'count_star',
+  schema: '',
+  catalog: '',
+  children: arg ? [arg] : [],
+  filter: null,
+  order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+  distinct: !!arg,
+  is_operator: false,
+  export_state: false,
 });
 
 /**
@@ -436,12 +465,26 @@ function addFloor(node: Obj, tables: readonly string[], sources: readonly Source
   env.floors.nodes.add(node);
   const terms = tables.map((t) => {
     const unit = env.unitOf?.(t);
-    const at = unit ? sources.flatMap((s) => [...(s.cols ?? new Map<string, Level>())].filter(([, l]) => l.from === `${t}.${unit}`).map(([name]) => [s.alias, name])) : [];
+    const at = unit
+      ? sources.flatMap((s) => [...(s.cols ?? new Map<string, Level>())].filter(([, l]) => l.from === `${t}.${unit}`).map(([name]) => [s.alias, name]))
+      : [];
     // A table with units whose unit the query hid (a derived table without it) would be floored
     // by rows, which one person's rows can fill: refused, so the floor always counts people.
-    if (unit && !at[0]) throw new OpError('SQL_USAGE_REFUSED', `this aggregation reveals restricted columns of ${t}, so its groups must rest on ${MIN_GROUP_UNITS} units: keep ${t}.${unit} in the derived table or CTE it reads from`, { level: 'group_floor', source: `${t}.${unit}` });
+    if (unit && !at[0])
+      throw new OpError(
+        'SQL_USAGE_REFUSED',
+        `this aggregation reveals restricted columns of ${t}, so its groups must rest on ${MIN_GROUP_UNITS} units: keep ${t}.${unit} in the derived table or CTE it reads from`,
+        { level: 'group_floor', source: `${t}.${unit}` },
+      );
     const arg = at[0] ? ref(at[0][0] ? [at[0][0], at[0][1]!] : [at[0][1]!]) : null;
-    return { class: 'COMPARISON', type: 'COMPARE_GREATERTHANOREQUALTO', alias: '', query_location: 0, left: count(arg), right: constant(MIN_GROUP_UNITS) } as Obj;
+    return {
+      class: 'COMPARISON',
+      type: 'COMPARE_GREATERTHANOREQUALTO',
+      alias: '',
+      query_location: 0,
+      left: count(arg),
+      right: constant(MIN_GROUP_UNITS),
+    } as Obj;
   });
   const floor = terms.reduce((a, b) => ({ class: 'CONJUNCTION', type: 'CONJUNCTION_AND', alias: '', query_location: 0, children: [a, b] }));
   node.having = node.having ? { class: 'CONJUNCTION', type: 'CONJUNCTION_AND', alias: '', query_location: 0, children: [node.having, floor] } : floor;
@@ -452,14 +495,17 @@ function modifierLevel(m: Json, scope: Scope, ctx: Ctx): Level {
   if (!isObj(m)) return P;
   if (m.type === 'ORDER_MODIFIER') {
     const orders = Array.isArray(m.orders) ? m.orders : [];
-    return all(orders.map((o) => {
-      const e = isObj(o) ? (o.expression ?? null) : null;
-      const pos = isObj(e) && e.class === 'CONSTANT' && isObj(e.value) ? Number(e.value.value) : NaN;
-      const target = Number.isInteger(pos) && ctx.items?.[pos - 1] ? ctx.items[pos - 1]!.expr : e;
-      return unlock(expr(target, scope, ctx), 'compare');
-    }));
+    return all(
+      orders.map((o) => {
+        const e = isObj(o) ? (o.expression ?? null) : null;
+        const pos = isObj(e) && e.class === 'CONSTANT' && isObj(e.value) ? Number(e.value.value) : NaN;
+        const target = Number.isInteger(pos) && ctx.items?.[pos - 1] ? ctx.items[pos - 1]!.expr : e;
+        return unlock(expr(target, scope, ctx), 'compare');
+      }),
+    );
   }
-  if (m.type === 'DISTINCT_MODIFIER') return all((Array.isArray(m.distinct_on_targets) ? m.distinct_on_targets : []).map((t) => unlock(expr(t, scope, ctx), 'group_by')));
+  if (m.type === 'DISTINCT_MODIFIER')
+    return all((Array.isArray(m.distinct_on_targets) ? m.distinct_on_targets : []).map((t) => unlock(expr(t, scope, ctx), 'group_by')));
   return all([expr(m.limit ?? null, scope, ctx), expr(m.offset ?? null, scope, ctx)]);
 }
 
@@ -470,10 +516,15 @@ function nodeLevels(node: Obj, outer: Scope): Levels {
     const parts = [node.left, node.right, ...(Array.isArray(node.children) ? node.children : [])].filter(isObj).map((c) => withPoison(nodeLevels(c, scope)));
     if (parts.length === 0) return { items: [], poison: unknown('an empty set operation'), correlated: P };
     const width = Math.max(...parts.map((p) => p.items.length));
-    const items = Array.from({ length: width }, (_, i) => ({ ...all(parts.map((p) => p.items[i] ?? unknown('branches of different widths'))), name: parts[0]!.items[i]?.name ?? '' }));
+    const items = Array.from({ length: width }, (_, i) => ({
+      ...all(parts.map((p) => p.items[i] ?? unknown('branches of different widths'))),
+      name: parts[0]!.items[i]?.name ?? '',
+    }));
     // EXCEPT and INTERSECT keep left rows by what the right holds: the right side chooses rows.
     const chooses = String(node.setop_type ?? '').startsWith('EXCEPT') || String(node.setop_type ?? '').startsWith('INTERSECT');
-    const modifiers = (Array.isArray(node.modifiers) ? node.modifiers : []).map((m) => modifierLevel(m, { ...scope, sources: [relSource('', { items }, [])] }, { groupKeys: undefined }));
+    const modifiers = (Array.isArray(node.modifiers) ? node.modifiers : []).map((m) =>
+      modifierLevel(m, { ...scope, sources: [relSource('', { items }, [])] }, { groupKeys: undefined }),
+    );
     return { items, poison: all([...(chooses ? parts.slice(1).flatMap((p) => p.items) : []), ...modifiers]), correlated: P };
   }
   return { items: [], poison: unknown(`a query node of type ${String(node.type)} is not followed`), correlated: P };
@@ -483,7 +534,12 @@ function nodeLevels(node: Obj, outer: Scope): Levels {
  * The level of every result column of `statement` (one element of json_serialize_sql's
  * statements) for one audience, and whether it read any restricted column at all.
  */
-export function resultLevels(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, unitOf?: (table: string) => string | undefined): { items: ResultLevel[]; restricted: boolean; floored?: Json } {
+export function resultLevels(
+  statement: Json,
+  columnsOf: (table: string) => readonly string[],
+  levelOf: LevelOf,
+  unitOf?: (table: string) => string | undefined,
+): { items: ResultLevel[]; restricted: boolean; floored?: Json } {
   // The group floor is written into a copy of the tree, never into the caller's.
   const tree = unitOf ? (structuredClone(statement) as Json) : statement;
   const node = isObj(tree) ? tree.node : null;
@@ -505,18 +561,38 @@ const WHAT: Record<UsageLevel, string> = {
 };
 
 /** Throws SQL_USAGE_REFUSED naming the first result column that is not plaintext for the audience. */
-export function checkUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string, unitOf?: (table: string) => string | undefined): { items: ResultLevel[]; floored?: Json } {
+export function checkUsage(
+  statement: Json,
+  columnsOf: (table: string) => readonly string[],
+  levelOf: LevelOf,
+  audience: string,
+  unitOf?: (table: string) => string | undefined,
+): { items: ResultLevel[]; floored?: Json } {
   const { items, floored } = resultLevels(statement, columnsOf, levelOf, unitOf);
   for (const [i, it] of items.entries()) {
     if (it.level === 'plaintext') continue;
     const col = it.name ? `"${it.name}"` : `#${i + 1}`;
-    if (it.level === 'unknown') throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: its usage level cannot be derived (${it.from}) and the query reads restricted columns`, { column: it.name || `#${i + 1}`, level: 'unknown' });
-    throw new OpError('SQL_USAGE_REFUSED', `result column ${col} cannot be shown to the ${audience}: it comes from ${it.from}, whose usage level is ${it.level} (allowed: ${WHAT[it.level]})`, { column: it.name || `#${i + 1}`, level: it.level, source: it.from });
+    if (it.level === 'unknown')
+      throw new OpError(
+        'SQL_USAGE_REFUSED',
+        `result column ${col} cannot be shown to the ${audience}: its usage level cannot be derived (${it.from}) and the query reads restricted columns`,
+        { column: it.name || `#${i + 1}`, level: 'unknown' },
+      );
+    throw new OpError(
+      'SQL_USAGE_REFUSED',
+      `result column ${col} cannot be shown to the ${audience}: it comes from ${it.from}, whose usage level is ${it.level} (allowed: ${WHAT[it.level]})`,
+      { column: it.name || `#${i + 1}`, level: it.level, source: it.from },
+    );
   }
   return { items, ...(floored ? { floored } : {}) };
 }
 
-export function canUsage(statement: Json, columnsOf: (table: string) => readonly string[], levelOf: LevelOf, audience: string): { ok: true } | { ok: false; error: OpError } {
+export function canUsage(
+  statement: Json,
+  columnsOf: (table: string) => readonly string[],
+  levelOf: LevelOf,
+  audience: string,
+): { ok: true } | { ok: false; error: OpError } {
   try {
     checkUsage(statement, columnsOf, levelOf, audience);
     return { ok: true };

@@ -15,7 +15,14 @@ export type { CatalogEntryView } from './catalogView.ts';
 export interface SchemaTable {
   readonly name: string;
   readonly title: string | null;
-  readonly columns: readonly { name: string; type: string; grade: string | null; description: string | null; sandboxLevel: string | null; exportLevel: string | null }[];
+  readonly columns: readonly {
+    name: string;
+    type: string;
+    grade: string | null;
+    description: string | null;
+    sandboxLevel: string | null;
+    exportLevel: string | null;
+  }[];
 }
 
 export class CatalogService {
@@ -27,7 +34,13 @@ export class CatalogService {
 
   /** The public catalog, and the caller's own datasets (an operator sees only its authorization's). */
   list(p?: Principal): CatalogEntryView[] {
-    const own = p ? this.ctx.store.all<{ spec: string }>("SELECT spec FROM imports WHERE state = 'loaded' AND (? IS NULL OR tenant = ?) ORDER BY dataset", p.role === 'operator' ? p.tenant : null, p.role === 'operator' ? p.tenant : null) : [];
+    const own = p
+      ? this.ctx.store.all<{ spec: string }>(
+          "SELECT spec FROM imports WHERE state = 'loaded' AND (? IS NULL OR tenant = ?) ORDER BY dataset",
+          p.role === 'operator' ? p.tenant : null,
+          p.role === 'operator' ? p.tenant : null,
+        )
+      : [];
     return [...CATALOG, ...own.map((r) => JSON.parse(r.spec) as DatasetSpec)].map((d) => this.view(d));
   }
 
@@ -67,10 +80,17 @@ export class CatalogService {
   }
 
   /** Replaces the raw store with generated sample data (administrators; anyone on a home with no users yet). */
-  async generate(p: Principal | null, opts: { scale: number; seed?: number; onProgress?: (s: string, d: number, t: number) => void }): Promise<RecordedVersion[]> {
+  async generate(
+    p: Principal | null,
+    opts: { scale: number; seed?: number; onProgress?: (s: string, d: number, t: number) => void },
+  ): Promise<RecordedVersion[]> {
     if (p) checkRole(p, 'admin');
     else if (this.ctx.people.list().length > 0) throw new OpError('AUTH_REQUIRED', 'this domain has users: generate as an administrator (--as or a token)');
-    const versions = await generateSampleData(this.ctx.paths.rawDb, { scale: opts.scale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const versions = await generateSampleData(this.ctx.paths.rawDb, {
+      scale: opts.scale,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
     return this.ctx.versions.record(versions, p?.user ?? 'system', { kind: 'sample', scale: opts.scale, seed: opts.seed ?? null });
   }
 
@@ -86,8 +106,14 @@ export class CatalogService {
       if (err instanceof OpError && err.code === 'IMPORT_INVALID') {
         const report = err.details?.report as { fileSha256?: string; problems?: { column: string; issue: string; count: number }[] } | undefined;
         this.ctx.audit.append({
-          kind: EVENTS.DATASET_IMPORT_REFUSED, actor: p.user, subject: id,
-          data: { dataset: id, fileSha256: report?.fileSha256 ?? null, problems: (report?.problems ?? []).map((x) => ({ column: x.column, issue: x.issue, count: x.count })) },
+          kind: EVENTS.DATASET_IMPORT_REFUSED,
+          actor: p.user,
+          subject: id,
+          data: {
+            dataset: id,
+            fileSha256: report?.fileSha256 ?? null,
+            problems: (report?.problems ?? []).map((x) => ({ column: x.column, issue: x.issue, count: x.count })),
+          },
         });
       }
       throw err;

@@ -92,8 +92,22 @@ export interface KeyView {
   readonly revokedAt: string | null;
 }
 
-const consumerView = (c: ConsumerRow): ConsumerView => ({ id: c.id, name: c.name, contact: c.contact, state: c.state, createdBy: c.created_by, createdAt: c.created_at });
-const keyView = (k: KeyRow): KeyView => ({ id: k.id, consumer: k.consumer, createdBy: k.created_by, createdAt: k.created_at, expiresAt: k.expires_at, revokedAt: k.revoked_at });
+const consumerView = (c: ConsumerRow): ConsumerView => ({
+  id: c.id,
+  name: c.name,
+  contact: c.contact,
+  state: c.state,
+  createdBy: c.created_by,
+  createdAt: c.created_at,
+});
+const keyView = (k: KeyRow): KeyView => ({
+  id: k.id,
+  consumer: k.consumer,
+  createdBy: k.created_by,
+  createdAt: k.created_at,
+  expiresAt: k.expires_at,
+  revokedAt: k.revoked_at,
+});
 
 function byConsumer<T extends { consumer: string }>(items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -103,8 +117,16 @@ function byConsumer<T extends { consumer: string }>(items: readonly T[]): Map<st
 
 function grantView(g: GrantRow, usage: GrantView['usage']): GrantView {
   return {
-    id: g.id, consumer: g.consumer, product: g.product, version: g.version, scenario: g.scenario, validUntil: g.valid_until,
-    quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day }, revokedAt: g.revoked_at, createdAt: g.created_at, usage,
+    id: g.id,
+    consumer: g.consumer,
+    product: g.product,
+    version: g.version,
+    scenario: g.scenario,
+    validUntil: g.valid_until,
+    quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day },
+    revokedAt: g.revoked_at,
+    createdAt: g.created_at,
+    usage,
   };
 }
 
@@ -115,11 +137,26 @@ export class ConsumerService {
     const { ctx } = this;
     checkRole(p, 'admin');
     const id = typeof input?.id === 'string' && CONSUMER_ID.test(input.id) ? input.id : bad(`id must match ${CONSUMER_ID.source}`);
-    const name = typeof input.name === 'string' && input.name.trim() && input.name.length <= 200 ? input.name.trim() : bad('name (the organisation, at most 200 characters) is required');
-    const contact = input.contact === undefined ? '' : typeof input.contact === 'string' && input.contact.length <= 200 ? input.contact : bad('contact must be a text of at most 200 characters');
+    const name =
+      typeof input.name === 'string' && input.name.trim() && input.name.length <= 200
+        ? input.name.trim()
+        : bad('name (the organisation, at most 200 characters) is required');
+    const contact =
+      input.contact === undefined
+        ? ''
+        : typeof input.contact === 'string' && input.contact.length <= 200
+          ? input.contact
+          : bad('contact must be a text of at most 200 characters');
     ctx.store.tx(() => {
       if (ctx.store.get('SELECT 1 FROM consumers WHERE id = ?', id)) throw new OpError('CONSUMER_EXISTS');
-      ctx.store.run("INSERT INTO consumers (id, name, contact, state, created_by, created_at) VALUES (?, ?, ?, 'active', ?, ?)", id, name, contact, p.user, new Date().toISOString());
+      ctx.store.run(
+        "INSERT INTO consumers (id, name, contact, state, created_by, created_at) VALUES (?, ?, ?, 'active', ?, ?)",
+        id,
+        name,
+        contact,
+        p.user,
+        new Date().toISOString(),
+      );
       ctx.audit.append({ kind: EVENTS.CONSUMER_REGISTERED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, name } });
     });
     return consumerView(this.consumer(id));
@@ -150,7 +187,9 @@ export class ConsumerService {
     // Three reads for the whole register, not three per consumer.
     const keys = byConsumer(this.ctx.store.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at').map(keyView));
     const grants = byConsumer(this.grants());
-    return this.ctx.store.all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at').map((c) => ({ ...consumerView(c), keys: keys.get(c.id) ?? [], grants: grants.get(c.id) ?? [] }));
+    return this.ctx.store
+      .all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at')
+      .map((c) => ({ ...consumerView(c), keys: keys.get(c.id) ?? [], grants: grants.get(c.id) ?? [] }));
   }
 
   /** A new key: `odk_<id>_<secret>`, returned this once; the domain keeps its hash. */
@@ -163,7 +202,15 @@ export class ConsumerService {
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = days(validDays);
     ctx.store.tx(() => {
-      ctx.store.run('INSERT INTO api_keys (id, consumer, secret_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', keyId, consumer, sha256(secret), p.user, new Date().toISOString(), expiresAt);
+      ctx.store.run(
+        'INSERT INTO api_keys (id, consumer, secret_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        keyId,
+        consumer,
+        sha256(secret),
+        p.user,
+        new Date().toISOString(),
+        expiresAt,
+      );
       ctx.audit.append({ kind: EVENTS.API_KEY_ISSUED, actor: p.user, subject: `consumer:${consumer}`, data: { consumer, keyId, expiresAt } });
     });
     return { keyId, key: `odk_${keyId}_${secret}`, consumer, expiresAt };
@@ -202,7 +249,11 @@ export class ConsumerService {
     const consumer = typeof input?.consumer === 'string' ? this.consumer(input.consumer).id : bad('consumer is required');
     const product = typeof input.product === 'string' ? input.product : bad('product is required');
     const version = intIn(input.version, 'version', 1, 1_000_000);
-    const v = ctx.store.get<{ state: ProductState; scenario: string; tenant: string }>('SELECT state, scenario, tenant FROM product_versions WHERE product = ? AND version = ?', product, version);
+    const v = ctx.store.get<{ state: ProductState; scenario: string; tenant: string }>(
+      'SELECT state, scenario, tenant FROM product_versions WHERE product = ? AND version = ?',
+      product,
+      version,
+    );
     if (!v) throw new OpError('PRODUCT_NOT_FOUND', `no product version ${product.slice(0, 60)}/v${version}`);
     if (!SERVED_STATES.has(v.state)) throw new OpError('PRODUCT_TRANSITION', `version ${version} is ${v.state}: only an approved version can be granted`);
     const scenario = input.scenario === undefined ? v.scenario : input.scenario;
@@ -220,9 +271,25 @@ export class ConsumerService {
     ctx.store.tx(() => {
       ctx.store.run(
         'INSERT INTO product_grants (id, consumer, product, version, scenario, valid_until, per_minute, per_day, rows_per_day, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        id, consumer, product, version, scenario, validUntil, quotas.perMinute, quotas.perDay, quotas.rowsPerDay, p.user, new Date().toISOString(),
+        id,
+        consumer,
+        product,
+        version,
+        scenario,
+        validUntil,
+        quotas.perMinute,
+        quotas.perDay,
+        quotas.rowsPerDay,
+        p.user,
+        new Date().toISOString(),
       );
-      ctx.audit.append({ kind: EVENTS.PRODUCT_GRANTED, actor: p.user, tenant: v.tenant, subject: `${product}/v${version}`, data: { grant: id, consumer, product, version, scenario, validUntil, ...quotas } });
+      ctx.audit.append({
+        kind: EVENTS.PRODUCT_GRANTED,
+        actor: p.user,
+        tenant: v.tenant,
+        subject: `${product}/v${version}`,
+        data: { grant: id, consumer, product, version, scenario, validUntil, ...quotas },
+      });
     });
     return grantView(this.grantRow(id), this.usage(id));
   }
@@ -241,8 +308,15 @@ export class ConsumerService {
       const g = this.grantRow(id);
       if (g.revoked_at) return;
       ctx.store.run('UPDATE product_grants SET revoked_at = ? WHERE id = ?', new Date().toISOString(), id);
-      const tenant = ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? AND version = ?', g.product, g.version)?.tenant ?? null;
-      ctx.audit.append({ kind: EVENTS.PRODUCT_GRANT_REVOKED, actor: p.user, tenant, subject: `${g.product}/v${g.version}`, data: { grant: id, consumer: g.consumer, reason: why } });
+      const tenant =
+        ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? AND version = ?', g.product, g.version)?.tenant ?? null;
+      ctx.audit.append({
+        kind: EVENTS.PRODUCT_GRANT_REVOKED,
+        actor: p.user,
+        tenant,
+        subject: `${g.product}/v${g.version}`,
+        data: { grant: id, consumer: g.consumer, reason: why },
+      });
     });
     return grantView(this.grantRow(id), this.usage(id));
   }
@@ -251,7 +325,9 @@ export class ConsumerService {
   grantsFor(p: Principal, consumer?: string): GrantView[] {
     const all = this.grants(consumer);
     if (p.role !== 'operator') return all;
-    const own = new Set(this.ctx.store.all<{ product: string }>('SELECT DISTINCT product FROM product_versions WHERE tenant = ?', p.tenant).map((r) => r.product));
+    const own = new Set(
+      this.ctx.store.all<{ product: string }>('SELECT DISTINCT product FROM product_versions WHERE tenant = ?', p.tenant).map((r) => r.product),
+    );
     return all.filter((g) => own.has(g.product));
   }
 
@@ -273,22 +349,36 @@ export class ConsumerService {
     const minute = `m:${iso.slice(0, 16)}`;
     const day = `d:${iso.slice(0, 10)}`;
     const rows = this.ctx.store.all<{ grant_id: string; period: string; calls: number; row_count: number }>(
-      `SELECT grant_id, period, calls, row_count FROM product_usage WHERE period IN (?, ?)${grant ? ' AND grant_id = ?' : ''}`, minute, day, ...(grant ? [grant] : []),
+      `SELECT grant_id, period, calls, row_count FROM product_usage WHERE period IN (?, ?)${grant ? ' AND grant_id = ?' : ''}`,
+      minute,
+      day,
+      ...(grant ? [grant] : []),
     );
     const at = new Map(rows.map((r) => [`${r.grant_id}\u0001${r.period}`, r]));
-    return (id) => ({ callsThisMinute: at.get(`${id}\u0001${minute}`)?.calls ?? 0, callsToday: at.get(`${id}\u0001${day}`)?.calls ?? 0, rowsToday: at.get(`${id}\u0001${day}`)?.row_count ?? 0 });
+    return (id) => ({
+      callsThisMinute: at.get(`${id}\u0001${minute}`)?.calls ?? 0,
+      callsToday: at.get(`${id}\u0001${day}`)?.calls ?? 0,
+      rowsToday: at.get(`${id}\u0001${day}`)?.row_count ?? 0,
+    });
   }
 
   /** The consumer's live grant of a version, if any. */
   liveGrant(consumer: string, product: string, version: number): GrantRow | undefined {
     return this.ctx.store.get<GrantRow>(
       'SELECT * FROM product_grants WHERE consumer = ? AND product = ? AND version = ? AND revoked_at IS NULL AND valid_until > ? ORDER BY created_at DESC LIMIT 1',
-      consumer, product, version, new Date().toISOString(),
+      consumer,
+      product,
+      version,
+      new Date().toISOString(),
     );
   }
 
   /** What this consumer is granted now (GET /products). */
   liveGrants(consumer: string): GrantRow[] {
-    return this.ctx.store.all<GrantRow>('SELECT * FROM product_grants WHERE consumer = ? AND revoked_at IS NULL AND valid_until > ? ORDER BY product, version', consumer, new Date().toISOString());
+    return this.ctx.store.all<GrantRow>(
+      'SELECT * FROM product_grants WHERE consumer = ? AND revoked_at IS NULL AND valid_until > ? ORDER BY product, version',
+      consumer,
+      new Date().toISOString(),
+    );
   }
 }

@@ -56,24 +56,53 @@ export class DemandService {
     const auth = ctx.authorizations.get(tenant);
     if (!['pending', 'active'].includes(auth.state)) throw new OpError('TENANT_NOT_ACTIVE');
     const level = ctx.authorizations.levelOf(tenant) as Level;
-    if (!Array.isArray(input?.items) || input.items.length === 0 || input.items.length > MAX_ITEMS) throw new OpError('BAD_REQUEST', `items must list 1 to ${MAX_ITEMS} datasets`);
+    if (!Array.isArray(input?.items) || input.items.length === 0 || input.items.length > MAX_ITEMS)
+      throw new OpError('BAD_REQUEST', `items must list 1 to ${MAX_ITEMS} datasets`);
     const items: DemandItem[] = input.items.map((raw: unknown, i: number) => {
       const it = (raw ?? {}) as Record<string, unknown>;
       const ds = typeof it.dataset === 'string' ? findDataset(it.dataset) : undefined;
       if (!ds) throw new OpError('DATASET_NOT_FOUND', `items[${i}]: name a dataset of the catalog`);
-      const fields = it.fields === undefined ? undefined : Array.isArray(it.fields) && it.fields.length > 0 && it.fields.every((f) => typeof f === 'string' && ds.fields.some((x) => x.name === f)) ? (it.fields as string[]) : null;
+      const fields =
+        it.fields === undefined
+          ? undefined
+          : Array.isArray(it.fields) && it.fields.length > 0 && it.fields.every((f) => typeof f === 'string' && ds.fields.some((x) => x.name === f))
+            ? (it.fields as string[])
+            : null;
       if (fields === null) throw new OpError('BAD_REQUEST', `items[${i}]: fields must name fields of ${ds.id}`);
       const refused = (fields ?? []).filter((f) => !isGrantable(ds.fields.find((x) => x.name === f)!));
       if (fields && refused.length > 0) throw new OpError('DATASET_NOT_GRANTABLE', `items[${i}]: ${refused.join(', ')} can never be granted`);
-      if (typeof it.scenario !== 'string' || !auth.scenarios.includes(it.scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `items[${i}]: the scenario must be one of this authorization's`);
-      if (typeof it.justification !== 'string' || it.justification.trim().length < 10 || it.justification.length > 2000) throw new OpError('BAD_REQUEST', `items[${i}]: say why the scenario needs it (10 to 2000 characters)`);
-      return { dataset: ds.id, ...(fields ? { fields } : {}), scenario: it.scenario, justification: it.justification.trim(), provinceConsent: needsProvinceConsent(ds.level ?? 'province', level), decision: null };
+      if (typeof it.scenario !== 'string' || !auth.scenarios.includes(it.scenario))
+        throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `items[${i}]: the scenario must be one of this authorization's`);
+      if (typeof it.justification !== 'string' || it.justification.trim().length < 10 || it.justification.length > 2000)
+        throw new OpError('BAD_REQUEST', `items[${i}]: say why the scenario needs it (10 to 2000 characters)`);
+      return {
+        dataset: ds.id,
+        ...(fields ? { fields } : {}),
+        scenario: it.scenario,
+        justification: it.justification.trim(),
+        provinceConsent: needsProvinceConsent(ds.level ?? 'province', level),
+        decision: null,
+      };
     });
     const id = `dmd_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
     ctx.store.tx(() => {
-      ctx.store.run("INSERT INTO demand_lists (id, tenant, filed_by, state, items, created_at, updated_at) VALUES (?, ?, ?, 'submitted', ?, ?, ?)", id, tenant, p.user, JSON.stringify(items), at, at);
-      ctx.audit.append({ kind: EVENTS.DEMAND_FILED, actor: p.user, tenant, subject: id, data: { items: items.map((x) => ({ dataset: x.dataset, fields: x.fields ?? '*', scenario: x.scenario, provinceConsent: x.provinceConsent })) } });
+      ctx.store.run(
+        "INSERT INTO demand_lists (id, tenant, filed_by, state, items, created_at, updated_at) VALUES (?, ?, ?, 'submitted', ?, ?, ?)",
+        id,
+        tenant,
+        p.user,
+        JSON.stringify(items),
+        at,
+        at,
+      );
+      ctx.audit.append({
+        kind: EVENTS.DEMAND_FILED,
+        actor: p.user,
+        tenant,
+        subject: id,
+        data: { items: items.map((x) => ({ dataset: x.dataset, fields: x.fields ?? '*', scenario: x.scenario, provinceConsent: x.provinceConsent })) },
+      });
     });
     return this.get(p, id);
   }
@@ -96,7 +125,13 @@ export class DemandService {
       const decided = { ...item, decision: { outcome, reason: why, by: p.user, at: new Date().toISOString() } };
       const next = items.map((x, i) => (i === index ? decided : x));
       ctx.store.run('UPDATE demand_lists SET items = ?, state = ?, updated_at = ? WHERE id = ?', JSON.stringify(next), to, new Date().toISOString(), id);
-      ctx.audit.append({ kind: EVENTS.DEMAND_ITEM_DECIDED, actor: p.user, tenant: r.tenant, subject: id, data: { index, dataset: item.dataset, outcome, provinceConsent: item.provinceConsent } });
+      ctx.audit.append({
+        kind: EVENTS.DEMAND_ITEM_DECIDED,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: id,
+        data: { index, dataset: item.dataset, outcome, provinceConsent: item.provinceConsent },
+      });
       if (to !== r.state) ctx.audit.append({ kind: EVENTS.DEMAND_CHANGED, actor: p.user, tenant: r.tenant, subject: id, data: { from: r.state, to } });
     });
     return this.get(p, id);
@@ -109,11 +144,24 @@ export class DemandService {
     DEMANDS.check(r.state, 'apply', p, r.filed_by);
     const approved = (JSON.parse(r.items) as DemandItem[]).filter((x) => x.decision?.outcome === 'approve');
     const justification: Record<string, string[]> = {};
-    for (const it of approved) for (const f of it.fields ?? ['*']) (justification[`${it.dataset}.${f}`] ??= []).push(it.scenario);
+    for (const it of approved) {
+      for (const f of it.fields ?? ['*']) {
+        const key = `${it.dataset}.${f}`;
+        justification[key] ??= [];
+        justification[key].push(it.scenario);
+      }
+    }
     ctx.store.tx(() => {
       const cur = this.row(p, id);
       const to = DEMANDS.check(cur.state, 'apply', p, cur.filed_by);
-      if (approved.length > 0) ctx.authorizations.addGrants(r.tenant, approved.map((x) => ({ dataset: x.dataset, ...(x.fields ? { fields: x.fields } : {}) })), justification, p.user, `demand list ${id}`);
+      if (approved.length > 0)
+        ctx.authorizations.addGrants(
+          r.tenant,
+          approved.map((x) => ({ dataset: x.dataset, ...(x.fields ? { fields: x.fields } : {}) })),
+          justification,
+          p.user,
+          `demand list ${id}`,
+        );
       ctx.store.run('UPDATE demand_lists SET state = ?, applied_by = ?, updated_at = ? WHERE id = ?', to, p.user, new Date().toISOString(), id);
       ctx.audit.append({ kind: EVENTS.DEMAND_CHANGED, actor: p.user, tenant: r.tenant, subject: id, data: { from: cur.state, to, applied: approved.length } });
     });
@@ -137,7 +185,9 @@ export class DemandService {
 
   list(p: Principal, tenant?: string): DemandView[] {
     const t = p.role === 'operator' ? p.tenant : tenant;
-    const rows = t ? this.ctx.store.all<DemandRow>('SELECT * FROM demand_lists WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t) : this.ctx.store.all<DemandRow>('SELECT * FROM demand_lists ORDER BY created_at DESC LIMIT 500');
+    const rows = t
+      ? this.ctx.store.all<DemandRow>('SELECT * FROM demand_lists WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
+      : this.ctx.store.all<DemandRow>('SELECT * FROM demand_lists ORDER BY created_at DESC LIMIT 500');
     return rows.filter((r) => canSeeTenant(p, r.tenant)).map((r) => this.view(p, r));
   }
 
@@ -156,6 +206,15 @@ export class DemandService {
     const items = JSON.parse(r.items) as DemandItem[];
     const open = items.filter((x) => !x.decision).length;
     const actions = DEMANDS.actions(r.state, p, r.filed_by).map((a) => (a === 'decide_last' ? 'decide_item' : a));
-    return { id: r.id, tenant: r.tenant, filedBy: r.filed_by, state: r.state, items, actions: [...new Set(actions)].filter((a) => a !== 'decide_item' || open > 0), createdAt: r.created_at, updatedAt: r.updated_at };
+    return {
+      id: r.id,
+      tenant: r.tenant,
+      filedBy: r.filed_by,
+      state: r.state,
+      items,
+      actions: [...new Set(actions)].filter((a) => a !== 'decide_item' || open > 0),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
   }
 }

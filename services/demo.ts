@@ -11,7 +11,14 @@ export const DEMO_SCALE = 5000;
 
 export function demoCast(now = new Date()): Person[] {
   const until = new Date(now.getTime() + 365 * 86_400_000).toISOString();
-  const p = (name: string, role: Person['role'], display: string, tenant: string | null = null): Person => ({ name, role, tenant, display, verified: true, agreementUntil: until });
+  const p = (name: string, role: Person['role'], display: string, tenant: string | null = null): Person => ({
+    name,
+    role,
+    tenant,
+    display,
+    verified: true,
+    agreementUntil: until,
+  });
   return [
     p('alice', 'operator', 'Alice 李 (operator, 示例数据运营公司)', DEMO_TENANT),
     p('bob', 'reviewer', 'Bob 王 (reviewer, 数据主管部门)'),
@@ -22,7 +29,8 @@ export function demoCast(now = new Date()): Person[] {
 }
 
 export const DEMO_EMERGENCY_PLAN = {
-  summary: 'On a suspected leak or breach: suspend the authorization (running jobs stop, tokens refused), seal it for investigation, notify the data authority within 1 hour and the affected departments within 24 hours, revoke released bundles at risk, replay the jobs concerned from the audit log.',
+  summary:
+    'On a suspected leak or breach: suspend the authorization (running jobs stop, tokens refused), seal it for investigation, notify the data authority within 1 hour and the affected departments within 24 hours, revoke released bundles at risk, replay the jobs concerned from the audit log.',
   contact: 'Demo Data Operations Co. security officer, +86 571 0000 0000 (24 h)',
   approvedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -33,7 +41,10 @@ export interface DemoSetup {
   readonly tokens: Record<string, string>;
 }
 
-export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress?: (step: string, done: number, total: number) => void } = {}): Promise<DemoSetup> {
+export async function setupDemo(
+  od: Opdomain,
+  opts: { scale?: number; onProgress?: (step: string, done: number, total: number) => void } = {},
+): Promise<DemoSetup> {
   const { ctx } = od;
   let generated = false;
   if (!existsSync(ctx.paths.rawDb)) {
@@ -49,7 +60,12 @@ export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress
     const termEnd = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
     ctx.authorizations.create(
       {
-        id: DEMO_TENANT, org: '示例数据运营有限公司 Demo Data Operations Co.', scenarios: [DEMO_SCENARIO], grants: CATALOG.map((d) => ({ dataset: d.id })), termEnd, devSamplePercent: 10,
+        id: DEMO_TENANT,
+        org: '示例数据运营有限公司 Demo Data Operations Co.',
+        scenarios: [DEMO_SCENARIO],
+        grants: CATALOG.map((d) => ({ dataset: d.id })),
+        termEnd,
+        devSamplePercent: 10,
         // The demo's one scenario (public statistics on population, insurance, claims and firms) needs every dataset it is granted.
         justification: Object.fromEntries(CATALOG.map((d) => [`${d.id}.*`, [DEMO_SCENARIO]])),
         emergencyPlan: DEMO_EMERGENCY_PLAN,
@@ -63,7 +79,10 @@ export async function setupDemo(od: Opdomain, opts: { scale?: number; onProgress
     if (ctx.people.trainedUntil(person.name)) continue;
     const today = new Date().toISOString().slice(0, 10);
     const until = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-    ctx.people.recordTraining({ id: `trn_demo_${person.name}`, person: person.name, course: 'Data security and confidentiality (pre-job)', takenOn: today, expiresOn: until }, 'system');
+    ctx.people.recordTraining(
+      { id: `trn_demo_${person.name}`, person: person.name, course: 'Data security and confidentiality (pre-job)', takenOn: today, expiresOn: until },
+      'system',
+    );
   }
   const auth = ctx.authorizations.get(DEMO_TENANT);
   if (auth.state === 'pending' || !auth.build || !existsSync(ctx.paths.tenantDb(DEMO_TENANT, 'prod'))) {

@@ -6,8 +6,35 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpError } from '../errors/index.ts';
 import {
-  applyFix, cellReport, ledgerConflicts, operatorFix, operatorRules, checkTransition, columnReport, ledgerCells, parseFix, replayFix, runChecks, readBundleFile, verifyBundle, exportActions, withCheckContext, withRows, writeBundle,
-  type CellDetail, type ColumnDetail, type LedgerCell, type PriorCell, type ExportAction, type ExportState, type FixRecord, type FixSpec, type BundleFile, type RuleResult, type Verdict, type BundleVerification,
+  applyFix,
+  cellReport,
+  ledgerConflicts,
+  operatorFix,
+  operatorRules,
+  checkTransition,
+  columnReport,
+  ledgerCells,
+  parseFix,
+  replayFix,
+  runChecks,
+  readBundleFile,
+  verifyBundle,
+  exportActions,
+  withCheckContext,
+  withRows,
+  writeBundle,
+  type CellDetail,
+  type ColumnDetail,
+  type LedgerCell,
+  type PriorCell,
+  type ExportAction,
+  type ExportState,
+  type FixRecord,
+  type FixSpec,
+  type BundleFile,
+  type RuleResult,
+  type Verdict,
+  type BundleVerification,
 } from '../exports/index.ts';
 import { findDataset } from '../datasets/index.ts';
 import { resolveLimits } from '../sandbox/index.ts';
@@ -119,7 +146,8 @@ export const MAX_PURPOSE_LENGTH = 2000;
 
 function parsePurpose(input: unknown): string | null {
   if (input === undefined || input === null) return null;
-  if (typeof input !== 'string' || input.length > MAX_PURPOSE_LENGTH) throw new OpError('BAD_REQUEST', `purpose must be a text of at most ${MAX_PURPOSE_LENGTH} characters`);
+  if (typeof input !== 'string' || input.length > MAX_PURPOSE_LENGTH)
+    throw new OpError('BAD_REQUEST', `purpose must be a text of at most ${MAX_PURPOSE_LENGTH} characters`);
   return input.trim() || null;
 }
 
@@ -129,7 +157,8 @@ export const MAX_ARGUMENT_LENGTH = 4000;
 
 function parseArgument(input: unknown): string | undefined {
   if (input === undefined || input === null) return undefined;
-  if (typeof input !== 'string' || input.trim().length < 20 || input.length > MAX_ARGUMENT_LENGTH) throw new OpError('BAD_REQUEST', `argument must be a text of 20 to ${MAX_ARGUMENT_LENGTH} characters`);
+  if (typeof input !== 'string' || input.trim().length < 20 || input.length > MAX_ARGUMENT_LENGTH)
+    throw new OpError('BAD_REQUEST', `argument must be a text of 20 to ${MAX_ARGUMENT_LENGTH} characters`);
   return input.trim();
 }
 
@@ -143,7 +172,10 @@ export function checkSubmittable(rules: readonly RuleResult[], argument: string 
   const blocks = rules.filter((r) => r.verdict === 'block');
   if (blocks.length === 0 || canArgue(rules, argument)) return;
   const absolute = blocks.filter((r) => ABSOLUTE_RULES.has(r.rule)).map((r) => r.rule);
-  throw new OpError('EXPORT_BLOCKED', `the automatic check blocks this output (${blocks.map((x) => x.rule).join(', ')}); ${absolute.length > 0 ? `${absolute.join(', ')} cannot be argued: revise it` : 'revise it, or attach a written argument for an exception'}`);
+  throw new OpError(
+    'EXPORT_BLOCKED',
+    `the automatic check blocks this output (${blocks.map((x) => x.rule).join(', ')}); ${absolute.length > 0 ? `${absolute.join(', ')} cannot be argued: revise it` : 'revise it, or attach a written argument for an exception'}`,
+  );
 }
 
 const BUNDLE_VALID_DAYS = 365;
@@ -158,13 +190,27 @@ export class ExportQueue {
   /** Called after a check that blocks (the domain's own risk watch). */
   afterBlock?: (tenant: string) => void;
 
-  constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly jobs: Jobs,
+  ) {}
 
   /** The disclosure ledger's released cells of one measure, every authorization. */
   private priorCells(measure: string): PriorCell[] {
     return this.ctx.store
-      .all<{ request_id: string; key: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>('SELECT request_id, key, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ?', measure)
-      .map((r) => ({ requestId: r.request_id, measure, group: r.key, tables: r.tables, units: r.value, fingerprint: r.fingerprint ?? '', tenant: r.tenant ?? '' }));
+      .all<{ request_id: string; key: string; tables: string; value: number; fingerprint: string | null; tenant: string | null }>(
+        'SELECT request_id, key, tables, value, fingerprint, tenant FROM release_cells WHERE measure = ?',
+        measure,
+      )
+      .map((r) => ({
+        requestId: r.request_id,
+        measure,
+        group: r.key,
+        tables: r.tables,
+        units: r.value,
+        fingerprint: r.fingerprint ?? '',
+        tenant: r.tenant ?? '',
+      }));
   }
 
   /**
@@ -177,7 +223,10 @@ export class ExportQueue {
     const min = this.ctx.authorizations.effectiveThresholds(r.tenant).minCellCount;
     const found = ledgerConflicts(mine, (m) => this.priorCells(m), min, r.tenant);
     if (found.blocks > 0) {
-      throw new OpError('EXPORT_BLOCKED', `a release made since this request was checked differs from it by fewer than ${min} units (${found.sources.slice(0, 3).join(', ')}): return or reject it; the operator must revise it`);
+      throw new OpError(
+        'EXPORT_BLOCKED',
+        `a release made since this request was checked differs from it by fewer than ${min} units (${found.sources.slice(0, 3).join(', ')}): return or reject it; the operator must revise it`,
+      );
     }
   }
 
@@ -185,8 +234,13 @@ export class ExportQueue {
   private checkCheckQuota(tenant: string, limits: Authorization['limits']): void {
     const { ctx } = this;
     const perDay = resolveLimits(limits).exportChecksPerDay;
-    const n = ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM export_checks WHERE tenant = ? AND at > ?', tenant, new Date(Date.now() - 86_400_000).toISOString())!.n;
-    if (n >= perDay) throw new OpError('EXPORT_CHECK_QUOTA', `the authorization has asked for ${perDay} export checks in the last 24 hours (its limit); try later`);
+    const n = ctx.store.get<{ n: number }>(
+      'SELECT count(*) AS n FROM export_checks WHERE tenant = ? AND at > ?',
+      tenant,
+      new Date(Date.now() - 86_400_000).toISOString(),
+    )!.n;
+    if (n >= perDay)
+      throw new OpError('EXPORT_CHECK_QUOTA', `the authorization has asked for ${perDay} export checks in the last 24 hours (its limit); try later`);
     ctx.store.run('INSERT INTO export_checks (tenant, at) VALUES (?, ?)', tenant, new Date().toISOString());
   }
 
@@ -217,7 +271,9 @@ export class ExportQueue {
         const tables = new Set(check.provenance.columns.flatMap((c) => c.inputs.map((i) => i.table)));
         const important = [...tables].some((t) => findDataset(t)?.grade === 'important');
         return {
-          rules: report.rules, verdict: report.verdict, fix,
+          rules: report.rules,
+          verdict: report.verdict,
+          fix,
           outputHash: fix ? outputHash(out.columns, check.output.rows) : out.hash,
           // N-of-M by risk: two independent approvals when a rule asks for review or the data is graded important.
           // A release of DP aggregates only is bounded by its noise: one reviewer, whatever the grade.
@@ -239,7 +295,8 @@ export class ExportQueue {
     const job = this.checkExportable(p, req.jobId);
     const auth = ctx.authorizations.checkOperable(job.tenant);
     const scenario = req.scenario ?? auth.scenarios[0]!;
-    if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
+    if (typeof scenario !== 'string' || !auth.scenarios.includes(scenario))
+      throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${String(scenario).slice(0, 64)}" is not one of this authorization's scenarios`);
     this.checkCheckQuota(job.tenant, auth.limits);
     const out = this.jobs.output(job.id, req.output);
     const ev = await this.evaluate(job.tenant, job.id, out, fix);
@@ -253,12 +310,43 @@ export class ExportQueue {
       ctx.store.run(
         `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details, argument, purpose)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, job.tenant, job.id, out.name, scenario, p.user, state, ev.verdict, JSON.stringify(ev.rules), required, at, at,
-        ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null, purpose,
+        id,
+        job.tenant,
+        job.id,
+        out.name,
+        scenario,
+        p.user,
+        state,
+        ev.verdict,
+        JSON.stringify(ev.rules),
+        required,
+        at,
+        at,
+        ev.fix ? JSON.stringify(ev.fix) : null,
+        ev.outputHash,
+        JSON.stringify(ev.ledger),
+        JSON.stringify(ev.details),
+        argument ?? null,
+        purpose,
       );
       ctx.audit.append({
-        kind: EVENTS.EXPORT_REQUESTED, actor: p.user, tenant: job.tenant, subject: id,
-        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, scenario, purpose, verdict: ev.verdict, state, rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })), requiredApprovals: required, argued, ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
+        kind: EVENTS.EXPORT_REQUESTED,
+        actor: p.user,
+        tenant: job.tenant,
+        subject: id,
+        data: {
+          jobId: job.id,
+          output: out.name,
+          outputHash: ev.outputHash,
+          scenario,
+          purpose,
+          verdict: ev.verdict,
+          state,
+          rules: ev.rules.map((r) => ({ rule: r.rule, verdict: r.verdict })),
+          requiredApprovals: required,
+          argued,
+          ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}),
+        },
       });
     });
     if (ev.verdict === 'block') this.afterBlock?.(job.tenant);
@@ -298,11 +386,33 @@ export class ExportQueue {
       if (reset > 0) ctx.store.run('DELETE FROM votes WHERE request_id = ?', id);
       ctx.store.run(
         'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ?, details = ?, argument = ? WHERE id = ?',
-        job.id, out.name, ev.verdict, JSON.stringify(ev.rules), canArgue(ev.rules, argument) ? 2 : ev.required, ev.fix ? JSON.stringify(ev.fix) : null, ev.outputHash, JSON.stringify(ev.ledger), JSON.stringify(ev.details), argument ?? null, id,
+        job.id,
+        out.name,
+        ev.verdict,
+        JSON.stringify(ev.rules),
+        canArgue(ev.rules, argument) ? 2 : ev.required,
+        ev.fix ? JSON.stringify(ev.fix) : null,
+        ev.outputHash,
+        JSON.stringify(ev.ledger),
+        JSON.stringify(ev.details),
+        argument ?? null,
+        id,
       );
       ctx.audit.append({
-        kind: EVENTS.EXPORT_REVISED, actor: p.user, tenant: r.tenant, subject: id,
-        data: { jobId: job.id, output: out.name, outputHash: ev.outputHash, outputChanged: changed, votesReset: reset, verdict: ev.verdict, rules: ev.rules.map((x) => ({ rule: x.rule, verdict: x.verdict })), ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}) },
+        kind: EVENTS.EXPORT_REVISED,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: id,
+        data: {
+          jobId: job.id,
+          output: out.name,
+          outputHash: ev.outputHash,
+          outputChanged: changed,
+          votesReset: reset,
+          verdict: ev.verdict,
+          rules: ev.rules.map((x) => ({ rule: x.rule, verdict: x.verdict })),
+          ...(ev.fix ? { fix: fixSummary(ev.fix) } : {}),
+        },
       });
       this.setState(r, to, 'revise', p.user);
     });
@@ -383,7 +493,10 @@ export class ExportQueue {
     const votes = new Map<string, Vote[]>();
     if (rows.length > 0) {
       const marks = rows.map(() => '?').join(', ');
-      for (const v of this.ctx.store.all<Vote & { request_id: string }>(`SELECT request_id, reviewer, decision, comment, at FROM votes WHERE request_id IN (${marks}) ORDER BY at`, ...rows.map((r) => r.id))) {
+      for (const v of this.ctx.store.all<Vote & { request_id: string }>(
+        `SELECT request_id, reviewer, decision, comment, at FROM votes WHERE request_id IN (${marks}) ORDER BY at`,
+        ...rows.map((r) => r.id),
+      )) {
         const { request_id, ...vote } = v;
         votes.set(request_id, [...(votes.get(request_id) ?? []), vote]);
       }
@@ -400,11 +513,26 @@ export class ExportQueue {
     const rules = JSON.parse(r.report) as RuleResult[];
     const fix = r.fix ? (JSON.parse(r.fix) as FixRecord) : null;
     return {
-      id: r.id, tenant: r.tenant, jobId: r.job_id, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state,
-      verdict: r.verdict, rules: operator ? operatorRules(rules) : rules, requiredApprovals: r.required_approvals, votes, votesHidden: all.length - votes.length,
-      fix: operator ? operatorFix(fix) : fix, outputHash: r.output_hash, argument: r.argument ?? null, purpose: r.purpose ?? null,
+      id: r.id,
+      tenant: r.tenant,
+      jobId: r.job_id,
+      output: r.output,
+      scenario: r.scenario,
+      requester: r.requester,
+      state: r.state,
+      verdict: r.verdict,
+      rules: operator ? operatorRules(rules) : rules,
+      requiredApprovals: r.required_approvals,
+      votes,
+      votesHidden: all.length - votes.length,
+      fix: operator ? operatorFix(fix) : fix,
+      outputHash: r.output_hash,
+      argument: r.argument ?? null,
+      purpose: r.purpose ?? null,
       details: r.details && !operator ? (JSON.parse(r.details) as ExportRequestView['details']) : null,
-      bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null, createdAt: r.created_at, updatedAt: r.updated_at,
+      bundle: r.bundle_path ? { id: r.bundle_path.split('/').pop()!, path: r.bundle_path } : null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
       actions: exportActions(r.state, { role: p.role, isRequester: r.requester === p.user, hasVoted: all.some((v) => v.reviewer === p.user) }),
     };
   }
@@ -413,7 +541,8 @@ export class ExportQueue {
   get(p: Principal, id: string): ExportRequestView {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
-    if (p.role !== 'operator') this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { view: 'request', state: r.state } });
+    if (p.role !== 'operator')
+      this.ctx.audit.append({ kind: EVENTS.EXPORT_VIEWED, actor: p.user, tenant: r.tenant, subject: id, data: { view: 'request', state: r.state } });
     return this.view(r, p);
   }
 
@@ -429,7 +558,14 @@ export class ExportQueue {
     const rows = this.rowsFor<SummaryRow>(p, 'id, tenant, output, scenario, requester, state, created_at, updated_at');
     const voted = new Set(this.ctx.store.all<{ request_id: string }>('SELECT request_id FROM votes WHERE reviewer = ?', p.user).map((v) => v.request_id));
     return rows.map((r) => ({
-      id: r.id, tenant: r.tenant, output: r.output, scenario: r.scenario, requester: r.requester, state: r.state, createdAt: r.created_at, updatedAt: r.updated_at,
+      id: r.id,
+      tenant: r.tenant,
+      output: r.output,
+      scenario: r.scenario,
+      requester: r.requester,
+      state: r.state,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
       actions: exportActions(r.state, { role: p.role, isRequester: r.requester === p.user, hasVoted: voted.has(r.id) }),
     }));
   }
@@ -438,10 +574,22 @@ export class ExportQueue {
   private rowsFor<T>(p: Principal, columns: string, filter: { state?: string; tenant?: string } = {}): T[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (p.role === 'operator') (where.push('tenant = ?'), params.push(p.tenant));
-    if (filter.tenant) (where.push('tenant = ?'), params.push(filter.tenant));
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    return this.ctx.store.all<T>(`SELECT ${columns} FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
+    if (p.role === 'operator') {
+      where.push('tenant = ?');
+      params.push(p.tenant);
+    }
+    if (filter.tenant) {
+      where.push('tenant = ?');
+      params.push(filter.tenant);
+    }
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    return this.ctx.store.all<T>(
+      `SELECT ${columns} FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`,
+      ...params,
+    );
   }
 
   /** The output rows a reviewer judges (reviewers see the output itself). Viewing is audited. */
@@ -473,7 +621,13 @@ export class ExportQueue {
       if (action === 'approve') this.checkStillSafe(r);
       const at = new Date().toISOString();
       ctx.store.run('INSERT INTO votes (request_id, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?)', id, p.user, decision, comment ?? null, at);
-      ctx.audit.append({ kind: EVENTS.EXPORT_VOTE, actor: p.user, tenant: r.tenant, subject: id, data: { decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals } });
+      ctx.audit.append({
+        kind: EVENTS.EXPORT_VOTE,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: id,
+        data: { decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals },
+      });
       this.setState(r, to, action, p.user);
       return to === 'approved';
     });
@@ -495,15 +649,28 @@ export class ExportQueue {
     const out = this.jobs.output(r.job_id, r.output);
     const job = ctx.store.get<{ script_hash: string; build_id: string | null }>('SELECT script_hash, build_id FROM jobs WHERE id = ?', r.job_id)!;
     const auth = ctx.authorizations.get(r.tenant);
-    const approvers = ctx.store.all<{ reviewer: string }>("SELECT reviewer FROM votes WHERE request_id = ? AND decision = 'approve' ORDER BY at", id).map((v) => v.reviewer);
+    const approvers = ctx.store
+      .all<{ reviewer: string }>("SELECT reviewer FROM votes WHERE request_id = ? AND decision = 'approve' ORDER BY at", id)
+      .map((v) => v.reviewer);
     const bundleId = `bnd_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const dir = join(ctx.paths.exports, bundleId);
     const { manifestSha256 } = await writeBundle(
       dir,
       {
-        bundleId, requestId: id, tenant: r.tenant, scenario: r.scenario, jobId: r.job_id, output: r.output, requester: r.requester, approvers,
-        scriptHash: job.script_hash, outputHash: r.output_hash ?? out.hash, policyHash: auth.build?.policyHash ?? null,
-        datasetVersions: auth.build?.datasets ?? [], verdict: r.verdict, validDays: BUNDLE_VALID_DAYS,
+        bundleId,
+        requestId: id,
+        tenant: r.tenant,
+        scenario: r.scenario,
+        jobId: r.job_id,
+        output: r.output,
+        requester: r.requester,
+        approvers,
+        scriptHash: job.script_hash,
+        outputHash: r.output_hash ?? out.hash,
+        policyHash: auth.build?.policyHash ?? null,
+        datasetVersions: auth.build?.datasets ?? [],
+        verdict: r.verdict,
+        validDays: BUNDLE_VALID_DAYS,
         ...(r.fix ? { fix: JSON.parse(r.fix) as FixRecord } : {}),
       },
       { columns: out.columns, rows: this.releasedRows(r, out) },
@@ -516,8 +683,25 @@ export class ExportQueue {
       // The disclosure ledger: every released cell, for later requests of any authorization to be compared with.
       const ledger = ledgerOf(cur);
       const at = new Date().toISOString();
-      for (const c of ledger) ctx.store.run('INSERT INTO release_cells (request_id, tables, measure, key, value, released_at, fingerprint, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', id, c.tables, c.measure, c.group, c.units, at, c.fingerprint, c.tenant);
-      ctx.audit.append({ kind: EVENTS.BUNDLE_CREATED, actor, tenant: r.tenant, subject: id, data: { bundleId, manifestSha256, scenario: r.scenario, approvers } });
+      for (const c of ledger)
+        ctx.store.run(
+          'INSERT INTO release_cells (request_id, tables, measure, key, value, released_at, fingerprint, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          id,
+          c.tables,
+          c.measure,
+          c.group,
+          c.units,
+          at,
+          c.fingerprint,
+          c.tenant,
+        );
+      ctx.audit.append({
+        kind: EVENTS.BUNDLE_CREATED,
+        actor,
+        tenant: r.tenant,
+        subject: id,
+        data: { bundleId, manifestSha256, scenario: r.scenario, approvers },
+      });
       this.setState(cur, to, 'release', actor);
     });
   }
@@ -529,7 +713,8 @@ export class ExportQueue {
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
     checkRole(p, 'operator', 'admin');
     if (r.state === 'revoked') throw new OpError('EXPORT_REVOKED', 'this bundle was revoked and is no longer served');
-    if (r.state !== 'released' || !r.bundle_path || !existsSync(r.bundle_path)) throw new OpError('EXPORT_TRANSITION', `the request is ${r.state}; only released bundles can be downloaded`);
+    if (r.state !== 'released' || !r.bundle_path || !existsSync(r.bundle_path))
+      throw new OpError('EXPORT_TRANSITION', `the request is ${r.state}; only released bundles can be downloaded`);
     const bundle = readBundleFile(r.bundle_path);
     this.ctx.audit.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: p.user, tenant: r.tenant, subject: id, data: { bundleId: bundle.manifest.bundleId } });
     return bundle;
@@ -543,4 +728,3 @@ export class ExportQueue {
 function fixSummary(f: FixRecord): Record<string, unknown> {
   return { suppressedCells: f.suppressed.length, suppressed: f.suppressed.slice(0, 100), rounded: f.rounded };
 }
-

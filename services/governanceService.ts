@@ -52,12 +52,16 @@ interface GovernanceRow {
 }
 
 const text = (v: unknown, what: string, min = 10, max = 4000): string => {
-  if (typeof v !== 'string' || v.trim().length < min || v.length > max) throw new OpError('BAD_REQUEST', `${what} must be a text of ${min} to ${max} characters`);
+  if (typeof v !== 'string' || v.trim().length < min || v.length > max)
+    throw new OpError('BAD_REQUEST', `${what} must be a text of ${min} to ${max} characters`);
   return v.trim();
 };
 
 export class GovernanceService {
-  constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly jobs: Jobs,
+  ) {}
 
   report(p: Principal, input: { dataset?: unknown; field?: unknown; problem?: unknown; evidence?: unknown }): GovernanceView {
     const { ctx } = this;
@@ -66,9 +70,16 @@ export class GovernanceService {
     ctx.authorizations.checkOperable(tenant);
     const ds = typeof input?.dataset === 'string' ? findDataset(input.dataset) : undefined;
     if (!ds) throw new OpError('DATASET_NOT_FOUND', 'name a dataset of the catalog');
-    if (!ctx.authorizations.get(tenant).grants.some((g) => g.dataset === ds.id)) throw new OpError('FORBIDDEN_TENANT', `dataset ${ds.id} is not granted to this authorization`);
-    const field = input.field === undefined || input.field === null ? null : typeof input.field === 'string' && ds.fields.some((f) => f.name === input.field) ? input.field : null;
-    if (input.field !== undefined && input.field !== null && field === null) throw new OpError('BAD_REQUEST', `dataset ${ds.id} has no field "${String(input.field).slice(0, 60)}"`);
+    if (!ctx.authorizations.get(tenant).grants.some((g) => g.dataset === ds.id))
+      throw new OpError('FORBIDDEN_TENANT', `dataset ${ds.id} is not granted to this authorization`);
+    const field =
+      input.field === undefined || input.field === null
+        ? null
+        : typeof input.field === 'string' && ds.fields.some((f) => f.name === input.field)
+          ? input.field
+          : null;
+    if (input.field !== undefined && input.field !== null && field === null)
+      throw new OpError('BAD_REQUEST', `dataset ${ds.id} has no field "${String(input.field).slice(0, 60)}"`);
     const evidence = this.evidence(p, input.evidence);
     const id = `gov_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
@@ -76,7 +87,15 @@ export class GovernanceService {
     ctx.store.tx(() => {
       ctx.store.run(
         "INSERT INTO governance_requests (id, tenant, reporter, dataset, field, problem, evidence, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?)",
-        id, tenant, p.user, ds.id, field, problem, evidence ? JSON.stringify(evidence) : null, at, at,
+        id,
+        tenant,
+        p.user,
+        ds.id,
+        field,
+        problem,
+        evidence ? JSON.stringify(evidence) : null,
+        at,
+        at,
       );
       ctx.audit.append({ kind: EVENTS.GOVERNANCE_REPORTED, actor: p.user, tenant, subject: id, data: { dataset: ds.id, field, evidence } });
     });
@@ -87,14 +106,20 @@ export class GovernanceService {
   private evidence(p: Principal, input: unknown): { jobId: string; output: string } | null {
     if (input === undefined || input === null) return null;
     const e = input as { jobId?: unknown; output?: unknown };
-    if (typeof e.jobId !== 'string' || typeof e.output !== 'string') throw new OpError('BAD_REQUEST', 'evidence is {jobId, output}: an output of one of your jobs');
+    if (typeof e.jobId !== 'string' || typeof e.output !== 'string')
+      throw new OpError('BAD_REQUEST', 'evidence is {jobId, output}: an output of one of your jobs');
     const job = this.jobs.job(p, e.jobId);
     this.jobs.output(job.id, e.output);
     return { jobId: job.id, output: e.output };
   }
 
   /** assign (department, deadline) | reject (reason) | resolve (resolution, fixed dataset version) | withdraw. */
-  act(p: Principal, id: string, action: GovernanceAction, input: { department?: unknown; deadline?: unknown; resolution?: unknown; fixedVersion?: unknown; reason?: unknown } = {}): GovernanceView {
+  act(
+    p: Principal,
+    id: string,
+    action: GovernanceAction,
+    input: { department?: unknown; deadline?: unknown; resolution?: unknown; fixedVersion?: unknown; reason?: unknown } = {},
+  ): GovernanceView {
     const { ctx } = this;
     const r0 = this.row(p, id);
     GOVERNANCE.check(r0.state, action, p, r0.reporter);
@@ -120,7 +145,11 @@ export class GovernanceService {
       const cols = Object.keys(set);
       ctx.store.run(
         `UPDATE governance_requests SET state = ?, decided_by = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`,
-        to, p.user, new Date().toISOString(), ...cols.map((c) => set[c]), id,
+        to,
+        p.user,
+        new Date().toISOString(),
+        ...cols.map((c) => set[c]),
+        id,
       );
       ctx.audit.append({ kind: EVENTS.GOVERNANCE_CHANGED, actor: p.user, tenant: r.tenant, subject: id, data: { from: r.state, to, action, ...set } });
     });
@@ -159,10 +188,22 @@ export class GovernanceService {
 
   private view(p: Principal, r: GovernanceRow): GovernanceView {
     return {
-      id: r.id, tenant: r.tenant, reporter: r.reporter, dataset: r.dataset, field: r.field, problem: r.problem,
-      evidence: r.evidence ? (JSON.parse(r.evidence) as GovernanceView['evidence']) : null, state: r.state, department: r.department, deadline: r.deadline,
-      overdue: isOverdue(r.state, r.deadline), resolution: r.resolution, fixedVersion: r.fixed_version, actions: GOVERNANCE.actions(r.state, p, r.reporter),
-      createdAt: r.created_at, updatedAt: r.updated_at,
+      id: r.id,
+      tenant: r.tenant,
+      reporter: r.reporter,
+      dataset: r.dataset,
+      field: r.field,
+      problem: r.problem,
+      evidence: r.evidence ? (JSON.parse(r.evidence) as GovernanceView['evidence']) : null,
+      state: r.state,
+      department: r.department,
+      deadline: r.deadline,
+      overdue: isOverdue(r.state, r.deadline),
+      resolution: r.resolution,
+      fixedVersion: r.fixed_version,
+      actions: GOVERNANCE.actions(r.state, p, r.reporter),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     };
   }
 }

@@ -37,11 +37,19 @@ export function identityProviderFromEnv(env: NodeJS.ProcessEnv = process.env): I
   if (!env.OPDOMAIN_IDP_JWKS_URL && !env.OPDOMAIN_IDP_ISSUER) return undefined;
   if (!env.OPDOMAIN_IDP_JWKS_URL || !env.OPDOMAIN_IDP_ISSUER) throw new OpError('BAD_REQUEST', 'set both OPDOMAIN_IDP_JWKS_URL and OPDOMAIN_IDP_ISSUER');
   return {
-    jwksUrl: env.OPDOMAIN_IDP_JWKS_URL, issuer: env.OPDOMAIN_IDP_ISSUER,
+    jwksUrl: env.OPDOMAIN_IDP_JWKS_URL,
+    issuer: env.OPDOMAIN_IDP_ISSUER,
     ...(env.OPDOMAIN_IDP_AUDIENCE ? { audience: env.OPDOMAIN_IDP_AUDIENCE } : {}),
     ...(env.OPDOMAIN_IDP_ALGORITHMS ? { algorithms: env.OPDOMAIN_IDP_ALGORITHMS.split(',').map((a) => a.trim()) } : {}),
     ...(env.OPDOMAIN_IDP_AUTHORIZE_URL && env.OPDOMAIN_IDP_TOKEN_URL && env.OPDOMAIN_IDP_CLIENT_ID
-      ? { login: { authorizeUrl: env.OPDOMAIN_IDP_AUTHORIZE_URL, tokenUrl: env.OPDOMAIN_IDP_TOKEN_URL, clientId: env.OPDOMAIN_IDP_CLIENT_ID, ...(env.OPDOMAIN_IDP_SCOPE ? { scope: env.OPDOMAIN_IDP_SCOPE } : {}) } }
+      ? {
+          login: {
+            authorizeUrl: env.OPDOMAIN_IDP_AUTHORIZE_URL,
+            tokenUrl: env.OPDOMAIN_IDP_TOKEN_URL,
+            clientId: env.OPDOMAIN_IDP_CLIENT_ID,
+            ...(env.OPDOMAIN_IDP_SCOPE ? { scope: env.OPDOMAIN_IDP_SCOPE } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -71,13 +79,26 @@ export interface Provider {
 export function openProvider(c: IdentityProviderConfig): Provider {
   const url = checkUrl(c.jwksUrl, 'JWKS URL');
   const login = c.login
-    ? { authorizeUrl: checkUrl(c.login.authorizeUrl, 'authorize URL').href, tokenUrl: checkUrl(c.login.tokenUrl, 'token URL').href, clientId: c.login.clientId, scope: c.login.scope ?? 'openid' }
+    ? {
+        authorizeUrl: checkUrl(c.login.authorizeUrl, 'authorize URL').href,
+        tokenUrl: checkUrl(c.login.tokenUrl, 'token URL').href,
+        clientId: c.login.clientId,
+        scope: c.login.scope ?? 'openid',
+      }
     : null;
-  if (login && (typeof login.clientId !== 'string' || login.clientId === '' || login.clientId.length > 200)) throw new OpError('BAD_REQUEST', 'the identity provider\'s client id is required');
+  if (login && (typeof login.clientId !== 'string' || login.clientId === '' || login.clientId.length > 200))
+    throw new OpError('BAD_REQUEST', "the identity provider's client id is required");
   const algorithms = [...(c.algorithms ?? ['RS256', 'ES256', 'EdDSA'])];
   const bad = algorithms.filter((a) => !ALLOWED_ALGORITHMS.includes(a));
-  if (bad.length > 0 || algorithms.length === 0) throw new OpError('BAD_REQUEST', `identity provider algorithms must be among ${ALLOWED_ALGORITHMS.join(', ')}`);
-  return { issuer: c.issuer, audience: c.audience ?? AUDIENCE, algorithms, keys: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }), login };
+  if (bad.length > 0 || algorithms.length === 0)
+    throw new OpError('BAD_REQUEST', `identity provider algorithms must be among ${ALLOWED_ALGORITHMS.join(', ')}`);
+  return {
+    issuer: c.issuer,
+    audience: c.audience ?? AUDIENCE,
+    algorithms,
+    keys: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
+    login,
+  };
 }
 
 export class Identity {
@@ -97,7 +118,11 @@ export class Identity {
   /** What the console needs to offer sign-in (nothing secret). */
   signInOptions(): { provider: string | null; login: { authorizeUrl: string; clientId: string; scope: string } | null; devIssuer: boolean } {
     const l = this.provider?.login;
-    return { provider: this.provider?.issuer ?? null, login: l ? { authorizeUrl: l.authorizeUrl, clientId: l.clientId, scope: l.scope } : null, devIssuer: this.devIssuerEnabled };
+    return {
+      provider: this.provider?.issuer ?? null,
+      login: l ? { authorizeUrl: l.authorizeUrl, clientId: l.clientId, scope: l.scope } : null,
+      devIssuer: this.devIssuerEnabled,
+    };
   }
 
   /**
@@ -108,10 +133,22 @@ export class Identity {
   async exchangeCode(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<string> {
     const login = this.provider?.login;
     if (!login) throw new OpError('AUTH_LOGIN_FAILED', 'no identity provider login is configured');
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, client_id: login.clientId, code_verifier: input.codeVerifier });
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: input.code,
+      redirect_uri: input.redirectUri,
+      client_id: login.clientId,
+      code_verifier: input.codeVerifier,
+    });
     let answer: { access_token?: unknown; id_token?: unknown };
     try {
-      const res = await fetch(login.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, signal: AbortSignal.timeout(10_000), redirect: 'error' });
+      const res = await fetch(login.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+        redirect: 'error',
+      });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       answer = (await res.json()) as typeof answer;
     } catch (err) {
@@ -161,34 +198,45 @@ export class Identity {
     } catch {
       throw new OpError('AUTH_INVALID_TOKEN', 'not a compact JWT');
     }
-    if (FOREIGN_KEY_HEADERS.some((h) => h in header)) throw new OpError('AUTH_INVALID_TOKEN', 'tokens that carry or point to their own keys (jku, jwk, x5u, x5c) are refused');
+    if (FOREIGN_KEY_HEADERS.some((h) => h in header))
+      throw new OpError('AUTH_INVALID_TOKEN', 'tokens that carry or point to their own keys (jku, jwk, x5u, x5c) are refused');
     if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 200)) throw new OpError('AUTH_INVALID_TOKEN', 'malformed kid');
     const options = { requiredClaims: ['exp', 'iat', 'sub'], clockTolerance: CLOCK_TOLERANCE_S };
     let payload: JWTPayload;
     try {
       // The unverified issuer only chooses which keys to try; the verification then pins it.
       if (this.provider && claimed.iss === this.provider.issuer) {
-        ({ payload } = await jwtVerify(token, this.provider.keys, { ...options, algorithms: this.provider.algorithms, issuer: this.provider.issuer, audience: this.provider.audience }));
+        ({ payload } = await jwtVerify(token, this.provider.keys, {
+          ...options,
+          algorithms: this.provider.algorithms,
+          issuer: this.provider.issuer,
+          audience: this.provider.audience,
+        }));
       } else if (claimed.iss === DEV_ISSUER) {
         if (!this.devIssuerEnabled) throw new OpError('AUTH_INVALID_TOKEN', 'no identity provider accepts this token (the dev issuer is disabled)');
         ({ payload } = await jwtVerify(token, this.devPublicKey, { ...options, algorithms: ['EdDSA'], issuer: DEV_ISSUER, audience: AUDIENCE }));
       } else {
-        throw new OpError('AUTH_INVALID_TOKEN', 'the token\'s issuer is not a configured identity provider');
+        throw new OpError('AUTH_INVALID_TOKEN', "the token's issuer is not a configured identity provider");
       }
     } catch (err) {
       if (err instanceof OpError) throw err;
-      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new OpError('AUTH_TOKEN_EXPIRED', 'the token has expired: sign in again (or take a new one with `opdomain token NAME`)');
+      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED')
+        throw new OpError('AUTH_TOKEN_EXPIRED', 'the token has expired: sign in again (or take a new one with `opdomain token NAME`)');
       throw new OpError('AUTH_INVALID_TOKEN', `the token failed verification (${(err as { code?: string }).code ?? 'invalid'})`);
     }
-    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new OpError('AUTH_INVALID_TOKEN', 'the token was issued in the future');
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S)
+      throw new OpError('AUTH_INVALID_TOKEN', 'the token was issued in the future');
     const role = payload.role;
     const tenant = payload.tenant;
-    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new OpError('AUTH_INVALID_TOKEN', 'the role claim is missing or malformed');
-    if (tenant !== undefined && (typeof tenant !== 'string' || !/^[a-z][a-z0-9-]{1,39}$/.test(tenant))) throw new OpError('AUTH_INVALID_TOKEN', 'the tenant claim is malformed');
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+      throw new OpError('AUTH_INVALID_TOKEN', 'the role claim is missing or malformed');
+    if (tenant !== undefined && (typeof tenant !== 'string' || !/^[a-z][a-z0-9-]{1,39}$/.test(tenant)))
+      throw new OpError('AUTH_INVALID_TOKEN', 'the tenant claim is malformed');
     if (role === 'operator' && tenant === undefined) throw new OpError('AUTH_INVALID_TOKEN', 'an operator token must name its tenant');
     const person = this.people.get(String(payload.sub));
     if (!person) throw new OpError('AUTH_UNKNOWN_USER');
-    if (person.role !== role || (person.tenant ?? undefined) !== tenant) throw new OpError('AUTH_INVALID_TOKEN', 'the token\'s role or tenant no longer matches the registration');
+    if (person.role !== role || (person.tenant ?? undefined) !== tenant)
+      throw new OpError('AUTH_INVALID_TOKEN', "the token's role or tenant no longer matches the registration");
     if (person.disabled) throw new OpError('AUTH_USER_DISABLED', `${person.name} was disabled by an administrator on ${person.disabled.at}`);
     if (!this.people.mayAct(person)) throw new OpError('FORBIDDEN_ROLE', 'real-name verification or the confidentiality agreement is missing or expired (R22)');
     return { user: person.name, role: role as Role, tenant: person.tenant };

@@ -7,7 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { describeProblems, importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, ownDatasetSpec, parseDeclaration, addOwnDatasetResolver, type DatasetSpec, type FileProfile, type ImportReport, type OwnDeclaration } from '../datasets/index.ts';
+import {
+  describeProblems,
+  importDatasetFile,
+  inspectOwnFile,
+  MAX_IMPORT_BYTES,
+  ownDatasetSpec,
+  parseDeclaration,
+  addOwnDatasetResolver,
+  type DatasetSpec,
+  type FileProfile,
+  type ImportReport,
+  type OwnDeclaration,
+} from '../datasets/index.ts';
 import { IMPORTS, type ImportAction, type ImportState } from '../domain/index.ts';
 import { OpError } from '../errors/index.ts';
 import { EVENTS } from '../lineage/index.ts';
@@ -64,7 +76,11 @@ export class ImportService {
 
   constructor(private readonly ctx: DomainContext) {
     this.close = addOwnDatasetResolver((id) => {
-      const r = ctx.store.get<{ spec: string; tenant: string }>(`SELECT spec, tenant FROM imports WHERE dataset = ? AND state IN (${VISIBLE.map(() => '?').join(', ')}) ORDER BY updated_at DESC LIMIT 1`, id, ...VISIBLE);
+      const r = ctx.store.get<{ spec: string; tenant: string }>(
+        `SELECT spec, tenant FROM imports WHERE dataset = ? AND state IN (${VISIBLE.map(() => '?').join(', ')}) ORDER BY updated_at DESC LIMIT 1`,
+        id,
+        ...VISIBLE,
+      );
       if (!r) return undefined;
       const tenant = ctx.store.get<{ state: string }>('SELECT state FROM tenants WHERE id = ?', r.tenant);
       return tenant && tenant.state !== 'destroyed' ? (JSON.parse(r.spec) as DatasetSpec) : undefined;
@@ -85,7 +101,10 @@ export class ImportService {
   private votesOf(ids: readonly string[]): Map<string, ImportView['votes'][number][]> {
     const out = new Map<string, ImportView['votes'][number][]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return out;
-    const rows = this.ctx.store.all<{ import_id: string; voter: string; decision: string; comment: string | null; at: string }>(`SELECT import_id, voter, decision, comment, at FROM import_votes WHERE import_id IN (${ids.map(() => '?').join(', ')}) ORDER BY at`, ...ids);
+    const rows = this.ctx.store.all<{ import_id: string; voter: string; decision: string; comment: string | null; at: string }>(
+      `SELECT import_id, voter, decision, comment, at FROM import_votes WHERE import_id IN (${ids.map(() => '?').join(', ')}) ORDER BY at`,
+      ...ids,
+    );
     for (const { import_id, ...v } of rows) out.get(import_id)!.push(v);
     return out;
   }
@@ -93,19 +112,50 @@ export class ImportService {
   private view(r: ImportRow, p: Principal, votes = this.votesOf([r.id]).get(r.id)!): ImportView {
     const spec = JSON.parse(r.spec) as DatasetSpec;
     return {
-      id: r.id, tenant: r.tenant, dataset: r.dataset, declaration: JSON.parse(r.declaration), scenario: r.scenario, justification: r.justification,
-      state: r.state, filedBy: r.filed_by, fileSha256: r.file_sha256, profile: r.profile ? JSON.parse(r.profile) : null,
-      error: r.error ? JSON.parse(r.error) : null, loaded: r.loaded ? JSON.parse(r.loaded) : null, votes, approvalsRequired: this.required(spec),
-      actions: IMPORTS.actions(r.state, p, r.filed_by).filter((a) => a !== 'finish' && a !== 'fail'), createdAt: r.created_at, updatedAt: r.updated_at,
+      id: r.id,
+      tenant: r.tenant,
+      dataset: r.dataset,
+      declaration: JSON.parse(r.declaration),
+      scenario: r.scenario,
+      justification: r.justification,
+      state: r.state,
+      filedBy: r.filed_by,
+      fileSha256: r.file_sha256,
+      profile: r.profile ? JSON.parse(r.profile) : null,
+      error: r.error ? JSON.parse(r.error) : null,
+      loaded: r.loaded ? JSON.parse(r.loaded) : null,
+      votes,
+      approvalsRequired: this.required(spec),
+      actions: IMPORTS.actions(r.state, p, r.filed_by).filter((a) => a !== 'finish' && a !== 'fail'),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     };
   }
 
-  private move(r: ImportRow, p: Principal, action: ImportAction, set: Partial<Record<'profile' | 'error' | 'loaded' | 'file_sha256' | 'file_ext', string | null>> = {}, data: Record<string, unknown> = {}): ImportRow {
+  private move(
+    r: ImportRow,
+    p: Principal,
+    action: ImportAction,
+    set: Partial<Record<'profile' | 'error' | 'loaded' | 'file_sha256' | 'file_ext', string | null>> = {},
+    data: Record<string, unknown> = {},
+  ): ImportRow {
     const to = IMPORTS.check(r.state, action, p, r.filed_by);
     const cols = Object.keys(set);
     this.ctx.store.tx(() => {
-      this.ctx.store.run(`UPDATE imports SET state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`, to, new Date().toISOString(), ...cols.map((c) => set[c as keyof typeof set] ?? null), r.id);
-      this.ctx.audit.append({ kind: EVENTS.IMPORT_STATE_CHANGED, actor: p.user, tenant: r.tenant, subject: r.id, data: { from: r.state, to, action, dataset: r.dataset, ...data } });
+      this.ctx.store.run(
+        `UPDATE imports SET state = ?, updated_at = ?${cols.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`,
+        to,
+        new Date().toISOString(),
+        ...cols.map((c) => set[c as keyof typeof set] ?? null),
+        r.id,
+      );
+      this.ctx.audit.append({
+        kind: EVENTS.IMPORT_STATE_CHANGED,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: r.id,
+        data: { from: r.state, to, action, dataset: r.dataset, ...data },
+      });
     });
     return this.row(r.id);
   }
@@ -122,16 +172,41 @@ export class ImportService {
     const declaration = parseDeclaration(input.declaration);
     const scenario = String(input.scenario ?? auth.scenarios[0] ?? '');
     if (!auth.scenarios.includes(scenario)) throw new OpError('BAD_REQUEST', `scenario "${scenario.slice(0, 64)}" is not a scenario of ${tenant}`);
-    if (typeof input.justification !== 'string' || input.justification.trim() === '' || input.justification.length > 2000) throw new OpError('BAD_REQUEST', 'justification must say, in at most 2000 characters, why the data is needed');
+    if (typeof input.justification !== 'string' || input.justification.trim() === '' || input.justification.length > 2000)
+      throw new OpError('BAD_REQUEST', 'justification must say, in at most 2000 characters, why the data is needed');
     const spec = ownDatasetSpec(tenant, declaration);
     const open = this.ctx.store.get<{ id: string }>("SELECT id FROM imports WHERE dataset = ? AND state <> 'withdrawn'", spec.id);
     if (open) throw new OpError('IMPORT_EXISTS', `${tenant} already has an own dataset "${declaration.name}" (request ${open.id})`);
     const id = `imp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const now = new Date().toISOString();
     this.ctx.store.tx(() => {
-      this.ctx.store.run('INSERT INTO imports (id, tenant, dataset, declaration, spec, scenario, justification, state, filed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        id, tenant, spec.id, JSON.stringify(declaration), JSON.stringify(spec), scenario, input.justification, 'draft', p.user, now, now);
-      this.ctx.audit.append({ kind: EVENTS.IMPORT_REQUESTED, actor: p.user, tenant, subject: id, data: { dataset: spec.id, fields: declaration.fields.map((f) => f.name), lawfulBasis: declaration.lawfulBasis, consentRef: declaration.consentRef ?? null, scenario } });
+      this.ctx.store.run(
+        'INSERT INTO imports (id, tenant, dataset, declaration, spec, scenario, justification, state, filed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        id,
+        tenant,
+        spec.id,
+        JSON.stringify(declaration),
+        JSON.stringify(spec),
+        scenario,
+        input.justification,
+        'draft',
+        p.user,
+        now,
+        now,
+      );
+      this.ctx.audit.append({
+        kind: EVENTS.IMPORT_REQUESTED,
+        actor: p.user,
+        tenant,
+        subject: id,
+        data: {
+          dataset: spec.id,
+          fields: declaration.fields.map((f) => f.name),
+          lawfulBasis: declaration.lawfulBasis,
+          consentRef: declaration.consentRef ?? null,
+          scenario,
+        },
+      });
     });
     return this.view(this.row(id), p);
   }
@@ -167,11 +242,19 @@ export class ImportService {
     const { report, profile } = inspected;
     const summary = { fileSha256: report.fileSha256, rows: report.rows };
     if (report.problems.length > 0) {
-      refuse(new OpError('IMPORT_INVALID', `the file does not fit the declaration: ${describeProblems(report.problems)}`, { report: { ...report, file: undefined } }), { ...summary, problems: report.problems.map((x) => ({ column: x.column, issue: x.issue, count: x.count })) });
+      refuse(
+        new OpError('IMPORT_INVALID', `the file does not fit the declaration: ${describeProblems(report.problems)}`, {
+          report: { ...report, file: undefined },
+        }),
+        { ...summary, problems: report.problems.map((x) => ({ column: x.column, issue: x.issue, count: x.count })) },
+      );
     }
     const flagged = profile!.columns.filter((c) => c.flagged);
     if (flagged.length > 0) {
-      refuse(new OpError('IMPORT_SUSPECT_IDENTIFIER', `the import is refused: ${flagged.map((c) => `${c.column} is ${c.flagged}`).join('; ')}`, { profile }), { ...summary, flagged: flagged.map((c) => c.column) });
+      refuse(new OpError('IMPORT_SUSPECT_IDENTIFIER', `the import is refused: ${flagged.map((c) => `${c.column} is ${c.flagged}`).join('; ')}`, { profile }), {
+        ...summary,
+        flagged: flagged.map((c) => c.column),
+      });
     }
     this.ctx.store.run('DELETE FROM import_votes WHERE import_id = ?', r.id);
     const next = this.move(r, p, 'upload', { profile: JSON.stringify(profile), file_sha256: report.fileSha256, file_ext: ext, error: null }, summary);
@@ -185,9 +268,17 @@ export class ImportService {
     const action = voteAction(decision as Decision, approvals, this.required(JSON.parse(r.spec) as DatasetSpec));
     if (action === 'reject') throw new OpError('BAD_REQUEST', 'an import request is approved or returned');
     IMPORTS.check(r.state, action, p, r.filed_by);
-    if (this.ctx.store.get('SELECT 1 AS x FROM import_votes WHERE import_id = ? AND voter = ?', r.id, p.user)) throw new OpError('IMPORT_TRANSITION', 'you have already voted on this import request');
+    if (this.ctx.store.get('SELECT 1 AS x FROM import_votes WHERE import_id = ? AND voter = ?', r.id, p.user))
+      throw new OpError('IMPORT_TRANSITION', 'you have already voted on this import request');
     this.ctx.store.tx(() => {
-      this.ctx.store.run('INSERT INTO import_votes (import_id, voter, decision, comment, at) VALUES (?, ?, ?, ?, ?)', r.id, p.user, decision, typeof comment === 'string' ? comment : null, new Date().toISOString());
+      this.ctx.store.run(
+        'INSERT INTO import_votes (import_id, voter, decision, comment, at) VALUES (?, ?, ?, ?, ?)',
+        r.id,
+        p.user,
+        decision,
+        typeof comment === 'string' ? comment : null,
+        new Date().toISOString(),
+      );
       this.ctx.audit.append({ kind: EVENTS.IMPORT_VOTE, actor: p.user, tenant: r.tenant, subject: r.id, data: { decision } });
     });
     const moved = this.move(this.row(r.id), p, action);
@@ -200,11 +291,24 @@ export class ImportService {
     const spec = JSON.parse(r.spec) as DatasetSpec;
     const staged = this.ctx.paths.ownStaging(r.tenant, r.id, r.file_ext ?? 'csv');
     try {
-      const loaded = await installOwnDataset(this.ctx, p.user, { tenant: r.tenant, spec, file: staged, scenario: r.scenario, ref: `import ${r.id}`, expectSha: r.file_sha256 });
+      const loaded = await installOwnDataset(this.ctx, p.user, {
+        tenant: r.tenant,
+        spec,
+        file: staged,
+        scenario: r.scenario,
+        ref: `import ${r.id}`,
+        expectSha: r.file_sha256,
+      });
       return this.move(r, p, 'finish', { loaded: JSON.stringify(loaded) }, loaded);
     } catch (err) {
       const e = err instanceof OpError ? err : new OpError('INTERNAL', String((err as Error).message).slice(0, 300));
-      return this.move(r, p, 'fail', { error: JSON.stringify({ code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }) }, { code: e.code });
+      return this.move(
+        r,
+        p,
+        'fail',
+        { error: JSON.stringify({ code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }) },
+        { code: e.code },
+      );
     }
   }
 
@@ -213,18 +317,46 @@ export class ImportService {
    * the same register as imports, so lookup, the catalog, lineage and destruction treat it alike,
    * but decided by no reviewer — nothing came from outside but group elements.
    */
-  async installDerived(p: Principal, input: { tenant: string; spec: DatasetSpec; file: string; scenario: string; source: string }): Promise<{ rows: number; version: number; contentHash: string; buildId: string }> {
+  async installDerived(
+    p: Principal,
+    input: { tenant: string; spec: DatasetSpec; file: string; scenario: string; source: string },
+  ): Promise<{ rows: number; version: number; contentHash: string; buildId: string }> {
     const id = `imp_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const now = new Date().toISOString();
-    const declaration = { name: input.spec.id, title: input.spec.title.en, fields: input.spec.fields.map((f) => ({ name: f.name, type: f.type, category: f.category, grade: f.grade, role: f.role })), lawfulBasis: 'public_interest', source: input.source };
+    const declaration = {
+      name: input.spec.id,
+      title: input.spec.title.en,
+      fields: input.spec.fields.map((f) => ({ name: f.name, type: f.type, category: f.category, grade: f.grade, role: f.role })),
+      lawfulBasis: 'public_interest',
+      source: input.source,
+    };
     this.ctx.store.tx(() => {
       this.ctx.store.run("DELETE FROM imports WHERE dataset = ? AND state IN ('loaded', 'failed', 'loading')", input.spec.id);
-      this.ctx.store.run('INSERT INTO imports (id, tenant, dataset, declaration, spec, scenario, justification, state, filed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        id, input.tenant, input.spec.id, JSON.stringify(declaration), JSON.stringify(input.spec), input.scenario, input.source, 'loading', p.user, now, now);
+      this.ctx.store.run(
+        'INSERT INTO imports (id, tenant, dataset, declaration, spec, scenario, justification, state, filed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        id,
+        input.tenant,
+        input.spec.id,
+        JSON.stringify(declaration),
+        JSON.stringify(input.spec),
+        input.scenario,
+        input.source,
+        'loading',
+        p.user,
+        now,
+        now,
+      );
     });
-    const set = (state: ImportState, col: 'loaded' | 'error', value: unknown) => this.ctx.store.run(`UPDATE imports SET state = ?, ${col} = ?, updated_at = ? WHERE id = ?`, state, JSON.stringify(value), new Date().toISOString(), id);
+    const set = (state: ImportState, col: 'loaded' | 'error', value: unknown) =>
+      this.ctx.store.run(`UPDATE imports SET state = ?, ${col} = ?, updated_at = ? WHERE id = ?`, state, JSON.stringify(value), new Date().toISOString(), id);
     try {
-      const loaded = await installOwnDataset(this.ctx, p.user, { tenant: input.tenant, spec: input.spec, file: input.file, scenario: input.scenario, ref: input.source });
+      const loaded = await installOwnDataset(this.ctx, p.user, {
+        tenant: input.tenant,
+        spec: input.spec,
+        file: input.file,
+        scenario: input.scenario,
+        ref: input.source,
+      });
       set('loaded', 'loaded', loaded);
       return loaded;
     } catch (err) {
@@ -250,7 +382,13 @@ export class ImportService {
 
   list(p: Principal, filter: { tenant?: string | undefined; state?: string | undefined } = {}): ImportView[] {
     const tenant = p.role === 'operator' ? p.tenant : filter.tenant;
-    const rows = this.ctx.store.all<ImportRow>(`SELECT * FROM imports WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR state = ?) ORDER BY created_at DESC LIMIT 500`, tenant ?? null, tenant ?? null, filter.state ?? null, filter.state ?? null);
+    const rows = this.ctx.store.all<ImportRow>(
+      `SELECT * FROM imports WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR state = ?) ORDER BY created_at DESC LIMIT 500`,
+      tenant ?? null,
+      tenant ?? null,
+      filter.state ?? null,
+      filter.state ?? null,
+    );
     const votes = this.votesOf(rows.map((r) => r.id));
     return rows.map((r) => this.view(r, p, votes.get(r.id)));
   }
@@ -261,7 +399,11 @@ export class ImportService {
  * rebuilt (masking and the leak check included). On any failure the table and the grant are
  * taken back before the error is thrown: nothing half-loaded.
  */
-export async function installOwnDataset(ctx: DomainContext, actor: string, input: { tenant: string; spec: DatasetSpec; file: string; scenario: string; ref: string; expectSha?: string | null }): Promise<{ rows: number; version: number; contentHash: string; buildId: string }> {
+export async function installOwnDataset(
+  ctx: DomainContext,
+  actor: string,
+  input: { tenant: string; spec: DatasetSpec; file: string; scenario: string; ref: string; expectSha?: string | null },
+): Promise<{ rows: number; version: number; contentHash: string; buildId: string }> {
   const { tenant, spec } = input;
   const ownRaw = ctx.paths.ownRaw(tenant);
   let granted = false;

@@ -44,7 +44,13 @@ export interface RunResult {
   readonly ok: boolean;
   readonly jobId: string;
   readonly env: 'dev' | 'prod';
-  readonly outputs: readonly { name: string; columns: readonly OutputColumn[]; rowCount?: number; size?: SizeBucket; preview?: readonly (readonly unknown[])[] }[];
+  readonly outputs: readonly {
+    name: string;
+    columns: readonly OutputColumn[];
+    rowCount?: number;
+    size?: SizeBucket;
+    preview?: readonly (readonly unknown[])[];
+  }[];
   readonly logs: readonly string[];
   readonly error?: { code: ErrorCode; class: ErrorClass; message: string };
   readonly stats?: { sqlCalls: number; cpuMs: number; wallMs: number };
@@ -96,8 +102,18 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** What the audit log keeps of one sql() call: hashes, names and the verdict — never values. */
 export function queryAuditData(e: QueryEvent, env: string, buildId: string | null, sqlHash: string): Record<string, unknown> {
   return {
-    env, buildId, sqlHash, verdict: e.verdict, code: e.code, reason: e.verdict === 'refused' ? e.reason : undefined, tables: e.tables, columns: e.columns,
-    rowCount: e.rowCount, resultHash: e.resultHash, resultColumns: e.resultColumns, lineage: e.lineage ?? undefined,
+    env,
+    buildId,
+    sqlHash,
+    verdict: e.verdict,
+    code: e.code,
+    reason: e.verdict === 'refused' ? e.reason : undefined,
+    tables: e.tables,
+    columns: e.columns,
+    rowCount: e.rowCount,
+    resultHash: e.resultHash,
+    resultColumns: e.resultColumns,
+    lineage: e.lineage ?? undefined,
     params: e.params && e.params.length > 0 ? e.params : undefined,
   };
 }
@@ -105,7 +121,7 @@ export function queryAuditData(e: QueryEvent, env: string, buildId: string | nul
 /** Canonical output hash: fixed column order, rows sorted by their canonical text (replay-stable). */
 export function outputHash(columns: readonly OutputColumn[], rows: readonly (readonly unknown[])[]): string {
   const sorted = rows.map((r) => canonicalJson(r)).sort();
-  return sha256(canonicalJson({ columns }) + '\n' + sorted.join('\n'));
+  return sha256(`${canonicalJson({ columns })}\n${sorted.join('\n')}`);
 }
 
 export class Jobs {
@@ -166,13 +182,33 @@ export class Jobs {
       const hash = this.storeText(req.script);
       ctx.store.run(
         'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        jobId, req.tenant, env, p.user, hash, JSON.stringify(params), 'running', buildId, new Date(started).toISOString(), manifest ? JSON.stringify(manifest) : null,
+        jobId,
+        req.tenant,
+        env,
+        p.user,
+        hash,
+        JSON.stringify(params),
+        'running',
+        buildId,
+        new Date(started).toISOString(),
+        manifest ? JSON.stringify(manifest) : null,
       );
-      ctx.audit.append({ kind: EVENTS.JOB_STARTED, actor: p.user, tenant: req.tenant, subject: jobId, data: { env, scriptHash: hash, paramsHash: sha256(canonicalJson(params)), buildId, limits, ...(manifest ? { manifest } : {}) } });
+      ctx.audit.append({
+        kind: EVENTS.JOB_STARTED,
+        actor: p.user,
+        tenant: req.tenant,
+        subject: jobId,
+        data: { env, scriptHash: hash, paramsHash: sha256(canonicalJson(params)), buildId, limits, ...(manifest ? { manifest } : {}) },
+      });
       return hash;
     });
     const lineageInfo = {
-      jobId, tenant: req.tenant, env, scriptHash, script: req.script, buildId,
+      jobId,
+      tenant: req.tenant,
+      env,
+      scriptHash,
+      script: req.script,
+      buildId,
       queries: [] as JobLineageInfo['queries'][number][],
       tableSchemas: (t: string) => (findDataset(t)?.fields ?? []).map((f) => ({ name: f.name, type: f.type })),
     };
@@ -190,7 +226,8 @@ export class Jobs {
         return { kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId, data: queryAuditData(e, env, buildId, sqlHash) };
       });
       storedSql.add(e.sql);
-      if (e.verdict === 'allowed') lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
+      if (e.verdict === 'allowed')
+        lineageInfo.queries.push({ sql: e.sql, tables: e.tables, ...(e.resultColumns ? { resultColumns: e.resultColumns } : {}), lineage: e.lineage ?? null });
     };
     // A cancel may come from another process: watch the job's flag while it runs.
     const watch = setInterval(() => {
@@ -199,7 +236,17 @@ export class Jobs {
     let result: Awaited<ReturnType<typeof ctx.supervisor.run>>;
     try {
       result = await ctx.supervisor.run(
-        { jobId, tenant: req.tenant, env, dbPath: ctx.paths.tenantDb(req.tenant, env), buildId, script: req.script, params, limits, ...(manifest ? { manifest } : {}) },
+        {
+          jobId,
+          tenant: req.tenant,
+          env,
+          dbPath: ctx.paths.tenantDb(req.tenant, env),
+          buildId,
+          script: req.script,
+          params,
+          limits,
+          ...(manifest ? { manifest } : {}),
+        },
         { onQuery, onStart: (pid) => this.recordWorker(jobId, pid), onBudget: (b) => this.budgets.handle({ tenant: req.tenant, jobId, env, user: p.user }, b) },
       );
     } finally {
@@ -213,11 +260,38 @@ export class Jobs {
     const state = result.ok ? 'completed' : 'failed';
     await ctx.store.txAsync(() => {
       for (const o of stored) {
-        ctx.store.run('INSERT INTO outputs (job_id, name, columns, row_count, hash, path) VALUES (?, ?, ?, ?, ?, ?)', jobId, o.name, JSON.stringify(o.columns), o.rowCount, o.hash, o.path);
-        ctx.audit.append({ kind: EVENTS.OUTPUT_CREATED, actor: p.user, tenant: req.tenant, subject: jobId, data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) } });
+        ctx.store.run(
+          'INSERT INTO outputs (job_id, name, columns, row_count, hash, path) VALUES (?, ?, ?, ?, ?, ?)',
+          jobId,
+          o.name,
+          JSON.stringify(o.columns),
+          o.rowCount,
+          o.hash,
+          o.path,
+        );
+        ctx.audit.append({
+          kind: EVENTS.OUTPUT_CREATED,
+          actor: p.user,
+          tenant: req.tenant,
+          subject: jobId,
+          data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) },
+        });
       }
-      ctx.store.run('UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?', state, result.error?.code ?? null, result.error?.message.slice(0, 2000) ?? null, new Date().toISOString(), jobId);
-      ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: p.user, tenant: req.tenant, subject: jobId, data: { state, code: result.error?.code, stats: result.stats } });
+      ctx.store.run(
+        'UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?',
+        state,
+        result.error?.code ?? null,
+        result.error?.message.slice(0, 2000) ?? null,
+        new Date().toISOString(),
+        jobId,
+      );
+      ctx.audit.append({
+        kind: EVENTS.JOB_FINISHED,
+        actor: p.user,
+        tenant: req.tenant,
+        subject: jobId,
+        data: { state, code: result.error?.code, stats: result.stats },
+      });
     });
     // Refusals may add up to a pattern the domain stops on (RiskService.watch).
     if (refused > 0) this.afterRefusal?.(req.tenant);
@@ -247,9 +321,11 @@ export class Jobs {
 
   /** Where a job runs, for a cancel from another process; written with the next group commit. */
   private recordWorker(jobId: string, pid: number): void {
-    this.ctx.store.txAsync(() => this.ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId)).catch(() => {
-      // Only a cancel from another process needs it; this host watches its own jobs.
-    });
+    this.ctx.store
+      .txAsync(() => this.ctx.store.run('UPDATE jobs SET host_pid = ?, worker_pid = ? WHERE id = ?', process.pid, pid, jobId))
+      .catch(() => {
+        // Only a cancel from another process needs it; this host watches its own jobs.
+      });
   }
 
   /** Prod jobs per authorization per 24 hours (the reply channel's bits per day). */
@@ -321,7 +397,11 @@ export class Jobs {
     if (row.worker_pid && alive(row.worker_pid) && isWorker(row.worker_pid)) process.kill(row.worker_pid, 'SIGKILL');
     // Nobody is left to finish this job: close it here.
     ctx.store.tx(() => {
-      ctx.store.run("UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'", new Date().toISOString(), jobId);
+      ctx.store.run(
+        "UPDATE jobs SET state = 'failed', error_code = 'JOB_CANCELLED', finished_at = ? WHERE id = ? AND state = 'running'",
+        new Date().toISOString(),
+        jobId,
+      );
       ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor, tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
     });
   }
@@ -346,12 +426,15 @@ export class Jobs {
   private seenBy(p: Principal, rows: readonly JobRow[]): JobRecord[] {
     const records = this.records(rows);
     if (p.role !== 'operator') return records;
-    return records.map((rec, i) => (rec.env === 'prod' ? operatorView(rec, rows[i]!.manifest ? (JSON.parse(rows[i]!.manifest!) as Manifest) : undefined, this.prodReplyBucketMs) : rec));
+    return records.map((rec, i) =>
+      rec.env === 'prod' ? operatorView(rec, rows[i]!.manifest ? (JSON.parse(rows[i]!.manifest!) as Manifest) : undefined, this.prodReplyBucketMs) : rec,
+    );
   }
 
   list(p: Principal, tenant?: string): JobRecord[] {
     const t = p.role === 'operator' ? p.tenant : tenant;
-    return this.seenBy(p, 
+    return this.seenBy(
+      p,
       t
         ? this.ctx.store.all<JobRow>('SELECT * FROM jobs WHERE tenant = ? ORDER BY created_at DESC LIMIT 500', t)
         : this.ctx.store.all<JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT 500'),
@@ -363,18 +446,35 @@ export class Jobs {
     const outputs = new Map<string, JobRecord['outputs'][number][]>();
     if (rows.length > 0) {
       const marks = rows.map(() => '?').join(', ');
-      for (const o of this.ctx.store.all<{ job_id: string; name: string; columns: string; row_count: number }>(`SELECT job_id, name, columns, row_count FROM outputs WHERE job_id IN (${marks}) ORDER BY name`, ...rows.map((r) => r.id))) {
+      for (const o of this.ctx.store.all<{ job_id: string; name: string; columns: string; row_count: number }>(
+        `SELECT job_id, name, columns, row_count FROM outputs WHERE job_id IN (${marks}) ORDER BY name`,
+        ...rows.map((r) => r.id),
+      )) {
         outputs.set(o.job_id, [...(outputs.get(o.job_id) ?? []), { name: o.name, columns: JSON.parse(o.columns) as OutputColumn[], rowCount: o.row_count }]);
       }
     }
     return rows.map((r) => ({
-      id: r.id, tenant: r.tenant, env: r.env, user: r.user, scriptHash: r.script_hash, state: r.state,
-      errorCode: r.error_code, errorMessage: r.error_message ?? null, buildId: r.build_id, createdAt: r.created_at, finishedAt: r.finished_at, outputs: outputs.get(r.id) ?? [],
+      id: r.id,
+      tenant: r.tenant,
+      env: r.env,
+      user: r.user,
+      scriptHash: r.script_hash,
+      state: r.state,
+      errorCode: r.error_code,
+      errorMessage: r.error_message ?? null,
+      buildId: r.build_id,
+      createdAt: r.created_at,
+      finishedAt: r.finished_at,
+      outputs: outputs.get(r.id) ?? [],
     }));
   }
 
   output(jobId: string, name: string): StoredOutput & { rows: unknown[][] } {
-    const r = this.ctx.store.get<{ columns: string; row_count: number; hash: string; path: string }>('SELECT * FROM outputs WHERE job_id = ? AND name = ?', jobId, name);
+    const r = this.ctx.store.get<{ columns: string; row_count: number; hash: string; path: string }>(
+      'SELECT * FROM outputs WHERE job_id = ? AND name = ?',
+      jobId,
+      name,
+    );
     if (!r) throw new OpError('OUTPUT_NOT_FOUND', `job ${jobId} has no output "${name.slice(0, 64)}"`);
     const data = JSON.parse(readFileSync(r.path, 'utf8')) as { rows: unknown[][] };
     if (outputHash(JSON.parse(r.columns), data.rows) !== r.hash) throw new OpError('INTERNAL', 'a stored output no longer matches its recorded hash');

@@ -22,7 +22,11 @@ export class LineageService {
   async verify(p: Principal, fromCheckpoint?: Checkpoint): Promise<VerifyReport> {
     checkRole(p, 'security', 'admin');
     const report = await this.ctx.audit.verify([this.ctx.domainKey.publicJwk], fromCheckpoint);
-    this.ctx.audit.append({ kind: EVENTS.LOG_VERIFIED, actor: p.user, data: { ok: report.ok, entries: report.entries, root: report.root, problem: report.problem } });
+    this.ctx.audit.append({
+      kind: EVENTS.LOG_VERIFIED,
+      actor: p.user,
+      data: { ok: report.ok, entries: report.entries, root: report.root, problem: report.problem },
+    });
     return report;
   }
 
@@ -44,11 +48,20 @@ export class LineageService {
   async replay(p: Principal, jobId: string): Promise<ReplayReport> {
     const { ctx } = this;
     checkRole(p, 'security', 'admin');
-    const job = ctx.store.get<{ id: string; tenant: string; env: 'dev' | 'prod'; script_hash: string; params: string; state: string; build_id: string | null }>('SELECT * FROM jobs WHERE id = ?', jobId);
+    const job = ctx.store.get<{ id: string; tenant: string; env: 'dev' | 'prod'; script_hash: string; params: string; state: string; build_id: string | null }>(
+      'SELECT * FROM jobs WHERE id = ?',
+      jobId,
+    );
     if (!job) throw new OpError('JOB_NOT_FOUND');
     const recorded = ctx.audit.entries({ subject: jobId, kind: EVENTS.OUTPUT_CREATED }).map((e) => ({ name: String(e.data.name), hash: String(e.data.hash) }));
     const finish = (report: ReplayReport): ReplayReport => {
-      ctx.audit.append({ kind: EVENTS.REPLAY, actor: p.user, tenant: job.tenant, subject: jobId, data: { result: report.result, reason: report.reason, outputs: report.outputs } });
+      ctx.audit.append({
+        kind: EVENTS.REPLAY,
+        actor: p.user,
+        tenant: job.tenant,
+        subject: jobId,
+        data: { result: report.result, reason: report.reason, outputs: report.outputs },
+      });
       return report;
     };
     const auth = ctx.authorizations.find(job.tenant);
@@ -56,19 +69,47 @@ export class LineageService {
     const script = ctx.store.get<{ body: string }>('SELECT body FROM scripts WHERE hash = ?', job.script_hash)?.body;
     let reason: string | undefined;
     if (job.state !== 'completed') reason = `the job did not complete (${job.state})`;
-    else if (!auth || auth.state === 'destroyed' || !existsSync(dbPath)) reason = 'the domain\'s data is gone (destroyed): the job can no longer be replayed';
-    else if (auth.build?.buildId !== job.build_id) reason = `the domain was rebuilt since (build ${auth.build?.buildId ?? 'none'}, the job ran on ${job.build_id})`;
-    else if (!script) reason = 'the job\'s script is no longer stored';
-    if (reason) return finish({ jobId, result: 'NOT_REPLAYABLE', reason, outputs: recorded.map((r) => ({ name: r.name, recorded: r.hash, replayed: null, match: false })) });
+    else if (!auth || auth.state === 'destroyed' || !existsSync(dbPath)) reason = "the domain's data is gone (destroyed): the job can no longer be replayed";
+    else if (auth.build?.buildId !== job.build_id)
+      reason = `the domain was rebuilt since (build ${auth.build?.buildId ?? 'none'}, the job ran on ${job.build_id})`;
+    else if (!script) reason = "the job's script is no longer stored";
+    if (reason)
+      return finish({
+        jobId,
+        result: 'NOT_REPLAYABLE',
+        reason,
+        outputs: recorded.map((r) => ({ name: r.name, recorded: r.hash, replayed: null, match: false })),
+      });
     const result = await ctx.supervisor.run(
-      { jobId: `replay-${jobId}`, tenant: job.tenant, env: job.env, dbPath, buildId: job.build_id, script: script!, params: JSON.parse(job.params), limits: resolveLimits(auth!.limits) },
+      {
+        jobId: `replay-${jobId}`,
+        tenant: job.tenant,
+        env: job.env,
+        dbPath,
+        buildId: job.build_id,
+        script: script!,
+        params: JSON.parse(job.params),
+        limits: resolveLimits(auth!.limits),
+      },
       {
         onQuery: (e) => {
-          ctx.audit.append({ kind: EVENTS.QUERY, actor: p.user, tenant: job.tenant, subject: `replay:${jobId}`, data: queryAuditData(e, job.env, job.build_id, e.sqlHash) });
+          ctx.audit.append({
+            kind: EVENTS.QUERY,
+            actor: p.user,
+            tenant: job.tenant,
+            subject: `replay:${jobId}`,
+            data: queryAuditData(e, job.env, job.build_id, e.sqlHash),
+          });
         },
       },
     );
-    if (!result.ok) return finish({ jobId, result: 'MISMATCH', reason: `the replay failed with ${result.error?.code}`, outputs: recorded.map((r) => ({ name: r.name, recorded: r.hash, replayed: null, match: false })) });
+    if (!result.ok)
+      return finish({
+        jobId,
+        result: 'MISMATCH',
+        reason: `the replay failed with ${result.error?.code}`,
+        outputs: recorded.map((r) => ({ name: r.name, recorded: r.hash, replayed: null, match: false })),
+      });
     const replayed = new Map(result.outputs.map((o) => [o.name, outputHash(o.columns, o.rows)]));
     const names = [...new Set([...recorded.map((r) => r.name), ...replayed.keys()])].sort();
     const outputs = names.map((name) => {
@@ -77,7 +118,12 @@ export class LineageService {
       return { name, recorded: rec, replayed: rep, match: rec !== null && rec === rep };
     });
     const bad = outputs.filter((o) => !o.match).map((o) => o.name);
-    return finish({ jobId, result: bad.length === 0 ? 'MATCH' : 'MISMATCH', ...(bad.length ? { reason: `outputs that differ: ${bad.join(', ')}` } : {}), outputs });
+    return finish({
+      jobId,
+      result: bad.length === 0 ? 'MATCH' : 'MISMATCH',
+      ...(bad.length ? { reason: `outputs that differ: ${bad.join(', ')}` } : {}),
+      outputs,
+    });
   }
 
   /** One entry with its inclusion proof under the latest signed checkpoint (made now if needed). */

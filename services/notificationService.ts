@@ -64,8 +64,14 @@ export class NotificationService {
     const notice = ({ filedBy: _f, changedAt: _c, ...n }: Item): Notice => n;
     const newest = (a: Notice, b: Notice) => b.at.localeCompare(a.at);
     return {
-      waiting: items.filter((i) => i.actions.some((a) => !PASSIVE.has(a))).map(notice).sort(newest),
-      changed: items.filter((i) => i.filedBy === p.user && i.changedAt !== null && i.changedAt >= since).map(notice).sort(newest),
+      waiting: items
+        .filter((i) => i.actions.some((a) => !PASSIVE.has(a)))
+        .map(notice)
+        .sort(newest),
+      changed: items
+        .filter((i) => i.filedBy === p.user && i.changedAt !== null && i.changedAt >= since)
+        .map(notice)
+        .sort(newest),
       since,
     };
   }
@@ -86,28 +92,76 @@ export class NotificationService {
     const titled = (kind: NoticeKind, about: Record<string, string>) => ({ title: NotificationService.TITLES[kind](about), about });
     return [
       ...exports.summaries(p).map((r) => ({
-        kind: 'export' as const, id: r.id, tenant: r.tenant, ...titled('export', { output: r.output, scenario: r.scenario }), state: r.state, actions: r.actions,
-        at: r.updatedAt, link: `#/request/${r.id}`, filedBy: r.requester, changedAt: moved(r.createdAt, r.updatedAt),
+        kind: 'export' as const,
+        id: r.id,
+        tenant: r.tenant,
+        ...titled('export', { output: r.output, scenario: r.scenario }),
+        state: r.state,
+        actions: r.actions,
+        at: r.updatedAt,
+        link: `#/request/${r.id}`,
+        filedBy: r.requester,
+        changedAt: moved(r.createdAt, r.updatedAt),
       })),
       ...products.list(p).map((v) => ({
-        kind: 'product' as const, id: `${v.product}/v${v.version}`, tenant: v.tenant, ...titled('product', { product: v.product, version: String(v.version) }), state: v.state, actions: v.actions,
-        at: v.updatedAt, link: '#/products', filedBy: v.proposer, changedAt: moved(v.createdAt, v.updatedAt),
+        kind: 'product' as const,
+        id: `${v.product}/v${v.version}`,
+        tenant: v.tenant,
+        ...titled('product', { product: v.product, version: String(v.version) }),
+        state: v.state,
+        actions: v.actions,
+        at: v.updatedAt,
+        link: '#/products',
+        filedBy: v.proposer,
+        changedAt: moved(v.createdAt, v.updatedAt),
       })),
       ...imports.list(p).map((r) => ({
-        kind: 'import' as const, id: r.id, tenant: r.tenant, ...titled('import', { dataset: r.dataset }), state: r.state, actions: r.actions,
-        at: r.updatedAt, link: '#/own', filedBy: r.filedBy, changedAt: moved(r.createdAt, r.updatedAt),
+        kind: 'import' as const,
+        id: r.id,
+        tenant: r.tenant,
+        ...titled('import', { dataset: r.dataset }),
+        state: r.state,
+        actions: r.actions,
+        at: r.updatedAt,
+        link: '#/own',
+        filedBy: r.filedBy,
+        changedAt: moved(r.createdAt, r.updatedAt),
       })),
       ...risks.list(p).map((s) => ({
-        kind: 'risk' as const, id: s.id, tenant: s.tenant, ...titled('risk', { tenant: s.tenant }), state: s.state, actions: s.actions,
-        at: s.decidedAt ?? s.raisedAt, link: '#/duties', filedBy: s.raisedBy, changedAt: s.decidedAt,
+        kind: 'risk' as const,
+        id: s.id,
+        tenant: s.tenant,
+        ...titled('risk', { tenant: s.tenant }),
+        state: s.state,
+        actions: s.actions,
+        at: s.decidedAt ?? s.raisedAt,
+        link: '#/duties',
+        filedBy: s.raisedBy,
+        changedAt: s.decidedAt,
       })),
       ...demands.list(p).map((l) => ({
-        kind: 'demand' as const, id: l.id, tenant: l.tenant, ...titled('demand', { tenant: l.tenant }), state: l.state, actions: l.actions,
-        at: l.updatedAt, link: '#/duties', filedBy: l.filedBy, changedAt: moved(l.createdAt, l.updatedAt),
+        kind: 'demand' as const,
+        id: l.id,
+        tenant: l.tenant,
+        ...titled('demand', { tenant: l.tenant }),
+        state: l.state,
+        actions: l.actions,
+        at: l.updatedAt,
+        link: '#/duties',
+        filedBy: l.filedBy,
+        changedAt: moved(l.createdAt, l.updatedAt),
       })),
       ...governance.list(p).map((g) => ({
-        kind: 'governance' as const, id: g.id, tenant: g.tenant, ...titled('governance', { dataset: g.dataset }), state: g.state, actions: g.actions,
-        at: g.updatedAt, link: '#/duties', filedBy: g.reporter, changedAt: moved(g.createdAt, g.updatedAt),
+        kind: 'governance' as const,
+        id: g.id,
+        tenant: g.tenant,
+        ...titled('governance', { dataset: g.dataset }),
+        state: g.state,
+        actions: g.actions,
+        at: g.updatedAt,
+        link: '#/duties',
+        filedBy: g.reporter,
+        changedAt: moved(g.createdAt, g.updatedAt),
       })),
     ];
   }

@@ -67,7 +67,10 @@ export class Opdomain {
     this.records = new RecordsService(ctx);
     this.demands = new DemandService(ctx);
     this.reports = new ReportService(ctx, this.governance);
-    this.supervision = new SupervisionService(ctx, { governanceOverdue: () => this.governance.overdueCounts(), drillStatus: (t) => this.records.drillStatus(t) });
+    this.supervision = new SupervisionService(ctx, {
+      governanceOverdue: () => this.governance.overdueCounts(),
+      drillStatus: (t) => this.records.drillStatus(t),
+    });
     ctx.authorizations.onStopped = (id, actor, reason) => this.jobs.stopAll(id, actor, reason);
     this.exports = new ExportQueue(ctx, this.jobs);
     this.lineage = new LineageService(ctx);
@@ -124,13 +127,19 @@ export class Opdomain {
     // Suspension, termination, expiry and sealing take effect at once: the tenant's tokens stop working.
     if (p.role === 'operator' && p.tenant) {
       const a = this.ctx.authorizations.find(p.tenant) ? this.ctx.authorizations.current(p.tenant) : undefined;
-      if (!a || !['pending', 'active'].includes(a.state)) throw new OpError('TENANT_NOT_ACTIVE', `authorization "${p.tenant}" is ${a?.state ?? 'unknown'}; its operators' tokens are refused`);
+      if (!a || !['pending', 'active'].includes(a.state))
+        throw new OpError('TENANT_NOT_ACTIVE', `authorization "${p.tenant}" is ${a?.state ?? 'unknown'}; its operators' tokens are refused`);
     }
     const id = createHash('sha256').update(token!).digest('hex').slice(0, 32);
     if (!this.signedIn.has(id)) {
       if (this.signedIn.size > 10_000) this.signedIn.clear();
       this.signedIn.add(id);
-      this.ctx.audit.append({ kind: EVENTS.SIGN_IN, actor: p.user, tenant: p.tenant, data: { role: p.role, token: id, via: auth.via ?? (auth.as !== undefined ? 'cli --as' : 'bearer token') } });
+      this.ctx.audit.append({
+        kind: EVENTS.SIGN_IN,
+        actor: p.user,
+        tenant: p.tenant,
+        data: { role: p.role, token: id, via: auth.via ?? (auth.as !== undefined ? 'cli --as' : 'bearer token') },
+      });
     }
     return p;
   }

@@ -72,12 +72,14 @@ export class PeopleService {
     const cur = this.ctx.people.get(name);
     if (!cur) throw new OpError('USER_NOT_FOUND', 'no such user');
     if (changes.level !== undefined) {
-      if (typeof changes.level !== 'string' || !['province', 'city', 'county'].includes(changes.level)) throw new OpError('BAD_REQUEST', 'level must be province, city or county');
+      if (typeof changes.level !== 'string' || !['province', 'city', 'county'].includes(changes.level))
+        throw new OpError('BAD_REQUEST', 'level must be province, city or county');
       this.ctx.people.setLevel(name, changes.level, p.user);
       if (changes.verified === undefined && changes.agreementUntil === undefined) return this.view(cur);
     }
     if (changes.verified !== undefined && typeof changes.verified !== 'boolean') throw new OpError('BAD_REQUEST', 'verified must be true or false');
-    const until = changes.agreementUntil === undefined ? cur.agreementUntil : changes.agreementUntil === null ? null : isoDate(changes.agreementUntil, 'agreementUntil');
+    const until =
+      changes.agreementUntil === undefined ? cur.agreementUntil : changes.agreementUntil === null ? null : isoDate(changes.agreementUntil, 'agreementUntil');
     return this.view(this.ctx.people.register({ ...cur, verified: (changes.verified as boolean | undefined) ?? cur.verified, agreementUntil: until }, p.user));
   }
 }
@@ -93,9 +95,14 @@ function parsePerson(input: unknown): Person {
   if (typeof x.name !== 'string') throw new OpError('BAD_REQUEST', 'name is required');
   if (typeof x.role !== 'string' || !(ROLES as readonly string[]).includes(x.role)) throw new OpError('BAD_REQUEST', `role must be one of ${ROLES.join(', ')}`);
   if (x.tenant !== undefined && x.tenant !== null && typeof x.tenant !== 'string') throw new OpError('BAD_REQUEST', 'tenant must be a string');
-  if (typeof x.display !== 'string' || x.display.trim() === '' || x.display.length > 200) throw new OpError('BAD_REQUEST', 'display (the real name shown) is required');
+  if (typeof x.display !== 'string' || x.display.trim() === '' || x.display.length > 200)
+    throw new OpError('BAD_REQUEST', 'display (the real name shown) is required');
   return {
-    name: x.name, role: x.role as Role, tenant: (x.tenant as string | undefined) ?? null, display: x.display,
-    verified: x.verified === true, agreementUntil: x.agreementUntil === undefined || x.agreementUntil === null ? null : isoDate(x.agreementUntil, 'agreementUntil'),
+    name: x.name,
+    role: x.role as Role,
+    tenant: (x.tenant as string | undefined) ?? null,
+    display: x.display,
+    verified: x.verified === true,
+    agreementUntil: x.agreementUntil === undefined || x.agreementUntil === null ? null : isoDate(x.agreementUntil, 'agreementUntil'),
   };
 }

@@ -16,8 +16,15 @@ export const SMALL_ROWS = 10;
 export const PROD_REPLY_BUCKET_MS = 1000;
 
 const LIMIT_CODES: ReadonlySet<string> = new Set([
-  'SANDBOX_TIMEOUT', 'SANDBOX_CPU_LIMIT', 'SANDBOX_MEMORY_LIMIT', 'SANDBOX_WORKER_MEMORY', 'SANDBOX_WORKER_CRASHED',
-  'SANDBOX_SQL_CALL_LIMIT', 'SANDBOX_RESULT_TOO_LARGE', 'SANDBOX_OUTPUT_TOO_LARGE', 'SANDBOX_LOG_LIMIT',
+  'SANDBOX_TIMEOUT',
+  'SANDBOX_CPU_LIMIT',
+  'SANDBOX_MEMORY_LIMIT',
+  'SANDBOX_WORKER_MEMORY',
+  'SANDBOX_WORKER_CRASHED',
+  'SANDBOX_SQL_CALL_LIMIT',
+  'SANDBOX_RESULT_TOO_LARGE',
+  'SANDBOX_OUTPUT_TOO_LARGE',
+  'SANDBOX_LOG_LIMIT',
 ]);
 
 /** The coarse code an operator sees for a prod failure. */
@@ -61,15 +68,18 @@ export function operatorView(rec: JobRecord, manifest: Manifest | undefined, buc
   const rows = new Map(rec.outputs.map((o) => [o.name, o.rowCount ?? 0]));
   const started = new Date(rec.createdAt).getTime();
   const finished = rec.finishedAt ? new Date(rec.finishedAt).getTime() : null;
-  const bucketed = finished === null || bucketMs <= 0 ? rec.finishedAt : new Date(started + Math.ceil(Math.max(finished - started, 1) / bucketMs) * bucketMs).toISOString();
+  const bucketed =
+    finished === null || bucketMs <= 0 ? rec.finishedAt : new Date(started + Math.ceil(Math.max(finished - started, 1) / bucketMs) * bucketMs).toISOString();
   // Polling the record must not tell the end time either: until the bucket closes, it is running.
-  if (bucketed && new Date(bucketed).getTime() > Date.now()) return { ...rec, state: 'running', errorCode: null, errorMessage: null, finishedAt: null, outputs: [] };
+  if (bucketed && new Date(bucketed).getTime() > Date.now())
+    return { ...rec, state: 'running', errorCode: null, errorMessage: null, finishedAt: null, outputs: [] };
   return {
     ...rec,
     errorCode: rec.errorCode ? prodFailureCode(rec.errorCode as ErrorCode) : null,
     // A message may quote data: the operator of a prod job reads the coarse code's fixed title.
     errorMessage: rec.errorCode ? ERRORS[prodFailureCode(rec.errorCode as ErrorCode)].title : null,
     finishedAt: bucketed,
-    outputs: rec.state === 'completed' && manifest ? manifest.outputs.map((d) => ({ name: d.name, columns: d.columns, size: sizeBucket(rows.get(d.name) ?? 0) })) : [],
+    outputs:
+      rec.state === 'completed' && manifest ? manifest.outputs.map((d) => ({ name: d.name, columns: d.columns, size: sizeBucket(rows.get(d.name) ?? 0) })) : [],
   };
 }

@@ -59,7 +59,8 @@ const MAX_EXACT_COMPARISONS = 8;
 const VERSION = /^v([1-9]\d{0,6})$/;
 const KNOWN_CELLS = 50_000;
 const KNOWN_CONSUMERS = 1000;
-const cellId = (c: { measure: string; group: string; units: number; fingerprint: string }) => `${c.measure}\u0001${c.group}\u0001${c.units}\u0001${c.fingerprint}`;
+const cellId = (c: { measure: string; group: string; units: number; fingerprint: string }) =>
+  `${c.measure}\u0001${c.group}\u0001${c.units}\u0001${c.fingerprint}`;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -95,7 +96,12 @@ interface Trail {
 function periods(now: Date): { minute: string; day: string; minuteReset: number; dayReset: number } {
   const iso = now.toISOString();
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return { minute: `m:${iso.slice(0, 16)}`, day: `d:${iso.slice(0, 10)}`, minuteReset: 60 - now.getUTCSeconds(), dayReset: Math.ceil((next - now.getTime()) / 1000) };
+  return {
+    minute: `m:${iso.slice(0, 16)}`,
+    day: `d:${iso.slice(0, 10)}`,
+    minuteReset: 60 - now.getUTCSeconds(),
+    dayReset: Math.ceil((next - now.getTime()) / 1000),
+  };
 }
 
 export class ProductCalls {
@@ -178,7 +184,12 @@ export class ProductCalls {
   private usage(grant: string): { minute: { calls: number; row_count: number }; day: { calls: number; row_count: number }; p: ReturnType<typeof periods> } {
     const p = periods(new Date());
     try {
-      const read = (period: string) => this.ctx.store.get<{ calls: number; row_count: number }>('SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?', grant, period) ?? { calls: 0, row_count: 0 };
+      const read = (period: string) =>
+        this.ctx.store.get<{ calls: number; row_count: number }>(
+          'SELECT calls, row_count FROM product_usage WHERE grant_id = ? AND period = ?',
+          grant,
+          period,
+        ) ?? { calls: 0, row_count: 0 };
       return { minute: read(p.minute), day: read(p.day), p };
     } catch {
       throw new OpError('PRODUCT_QUOTA_UNAVAILABLE');
@@ -194,7 +205,9 @@ export class ProductCalls {
     if (u.day.calls >= g.per_day) refuse(`${g.per_day} calls a day`, u.p.dayReset, g.per_day);
     if (u.day.row_count >= g.rows_per_day) refuse(`${g.rows_per_day} rows a day`, u.p.dayReset, g.per_day);
     const byMinute = g.per_minute - u.minute.calls - 1 <= g.per_day - u.day.calls - 1;
-    return byMinute ? { limit: g.per_minute, remaining: g.per_minute - u.minute.calls - 1, reset: u.p.minuteReset } : { limit: g.per_day, remaining: g.per_day - u.day.calls - 1, reset: u.p.dayReset };
+    return byMinute
+      ? { limit: g.per_minute, remaining: g.per_minute - u.minute.calls - 1, reset: u.p.minuteReset }
+      : { limit: g.per_day, remaining: g.per_day - u.day.calls - 1, reset: u.p.dayReset };
   }
 
   /** Before anything runs: the counters as they stand (read, not written — the call is counted as it ends). */
@@ -212,13 +225,19 @@ export class ProductCalls {
       const u = this.usage(g.id);
       this.quota(served.grant, u);
       if (u.day.row_count + served.rows > served.grant.rows_per_day) {
-        throw new OpError('PRODUCT_QUOTA', `the grant's ${served.grant.rows_per_day} rows a day would be passed`, { retryAfter: u.p.dayReset, limit: served.grant.per_day, remaining: 0, reset: u.p.dayReset });
+        throw new OpError('PRODUCT_QUOTA', `the grant's ${served.grant.rows_per_day} rows a day would be passed`, {
+          retryAfter: u.p.dayReset,
+          limit: served.grant.per_day,
+          remaining: 0,
+          reset: u.p.dayReset,
+        });
       }
     }
     const p = periods(new Date());
     const rows = served?.rows ?? 0;
     try {
-      const bump = 'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, ?) ON CONFLICT (grant_id, period) DO UPDATE SET calls = calls + 1, row_count = row_count + excluded.row_count';
+      const bump =
+        'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, ?) ON CONFLICT (grant_id, period) DO UPDATE SET calls = calls + 1, row_count = row_count + excluded.row_count';
       this.ctx.store.run(bump, g.id, p.minute, 0);
       this.ctx.store.run(bump, g.id, p.day, rows);
     } catch {
@@ -238,8 +257,14 @@ export class ProductCalls {
       return hit.answer;
     }
     const result = await ctx.productEngine.call({
-      dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(auth.limits), tenant: row.tenant, sql: spec.sql, params,
-      thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS,
+      dbPath: ctx.paths.tenantDb(row.tenant, 'prod'),
+      limits: resolveLimits(auth.limits),
+      tenant: row.tenant,
+      sql: spec.sql,
+      params,
+      thresholds,
+      controls: spec.controls,
+      timeoutMs: CALL_TIMEOUT_MS,
     });
     // Only the controlled answer is kept: the rows before the controls never leave the engine's caller.
     const answer: Controlled = { columns: result.columns, rows: result.rows, suppressed: result.suppressed, ledger: result.ledger };
@@ -252,7 +277,11 @@ export class ProductCalls {
   private priorOf(consumer: string) {
     return (measure: string): PriorCell[] =>
       this.ctx.store
-        .all<{ key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>('SELECT key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND measure = ?', consumer, measure)
+        .all<{ key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>(
+          'SELECT key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND measure = ?',
+          consumer,
+          measure,
+        )
         .map((r) => ({ requestId: r.call_id, measure, group: r.key, tables: r.tables, units: r.units, fingerprint: r.fingerprint, tenant: r.tenant }));
   }
 
@@ -264,7 +293,8 @@ export class ProductCalls {
     let set = this.known.get(consumer);
     if (!set || set.size > KNOWN_CELLS) {
       if (this.known.size >= KNOWN_CONSUMERS) this.known.delete(this.known.keys().next().value!);
-      this.known.set(consumer, (set = new Set()));
+      set = new Set();
+      this.known.set(consumer, set);
     }
     return set;
   }
@@ -294,12 +324,22 @@ export class ProductCalls {
    * ranges differ by their few units, two disjoint groups by all of theirs). Margins and
    * anything that cannot be compared unit by unit stay refused.
    */
-  private async checkLedger(grant: GrantRow, row: VersionRow, spec: ProductSpec, params: Record<string, ParamValue>, answer: Controlled, setting: Setting): Promise<void> {
+  private async checkLedger(
+    grant: GrantRow,
+    row: VersionRow,
+    spec: ProductSpec,
+    params: Record<string, ParamValue>,
+    answer: Controlled,
+    setting: Setting,
+  ): Promise<void> {
     const { ctx } = this;
     const { min } = setting;
     // The basis goes to the audit entry (security staff read it), never to the consumer.
     const refuse = (basis: string, earlier?: string) => {
-      throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, { basis, ...(earlier ? { earlier } : {}) });
+      throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, {
+        basis,
+        ...(earlier ? { earlier } : {}),
+      });
     };
     const none = () => [];
     const within = ledgerConflicts(answer.ledger, none, min, row.tenant).blocks;
@@ -311,15 +351,29 @@ export class ProductCalls {
     for (const id of calls) {
       const cells = this.cellsOfCall(grant.consumer, id);
       const all = ledgerConflicts(answer.ledger, (m) => cells.filter((c) => c.measure === m), min, row.tenant).blocks;
-      const pairs = answer.ledger.filter((c) => cells.some((o) => o.measure === c.measure && o.group === c.group && Math.abs(o.units - c.units) > 0 && Math.abs(o.units - c.units) < min));
+      const pairs = answer.ledger.filter((c) =>
+        cells.some((o) => o.measure === c.measure && o.group === c.group && Math.abs(o.units - c.units) > 0 && Math.abs(o.units - c.units) < min),
+      );
       if (all > pairs.length) refuse('a margin of an earlier answer', id);
-      const earlier = ctx.store.get<{ product: string; version: number; params: string }>('SELECT product, version, params FROM product_calls WHERE call_id = ?', id);
+      const earlier = ctx.store.get<{ product: string; version: number; params: string }>(
+        'SELECT product, version, params FROM product_calls WHERE call_id = ?',
+        id,
+      );
       const earlierRow = earlier ? this.products.find(earlier.product, earlier.version) : undefined;
       // Another authorization's tokens are other tokens: its answers cannot be compared unit by unit.
       if (!earlier || !earlierRow || earlierRow.tenant !== row.tenant) refuse('an answer of another authorization', id);
       const earlierSpec = this.products.specOf(earlierRow!);
       const diff = await ctx.productEngine.difference(
-        { dbPath: ctx.paths.tenantDb(row.tenant, 'prod'), limits: resolveLimits(setting.auth.limits), tenant: row.tenant, sql: spec.sql, params, thresholds: setting.thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS },
+        {
+          dbPath: ctx.paths.tenantDb(row.tenant, 'prod'),
+          limits: resolveLimits(setting.auth.limits),
+          tenant: row.tenant,
+          sql: spec.sql,
+          params,
+          thresholds: setting.thresholds,
+          controls: spec.controls,
+          timeoutMs: CALL_TIMEOUT_MS,
+        },
         { sql: earlierSpec.sql, params: JSON.parse(earlier!.params) as Record<string, ParamValue>, controls: earlierSpec.controls },
         new Set(pairs.map((c) => c.group)),
       );
@@ -329,39 +383,104 @@ export class ProductCalls {
 
   private cellsOfCall(consumer: string, callId: string): PriorCell[] {
     return this.ctx.store
-      .all<{ measure: string; key: string; tables: string; units: number; fingerprint: string; tenant: string }>('SELECT measure, key, tables, units, fingerprint, tenant FROM product_ledger WHERE consumer = ? AND call_id = ?', consumer, callId)
+      .all<{ measure: string; key: string; tables: string; units: number; fingerprint: string; tenant: string }>(
+        'SELECT measure, key, tables, units, fingerprint, tenant FROM product_ledger WHERE consumer = ? AND call_id = ?',
+        consumer,
+        callId,
+      )
       .map((r) => ({ requestId: callId, measure: r.measure, group: r.key, tables: r.tables, units: r.units, fingerprint: r.fingerprint, tenant: r.tenant }));
   }
 
   /** Rows quota, ledger cells, the call's parameters and its audit entry in one transaction; then the answer. */
-  private serve(req: CallRequest, grant: GrantRow, row: VersionRow, params: Record<string, ParamValue>, answer: Controlled, trail: Trail, rate: Rate, started: number, seen: number, min: number): CallAnswer {
+  private serve(
+    req: CallRequest,
+    grant: GrantRow,
+    row: VersionRow,
+    params: Record<string, ParamValue>,
+    answer: Controlled,
+    trail: Trail,
+    rate: Rate,
+    started: number,
+    seen: number,
+    min: number,
+  ): CallAnswer {
     const { ctx } = this;
     const callId = `call_${randomBytes(8).toString('hex')}`;
-    const body = req.format === 'csv'
-      ? toCsv(answer.columns.map((name) => ({ name })), answer.rows)
-      : JSON.stringify({ product: row.product, version: row.version, callId, columns: answer.columns, rows: answer.rows.map((r) => Object.fromEntries(answer.columns.map((c, j) => [c, r[j]]))), suppressedRows: answer.suppressed });
+    const body =
+      req.format === 'csv'
+        ? toCsv(
+            answer.columns.map((name) => ({ name })),
+            answer.rows,
+          )
+        : JSON.stringify({
+            product: row.product,
+            version: row.version,
+            callId,
+            columns: answer.columns,
+            rows: answer.rows.map((r) => Object.fromEntries(answer.columns.map((c, j) => [c, r[j]]))),
+            suppressedRows: answer.suppressed,
+          });
     trail.rows = answer.rows.length;
     trail.suppressed = answer.suppressed;
     ctx.store.tx(() => {
       // Answers another gateway committed for this consumer since the check: any count conflict refuses (no time to compare units here).
       const since = ctx.store
-        .all<{ measure: string; key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>('SELECT measure, key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND rowid > ?', grant.consumer, seen)
-        .map((r) => ({ requestId: r.call_id, measure: r.measure, group: r.key, tables: r.tables, units: r.units, fingerprint: r.fingerprint, tenant: r.tenant }));
+        .all<{ measure: string; key: string; tables: string; units: number; fingerprint: string; tenant: string; call_id: string }>(
+          'SELECT measure, key, tables, units, fingerprint, tenant, call_id FROM product_ledger WHERE consumer = ? AND rowid > ?',
+          grant.consumer,
+          seen,
+        )
+        .map((r) => ({
+          requestId: r.call_id,
+          measure: r.measure,
+          group: r.key,
+          tables: r.tables,
+          units: r.units,
+          fingerprint: r.fingerprint,
+          tenant: r.tenant,
+        }));
       if (since.length > 0 && ledgerConflicts(answer.ledger, (m) => since.filter((c) => c.measure === m), min, row.tenant).blocks > 0) {
-        throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, { basis: 'an answer committed meanwhile' });
+        throw new OpError('PRODUCT_DIFFERENCING', `this answer differs from an earlier answer to this consumer by fewer than ${min} units; it is not served`, {
+          basis: 'an answer committed meanwhile',
+        });
       }
       this.countCall(grant, { grant, rows: answer.rows.length });
       const at = new Date().toISOString();
-      ctx.store.run('INSERT INTO product_calls (call_id, consumer, product, version, params, at) VALUES (?, ?, ?, ?, ?, ?)', callId, grant.consumer, row.product, row.version, canonicalParams(params), at);
+      ctx.store.run(
+        'INSERT INTO product_calls (call_id, consumer, product, version, params, at) VALUES (?, ?, ?, ?, ?, ?)',
+        callId,
+        grant.consumer,
+        row.product,
+        row.version,
+        canonicalParams(params),
+        at,
+      );
       // Cells this gateway already wrote for the consumer are in the ledger (the primary key would ignore them anyway).
       const known = this.knownCells(grant.consumer);
       const fresh = answer.ledger.filter((c) => !known.has(cellId(c)));
-      for (const c of fresh) ctx.store.run('INSERT OR IGNORE INTO product_ledger (consumer, measure, key, tables, units, fingerprint, tenant, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', grant.consumer, c.measure, c.group, c.tables, c.units, c.fingerprint, c.tenant, callId, at);
+      for (const c of fresh)
+        ctx.store.run(
+          'INSERT OR IGNORE INTO product_ledger (consumer, measure, key, tables, units, fingerprint, tenant, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          grant.consumer,
+          c.measure,
+          c.group,
+          c.tables,
+          c.units,
+          c.fingerprint,
+          c.tenant,
+          callId,
+          at,
+        );
       this.audit(trail, { callId, status: 200, responseHash: sha256(body), latencyMs: Math.round(performance.now() - started) });
     });
     const known = this.knownCells(grant.consumer);
     for (const c of answer.ledger) known.add(cellId(c));
-    return { status: 200, headers: this.rateHeaders(rate), contentType: req.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8', body };
+    return {
+      status: 200,
+      headers: this.rateHeaders(rate),
+      contentType: req.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      body,
+    };
   }
 
   private refuse(err: unknown, trail: Trail, rate: Rate | undefined, started: number): CallAnswer {
@@ -391,7 +510,12 @@ export class ProductCalls {
     const headers: Record<string, string> = rate ? this.rateHeaders(rate) : {};
     const d = e.details as { retryAfter?: number; limit?: number; remaining?: number; reset?: number } | undefined;
     if (e.code === 'PRODUCT_QUOTA' && d?.retryAfter !== undefined) {
-      Object.assign(headers, { 'retry-after': String(d.retryAfter), 'ratelimit-limit': String(d.limit), 'ratelimit-remaining': '0', 'ratelimit-reset': String(d.reset) });
+      Object.assign(headers, {
+        'retry-after': String(d.retryAfter),
+        'ratelimit-limit': String(d.limit),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(d.reset),
+      });
     }
     const body = JSON.stringify({ error: { code: e.code, class: e.errorClass, message: e.message } });
     return { status: e.status, headers, contentType: 'application/json; charset=utf-8', body };
@@ -401,7 +525,10 @@ export class ProductCalls {
     return { 'ratelimit-limit': String(r.limit), 'ratelimit-remaining': String(Math.max(0, r.remaining)), 'ratelimit-reset': String(r.reset) };
   }
 
-  private audit(trail: Trail, result: { callId: string; status: number; code?: string; responseHash?: string; latencyMs: number; differencing?: unknown }): void {
+  private audit(
+    trail: Trail,
+    result: { callId: string; status: number; code?: string; responseHash?: string; latencyMs: number; differencing?: unknown },
+  ): void {
     this.ctx.audit.append({
       kind: EVENTS.PRODUCT_CALL,
       actor: trail.consumer ? `consumer:${trail.consumer}` : 'anonymous',
@@ -422,10 +549,27 @@ export class ProductCalls {
         if (!r || !SERVED_STATES.has(r.state)) return [];
         const spec = this.products.specOf(r);
         const path = `/products/${r.product}/v${r.version}`;
-        return [{ product: r.product, version: r.version, hash: r.hash, title: spec.title, scenario: g.scenario, path, openapi: `${path}/openapi.json`, validUntil: g.valid_until, quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day } }];
+        return [
+          {
+            product: r.product,
+            version: r.version,
+            hash: r.hash,
+            title: spec.title,
+            scenario: g.scenario,
+            path,
+            openapi: `${path}/openapi.json`,
+            validUntil: g.valid_until,
+            quotas: { perMinute: g.per_minute, perDay: g.per_day, rowsPerDay: g.rows_per_day },
+          },
+        ];
       });
       const body = JSON.stringify({ consumer: who.consumer, products });
-      this.audit(trail, { callId: `call_${randomBytes(8).toString('hex')}`, status: 200, responseHash: sha256(body), latencyMs: Math.round(performance.now() - started) });
+      this.audit(trail, {
+        callId: `call_${randomBytes(8).toString('hex')}`,
+        status: 200,
+        responseHash: sha256(body),
+        latencyMs: Math.round(performance.now() - started),
+      });
       return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
     } catch (err) {
       return this.refuse(err, trail, undefined, started);
@@ -439,7 +583,12 @@ export class ProductCalls {
     try {
       const grant = this.grantFor(this.authenticate({ ...req, query: {}, format: 'json' }, trail), req, trail);
       const body = JSON.stringify(this.products.openApi(grant.product, grant.version));
-      this.audit(trail, { callId: `call_${randomBytes(8).toString('hex')}`, status: 200, responseHash: sha256(body), latencyMs: Math.round(performance.now() - started) });
+      this.audit(trail, {
+        callId: `call_${randomBytes(8).toString('hex')}`,
+        status: 200,
+        responseHash: sha256(body),
+        latencyMs: Math.round(performance.now() - started),
+      });
       return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
     } catch (err) {
       return this.refuse(err, trail, undefined, started);
@@ -463,10 +612,14 @@ export class ProductCalls {
     const totals = this.ctx.store.all<{ actor: string; calls: number; served: number; params: number }>(
       `SELECT actor, count(*) AS calls, count(*) FILTER (WHERE json_extract(body, '$.data.status') = 200) AS served,
               count(DISTINCT json_extract(body, '$.data.paramsHash')) AS params
-         FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? GROUP BY actor`, since);
+         FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? GROUP BY actor`,
+      since,
+    );
     const codes = this.ctx.store.all<{ actor: string; code: string; n: number }>(
       `SELECT actor, json_extract(body, '$.data.code') AS code, count(*) AS n FROM audit
-        WHERE kind = 'PRODUCT_CALL' AND at >= ? AND json_extract(body, '$.data.code') IS NOT NULL GROUP BY actor, code`, since);
+        WHERE kind = 'PRODUCT_CALL' AND at >= ? AND json_extract(body, '$.data.code') IS NOT NULL GROUP BY actor, code`,
+      since,
+    );
     const by = new Map(totals.map((t) => [t.actor, { calls: t.calls, served: t.served, distinct: t.params, refused: {} as Record<string, number> }]));
     for (const c of codes) {
       const a = by.get(c.actor);
@@ -478,20 +631,40 @@ export class ProductCalls {
       if (a.distinct >= ACTIVITY_DISTINCT_PARAMS) reasons.push(`${a.distinct} distinct parameter sets`);
       if ((a.refused.PRODUCT_BAD_PARAMETERS ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.PRODUCT_BAD_PARAMETERS} calls with bad parameters`);
       if ((a.refused.API_KEY_INVALID ?? 0) >= ACTIVITY_BAD_PARAMS) reasons.push(`${a.refused.API_KEY_INVALID} calls with an invalid key`);
-      return { consumer: actor.startsWith('consumer:') ? actor.slice(9) : null, calls: a.calls, served: a.served, distinctParams: a.distinct, refused: a.refused, flagged: reasons.length > 0, reasons };
+      return {
+        consumer: actor.startsWith('consumer:') ? actor.slice(9) : null,
+        calls: a.calls,
+        served: a.served,
+        distinctParams: a.distinct,
+        refused: a.refused,
+        flagged: reasons.length > 0,
+        reasons,
+      };
     });
   }
 
   recent(filter: { tenant?: string | null; consumer?: string; product?: string; limit?: number }): Record<string, unknown>[] {
     const where = ["kind = 'PRODUCT_CALL'"];
     const params: unknown[] = [];
-    if (filter.tenant) (where.push('tenant = ?'), params.push(filter.tenant));
-    if (filter.consumer) (where.push('actor = ?'), params.push(`consumer:${filter.consumer}`));
+    if (filter.tenant) {
+      where.push('tenant = ?');
+      params.push(filter.tenant);
+    }
+    if (filter.consumer) {
+      where.push('actor = ?');
+      params.push(`consumer:${filter.consumer}`);
+    }
     // In the query, so the newest N are the newest N of that product.
-    if (filter.product) (where.push("json_extract(body, '$.data.product') = ?"), params.push(filter.product));
+    if (filter.product) {
+      where.push("json_extract(body, '$.data.product') = ?");
+      params.push(filter.product);
+    }
     const limit = Math.min(Math.max(filter.limit ?? 200, 1), 1000);
-    const rows = this.ctx.store.all<{ seq: number; at: string; body: string }>(`SELECT seq, at, body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, ...params, limit);
+    const rows = this.ctx.store.all<{ seq: number; at: string; body: string }>(
+      `SELECT seq, at, body FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+      ...params,
+      limit,
+    );
     return rows.map((r): Record<string, unknown> => ({ seq: r.seq, at: r.at, ...((JSON.parse(r.body) as { data?: Record<string, unknown> }).data ?? {}) }));
   }
-
 }

@@ -8,8 +8,16 @@ import { findDataset } from '../datasets/index.ts';
 import { operatorRules, runChecks, withCheckContext, worst, type RuleResult, type Verdict } from '../exports/index.ts';
 import { EVENTS } from '../lineage/index.ts';
 import {
-  checkTemplateParameters, parseProductSpec, productOpenApi, sampleParams, versionHash, PRODUCTS, SERVED_STATES,
-  type ProductAction, type ProductSpec, type ProductState,
+  checkTemplateParameters,
+  parseProductSpec,
+  productOpenApi,
+  sampleParams,
+  versionHash,
+  PRODUCTS,
+  SERVED_STATES,
+  type ProductAction,
+  type ProductSpec,
+  type ProductState,
 } from '../products/index.ts';
 import { resolveLimits } from '../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
@@ -90,19 +98,47 @@ export class ProductService {
     const samples: SampleRun[] = [];
     for (const params of sampleParams(spec)) {
       try {
-        const called = await ctx.productEngine.call({ dbPath: ctx.paths.tenantDb(tenant, 'prod'), limits, tenant, sql: spec.sql, params, thresholds, controls: spec.controls, timeoutMs: CALL_TIMEOUT_MS });
+        const called = await ctx.productEngine.call({
+          dbPath: ctx.paths.tenantDb(tenant, 'prod'),
+          limits,
+          tenant,
+          sql: spec.sql,
+          params,
+          thresholds,
+          controls: spec.controls,
+          timeoutMs: CALL_TIMEOUT_MS,
+        });
         const names = called.columns;
         const want = spec.columns.map((c) => c.name);
-        if (names.join('\u0001') !== want.join('\u0001')) throw new OpError('PRODUCT_INVALID', `the template returns the columns ${names.join(', ')}; the proposal declares ${want.join(', ')}`);
+        if (names.join('\u0001') !== want.join('\u0001'))
+          throw new OpError('PRODUCT_INVALID', `the template returns the columns ${names.join(', ')}; the proposal declares ${want.join(', ')}`);
         // The declared unit of privacy must be one the cells are measured by.
-        if (!called.unitKinds.includes(spec.unit)) throw new OpError('PRODUCT_INVALID', `the template's cells are measured per ${called.unitKinds.join(' and ') || 'nothing'}, not per ${spec.unit}: declare the unit its tables count`);
+        if (!called.unitKinds.includes(spec.unit))
+          throw new OpError(
+            'PRODUCT_INVALID',
+            `the template's cells are measured per ${called.unitKinds.join(' and ') || 'nothing'}, not per ${spec.unit}: declare the unit its tables count`,
+          );
         // The export check judges what a call would return: the rows the controls keep (before rounding, which only coarsens them).
         const rows = called.kept.map((i) => called.all.rows[i]!);
         const check = await withCheckContext(
-          { rawPath: ctx.paths.rawDb, tenantProdPath: ctx.paths.tenantDb(tenant, 'prod'), tenant, queries: [{ sql: spec.sql, params }], thresholds, output: { name: spec.product, columns: called.all.columns, rows } },
+          {
+            rawPath: ctx.paths.rawDb,
+            tenantProdPath: ctx.paths.tenantDb(tenant, 'prod'),
+            tenant,
+            queries: [{ sql: spec.sql, params }],
+            thresholds,
+            output: { name: spec.product, columns: called.all.columns, rows },
+          },
           (c) => runChecks(c),
         );
-        samples.push({ params, rows: called.all.rows.length, returned: called.rows.length, suppressed: called.suppressed, verdict: check.verdict, rules: check.rules });
+        samples.push({
+          params,
+          rows: called.all.rows.length,
+          returned: called.rows.length,
+          suppressed: called.suppressed,
+          verdict: check.verdict,
+          rules: check.rules,
+        });
       } catch (err) {
         if (err instanceof OpError && err.code === 'PRODUCT_INVALID') throw err;
         const e = err instanceof OpError ? err : new OpError('PRODUCT_CALL_FAILED');
@@ -118,7 +154,8 @@ export class ProductService {
     const spec = parseProductSpec(input);
     const tenant = p.tenant!;
     const auth = ctx.authorizations.checkOperable(tenant);
-    if (!auth.scenarios.includes(spec.scenario)) throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${spec.scenario.slice(0, 64)}" is not one of this authorization's scenarios`);
+    if (!auth.scenarios.includes(spec.scenario))
+      throw new OpError('EXPORT_SCENARIO_NOT_GRANTED', `scenario "${spec.scenario.slice(0, 64)}" is not one of this authorization's scenarios`);
     const owner = ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? LIMIT 1', spec.product);
     if (owner && owner.tenant !== tenant) throw new OpError('PRODUCT_INVALID', `the product id "${spec.product}" belongs to another authorization`);
     const hash = versionHash(spec);
@@ -136,11 +173,35 @@ export class ProductService {
       const n = (ctx.store.get<{ n: number | null }>('SELECT max(version) AS n FROM product_versions WHERE product = ?', spec.product)?.n ?? 0) + 1;
       ctx.store.run(
         'INSERT INTO product_versions (product, version, hash, tenant, scenario, spec, state, proposer, required_approvals, report, tables, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        spec.product, n, hash, tenant, spec.scenario, JSON.stringify(spec), 'submitted', p.user, required, JSON.stringify(report), JSON.stringify(report.tables), at, at,
+        spec.product,
+        n,
+        hash,
+        tenant,
+        spec.scenario,
+        JSON.stringify(spec),
+        'submitted',
+        p.user,
+        required,
+        JSON.stringify(report),
+        JSON.stringify(report.tables),
+        at,
+        at,
       );
       ctx.audit.append({
-        kind: EVENTS.PRODUCT_PROPOSED, actor: p.user, tenant, subject: `${spec.product}/v${n}`,
-        data: { product: spec.product, version: n, hash, scenario: spec.scenario, tables: report.tables, buildId: auth.build?.buildId ?? null, verdict: report.verdict, requiredApprovals: required },
+        kind: EVENTS.PRODUCT_PROPOSED,
+        actor: p.user,
+        tenant,
+        subject: `${spec.product}/v${n}`,
+        data: {
+          product: spec.product,
+          version: n,
+          hash,
+          scenario: spec.scenario,
+          tables: report.tables,
+          buildId: auth.build?.buildId ?? null,
+          verdict: report.verdict,
+          requiredApprovals: required,
+        },
       });
       return n;
     });
@@ -182,7 +243,10 @@ export class ProductService {
     const products = [...new Set(rows.map((r) => r.product))];
     if (products.length === 0) return out;
     const marks = products.map(() => '?').join(', ');
-    for (const v of this.ctx.store.all<Vote & { product: string; version: number }>(`SELECT product, version, reviewer, decision, comment, at FROM product_votes WHERE product IN (${marks}) ORDER BY at`, ...products)) {
+    for (const v of this.ctx.store.all<Vote & { product: string; version: number }>(
+      `SELECT product, version, reviewer, decision, comment, at FROM product_votes WHERE product IN (${marks}) ORDER BY at`,
+      ...products,
+    )) {
       const { product, version, ...vote } = v;
       const k = `${product}/v${version}`;
       out.set(k, [...(out.get(k) ?? []), vote]);
@@ -197,13 +261,25 @@ export class ProductService {
     const operator = p.role === 'operator';
     // The table decides role and proposer; one vote per reviewer; approving is one button whether or not it is the last vote.
     const voted = votes.some((v) => v.reviewer === p.user);
-    const actions = [...new Set(PRODUCTS.actions(r.state, p, r.proposer).map((a) => (a === 'vote_approve' ? 'approve' : a)))].filter((a) => !(voted && (a === 'approve' || a === 'return' || a === 'reject')));
+    const actions = [...new Set(PRODUCTS.actions(r.state, p, r.proposer).map((a) => (a === 'vote_approve' ? 'approve' : a)))].filter(
+      (a) => !(voted && (a === 'approve' || a === 'return' || a === 'reject')),
+    );
     return {
-      product: r.product, version: r.version, hash: r.hash, tenant: r.tenant, scenario: r.scenario, state: r.state, proposer: r.proposer,
-      requiredApprovals: r.required_approvals, votes: blind ? [] : votes, spec: this.specOf(r),
+      product: r.product,
+      version: r.version,
+      hash: r.hash,
+      tenant: r.tenant,
+      scenario: r.scenario,
+      state: r.state,
+      proposer: r.proposer,
+      requiredApprovals: r.required_approvals,
+      votes: blind ? [] : votes,
+      spec: this.specOf(r),
       // Operators work on prod data: the report's reasons speak of it only in data-free words (R23).
       report: operator ? { ...report, samples: report.samples.map((s) => ({ ...s, rules: operatorRules(s.rules) })) } : report,
-      actions, createdAt: r.created_at, updatedAt: r.updated_at,
+      actions,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     };
   }
 
@@ -214,10 +290,22 @@ export class ProductService {
   list(p: Principal, filter: { state?: string; product?: string } = {}): ProductVersionView[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (p.role === 'operator') (where.push('tenant = ?'), params.push(p.tenant));
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    if (filter.product) (where.push('product = ?'), params.push(filter.product));
-    const rows = this.ctx.store.all<VersionRow>(`SELECT * FROM product_versions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`, ...params);
+    if (p.role === 'operator') {
+      where.push('tenant = ?');
+      params.push(p.tenant);
+    }
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.product) {
+      where.push('product = ?');
+      params.push(filter.product);
+    }
+    const rows = this.ctx.store.all<VersionRow>(
+      `SELECT * FROM product_versions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`,
+      ...params,
+    );
     const votes = this.votesOf(rows);
     return rows.map((r) => this.view(r, p, votes.get(`${r.product}/v${r.version}`) ?? []));
   }
@@ -228,12 +316,31 @@ export class ProductService {
     checkVoter(p, this.visibleRow(p, product, version).proposer, 'PRODUCT_SELF_APPROVAL', decision, comment);
     ctx.store.tx(() => {
       const r = this.row(product, version);
-      if (ctx.store.get('SELECT 1 FROM product_votes WHERE product = ? AND version = ? AND reviewer = ?', product, version, p.user)) throw new OpError('PRODUCT_ALREADY_VOTED');
-      const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM product_votes WHERE product = ? AND version = ? AND decision = 'approve'", product, version)!.n;
+      if (ctx.store.get('SELECT 1 FROM product_votes WHERE product = ? AND version = ? AND reviewer = ?', product, version, p.user))
+        throw new OpError('PRODUCT_ALREADY_VOTED');
+      const approvals = ctx.store.get<{ n: number }>(
+        "SELECT count(*) AS n FROM product_votes WHERE product = ? AND version = ? AND decision = 'approve'",
+        product,
+        version,
+      )!.n;
       const action: ProductAction = voteAction(decision, approvals, r.required_approvals);
       const to = PRODUCTS.check(r.state, action, p, r.proposer);
-      ctx.store.run('INSERT INTO product_votes (product, version, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)', product, version, p.user, decision, comment ?? null, new Date().toISOString());
-      ctx.audit.append({ kind: EVENTS.PRODUCT_VOTE, actor: p.user, tenant: r.tenant, subject: `${product}/v${version}`, data: { product, version, hash: r.hash, decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals } });
+      ctx.store.run(
+        'INSERT INTO product_votes (product, version, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)',
+        product,
+        version,
+        p.user,
+        decision,
+        comment ?? null,
+        new Date().toISOString(),
+      );
+      ctx.audit.append({
+        kind: EVENTS.PRODUCT_VOTE,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: `${product}/v${version}`,
+        data: { product, version, hash: r.hash, decision, approvals: approvals + (decision === 'approve' ? 1 : 0), required: r.required_approvals },
+      });
       this.setState(r, to, action, p.user);
     });
     return this.get(p, product, version);
@@ -265,8 +372,20 @@ export class ProductService {
 
   private setState(r: VersionRow, to: ProductState, action: ProductAction, actor: string, extra: Record<string, unknown> = {}): void {
     if (to === r.state) return;
-    this.ctx.store.run('UPDATE product_versions SET state = ?, updated_at = ? WHERE product = ? AND version = ?', to, new Date().toISOString(), r.product, r.version);
-    this.ctx.audit.append({ kind: EVENTS.PRODUCT_STATE_CHANGED, actor, tenant: r.tenant, subject: `${r.product}/v${r.version}`, data: { product: r.product, version: r.version, hash: r.hash, from: r.state, to, action, ...extra } });
+    this.ctx.store.run(
+      'UPDATE product_versions SET state = ?, updated_at = ? WHERE product = ? AND version = ?',
+      to,
+      new Date().toISOString(),
+      r.product,
+      r.version,
+    );
+    this.ctx.audit.append({
+      kind: EVENTS.PRODUCT_STATE_CHANGED,
+      actor,
+      tenant: r.tenant,
+      subject: `${r.product}/v${r.version}`,
+      data: { product: r.product, version: r.version, hash: r.hash, from: r.state, to, action, ...extra },
+    });
   }
 
   /** The version's OpenAPI document (served versions only, to anyone: it names no data). */

@@ -61,7 +61,10 @@ export interface PsiView {
 }
 
 export class PsiService {
-  constructor(private readonly ctx: DomainContext, private readonly imports: ImportService) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly imports: ImportService,
+  ) {}
 
   private row(id: unknown): PsiRow {
     const r = typeof id === 'string' ? this.ctx.store.get<PsiRow>('SELECT * FROM psi_sessions WHERE id = ?', id) : undefined;
@@ -71,8 +74,16 @@ export class PsiService {
 
   private view(r: PsiRow): PsiView {
     return {
-      id: r.id, tenant: r.tenant, name: r.name, against: r.against, state: r.state, clientSize: r.client_size, domainSize: r.domain_size,
-      ...(r.reveal_size && r.matched !== null ? { matched: r.matched } : {}), dataset: ownDatasetId(r.tenant, `psi_${r.name}`), createdAt: r.created_at,
+      id: r.id,
+      tenant: r.tenant,
+      name: r.name,
+      against: r.against,
+      state: r.state,
+      clientSize: r.client_size,
+      domainSize: r.domain_size,
+      ...(r.reveal_size && r.matched !== null ? { matched: r.matched } : {}),
+      dataset: ownDatasetId(r.tenant, `psi_${r.name}`),
+      createdAt: r.created_at,
     };
   }
 
@@ -89,7 +100,8 @@ export class PsiService {
   private checkOwner(r: PsiRow, p: Principal, step: PsiState): void {
     checkTenantScope(p, r.tenant);
     if (p.user !== r.user) throw new OpError('FORBIDDEN_ROLE', 'only the operator who opened the session may continue it');
-    if (r.state !== step) this.refuse(r, p, new OpError('PSI_TRANSITION', `the session is ${r.state}; this message belongs to another step (replayed or out of order)`));
+    if (r.state !== step)
+      this.refuse(r, p, new OpError('PSI_TRANSITION', `the session is ${r.state}; this message belongs to another step (replayed or out of order)`));
   }
 
   /** The public side: one catalog field that identifies people, read from the raw store in a fixed order. */
@@ -110,7 +122,10 @@ export class PsiService {
   }
 
   /** Opens a session; the MAC key is returned once, to the operator's client. */
-  async start(p: Principal, input: { tenant?: unknown; name?: unknown; against?: unknown; revealSize?: unknown; maxClientSize?: unknown }): Promise<PsiView & { key: string; maxClientSize: number }> {
+  async start(
+    p: Principal,
+    input: { tenant?: unknown; name?: unknown; against?: unknown; revealSize?: unknown; maxClientSize?: unknown },
+  ): Promise<PsiView & { key: string; maxClientSize: number }> {
     checkRole(p, 'operator');
     const tenant = String(input.tenant ?? p.tenant ?? '');
     checkTenantScope(p, tenant);
@@ -120,17 +135,39 @@ export class PsiService {
     const against = String(input.against ?? 'population.id_card');
     const [table, column] = against.split('.');
     const field = findDataset(table ?? '')?.fields.find((f) => f.name === column);
-    if (!field || field.role !== 'direct_identifier' || findDataset(table!)?.unit?.field !== column) throw new OpError('BAD_REQUEST', 'against must name the unit-of-privacy field of a public dataset (e.g. population.id_card)');
-    if (!this.ctx.authorizations.get(tenant).grants.some((g) => g.dataset === table)) throw new OpError('DATASET_NOT_GRANTABLE', `${tenant} is not granted ${table}`);
+    if (field?.role !== 'direct_identifier' || findDataset(table!)?.unit?.field !== column)
+      throw new OpError('BAD_REQUEST', 'against must name the unit-of-privacy field of a public dataset (e.g. population.id_card)');
+    if (!this.ctx.authorizations.get(tenant).grants.some((g) => g.dataset === table))
+      throw new OpError('DATASET_NOT_GRANTABLE', `${tenant} is not granted ${table}`);
     const cap = input.maxClientSize === undefined ? PSI_MAX_CLIENT : Number(input.maxClientSize);
-    if (!Number.isInteger(cap) || cap < 1 || cap > PSI_MAX_CLIENT) throw new OpError('BAD_REQUEST', `maxClientSize must be an integer from 1 to ${PSI_MAX_CLIENT}`);
+    if (!Number.isInteger(cap) || cap < 1 || cap > PSI_MAX_CLIENT)
+      throw new OpError('BAD_REQUEST', `maxClientSize must be an integer from 1 to ${PSI_MAX_CLIENT}`);
     const id = `psi_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const key = randomBytes(32);
     const now = new Date().toISOString();
     this.ctx.store.tx(() => {
-      this.ctx.store.run('INSERT INTO psi_sessions (id, tenant, user, name, against, state, mac_key, scalar, reveal_size, client_cap, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        id, tenant, p.user, name, against, 'started', key.toString('base64url'), randomScalar().toString(16), input.revealSize === true ? 1 : 0, cap, now, now);
-      this.ctx.audit.append({ kind: EVENTS.PSI_STARTED, actor: p.user, tenant, subject: id, data: { name, against, revealSize: input.revealSize === true, maxClientSize: cap } });
+      this.ctx.store.run(
+        'INSERT INTO psi_sessions (id, tenant, user, name, against, state, mac_key, scalar, reveal_size, client_cap, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        id,
+        tenant,
+        p.user,
+        name,
+        against,
+        'started',
+        key.toString('base64url'),
+        randomScalar().toString(16),
+        input.revealSize === true ? 1 : 0,
+        cap,
+        now,
+        now,
+      );
+      this.ctx.audit.append({
+        kind: EVENTS.PSI_STARTED,
+        actor: p.user,
+        tenant,
+        subject: id,
+        data: { name, against, revealSize: input.revealSize === true, maxClientSize: cap },
+      });
     });
     // Only the size at the start: the identifiers themselves are read when they are blinded.
     const domainSize = await this.publicIds(against, true);
@@ -143,7 +180,8 @@ export class PsiService {
     const r = this.row(id);
     this.checkOwner(r, p, 'started');
     const elements = Array.isArray(body.elements) ? (body.elements as unknown[]) : [];
-    if (elements.length > r.client_cap) this.refuse(r, p, new OpError('PSI_TOO_LARGE', `the set has ${elements.length} elements; this session takes at most ${r.client_cap}`));
+    if (elements.length > r.client_cap)
+      this.refuse(r, p, new OpError('PSI_TOO_LARGE', `the set has ${elements.length} elements; this session takes at most ${r.client_cap}`));
     const key = Buffer.from(r.mac_key!, 'base64url');
     try {
       checkMac(key, r.id, 'blinded', elements as string[], body.mac);
@@ -163,8 +201,21 @@ export class PsiService {
     mkdirSync(dirname(this.path(r)), { recursive: true });
     writeFileSync(this.path(r), theirs!.join('\n'));
     this.ctx.store.tx(() => {
-      this.ctx.store.run("UPDATE psi_sessions SET state = 'blinded', client_size = ?, domain_size = ?, domain_digest = ?, updated_at = ? WHERE id = ?", elements.length, ids.length, digest, new Date().toISOString(), r.id);
-      this.ctx.audit.append({ kind: EVENTS.PSI_STEP, actor: p.user, tenant: r.tenant, subject: r.id, data: { step: 'blinded', clientSize: elements.length, domainSize: ids.length } });
+      this.ctx.store.run(
+        "UPDATE psi_sessions SET state = 'blinded', client_size = ?, domain_size = ?, domain_digest = ?, updated_at = ? WHERE id = ?",
+        elements.length,
+        ids.length,
+        digest,
+        new Date().toISOString(),
+        r.id,
+      );
+      this.ctx.audit.append({
+        kind: EVENTS.PSI_STEP,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: r.id,
+        data: { step: 'blinded', clientSize: elements.length, domainSize: ids.length },
+      });
     });
     return { elements: out, mac: messageMac(key, r.id, 'reply', out) };
   }
@@ -181,7 +232,8 @@ export class PsiService {
     const key = Buffer.from(r.mac_key!, 'base64url');
     try {
       checkMac(key, r.id, 'finish', elements as string[], body.mac);
-      if (elements.length !== r.domain_size) throw new OpError('PSI_INVALID_ELEMENT', `expected ${r.domain_size} elements in the domain's order, got ${elements.length}`);
+      if (elements.length !== r.domain_size)
+        throw new OpError('PSI_INVALID_ELEMENT', `expected ${r.domain_size} elements in the domain's order, got ${elements.length}`);
       // Only compared with canonical encodings, never multiplied: the shape is all that must hold
       // (a string that is no group element matches nothing).
       elements.forEach((e, i) => {
@@ -207,18 +259,41 @@ export class PsiService {
     const spec = this.resultSpec(r);
     const file = this.ctx.paths.ownStaging(r.tenant, r.id, 'csv');
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, ['id_card', ...matched].join('\n') + '\n');
+    writeFileSync(file, `${['id_card', ...matched].join('\n')}\n`);
     erase();
     try {
-      await this.imports.installDerived(p, { tenant: r.tenant, spec, file, scenario: this.ctx.authorizations.get(r.tenant).scenarios[0]!, source: `psi ${r.id}` });
+      await this.imports.installDerived(p, {
+        tenant: r.tenant,
+        spec,
+        file,
+        scenario: this.ctx.authorizations.get(r.tenant).scenarios[0]!,
+        source: `psi ${r.id}`,
+      });
     } catch (err) {
       rmSync(file, { force: true });
-      this.ctx.store.run("UPDATE psi_sessions SET state = 'failed', error = ?, updated_at = ? WHERE id = ?", (err as Error).message.slice(0, 300), new Date().toISOString(), r.id);
+      this.ctx.store.run(
+        "UPDATE psi_sessions SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
+        (err as Error).message.slice(0, 300),
+        new Date().toISOString(),
+        r.id,
+      );
       throw err;
     }
     this.ctx.store.tx(() => {
-      this.ctx.store.run("UPDATE psi_sessions SET state = 'finished', matched = ?, dataset = ?, updated_at = ? WHERE id = ?", matched.length, spec.id, new Date().toISOString(), r.id);
-      this.ctx.audit.append({ kind: EVENTS.PSI_FINISHED, actor: p.user, tenant: r.tenant, subject: r.id, data: { clientSize: r.client_size, domainSize: r.domain_size, matched: matched.length, dataset: spec.id } });
+      this.ctx.store.run(
+        "UPDATE psi_sessions SET state = 'finished', matched = ?, dataset = ?, updated_at = ? WHERE id = ?",
+        matched.length,
+        spec.id,
+        new Date().toISOString(),
+        r.id,
+      );
+      this.ctx.audit.append({
+        kind: EVENTS.PSI_FINISHED,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: r.id,
+        data: { clientSize: r.client_size, domainSize: r.domain_size, matched: matched.length, dataset: spec.id },
+      });
     });
     return this.view(this.row(r.id));
   }
@@ -226,9 +301,29 @@ export class PsiService {
   /** The intersection as a dataset: public people's identifiers, tokenized, joinable, never shown. */
   private resultSpec(r: PsiRow): DatasetSpec {
     return {
-      id: ownDatasetId(r.tenant, `psi_${r.name}`), title: { zh: `隐私求交结果 ${r.name}`, en: `private set intersection ${r.name}` }, department: `private set intersection of ${r.tenant}`,
-      updateFrequency: 'irregular', grade: 'general', openness: 'conditional', owner: r.tenant, unit: { kind: 'person', field: 'id_card' }, sampleKey: 'id_card',
-      fields: [{ name: 'id_card', type: 'VARCHAR', description: `people of ${r.against} also in the operator's set`, category: 'personal', grade: 'general', openness: 'conditional', role: 'direct_identifier', mask: { op: 'token', params: { scope: 'person' } }, required: true, usage: { sandbox: 'join_key', export: 'join_key' } }],
+      id: ownDatasetId(r.tenant, `psi_${r.name}`),
+      title: { zh: `隐私求交结果 ${r.name}`, en: `private set intersection ${r.name}` },
+      department: `private set intersection of ${r.tenant}`,
+      updateFrequency: 'irregular',
+      grade: 'general',
+      openness: 'conditional',
+      owner: r.tenant,
+      unit: { kind: 'person', field: 'id_card' },
+      sampleKey: 'id_card',
+      fields: [
+        {
+          name: 'id_card',
+          type: 'VARCHAR',
+          description: `people of ${r.against} also in the operator's set`,
+          category: 'personal',
+          grade: 'general',
+          openness: 'conditional',
+          role: 'direct_identifier',
+          mask: { op: 'token', params: { scope: 'person' } },
+          required: true,
+          usage: { sandbox: 'join_key', export: 'join_key' },
+        },
+      ],
     };
   }
 
@@ -240,6 +335,8 @@ export class PsiService {
 
   list(p: Principal, tenant?: string): PsiView[] {
     const t = p.role === 'operator' ? p.tenant : (tenant ?? null);
-    return this.ctx.store.all<PsiRow>('SELECT * FROM psi_sessions WHERE (? IS NULL OR tenant = ?) ORDER BY created_at DESC LIMIT 200', t, t).map((r) => this.view(r));
+    return this.ctx.store
+      .all<PsiRow>('SELECT * FROM psi_sessions WHERE (? IS NULL OR tenant = ?) ORDER BY created_at DESC LIMIT 200', t, t)
+      .map((r) => this.view(r));
   }
 }

@@ -7,13 +7,19 @@ import { OpError } from '../errors/index.ts';
 
 export const MAX_REASON_CHARS = 2000;
 
-export type RegulatedAct =
-  | 'suspend' | 'terminate' | 'seal' | 'destroy'
-  | 'return' | 'reject'
-  | 'revoke' | 'disable';
+export type RegulatedAct = 'suspend' | 'terminate' | 'seal' | 'destroy' | 'return' | 'reject' | 'revoke' | 'disable';
 
 /** The acts whose reason is required; the others (approve, resume) may carry one. */
-export const ACTS_NEEDING_REASON: ReadonlySet<string> = new Set<RegulatedAct>(['suspend', 'terminate', 'seal', 'destroy', 'return', 'reject', 'revoke', 'disable']);
+export const ACTS_NEEDING_REASON: ReadonlySet<string> = new Set<RegulatedAct>([
+  'suspend',
+  'terminate',
+  'seal',
+  'destroy',
+  'return',
+  'reject',
+  'revoke',
+  'disable',
+]);
 
 export function canGiveReason(reason: unknown): reason is string {
   return typeof reason === 'string' && reason.trim().length > 0 && reason.length <= MAX_REASON_CHARS;
@@ -31,6 +37,7 @@ export function checkReason(reason: unknown, act: string): string {
 export function checkReasonFor(act: string, reason: unknown): string | undefined {
   if (ACTS_NEEDING_REASON.has(act)) return checkReason(reason, act);
   if (reason === undefined || reason === null) return undefined;
-  if (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS) throw new OpError('BAD_REQUEST', `a comment is a string of at most ${MAX_REASON_CHARS} characters`);
+  if (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS)
+    throw new OpError('BAD_REQUEST', `a comment is a string of at most ${MAX_REASON_CHARS} characters`);
   return reason.trim() === '' ? undefined : reason.trim();
 }

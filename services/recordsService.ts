@@ -32,7 +32,8 @@ export interface Training {
 export const DRILL_INTERVAL_DAYS = 365;
 
 const text = (v: unknown, what: string, min = 3, max = 4000): string => {
-  if (typeof v !== 'string' || v.trim().length < min || v.length > max) throw new OpError('BAD_REQUEST', `${what} must be a text of ${min} to ${max} characters`);
+  if (typeof v !== 'string' || v.trim().length < min || v.length > max)
+    throw new OpError('BAD_REQUEST', `${what} must be a text of ${min} to ${max} characters`);
   return v.trim();
 };
 
@@ -59,7 +60,17 @@ export class RecordsService {
     const scenario = text(input.scenario, 'scenario');
     const findings = text(input.findings, 'findings');
     ctx.store.tx(() => {
-      ctx.store.run('INSERT INTO drills (id, tenant, held_on, scenario, participants, findings, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', id, tenant, heldOn, scenario, JSON.stringify(participants), findings, p.user, new Date().toISOString());
+      ctx.store.run(
+        'INSERT INTO drills (id, tenant, held_on, scenario, participants, findings, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        id,
+        tenant,
+        heldOn,
+        scenario,
+        JSON.stringify(participants),
+        findings,
+        p.user,
+        new Date().toISOString(),
+      );
       ctx.audit.append({ kind: EVENTS.DRILL_RECORDED, actor: p.user, tenant, subject: id, data: { heldOn, participants: participants.length } });
     });
     return this.drills(p, tenant).find((d) => d.id === id)!;
@@ -68,8 +79,20 @@ export class RecordsService {
   drills(p: Principal, tenant: string): Drill[] {
     if (!canSeeTenant(p, tenant)) throw new OpError('FORBIDDEN_TENANT');
     return this.ctx.store
-      .all<{ id: string; tenant: string; held_on: string; scenario: string; participants: string; findings: string; recorded_by: string; recorded_at: string }>('SELECT * FROM drills WHERE tenant = ? ORDER BY held_on DESC', tenant)
-      .map((r) => ({ id: r.id, tenant: r.tenant, heldOn: r.held_on, scenario: r.scenario, participants: JSON.parse(r.participants) as string[], findings: r.findings, recordedBy: r.recorded_by, recordedAt: r.recorded_at }));
+      .all<{ id: string; tenant: string; held_on: string; scenario: string; participants: string; findings: string; recorded_by: string; recorded_at: string }>(
+        'SELECT * FROM drills WHERE tenant = ? ORDER BY held_on DESC',
+        tenant,
+      )
+      .map((r) => ({
+        id: r.id,
+        tenant: r.tenant,
+        heldOn: r.held_on,
+        scenario: r.scenario,
+        participants: JSON.parse(r.participants) as string[],
+        findings: r.findings,
+        recordedBy: r.recorded_by,
+        recordedAt: r.recorded_at,
+      }));
   }
 
   /** The date of the authorization's last drill, and whether it is older than the interval (or missing). */
@@ -96,7 +119,10 @@ export class RecordsService {
     const who = this.ctx.people.get(person);
     if (!who || (p.role === 'operator' && who.tenant !== p.tenant)) throw new OpError('USER_NOT_FOUND');
     return this.ctx.store
-      .all<{ id: string; person: string; course: string; taken_on: string; expires_on: string; recorded_by: string }>('SELECT * FROM trainings WHERE person = ? ORDER BY expires_on DESC', person)
+      .all<{ id: string; person: string; course: string; taken_on: string; expires_on: string; recorded_by: string }>(
+        'SELECT * FROM trainings WHERE person = ? ORDER BY expires_on DESC',
+        person,
+      )
       .map((r) => ({ id: r.id, person: r.person, course: r.course, takenOn: r.taken_on, expiresOn: r.expires_on, recordedBy: r.recorded_by }));
   }
 

@@ -45,7 +45,10 @@ const text = (v: unknown, what: string): string => {
 };
 
 export class RiskService {
-  constructor(private readonly ctx: DomainContext, private readonly jobs: Jobs) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly jobs: Jobs,
+  ) {}
 
   /** Refuses new processing while a stop is open (the jobs' door asks before starting one). */
   checkNoOpenStop(tenant: string): void {
@@ -65,7 +68,14 @@ export class RiskService {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
     this.ctx.store.tx(() => {
-      this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')", id, tenant, why, actor, at);
+      this.ctx.store.run(
+        "INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')",
+        id,
+        tenant,
+        why,
+        actor,
+        at,
+      );
       this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor, tenant, subject: id, data: { reason: why } });
     });
     // Running jobs stop now; the record keeps which.
@@ -88,7 +98,9 @@ export class RiskService {
       const windowStart = new Date(Date.now() - pattern.windowHours * 3_600_000).toISOString();
       const last = store.get<{ at: string }>(
         "SELECT at FROM audit WHERE tenant = ? AND kind = 'RISK_STOP_RAISED' AND actor = ? AND json_extract(body, '$.data.pattern') = ? ORDER BY seq DESC LIMIT 1",
-        tenant, DOMAIN_ACTOR, pattern.id,
+        tenant,
+        DOMAIN_ACTOR,
+        pattern.id,
       )?.at;
       const since = last && last > windowStart ? last : windowStart;
       const n = store.get<{ n: number }>(`SELECT count(*) AS n FROM audit WHERE tenant = ? AND at > ? AND ${pattern.where}`, tenant, since)!.n;
@@ -100,7 +112,14 @@ export class RiskService {
   private report(tenant: string, why: string, pattern: string): string {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     this.ctx.store.tx(() => {
-      this.ctx.store.run("INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'reported', ?, ?, ?, '[]')", id, tenant, why, DOMAIN_ACTOR, new Date().toISOString());
+      this.ctx.store.run(
+        "INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'reported', ?, ?, ?, '[]')",
+        id,
+        tenant,
+        why,
+        DOMAIN_ACTOR,
+        new Date().toISOString(),
+      );
       this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor: DOMAIN_ACTOR, tenant, subject: id, data: { reason: why, pattern, holds: false } });
     });
     return id;
@@ -117,7 +136,13 @@ export class RiskService {
       // A confirmed report becomes a stop: its note is why it was confirmed, not a resolution.
       if (action === 'confirm') this.ctx.store.run('UPDATE risk_stops SET state = ? WHERE id = ?', to, id);
       else this.ctx.store.run('UPDATE risk_stops SET state = ?, resolution = ?, decided_by = ?, decided_at = ? WHERE id = ?', to, note, p.user, at, id);
-      this.ctx.audit.append({ kind: EVENTS.RISK_STOP_CHANGED, actor: p.user, tenant: r.tenant, subject: id, data: { from: r.state, to, action, resolution: note } });
+      this.ctx.audit.append({
+        kind: EVENTS.RISK_STOP_CHANGED,
+        actor: p.user,
+        tenant: r.tenant,
+        subject: id,
+        data: { from: r.state, to, action, resolution: note },
+      });
     });
     if (action === 'confirm') {
       const stopped = this.jobs.stopAll(r0.tenant, p.user, `risk stop ${id}`);
@@ -146,8 +171,16 @@ export class RiskService {
 
   private view(p: Principal, r: RiskRow): RiskStop {
     return {
-      id: r.id, tenant: r.tenant, state: r.state, reason: r.reason, raisedBy: r.raised_by, raisedAt: r.raised_at,
-      resolution: r.resolution, decidedBy: r.decided_by, decidedAt: r.decided_at, stoppedJobs: JSON.parse(r.stopped_jobs) as string[],
+      id: r.id,
+      tenant: r.tenant,
+      state: r.state,
+      reason: r.reason,
+      raisedBy: r.raised_by,
+      raisedAt: r.raised_at,
+      resolution: r.resolution,
+      decidedBy: r.decided_by,
+      decidedAt: r.decided_at,
+      stoppedJobs: JSON.parse(r.stopped_jobs) as string[],
       actions: riskActionsFor(r.state, p, r.raised_by),
     };
   }

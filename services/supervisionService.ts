@@ -44,13 +44,15 @@ export interface SupervisionSources {
 }
 
 export class SupervisionService {
-  constructor(private readonly ctx: DomainContext, private readonly sources: SupervisionSources) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly sources: SupervisionSources,
+  ) {}
 
   overview(p: Principal): { domains: DomainSupervision[]; at: string } {
     checkRole(p, 'admin', 'security');
     const { store, people } = this.ctx;
-    const count = (sql: string, id: string) =>
-      Object.fromEntries(store.all<{ state: string; n: number }>(sql, id).map((r) => [r.state, r.n]));
+    const count = (sql: string, id: string) => Object.fromEntries(store.all<{ state: string; n: number }>(sql, id).map((r) => [r.state, r.n]));
     const everyone = people.list();
     const overdue = this.sources.governanceOverdue();
     const domains = this.ctx.authorizations.list().map((a) => {
@@ -58,7 +60,12 @@ export class SupervisionService {
       const audit = store.get<{ n: number; last: string | null }>('SELECT count(*) AS n, max(at) AS last FROM audit WHERE tenant = ?', a.id)!;
       const refusals = store.get<{ n: number }>("SELECT count(*) AS n FROM audit WHERE tenant = ? AND kind IN ('ACCESS_DENIED', 'AUTH_REFUSED')", a.id)!.n;
       return {
-        id: a.id, org: a.org, state: a.state, termEnd: a.termEnd, scenarios: a.scenarios, emergencyPlan: a.emergencyPlan !== null,
+        id: a.id,
+        org: a.org,
+        state: a.state,
+        termEnd: a.termEnd,
+        scenarios: a.scenarios,
+        emergencyPlan: a.emergencyPlan !== null,
         people: { total: staff.length, mayAct: staff.filter((x) => people.mayAct(x)).length },
         jobs: count('SELECT state, count(*) AS n FROM jobs WHERE tenant = ? GROUP BY state', a.id),
         exports: count('SELECT state, count(*) AS n FROM export_requests WHERE tenant = ? GROUP BY state', a.id),
@@ -78,7 +85,8 @@ export class SupervisionService {
     if (reported > 0) attention.push({ kind: 'risk_reports_waiting', n: reported });
     if (governanceOverdue > 0) attention.push({ kind: 'governance_overdue', n: governanceOverdue });
     // A drill a year (R29) is a duty of a live authorization, not of a sealed or destroyed one.
-    if (drill.drillOverdue && (state === 'active' || state === 'pending' || state === 'suspended')) attention.push({ kind: 'drill_overdue', since: drill.lastDrill });
+    if (drill.drillOverdue && (state === 'active' || state === 'pending' || state === 'suspended'))
+      attention.push({ kind: 'drill_overdue', since: drill.lastDrill });
     return { duties: { openRiskStops, governanceOverdue, ...drill }, flags: attention.map(attentionText), attention };
   }
 }

@@ -23,7 +23,10 @@ export class TenantService {
   constructor(private readonly ctx: DomainContext) {}
 
   list(p: Principal): AuthorizationView[] {
-    return this.ctx.authorizations.list().filter((t) => canSeeTenant(p, t.id)).map((a) => ({ ...a, actions: tenantActions(a.state, p.role) }));
+    return this.ctx.authorizations
+      .list()
+      .filter((t) => canSeeTenant(p, t.id))
+      .map((a) => ({ ...a, actions: tenantActions(a.state, p.role) }));
   }
 
   get(p: Principal, id: string): AuthorizationView {
@@ -38,7 +41,10 @@ export class TenantService {
   private withEvaluations(p: Principal, a: Authorization): AuthorizationView {
     const actions = tenantActions(a.state, p.role);
     if (p.role === 'operator') return { ...a, actions };
-    const rows = this.ctx.store.all<{ tenant: string; year: number; score: number; evaluated_at: string }>('SELECT tenant, year, score, evaluated_at FROM evaluations WHERE org = ? ORDER BY year DESC, evaluated_at DESC', a.org);
+    const rows = this.ctx.store.all<{ tenant: string; year: number; score: number; evaluated_at: string }>(
+      'SELECT tenant, year, score, evaluated_at FROM evaluations WHERE org = ? ORDER BY year DESC, evaluated_at DESC',
+      a.org,
+    );
     return { ...a, actions, priorEvaluations: rows.map((r) => ({ tenant: r.tenant, year: r.year, score: r.score, evaluatedAt: r.evaluated_at })) };
   }
 
@@ -83,7 +89,8 @@ export class TenantService {
 
   setLevel(p: Principal, id: string, level: unknown): Authorization & { level: string } {
     checkRole(p, 'admin');
-    if (typeof level !== 'string' || !['province', 'city', 'county'].includes(level)) throw new OpError('BAD_REQUEST', 'level must be province, city or county');
+    if (typeof level !== 'string' || !['province', 'city', 'county'].includes(level))
+      throw new OpError('BAD_REQUEST', 'level must be province, city or county');
     this.ctx.authorizations.setLevel(id, level, p.user);
     return { ...this.ctx.authorizations.get(id), level };
   }

@@ -11,12 +11,17 @@ export type Decision = 'approve' | 'return' | 'reject';
  * anything else — then reviewers only, a known decision, a bounded comment.
  */
 export function checkVoter(
-  p: Principal, filer: string, self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL' | 'IMPORT_SELF_APPROVAL', decision: unknown, comment: unknown,
+  p: Principal,
+  filer: string,
+  self: 'EXPORT_SELF_APPROVAL' | 'PRODUCT_SELF_APPROVAL' | 'IMPORT_SELF_APPROVAL',
+  decision: unknown,
+  comment: unknown,
   decisions: readonly Decision[] = ['approve', 'return', 'reject'],
 ): void {
   if (filer === p.user) throw new OpError(self);
   checkRole(p, 'reviewer');
-  if (typeof decision !== 'string' || !(decisions as readonly string[]).includes(decision)) throw new OpError('BAD_REQUEST', `decision must be ${decisions.join(', ')}`);
+  if (typeof decision !== 'string' || !(decisions as readonly string[]).includes(decision))
+    throw new OpError('BAD_REQUEST', `decision must be ${decisions.join(', ')}`);
   // Returning or rejecting what someone filed tells them why; an approval may say nothing.
   checkReasonFor(decision, comment);
 }

@@ -24,7 +24,14 @@ afterEach(() => {
 
 describe('group commit', () => {
   it('callers of one turn share a commit: each gets its own value once the group is written', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.txAsync(() => (put(`h${i}`)(), i * 2))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.txAsync(() => {
+          put(`h${i}`)();
+          return i * 2;
+        }),
+      ),
+    );
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
     expect(count()).toBe(20);
     // Seen from another connection: durable in the file, not only in this one's cache.

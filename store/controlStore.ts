@@ -37,13 +37,17 @@ export class ControlStore implements Store {
 
   /** Brings a home made by an older version up to date (additive changes only). */
   private migrate(): void {
-    this.db.transaction(() => {
-      for (const [table, column, def] of ADDED_COLUMNS) {
-        const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-        if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
-      }
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('schema_version', String(SCHEMA_VERSION));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const [table, column, def] of ADDED_COLUMNS) {
+          const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+          if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
+        }
+        this.db
+          .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+          .run('schema_version', String(SCHEMA_VERSION));
+      })
+      .immediate();
   }
 
   /** Runs fn in one IMMEDIATE transaction: a state change and its audit event commit together. */
@@ -69,15 +73,17 @@ export class ControlStore implements Store {
     if (group.length === 0) return;
     const outcomes: Outcome[] = [];
     try {
-      this.db.transaction(() => {
-        for (const item of group) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(item.fn)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      this.db
+        .transaction(() => {
+          for (const item of group) {
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(item.fn)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       // The group did not commit: nothing of it is durable, so every caller hears so.
       for (const item of group) item.reject(error);

@@ -13,7 +13,11 @@ export function openReadOnly(path: string): ReadOnlyRows {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 10000');
   return {
-    rows: (sql, ...params) => db.prepare(sql).raw().iterate(...params) as IterableIterator<unknown[]>,
+    rows: (sql, ...params) =>
+      db
+        .prepare(sql)
+        .raw()
+        .iterate(...params) as IterableIterator<unknown[]>,
     get: <T>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as T | undefined,
     close: () => db.close(),
   };

@@ -8,7 +8,9 @@ import { ROUTE_DOCS } from '../gateway/http/routeDocs.ts';
 import { tempHome } from './helpers.ts';
 
 type Operation = {
-  summary?: string; description?: string; tags?: string[];
+  summary?: string;
+  description?: string;
+  tags?: string[];
   parameters?: { name: string; in: string; description?: string }[];
   requestBody?: { content?: Record<string, { schema?: { examples?: unknown[] }; example?: unknown; examples?: unknown }> };
   responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -31,7 +33,8 @@ afterAll(async () => {
   home.cleanup();
 });
 
-const operations = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
 
 describe('API docs worth reading', () => {
   it('every operation has a summary, a description, a tag and a success schema', () => {
@@ -41,7 +44,7 @@ describe('API docs worth reading', () => {
       if (!op.description?.trim() || op.description.length < 20) lacking.push(`${key}: description`);
       if (!op.tags?.length) lacking.push(`${key}: tag`);
       const ok = Object.entries(op.responses ?? {}).find(([status]) => /^2/.test(status));
-      if (!ok || !ok[1].content?.['application/json']?.schema) lacking.push(`${key}: 2xx schema`);
+      if (!ok?.[1].content?.['application/json']?.schema) lacking.push(`${key}: 2xx schema`);
     }
     expect(operations().length).toBeGreaterThan(100);
     expect(lacking).toEqual([]);
@@ -61,7 +64,12 @@ describe('API docs worth reading', () => {
     const paths = new Set(operations().map((o) => o.key.replace(/\{([^}]+)\}/g, ':$1')));
     expect(Object.keys(ROUTE_DOCS).filter((k) => !paths.has(k))).toEqual([]);
     const audit = doc.paths['/api/audit']!.get!;
-    expect(audit.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['actor', 'after', 'before', 'kind', 'limit', 'order', 'since', 'tenant', 'until']);
+    expect(
+      audit
+        .parameters!.filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['actor', 'after', 'before', 'kind', 'limit', 'order', 'since', 'tenant', 'until']);
   });
 
   it('/docs is served from the package under a policy that lets its own page load', async () => {

@@ -51,7 +51,8 @@ describe('the folder graph', () => {
           const target = relative(ROOT, join(file, '..', m[1]!));
           const top = target.split('/')[0]!;
           if (top === folder || top === 'errors') {
-            if (top === 'errors' && folder !== 'errors' && target !== 'errors/index.ts') wrong.push(`${relative(ROOT, file)} → ${target} (not through index.ts)`);
+            if (top === 'errors' && folder !== 'errors' && target !== 'errors/index.ts')
+              wrong.push(`${relative(ROOT, file)} → ${target} (not through index.ts)`);
             continue;
           }
           if (!ALLOWED[folder]!.includes(top)) wrong.push(`${relative(ROOT, file)} → ${target} (${folder}/ may not import ${top}/)`);

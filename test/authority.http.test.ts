@@ -14,29 +14,49 @@ beforeAll(async () => {
 afterAll(() => d?.close());
 
 async function call(who: string, method: string, url: string, payload?: unknown) {
-  const r = await d.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${d.setup.tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const r = await d.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { authorization: `Bearer ${d.setup.tokens[who]}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
   const type = String(r.headers['content-type'] ?? '');
   return { status: r.statusCode, json: type.includes('json') ? r.json() : null, body: r.rawPayload, type };
 }
 
 describe('the authority over HTTP', () => {
   it('governance: report, assign, overdue on the supervision view, who may close, nothing outside the table', async () => {
-    const g = await call('alice', 'POST', '/api/governance', { dataset: 'enterprise', field: 'reg_capital', problem: 'registered capital is zero for many firms' });
+    const g = await call('alice', 'POST', '/api/governance', {
+      dataset: 'enterprise',
+      field: 'reg_capital',
+      problem: 'registered capital is zero for many firms',
+    });
     expect(g.status).toBe(201);
-    expect((await call('alice', 'POST', `/api/governance/${g.json.id}/assign`, { department: 'x', deadline: '2030-01-01' })).json.error.code).toBe('FORBIDDEN_ROLE');
-    const a = await call('bob', 'POST', `/api/governance/${g.json.id}/assign`, { department: '浙江省市场监督管理局', deadline: new Date(Date.now() - 3_600_000).toISOString() });
+    expect((await call('alice', 'POST', `/api/governance/${g.json.id}/assign`, { department: 'x', deadline: '2030-01-01' })).json.error.code).toBe(
+      'FORBIDDEN_ROLE',
+    );
+    const a = await call('bob', 'POST', `/api/governance/${g.json.id}/assign`, {
+      department: '浙江省市场监督管理局',
+      deadline: new Date(Date.now() - 3_600_000).toISOString(),
+    });
     expect([a.status, a.json.overdue]).toEqual([200, true]);
     const sup = await call('sam', 'GET', '/api/supervision');
     expect(sup.json.domains.find((x: { id: string }) => x.id === 'demo').duties.governanceOverdue).toBe(1);
     expect((await call('bob', 'POST', `/api/governance/${g.json.id}/resolve`, { resolution: 'the register was corrected', fixedVersion: 1 })).status).toBe(403);
-    expect((await call('ada', 'POST', `/api/governance/${g.json.id}/resolve`, { resolution: 'the register was corrected', fixedVersion: 1 })).json.state).toBe('resolved');
+    expect((await call('ada', 'POST', `/api/governance/${g.json.id}/resolve`, { resolution: 'the register was corrected', fixedVersion: 1 })).json.state).toBe(
+      'resolved',
+    );
     const again = await call('ada', 'POST', `/api/governance/${g.json.id}/assign`, { department: 'x', deadline: '2030-01-01' });
     expect([again.status, again.json.error.code]).toEqual([409, 'GOVERNANCE_TRANSITION']);
     expect((await call('alice', 'GET', '/api/governance?overdue=true')).json.requests).toEqual([]);
   });
 
   it('demand lists: filed, decided, applied; the filer and other roles refused', async () => {
-    const l = await call('alice', 'POST', '/api/demands', { items: [{ dataset: 'social_insurance', fields: ['month', 'paid'], scenario: 'public-statistics', justification: 'payment rates by month for the statistics' }] });
+    const l = await call('alice', 'POST', '/api/demands', {
+      items: [
+        { dataset: 'social_insurance', fields: ['month', 'paid'], scenario: 'public-statistics', justification: 'payment rates by month for the statistics' },
+      ],
+    });
     expect(l.status).toBe(201);
     expect((await call('alice', 'POST', `/api/demands/${l.json.id}/items/0/approve`, {})).status).toBe(403);
     expect((await call('bob', 'POST', `/api/demands/${l.json.id}/items/5/approve`, {})).status).toBe(400);
@@ -49,33 +69,55 @@ describe('the authority over HTTP', () => {
 
   it('drills and training records; only administrators set the training policy', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    expect((await call('alice', 'POST', '/api/tenants/demo/drills', { heldOn: today, scenario: 'a lost laptop with a token', participants: ['alice'], findings: 'keys were rotated' })).status).toBe(201);
+    expect(
+      (
+        await call('alice', 'POST', '/api/tenants/demo/drills', {
+          heldOn: today,
+          scenario: 'a lost laptop with a token',
+          participants: ['alice'],
+          findings: 'keys were rotated',
+        })
+      ).status,
+    ).toBe(201);
     expect((await call('sam', 'GET', '/api/tenants/demo/drills')).json.drills).toHaveLength(1);
     expect((await call('alice', 'PUT', '/api/people-policy', { requireTraining: true })).status).toBe(403);
-    expect((await call('ada', 'POST', '/api/people/alice/trainings', { course: 'Data security refresher', takenOn: today, expiresOn: `${YEAR + 1}-12-31` })).status).toBe(201);
+    expect(
+      (await call('ada', 'POST', '/api/people/alice/trainings', { course: 'Data security refresher', takenOn: today, expiresOn: `${YEAR + 1}-12-31` })).status,
+    ).toBe(201);
     expect((await call('alice', 'GET', '/api/people/alice/trainings')).json.trainings.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.skipIf(!HAVE_BROWSER)('the yearly report: market filled by the operator, generated by the authority, served as HTML, PDF and a signed manifest; the evaluation shown beside the authorization', async () => {
-    expect((await call('alice', 'PUT', `/api/reports/demo/${YEAR}/market`, { items: [{ name: 'people-by-county', price: 'free', revenue: 0 }], notes: 'no sales yet' })).status).toBe(200);
-    expect((await call('alice', 'POST', `/api/reports/demo/${YEAR}`)).status).toBe(403);
-    expect((await call('sam', 'GET', `/api/reports/demo/${YEAR}`)).json.error.code).toBe('REPORT_NOT_FOUND');
-    const r = await call('sam', 'POST', `/api/reports/demo/${YEAR}`);
-    expect(r.status).toBe(201);
-    expect(r.json.facts.security.drills).toBe(1);
-    const pdf = await call('alice', 'GET', `/api/reports/demo/${YEAR}?format=pdf`);
-    expect([pdf.status, pdf.type, pdf.body.subarray(0, 5).toString()]).toEqual([200, 'application/pdf', '%PDF-']);
-    const html = await call('alice', 'GET', `/api/reports/demo/${YEAR}?format=html`);
-    expect(html.type).toMatch(/text\/html/);
-    expect(html.body.toString()).toContain('no sales yet');
-    const manifest = await call('sam', 'GET', `/api/reports/demo/${YEAR}`);
-    expect(manifest.json.manifest.files.map((f: { name: string }) => f.name)).toEqual(['report.html', 'report.pdf']);
-    expect(manifest.json.jws.split('.')).toHaveLength(3);
-    expect((await call('bob', 'POST', `/api/reports/demo/${YEAR}/evaluation`, { score: 140, notes: 'out of range score' })).status).toBe(400);
-    const ev = await call('bob', 'POST', `/api/reports/demo/${YEAR}/evaluation`, { score: 70, notes: 'good governance, one drill' });
-    expect(ev.status).toBe(201);
-    const t = await call('ada', 'GET', '/api/tenants/demo');
-    expect(t.json.priorEvaluations).toEqual([expect.objectContaining({ year: YEAR, score: ev.json.score })]);
-    expect((await call('alice', 'GET', '/api/tenants/demo')).json.priorEvaluations).toBeUndefined();
-  }, 120_000);
+  it.skipIf(!HAVE_BROWSER)(
+    'the yearly report: market filled by the operator, generated by the authority, served as HTML, PDF and a signed manifest; the evaluation shown beside the authorization',
+    async () => {
+      expect(
+        (
+          await call('alice', 'PUT', `/api/reports/demo/${YEAR}/market`, {
+            items: [{ name: 'people-by-county', price: 'free', revenue: 0 }],
+            notes: 'no sales yet',
+          })
+        ).status,
+      ).toBe(200);
+      expect((await call('alice', 'POST', `/api/reports/demo/${YEAR}`)).status).toBe(403);
+      expect((await call('sam', 'GET', `/api/reports/demo/${YEAR}`)).json.error.code).toBe('REPORT_NOT_FOUND');
+      const r = await call('sam', 'POST', `/api/reports/demo/${YEAR}`);
+      expect(r.status).toBe(201);
+      expect(r.json.facts.security.drills).toBe(1);
+      const pdf = await call('alice', 'GET', `/api/reports/demo/${YEAR}?format=pdf`);
+      expect([pdf.status, pdf.type, pdf.body.subarray(0, 5).toString()]).toEqual([200, 'application/pdf', '%PDF-']);
+      const html = await call('alice', 'GET', `/api/reports/demo/${YEAR}?format=html`);
+      expect(html.type).toMatch(/text\/html/);
+      expect(html.body.toString()).toContain('no sales yet');
+      const manifest = await call('sam', 'GET', `/api/reports/demo/${YEAR}`);
+      expect(manifest.json.manifest.files.map((f: { name: string }) => f.name)).toEqual(['report.html', 'report.pdf']);
+      expect(manifest.json.jws.split('.')).toHaveLength(3);
+      expect((await call('bob', 'POST', `/api/reports/demo/${YEAR}/evaluation`, { score: 140, notes: 'out of range score' })).status).toBe(400);
+      const ev = await call('bob', 'POST', `/api/reports/demo/${YEAR}/evaluation`, { score: 70, notes: 'good governance, one drill' });
+      expect(ev.status).toBe(201);
+      const t = await call('ada', 'GET', '/api/tenants/demo');
+      expect(t.json.priorEvaluations).toEqual([expect.objectContaining({ year: YEAR, score: ev.json.score })]);
+      expect((await call('alice', 'GET', '/api/tenants/demo')).json.priorEvaluations).toBeUndefined();
+    },
+    120_000,
+  );
 });

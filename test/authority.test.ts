@@ -41,15 +41,29 @@ afterAll(() => d?.close());
 
 describe('governance requests (R17)', () => {
   it('an operator reports, the authority assigns with a deadline, an overdue one is flagged, an administrator closes it with the fixing version', async () => {
-    const job = await od.jobs.run(who.alice!, { tenant: 'demo', env: 'dev', script: "output('nulls', await sql('SELECT count(*) AS n FROM population WHERE address IS NULL'))" });
-    const g = od.governance.report(who.alice!, { dataset: 'population', field: 'address', problem: 'many addresses are empty in the county files', evidence: { jobId: job.jobId, output: 'nulls' } });
+    const job = await od.jobs.run(who.alice!, {
+      tenant: 'demo',
+      env: 'dev',
+      script: "output('nulls', await sql('SELECT count(*) AS n FROM population WHERE address IS NULL'))",
+    });
+    const g = od.governance.report(who.alice!, {
+      dataset: 'population',
+      field: 'address',
+      problem: 'many addresses are empty in the county files',
+      evidence: { jobId: job.jobId, output: 'nulls' },
+    });
     expect(g).toMatchObject({ state: 'reported', reporter: 'alice', actions: ['withdraw'] });
     await refused(() => od.governance.act(who.alice!, g.id, 'assign', { department: 'self', deadline: '2030-01-01' }), 'FORBIDDEN_ROLE');
     await refused(() => od.governance.act(who.bob!, g.id, 'resolve', { resolution: 'fixed it quickly', fixedVersion: 1 }), 'GOVERNANCE_TRANSITION');
     const past = new Date(Date.now() - 86_400_000).toISOString();
     const assigned = od.governance.act(who.bob!, g.id, 'assign', { department: '浙江省公安厅', deadline: past });
     expect(assigned).toMatchObject({ state: 'assigned', department: '浙江省公安厅', overdue: true });
-    expect(od.supervision.overview(who.sam!).domains.find((x) => x.id === 'demo')!.flags.join(' ')).toMatch(/governance request\(s\) past their deadline/);
+    expect(
+      od.supervision
+        .overview(who.sam!)
+        .domains.find((x) => x.id === 'demo')!
+        .flags.join(' '),
+    ).toMatch(/governance request\(s\) past their deadline/);
     await refused(() => od.governance.act(who.alice!, g.id, 'withdraw'), 'GOVERNANCE_TRANSITION');
     await refused(() => od.governance.act(who.bob!, g.id, 'resolve', { resolution: 'the department refilled them', fixedVersion: 1 }), 'FORBIDDEN_ROLE');
     await refused(() => od.governance.act(who.ada!, g.id, 'resolve', { resolution: 'the department refilled them', fixedVersion: 99 }), 'BAD_REQUEST');
@@ -57,7 +71,8 @@ describe('governance requests (R17)', () => {
     expect(done).toMatchObject({ state: 'resolved', fixedVersion: 1, overdue: false, actions: [] });
     // Nothing moves a closed request, and a refused step writes nothing.
     const before = od.lineage.entries(who.sam!, { kind: 'GOVERNANCE_CHANGED' }).length;
-    for (const action of ['assign', 'resolve', 'reject', 'withdraw'] as const) await refused(() => od.governance.act(who.ada!, g.id, action, {}), 'GOVERNANCE_TRANSITION');
+    for (const action of ['assign', 'resolve', 'reject', 'withdraw'] as const)
+      await refused(() => od.governance.act(who.ada!, g.id, action, {}), 'GOVERNANCE_TRANSITION');
     expect(od.lineage.entries(who.sam!, { kind: 'GOVERNANCE_CHANGED' }).length).toBe(before);
     // Only operators report, of datasets their authorization holds.
     await refused(() => od.governance.report(who.bob!, { dataset: 'population', problem: 'a reviewer cannot report this' }), 'FORBIDDEN_ROLE');
@@ -67,7 +82,8 @@ describe('governance requests (R17)', () => {
   it('the table names who may act, and everything outside it is refused', () => {
     for (const [from, action, to, roles] of GOVERNANCE.transitions) {
       expect(GOVERNANCE.check(from, action, { user: 'x', role: roles[0]! }, action === 'withdraw' ? 'x' : 'y')).toBe(to);
-      for (const role of ['operator', 'reviewer', 'security', 'admin'].filter((r) => !roles.includes(r as never))) expect(GOVERNANCE.can(from, action, { user: 'x', role }, 'y')).toBe(false);
+      for (const role of ['operator', 'reviewer', 'security', 'admin'].filter((r) => !roles.includes(r as never)))
+        expect(GOVERNANCE.can(from, action, { user: 'x', role }, 'y')).toBe(false);
     }
     expect(GOVERNANCE.can('resolved', 'assign', { user: 'x', role: 'admin' }, 'y')).toBe(false);
   });
@@ -84,18 +100,41 @@ describe('docs/authority.md', () => {
 
 describe('data demand lists (R20)', () => {
   it('province data flowing down to a city needs a province reviewer; the filer never decides; an administrator applies the approved items to the grants', async () => {
-    await od.tenants.create(who.ada!, {
-      id: 'city1', org: 'Hangzhou City Data Co.', scenarios: ['city-stats'], grants: [{ dataset: 'enterprise' }], termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-      justification: { 'enterprise.*': ['city-stats'] }, emergencyPlan: DEMO_EMERGENCY_PLAN,
-    }, { provision: false });
+    await od.tenants.create(
+      who.ada!,
+      {
+        id: 'city1',
+        org: 'Hangzhou City Data Co.',
+        scenarios: ['city-stats'],
+        grants: [{ dataset: 'enterprise' }],
+        termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+        justification: { 'enterprise.*': ['city-stats'] },
+        emergencyPlan: DEMO_EMERGENCY_PLAN,
+      },
+      { provision: false },
+    );
     od.tenants.setLevel(who.ada!, 'city1', 'city');
-    od.people.register(who.ada!, { name: 'cora', role: 'operator', tenant: 'city1', display: 'Cora 陈', verified: true, agreementUntil: new Date(Date.now() + 86_400_000 * 90).toISOString() });
+    od.people.register(who.ada!, {
+      name: 'cora',
+      role: 'operator',
+      tenant: 'city1',
+      display: 'Cora 陈',
+      verified: true,
+      agreementUntil: new Date(Date.now() + 86_400_000 * 90).toISOString(),
+    });
     od.people.update(who.ada!, 'carol', { level: 'city' });
     const cora = await od.principal({ as: 'cora' });
-    const list = od.demands.file(cora, { items: [
-      { dataset: 'population', fields: ['county_code', 'gender', 'birth_date'], scenario: 'city-stats', justification: 'residents by county and age for the city plan' },
-      { dataset: 'medical_claims', scenario: 'city-stats', justification: 'claims are not needed for the plan, asked to test' },
-    ] });
+    const list = od.demands.file(cora, {
+      items: [
+        {
+          dataset: 'population',
+          fields: ['county_code', 'gender', 'birth_date'],
+          scenario: 'city-stats',
+          justification: 'residents by county and age for the city plan',
+        },
+        { dataset: 'medical_claims', scenario: 'city-stats', justification: 'claims are not needed for the plan, asked to test' },
+      ],
+    });
     expect(list.items.map((x) => x.provinceConsent)).toEqual([true, true]);
     expect(list.actions).toEqual(['withdraw']);
     await refused(() => od.demands.decide(cora, list.id, 0, 'approve', undefined), 'FORBIDDEN_ROLE');
@@ -120,7 +159,8 @@ describe('data demand lists (R20)', () => {
     const theirs = od.governance.list(who.sam!, { tenant: 'demo' })[0]!;
     await refused(() => od.governance.get(cora, theirs.id), 'GOVERNANCE_NOT_FOUND');
     await refused(() => od.governance.act(cora, theirs.id, 'withdraw'), 'GOVERNANCE_NOT_FOUND');
-    for (const [from, action, , roles] of DEMANDS.transitions) expect(DEMANDS.can(from, action, { user: 'x', role: roles[0]! }, action === 'withdraw' ? 'x' : 'y')).toBe(true);
+    for (const [from, action, , roles] of DEMANDS.transitions)
+      expect(DEMANDS.can(from, action, { user: 'x', role: roles[0]! }, action === 'withdraw' ? 'x' : 'y')).toBe(true);
   }, 60_000);
 });
 
@@ -128,16 +168,46 @@ describe('drills (R29) and training (R22)', () => {
   it('an authorization without a drill in twelve months is flagged until one is recorded', async () => {
     const flags = () => od.supervision.overview(who.sam!).domains.find((x) => x.id === 'demo')!.flags;
     expect(flags()).toContain('no emergency drill recorded');
-    await refused(() => od.records.recordDrill(who.alice!, 'demo', { heldOn: '2999-01-01', scenario: 'leak of a token table', participants: ['alice'], findings: 'not yet held' }), 'BAD_REQUEST');
-    await refused(() => od.records.recordDrill(who.bob!, 'demo', { heldOn: '2026-01-05', scenario: 'leak of a token table', participants: ['alice'], findings: 'a reviewer records nothing' }), 'FORBIDDEN_ROLE');
+    await refused(
+      () =>
+        od.records.recordDrill(who.alice!, 'demo', {
+          heldOn: '2999-01-01',
+          scenario: 'leak of a token table',
+          participants: ['alice'],
+          findings: 'not yet held',
+        }),
+      'BAD_REQUEST',
+    );
+    await refused(
+      () =>
+        od.records.recordDrill(who.bob!, 'demo', {
+          heldOn: '2026-01-05',
+          scenario: 'leak of a token table',
+          participants: ['alice'],
+          findings: 'a reviewer records nothing',
+        }),
+      'FORBIDDEN_ROLE',
+    );
     const today = new Date().toISOString().slice(0, 10);
-    od.records.recordDrill(who.alice!, 'demo', { heldOn: today, scenario: 'a leaked token table is reported', participants: ['alice', 'sam'], findings: 'keys rotated within the hour; the contact list was out of date' });
+    od.records.recordDrill(who.alice!, 'demo', {
+      heldOn: today,
+      scenario: 'a leaked token table is reported',
+      participants: ['alice', 'sam'],
+      findings: 'keys rotated within the hour; the contact list was out of date',
+    });
     expect(flags().join(' ')).not.toMatch(/drill/);
     expect(od.records.drills(who.sam!, 'demo')).toHaveLength(1);
   });
 
   it('where the domain requires training, a person without current training cannot act', async () => {
-    od.people.register(who.ada!, { name: 'olga', role: 'operator', tenant: 'demo', display: 'Olga 王', verified: true, agreementUntil: new Date(Date.now() + 86_400_000 * 30).toISOString() });
+    od.people.register(who.ada!, {
+      name: 'olga',
+      role: 'operator',
+      tenant: 'demo',
+      display: 'Olga 王',
+      verified: true,
+      agreementUntil: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+    });
     expect((await od.principal({ as: 'olga' })).user).toBe('olga');
     await refused(() => od.records.setTrainingRequired(who.alice!, true), 'FORBIDDEN_ROLE');
     od.records.setTrainingRequired(who.ada!, true);
@@ -145,9 +215,16 @@ describe('drills (R29) and training (R22)', () => {
       await refused(() => od.principal({ as: 'olga' }), 'FORBIDDEN_ROLE');
       // The demo's cast took the pre-job course when the demo was set up.
       expect((await od.principal({ as: 'alice' })).user).toBe('alice');
-      await refused(() => od.records.recordTraining(who.ada!, 'olga', { course: 'Data security', takenOn: '2026-01-02', expiresOn: '2026-01-01' }), 'BAD_REQUEST');
+      await refused(
+        () => od.records.recordTraining(who.ada!, 'olga', { course: 'Data security', takenOn: '2026-01-02', expiresOn: '2026-01-01' }),
+        'BAD_REQUEST',
+      );
       const until = new Date(Date.now() + 86_400_000 * 365).toISOString().slice(0, 10);
-      od.records.recordTraining(who.ada!, 'olga', { course: 'Data security and confidentiality', takenOn: new Date().toISOString().slice(0, 10), expiresOn: until });
+      od.records.recordTraining(who.ada!, 'olga', {
+        course: 'Data security and confidentiality',
+        takenOn: new Date().toISOString().slice(0, 10),
+        expiresOn: until,
+      });
       expect((await od.principal({ as: 'olga' })).user).toBe('olga');
       expect(od.people.get(who.ada!, 'olga').trainedUntil).toBe(until);
     } finally {
@@ -158,7 +235,10 @@ describe('drills (R29) and training (R22)', () => {
 
 describe.skipIf(!HAVE_BROWSER)('the yearly report (R26) and the evaluation (R30)', () => {
   it('counts the year from the audit log, prints a PDF that renders, signs both, and the evaluation is kept for the organisation', async () => {
-    od.reports.setMarket(who.alice!, 'demo', YEAR, { items: [{ name: 'people-by-county', price: '0.2 yuan per call', revenue: 1234.5 }], notes: 'first year of API sales' });
+    od.reports.setMarket(who.alice!, 'demo', YEAR, {
+      items: [{ name: 'people-by-county', price: '0.2 yuan per call', revenue: 1234.5 }],
+      notes: 'first year of API sales',
+    });
     await refused(() => od.reports.setMarket(who.bob!, 'demo', YEAR, { items: [] }), 'FORBIDDEN_ROLE');
     await refused(() => od.reports.generate(who.alice!, 'demo', YEAR), 'FORBIDDEN_ROLE');
     // Without a browser to print it, nothing is written and the code says why.

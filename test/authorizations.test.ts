@@ -2,7 +2,14 @@
 // `active`, destruction leaving no tenant file or key and a log that still verifies.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENANT_TRANSITIONS, canTenantTransition, checkTenantTransition, type AuthorizationSpec, type TenantAction, type TenantState } from '../domain/index.ts';
+import {
+  TENANT_TRANSITIONS,
+  canTenantTransition,
+  checkTenantTransition,
+  type AuthorizationSpec,
+  type TenantAction,
+  type TenantState,
+} from '../domain/index.ts';
 import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
 
 type Domain = Awaited<ReturnType<typeof demoDomain>>;
@@ -14,10 +21,17 @@ afterAll(async () => d?.close());
 
 const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 const PLAN = { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer, 24 h line', approvedAt: '2026-01-01' };
-const spec = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, org: 'Test Org', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: future(365),
-  justification: { 'population.*': ['stats'] }, emergencyPlan: PLAN, ...extra,
-}) as AuthorizationSpec;
+const spec = (id: string, extra: Record<string, unknown> = {}) =>
+  ({
+    id,
+    org: 'Test Org',
+    scenarios: ['stats'],
+    grants: [{ dataset: 'population' }],
+    termEnd: future(365),
+    justification: { 'population.*': ['stats'] },
+    emergencyPlan: PLAN,
+    ...extra,
+  }) as AuthorizationSpec;
 const codeOf = async (fn: () => unknown) => {
   try {
     await fn();
@@ -30,7 +44,9 @@ const codeOf = async (fn: () => unknown) => {
 describe('authorizations', () => {
   it('refuse grants of prohibited or core data (R8), terms over three years (R15) and bad specs', async () => {
     const a = d.od.ctx.authorizations;
-    expect(await codeOf(() => a.create(spec('t-r8', { grants: [{ dataset: 'population', fields: ['id_card', 'criminal_record'] }] }), 'ada'))).toBe('DATASET_NOT_GRANTABLE');
+    expect(await codeOf(() => a.create(spec('t-r8', { grants: [{ dataset: 'population', fields: ['id_card', 'criminal_record'] }] }), 'ada'))).toBe(
+      'DATASET_NOT_GRANTABLE',
+    );
     expect(await codeOf(() => a.create(spec('t-term', { termEnd: future(3 * 366 + 2) }), 'ada'))).toBe('BAD_REQUEST');
     expect(await codeOf(() => a.create(spec('t-past', { termEnd: future(-1) }), 'ada'))).toBe('BAD_REQUEST');
     expect(await codeOf(() => a.create(spec('T_bad'), 'ada'))).toBe('BAD_REQUEST');
@@ -45,9 +61,20 @@ describe('authorizations', () => {
     expect(await codeOf(() => a.create(spec('t-j3', { justification: { 'population.*': ['marketing'] } }), 'ada'))).toBe('BAD_REQUEST');
     expect(await codeOf(() => a.create(spec('t-j4', { justification: { 'population.*': ['stats'], 'enterprise.*': ['stats'] } }), 'ada'))).toBe('BAD_REQUEST');
     const narrow = { grants: [{ dataset: 'population', fields: ['gender', 'county_code'] }] };
-    expect(await codeOf(() => a.create(spec('t-j5', { ...narrow, justification: { 'population.gender': ['stats'] } }), 'ada'))).toBe('TENANT_FIELD_UNJUSTIFIED');
-    expect(await codeOf(() => a.create(spec('t-j6', { ...narrow, justification: { 'population.gender': ['stats'], 'population.county_code': ['stats'], 'population.phone': ['stats'] } }), 'ada'))).toBe('BAD_REQUEST');
-    expect(await codeOf(() => a.create(spec('t-j7', { ...narrow, justification: { 'population.gender': ['stats'], 'population.county_code': ['stats'] } }), 'ada'))).toBe('OK');
+    expect(await codeOf(() => a.create(spec('t-j5', { ...narrow, justification: { 'population.gender': ['stats'] } }), 'ada'))).toBe(
+      'TENANT_FIELD_UNJUSTIFIED',
+    );
+    expect(
+      await codeOf(() =>
+        a.create(
+          spec('t-j6', { ...narrow, justification: { 'population.gender': ['stats'], 'population.county_code': ['stats'], 'population.phone': ['stats'] } }),
+          'ada',
+        ),
+      ),
+    ).toBe('BAD_REQUEST');
+    expect(
+      await codeOf(() => a.create(spec('t-j7', { ...narrow, justification: { 'population.gender': ['stats'], 'population.county_code': ['stats'] } }), 'ada')),
+    ).toBe('OK');
     expect(a.get('t-j7').justification).toEqual({ 'population.gender': ['stats'], 'population.county_code': ['stats'] });
     for (const id of ['t-j1', 't-j2', 't-j3', 't-j4', 't-j5', 't-j6']) expect(a.find(id)).toBeUndefined();
   });
@@ -74,7 +101,11 @@ describe('authorizations', () => {
     expect(a.checkOperable('t-second', new Date(end.getTime() - 1)).state).toBe('active');
     expect(await codeOf(() => a.checkOperable('t-second', end))).toBe('TENANT_NOT_ACTIVE');
     expect(a.get('t-second').state).toBe('expired');
-    expect(d.od.ctx.audit.entries({ subject: 't-second', kind: 'TENANT_STATE_CHANGED' }).at(-1)!.data).toMatchObject({ to: 'expired', action: 'expire', reason: 'term ended' });
+    expect(d.od.ctx.audit.entries({ subject: 't-second', kind: 'TENANT_STATE_CHANGED' }).at(-1)!.data).toMatchObject({
+      to: 'expired',
+      action: 'expire',
+      reason: 'term ended',
+    });
   });
 
   it('suspension takes effect at once: a running job is stopped', async () => {
@@ -111,7 +142,8 @@ describe('authorizations', () => {
     const a = d.od.ctx.authorizations;
     a.create(spec('t-table'), 'ada');
     const before = d.od.ctx.audit.size();
-    for (const action of ['resume', 'expire', 'destroy', 'suspend', 'terminate'] as const) expect(await codeOf(() => a.transition('t-table', action, 'ada'))).toBe('TENANT_TRANSITION');
+    for (const action of ['resume', 'expire', 'destroy', 'suspend', 'terminate'] as const)
+      expect(await codeOf(() => a.transition('t-table', action, 'ada'))).toBe('TENANT_TRANSITION');
     expect(a.get('t-table').state).toBe('pending');
     expect(d.od.ctx.audit.size()).toBe(before);
   });
@@ -159,7 +191,14 @@ describe('identity', () => {
     const base = () => new SignJWT({ role: 'operator', tenant: 'demo' }).setProtectedHeader({ alg: 'EdDSA' }).setSubject('alice').setIssuedAt();
     const cases = {
       otherKey: await base().setIssuer('urn:opdomain:dev-issuer').setAudience('opdomain').setExpirationTime('1h').sign(other.privateKey),
-      hs256: await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ada').setIssuer('urn:opdomain:dev-issuer').setAudience('opdomain').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(32))),
+      hs256: await new SignJWT({ role: 'admin' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('ada')
+        .setIssuer('urn:opdomain:dev-issuer')
+        .setAudience('opdomain')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode('x'.repeat(32))),
       oversized: 'a'.repeat(9000),
       empty: '',
     };
@@ -202,7 +241,7 @@ describe('only administrators change authorizations or purge the log, whichever 
 });
 
 describe('people and supervision', () => {
-  it('administrators register people; operators see their own authorization\'s; nobody else registers', async () => {
+  it("administrators register people; operators see their own authorization's; nobody else registers", async () => {
     const [ada, alice, bob, sam] = await Promise.all(['ada', 'alice', 'bob', 'sam'].map((as) => d.od.principal({ as })));
     expect(await codeOf(() => d.od.people.register(bob, { name: 'zed', role: 'reviewer', display: 'Zed' }))).toBe('FORBIDDEN_ROLE');
     expect(await codeOf(() => d.od.people.register(ada, { name: 'zed', role: 'operator', tenant: 'nowhere', display: 'Zed' }))).toBe('TENANT_NOT_FOUND');
@@ -214,12 +253,17 @@ describe('people and supervision', () => {
     expect(await codeOf(() => d.od.principal({ as: 'zed' }))).toBe('FORBIDDEN_ROLE');
     d.od.people.update(ada, 'zed', { verified: true, agreementUntil: future(30) });
     expect((await d.od.principal({ as: 'zed' })).user).toBe('zed');
-    expect(d.od.people.list(alice).map((p) => p.name).sort()).toEqual(['alice', 'zed']);
+    expect(
+      d.od.people
+        .list(alice)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['alice', 'zed']);
     expect(await codeOf(() => d.od.people.get(alice, 'bob'))).toBe('USER_NOT_FOUND');
     expect(d.od.people.list(sam).length).toBeGreaterThanOrEqual(6);
   });
 
-  it('the authority sees every domain\'s state and activity, without data; operators and reviewers do not', async () => {
+  it("the authority sees every domain's state and activity, without data; operators and reviewers do not", async () => {
     const [ada, sam, alice, bob] = await Promise.all(['ada', 'sam', 'alice', 'bob'].map((as) => d.od.principal({ as })));
     expect(await codeOf(() => d.od.supervision.overview(alice))).toBe('FORBIDDEN_ROLE');
     expect(await codeOf(() => d.od.supervision.overview(bob))).toBe('FORBIDDEN_ROLE');

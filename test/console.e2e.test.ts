@@ -16,7 +16,8 @@ import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
 
 const CHROMIUM = process.env.OPDOMAIN_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_BROWSER = existsSync(CHROMIUM);
-if (!HAVE_BROWSER && process.env.OPDOMAIN_REQUIRE_BROWSER === '1') throw new Error(`OPDOMAIN_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!HAVE_BROWSER && process.env.OPDOMAIN_REQUIRE_BROWSER === '1')
+  throw new Error(`OPDOMAIN_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
 const SHOTS = resolve(process.env.OPDOMAIN_SCREENSHOTS ?? 'artifacts/screenshots');
 
 let d: Awaited<ReturnType<typeof demoDomain>>;
@@ -40,7 +41,15 @@ beforeAll(async () => {
   second = await d.od.exports.request(alice, { jobId: b.jobId, output: 'income_by_county' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 180_000);
 
@@ -58,7 +67,9 @@ async function openPage(at: string, lang: 'en' | 'zh' = 'en', phone = false): Pr
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // Anything the page's own security policy blocks is a failure too (the editor, the charts, the docs).
-  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   pageErrors.set(page, errors);
   await page.goto(at);
   return page;
@@ -69,7 +80,9 @@ async function signIn(who: string, lang: 'en' | 'zh' = 'en', phone = false): Pro
   // Keyboard only: type the token and press Enter.
   await page.locator('#token').fill(d.setup.tokens[who]!);
   await page.keyboard.press('Enter');
-  await expect.poll(() => page.locator('#who').textContent()).toContain(who === 'bob' ? 'Bob' : who === 'carol' ? 'Carol' : who === 'sam' ? 'Sam' : who === 'alice' ? 'Alice' : 'Ada');
+  await expect
+    .poll(() => page.locator('#who').textContent())
+    .toContain(who === 'bob' ? 'Bob' : who === 'carol' ? 'Carol' : who === 'sam' ? 'Sam' : who === 'alice' ? 'Alice' : 'Ada');
   return page;
 }
 const pageErrors = new WeakMap<Page, string[]>();
@@ -118,7 +131,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     // Each measured cell says how many people it rests on.
     expect(await page.locator('#output table.data tbody tr td').nth(1).getAttribute('title')).toMatch(/unit/);
     expect(await page.locator('#graph svg .node').count()).toBeGreaterThan(5);
-    expect(await page.locator('#output table.data tbody tr').count()).toBe(Math.min(200, (await d.od.exports.outputOf(await d.od.principal({ as: 'sam' }), first.id)).rows.length));
+    expect(await page.locator('#output table.data tbody tr').count()).toBe(
+      Math.min(200, (await d.od.exports.outputOf(await d.od.principal({ as: 'sam' }), first.id)).rows.length),
+    );
     await page.fill('#comment', 'aggregates by county only');
     await page.click('#approve');
     await expect.poll(() => page.locator('#decision-status').textContent()).toContain('in_review');
@@ -138,9 +153,16 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
 
   it('a reviewer reads the stated purpose, the cells the fix changed and why each flagged cell is flagged; in Chinese each rule says what its verdict means', async () => {
     const alice = await d.od.principal({ as: 'alice' });
-    const script = "const rows = await sql(`SELECT county_code, gender, year(birth_date) // 10 * 10 AS decade, count(*) AS people FROM population GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`); output('by_decade', rows);";
+    const script =
+      "const rows = await sql(`SELECT county_code, gender, year(birth_date) // 10 * 10 AS decade, count(*) AS people FROM population GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`); output('by_decade', rows);";
     const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script });
-    const req = await d.od.exports.request(alice, { jobId: job.jobId, output: 'by_decade', fix: { suppress: true }, purpose: 'age structure by county for the health plan', draft: true });
+    const req = await d.od.exports.request(alice, {
+      jobId: job.jobId,
+      output: 'by_decade',
+      fix: { suppress: true },
+      purpose: 'age structure by county for the health plan',
+      draft: true,
+    });
     const bob = await d.od.principal({ as: 'bob' });
     const full = d.od.exports.get(bob, req.id);
     const fixedCells = full.fix!.suppressed;
@@ -177,7 +199,10 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
   it('an operator states the purpose when she asks for an export in the console', async () => {
     const page = await signIn('alice');
     await page.waitForSelector('#script-editor .cm-content');
-    await setScript(page, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
+    await setScript(
+      page,
+      "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);",
+    );
     await page.selectOption('#script-env', 'prod');
     const before = await page.locator('tr[id^="job-"]').count();
     await page.click('#run');
@@ -189,7 +214,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await button.click();
     await page.fill('#confirm-reason', 'county head counts for the yearbook');
     await page.click('#confirm-ok');
-    await expect.poll(() => d.od.ctx.store.get<{ purpose: string }>('SELECT purpose FROM export_requests WHERE job_id = ?', jobId)?.purpose).toBe('county head counts for the yearbook');
+    await expect
+      .poll(() => d.od.ctx.store.get<{ purpose: string }>('SELECT purpose FROM export_requests WHERE job_id = ?', jobId)?.purpose)
+      .toBe('county head counts for the yearbook');
     await done(page);
   }, 90_000);
 
@@ -197,7 +224,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     const page = await signIn('carol');
     // The queue she lands on answers slowly: it must not paint over the request she moved to.
     let queueAnswered!: () => void;
-    const answered = new Promise<void>((r) => { queueAnswered = r; });
+    const answered = new Promise<void>((r) => {
+      queueAnswered = r;
+    });
     await page.route(/\/api\/exports(\?.*)?$/, async (route) => {
       await new Promise((r) => setTimeout(r, 800));
       await route.continue();
@@ -221,7 +250,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(d.od.exports.get(await d.od.principal({ as: 'sam' }), first.id).state).toBe('released');
   }, 90_000);
 
-  it('sam verifies the log, checks an entry\'s proof in the page, traces the bundle and replays the job', async () => {
+  it("sam verifies the log, checks an entry's proof in the page, traces the bundle and replays the job", async () => {
     const page = await signIn('sam');
     await page.click('a[href="#/audit"]');
     await page.waitForSelector('#audit-list tbody tr[data-seq]');
@@ -281,7 +310,8 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     // The code editor, served by the gateway under its own security policy (no CDN, nothing blocked).
     await page.waitForSelector('#script-editor .cm-content');
     expect(await page.locator('#script-text').isHidden()).toBe(true);
-    const broken = "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1');\nrows.nope.length;";
+    const broken =
+      "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1');\nrows.nope.length;";
     await setScript(page, broken);
     await page.keyboard.press('Control+Enter');
     await page.waitForSelector('#run-error');
@@ -289,7 +319,10 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(await page.inputValue('#script-text')).toBe(broken);
     // The error is marked in the editor on line 2.
     await page.waitForSelector('#script-editor .cm-lintRange-error');
-    const marked = await page.locator('#script-editor .cm-line').filter({ has: page.locator('.cm-lintRange-error') }).textContent();
+    const marked = await page
+      .locator('#script-editor .cm-line')
+      .filter({ has: page.locator('.cm-lintRange-error') })
+      .textContent();
     expect(marked).toContain('rows.nope.length');
     await setScript(page, broken.replace('rows.nope.length;', "log(rows.length + ' counties'); output('by_county', rows);"));
     await page.click('#run');
@@ -324,7 +357,10 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await page.waitForSelector('.cm-tooltip-autocomplete li');
     expect(await page.locator('.cm-tooltip-autocomplete li .cm-completionLabel').allTextContents()).toContain('population');
     // Picked with the mouse (a key pressed within 75 ms of the list opening is not taken as a choice).
-    await page.locator('.cm-tooltip-autocomplete li', { hasText: /^population/ }).first().click();
+    await page
+      .locator('.cm-tooltip-autocomplete li', { hasText: /^population/ })
+      .first()
+      .click();
     await expect.poll(() => page.inputValue('#script-text')).toBe('const rows = await sql(`SELECT * FROM population');
     await setScript(page, broken.replace('rows.nope.length;', "output('by_county', rows);"));
     // The schema browser: granted tables and their columns, from the authorization's file.
@@ -341,9 +377,25 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
   it('alice runs a prod job with a manifest in the console: she sees the declared output and its size bucket, never a row count', async () => {
     const page = await signIn('alice');
     await page.waitForSelector('#script-editor .cm-content');
-    await setScript(page, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);");
+    await setScript(
+      page,
+      "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10'); output('by_county', rows);",
+    );
     await page.click('details summary');
-    await page.fill('#script-manifest', JSON.stringify({ outputs: [{ name: 'by_county', columns: [{ name: 'county_code', type: 'VARCHAR' }, { name: 'people', type: 'BIGINT' }] }] }));
+    await page.fill(
+      '#script-manifest',
+      JSON.stringify({
+        outputs: [
+          {
+            name: 'by_county',
+            columns: [
+              { name: 'county_code', type: 'VARCHAR' },
+              { name: 'people', type: 'BIGINT' },
+            ],
+          },
+        ],
+      }),
+    );
     await page.selectOption('#script-env', 'prod');
     await page.click('#run');
     await page.waitForSelector('button[data-action="request"][data-output="by_county"]');
@@ -353,7 +405,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 90_000);
 
-  it('at phone width the queue keeps its key columns on screen, and a reviewer sees no operator\'s draft unless she asks for drafts', async () => {
+  it("at phone width the queue keeps its key columns on screen, and a reviewer sees no operator's draft unless she asks for drafts", async () => {
     const alice = await d.od.principal({ as: 'alice' });
     const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
     const draft = await d.od.exports.request(alice, { jobId: job.jobId, output: 'income_by_county', draft: true });
@@ -361,7 +413,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     await page.goto(url);
     await page.locator('#token').fill(d.setup.tokens.carol!);
     await page.keyboard.press('Enter');
@@ -446,7 +500,17 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(d.od.ctx.authorizations.get('demo').state).toBe('active');
 
     // Destruction needs the id typed: a wrong one destroys nothing.
-    d.od.ctx.authorizations.create({ id: 't-gone', org: 'Gone Co.', scenarios: ['s1'], grants: [{ dataset: 'enterprise' }], termEnd: new Date(Date.now() + 86_400_000).toISOString(), justification: { 'enterprise.*': ['s1'] } }, 'ada');
+    d.od.ctx.authorizations.create(
+      {
+        id: 't-gone',
+        org: 'Gone Co.',
+        scenarios: ['s1'],
+        grants: [{ dataset: 'enterprise' }],
+        termEnd: new Date(Date.now() + 86_400_000).toISOString(),
+        justification: { 'enterprise.*': ['s1'] },
+      },
+      'ada',
+    );
     d.od.ctx.authorizations.transition('t-gone', 'seal', 'ada', 'investigation');
     await page.reload();
     await page.click('tr[data-id="t-gone"] button[data-action="destroy"]');
@@ -485,7 +549,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     expect(created.grants.map((g) => g.dataset)).toEqual(['enterprise']);
     expect(created.emergencyPlan?.contact).toContain('duty officer');
     // The steps offered are the server's for an active authorization.
-    expect(await page.locator('tr[data-id="county-health"] button[data-tenant][data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action')))).toEqual(['suspend', 'terminate', 'seal']);
+    expect(
+      await page.locator('tr[data-id="county-health"] button[data-tenant][data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['suspend', 'terminate', 'seal']);
 
     // The emergency plan, read and changed in place.
     const plan = page.locator('details.plan[data-tenant="county-health"]');
@@ -531,8 +597,13 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 120_000);
 
-  it('every role\'s pages, in both languages, at phone width: nothing scrolls sideways, nothing fails, and the Chinese pages carry no interface text left in English', async () => {
-    const pages: Record<string, string[]> = { alice: ['#/jobs', '#/products', '#/own', '#/duties', '#/inbox'], bob: ['#/queue', '#/own', '#/duties', '#/inbox'], sam: ['#/audit', '#/trace', '#/queue'], ada: ['#/admin', '#/products', '#/duties'] };
+  it("every role's pages, in both languages, at phone width: nothing scrolls sideways, nothing fails, and the Chinese pages carry no interface text left in English", async () => {
+    const pages: Record<string, string[]> = {
+      alice: ['#/jobs', '#/products', '#/own', '#/duties', '#/inbox'],
+      bob: ['#/queue', '#/own', '#/duties', '#/inbox'],
+      sam: ['#/audit', '#/trace', '#/queue'],
+      ada: ['#/admin', '#/products', '#/duties'],
+    };
     let english: string[] | undefined;
     for (const lang of ['en', 'zh'] as const) {
       for (const [who, routes] of Object.entries(pages)) {
@@ -549,7 +620,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
           expect({ who, lang, route, width }).toEqual({ who, lang, route, width: expect.any(Number) });
           expect(width, `${who} ${lang} ${route} scrolls sideways`).toBeLessThanOrEqual(390);
           // …and no table is squeezed into unreadable columns instead (a word a letter a line).
-          const squeezed = await page.evaluate(`[...document.querySelectorAll('#main td, #main th')].filter((c) => c.offsetParent && c.textContent.trim().length >= 4 && c.getBoundingClientRect().width < 40).length`);
+          const squeezed = await page.evaluate(
+            `[...document.querySelectorAll('#main td, #main th')].filter((c) => c.offsetParent && c.textContent.trim().length >= 4 && c.getBoundingClientRect().width < 40).length`,
+          );
           expect(squeezed, `${who} ${lang} ${route}: table cells squeezed narrower than a word`).toBe(0);
           if (lang === 'zh') {
             const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
@@ -597,7 +670,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await expect.poll(() => ada.locator('tr[data-consumer="acme"]').textContent()).toContain('people-by-county/v1');
     await shot(ada, 'products-admin');
     await done(ada);
-    const call = await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' } });
+    const call = await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, {
+      headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' },
+    });
     expect(call.status).toBe(200);
     const sam = await signIn('sam');
     await sam.click('a[href="#/products"]');
@@ -608,12 +683,18 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await sam.fill('#confirm-reason', 'withdrawn by the authority');
     await sam.click('#confirm-ok');
     await expect.poll(() => d.od.products.row('people-by-county', 1).state).toBe('revoked');
-    expect((await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${url}/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, {
+          headers: { 'x-api-key': key, 'x-scenario': 'public-statistics' },
+        })
+      ).status,
+    ).toBe(404);
     await shot(sam, 'products-security');
     await done(sam);
   }, 120_000);
 
-  it('the authority\'s duties in the console: a governance request reported, assigned and closed; a demand list filed, decided and applied; the yearly report generated', async () => {
+  it("the authority's duties in the console: a governance request reported, assigned and closed; a demand list filed, decided and applied; the yearly report generated", async () => {
     const alice = await signIn('alice');
     await alice.click('a[href="#/duties"]');
     await alice.fill('#gov-dataset', 'population');
@@ -656,7 +737,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
 
   it('own data through the console: alice declares and uploads, bob approves with the profile in view; ada sets a privacy budget', async () => {
     const ids = await rawIds(80);
-    const csv = ['customer_id,segment,spend', ...ids.map((x, i) => `${x},s${i % 3},${100 + i}`)].join('\n') + '\n';
+    const csv = `${['customer_id,segment,spend', ...ids.map((x, i) => `${x},s${i % 3},${100 + i}`)].join('\n')}\n`;
     const alice = await signIn('alice');
     await alice.click('a[href="#/own"]');
     await alice.waitForSelector('#own-declaration');
@@ -673,7 +754,9 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await bob.waitForSelector('#h-own-review ~ table tr[data-dataset="own_demo_customers"]');
     expect(await bob.locator('#h-own-review ~ table tr[data-dataset="own_demo_customers"]').textContent()).toContain('80 rows');
     await bob.click('#h-own-review ~ table tr[data-dataset="own_demo_customers"] button[data-action="approve"]');
-    await expect.poll(() => d.od.ctx.store.get<{ state: string }>("SELECT state FROM imports WHERE dataset = 'own_demo_customers'")?.state, { timeout: 60_000 }).toBe('loaded');
+    await expect
+      .poll(() => d.od.ctx.store.get<{ state: string }>("SELECT state FROM imports WHERE dataset = 'own_demo_customers'")?.state, { timeout: 60_000 })
+      .toBe('loaded');
     await bob.waitForSelector('#h-own ~ table tr[data-dataset="own_demo_customers"] .badge-state');
     await shot(bob, 'own-data-reviewer');
     await done(bob);
@@ -690,11 +773,13 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(ada);
   }, 120_000);
 
-  it('the API docs page works under the gateway\'s own security policy: every operation listed, nothing blocked', async () => {
+  it("the API docs page works under the gateway's own security policy: every operation listed, nothing blocked", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
     const page = await context.newPage();
     const blocked: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text());
+    });
     page.on('pageerror', (e) => blocked.push(e.message));
     await page.goto(`${url}/docs/`);
     await page.waitForSelector('.swagger-ui .opblock');
@@ -737,12 +822,22 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
       const u = new URL(req.url!, 'http://idp');
       if (u.pathname === '/jwks.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
       if (u.pathname === '/authorize') {
-        const hidden = ['redirect_uri', 'state', 'code_challenge', 'client_id'].map((k) => `<input type="hidden" name="${k}" value="${(u.searchParams.get(k) ?? '').replace(/"/g, '&quot;')}">`).join('');
-        return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>ZJ identity</title><form action="/authorize/done">${hidden}<select id="idp-user" name="user"><option>alice</option><option>bob</option></select><button id="idp-approve">Sign in</button></form>`);
+        const hidden = ['redirect_uri', 'state', 'code_challenge', 'client_id']
+          .map((k) => `<input type="hidden" name="${k}" value="${(u.searchParams.get(k) ?? '').replace(/"/g, '&quot;')}">`)
+          .join('');
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(
+            `<!doctype html><title>ZJ identity</title><form action="/authorize/done">${hidden}<select id="idp-user" name="user"><option>alice</option><option>bob</option></select><button id="idp-approve">Sign in</button></form>`,
+          );
       }
       if (u.pathname === '/authorize/done') {
         const code = randomBytes(16).toString('hex');
-        codes.set(code, { user: u.searchParams.get('user')!, challenge: u.searchParams.get('code_challenge')!, redirectUri: u.searchParams.get('redirect_uri')! });
+        codes.set(code, {
+          user: u.searchParams.get('user')!,
+          challenge: u.searchParams.get('code_challenge')!,
+          redirectUri: u.searchParams.get('redirect_uri')!,
+        });
         const back = new URL(u.searchParams.get('redirect_uri')!);
         back.searchParams.set('code', code);
         back.searchParams.set('state', u.searchParams.get('state')!);
@@ -754,14 +849,24 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
         const f = new URLSearchParams(body);
         const c = codes.get(f.get('code') ?? '');
         codes.delete(f.get('code') ?? '');
-        const challenge = createHash('sha256').update(f.get('code_verifier') ?? '').digest('base64url');
+        const challenge = createHash('sha256')
+          .update(f.get('code_verifier') ?? '')
+          .digest('base64url');
         if (!c || c.challenge !== challenge || c.redirectUri !== f.get('redirect_uri') || f.get('client_id') !== 'opdomain-console') {
           return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
         }
         const who = cast[c.user]!;
         const token = await new SignJWT({ role: who.role, ...(who.tenant ? { tenant: who.tenant } : {}) })
-          .setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience('opdomain').setSubject(c.user).setIssuedAt().setExpirationTime('10m').sign(keys.privateKey);
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 600 }));
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setIssuer(ISSUER)
+          .setAudience('opdomain')
+          .setSubject(c.user)
+          .setIssuedAt()
+          .setExpirationTime('10m')
+          .sign(keys.privateKey);
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 600 }));
       }
       res.writeHead(404).end();
     });
@@ -769,7 +874,12 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
     idpUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     dd = await demoDomain({
       workerPool: 0,
-      identityProvider: { jwksUrl: `${idpUrl}/jwks.json`, issuer: ISSUER, algorithms: ['RS256'], login: { authorizeUrl: `${idpUrl}/authorize`, tokenUrl: `${idpUrl}/token`, clientId: 'opdomain-console' } },
+      identityProvider: {
+        jwksUrl: `${idpUrl}/jwks.json`,
+        issuer: ISSUER,
+        algorithms: ['RS256'],
+        login: { authorizeUrl: `${idpUrl}/authorize`, tokenUrl: `${idpUrl}/token`, clientId: 'opdomain-console' },
+      },
     });
     app2 = buildApp(dd.od);
     await app2.listen({ port: 0, host: '127.0.0.1' });
@@ -781,7 +891,7 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
     idp?.close();
   });
 
-  it('bob signs in on the provider\'s page and lands in the console with its token', async () => {
+  it("bob signs in on the provider's page and lands in the console with its token", async () => {
     const page = await openPage(url2);
     await page.click('#idp-signin');
     await page.waitForURL(/\/authorize\?/);
@@ -797,13 +907,17 @@ describe.skipIf(!HAVE_BROWSER)('signing in through the identity provider', () =>
   }, 60_000);
 
   it('a code with the wrong PKCE verifier, or used twice, signs nobody in', async () => {
-    const call = (code: string, codeVerifier: string) => app2.inject({ method: 'POST', url: '/auth/callback', payload: { code, codeVerifier, redirectUri: `${url2}/` } });
+    const call = (code: string, codeVerifier: string) =>
+      app2.inject({ method: 'POST', url: '/auth/callback', payload: { code, codeVerifier, redirectUri: `${url2}/` } });
     codes.set('c-wrong', { user: 'bob', challenge: 'not-the-challenge', redirectUri: `${url2}/` });
     const wrong = await call('c-wrong', 'v'.repeat(43));
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('AUTH_LOGIN_FAILED');
     expect((await call('c-wrong', 'v'.repeat(43))).json().error.code).toBe('AUTH_LOGIN_FAILED');
-    expect((await app2.inject({ method: 'GET', url: '/auth/config' })).json()).toMatchObject({ provider: ISSUER, login: { clientId: 'opdomain-console', scope: 'openid' } });
+    expect((await app2.inject({ method: 'GET', url: '/auth/config' })).json()).toMatchObject({
+      provider: ISSUER,
+      login: { clientId: 'opdomain-console', scope: 'openid' },
+    });
     // A valid code for an operator of a suspended authorization signs nobody in either.
     const { createHash } = await import('node:crypto');
     const verifier = 'w'.repeat(43);

@@ -77,17 +77,31 @@ describe('DP aggregates in scripts, and their budget', () => {
     expect(await dev(`{ table: 'population', epsilon: 0 }`)).toBe('DP_INVALID');
     expect(await dev(`{ table: 'population', epsilon: 1, maxGroups: 0 }`)).toBe('DP_INVALID');
     expect(await dev(`{ table: 'population', groupBy: 'no_such', epsilon: 1 }`)).toBe('DP_INVALID');
-    const sum = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 5, hi: 5, epsilon: 1 })" });
+    const sum = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'dev',
+      script: "await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 5, hi: 5, epsilon: 1 })",
+    });
     expect(sum.error?.code).toBe('DP_INVALID');
-    expect(od.ctx.store.all<{ n: number }>("SELECT count(*) AS n FROM dp_charges WHERE state <> 'refunded' AND job_id IN (SELECT id FROM jobs WHERE env = 'dev')")[0]!.n).toBe(0);
+    expect(
+      od.ctx.store.all<{ n: number }>(
+        "SELECT count(*) AS n FROM dp_charges WHERE state <> 'refunded' AND job_id IN (SELECT id FROM jobs WHERE env = 'dev')",
+      )[0]!.n,
+    ).toBe(0);
     // Only an administrator sets a budget; an operator reads her own.
-    expect(() => od.dp.set(alice, { tenant: 'demo', dataset: 'population', epsilon: 9, reason: 'more for me please' })).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
-    expect(() => od.dp.set(ada, { tenant: 'demo', dataset: 'population', epsilon: 1, perQuery: 2, reason: 'cap above total' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => od.dp.set(alice, { tenant: 'demo', dataset: 'population', epsilon: 9, reason: 'more for me please' })).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN_ROLE' }),
+    );
+    expect(() => od.dp.set(ada, { tenant: 'demo', dataset: 'population', epsilon: 1, perQuery: 2, reason: 'cap above total' })).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST' }),
+    );
   });
 
   it('a failing query is refunded; the per-query cap refuses', async () => {
     od.dp.set(ada, { tenant: 'demo', dataset: 'social_insurance', epsilon: 2, perQuery: 0.5, reason: 'insurance statistics' });
-    const bad = await run("await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 0, hi: 50000, epsilon: 0.3, where: 'base_amount / 0 > CAST(month AS INTEGER)' })");
+    const bad = await run(
+      "await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 0, hi: 50000, epsilon: 0.3, where: 'base_amount / 0 > CAST(month AS INTEGER)' })",
+    );
     expect(bad.ok).toBe(false);
     expect(left('social_insurance')).toBe(2);
     expect(od.ctx.store.all<{ n: number }>("SELECT count(*) AS n FROM audit WHERE kind = 'DP_REFUNDED'")[0]!.n).toBe(1);
@@ -99,7 +113,12 @@ describe('DP aggregates in scripts, and their budget', () => {
 
   it('a value far outside the bounds contributes at most the bound', async () => {
     // Sums over everyone with bounds [0, 1]: each person adds at most 1 whatever their base is.
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "const r = await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 0, hi: 1, epsilon: 5 }); const c = await dp.count({ table: 'social_insurance', epsilon: 5 }); output('x', [{ s: r.value, c: c.value }])" });
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'dev',
+      script:
+        "const r = await dp.sum({ table: 'social_insurance', column: 'base_amount', lo: 0, hi: 1, epsilon: 5 }); const c = await dp.count({ table: 'social_insurance', epsilon: 5 }); output('x', [{ s: r.value, c: c.value }])",
+    });
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     const [s, c] = od.jobs.output(r.jobId, 'x').rows[0]!.map(Number);
     expect(s).toBeLessThanOrEqual(c! + 10);
@@ -108,13 +127,20 @@ describe('DP aggregates in scripts, and their budget', () => {
 
   it('parallel jobs cannot overspend', async () => {
     od.dp.set(ada, { tenant: 'demo', dataset: 'medical_claims', epsilon: 1, perQuery: 0.3, reason: 'claims statistics' });
-    const results = await Promise.all(Array.from({ length: 6 }, () => run("const r = await dp.count({ table: 'medical_claims', epsilon: 0.3 }); output('n', [{ n: r.value }])")));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => run("const r = await dp.count({ table: 'medical_claims', epsilon: 0.3 }); output('n', [{ n: r.value }])")),
+    );
     expect(results.filter((r) => r.ok).length).toBe(3);
     expect(left('medical_claims')).toBeCloseTo(0.1, 9);
   });
 
   it('grouped releases: public keys list every county; keys that are not public are thresholded', async () => {
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "const a = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); const b = await dp.count({ table: 'medical_claims', groupBy: 'icd10', epsilon: 1, delta: 1e-6 }); output('a', a.rows.map(([k, v]) => ({ k, v }))); output('b', b.rows.map(([k, v]) => ({ k, v }))); log(a.delta, b.delta)" });
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'dev',
+      script:
+        "const a = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); const b = await dp.count({ table: 'medical_claims', groupBy: 'icd10', epsilon: 1, delta: 1e-6 }); output('a', a.rows.map(([k, v]) => ({ k, v }))); output('b', b.rows.map(([k, v]) => ({ k, v }))); log(a.delta, b.delta)",
+    });
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     expect(od.jobs.output(r.jobId, 'a').rows.length).toBe(90);
     expect(r.logs).toEqual(['0 0.000001']);
@@ -122,7 +148,9 @@ describe('DP aggregates in scripts, and their budget', () => {
 
   it('the export gate: an output made only of a DP release passes the dp rule with one reviewer; anything else in it does not', async () => {
     od.dp.set(ada, { tenant: 'demo', dataset: 'population', epsilon: 3, perQuery: 1, reason: 'raise for the county release' });
-    const ok = await run("const r = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); output('out', r.rows.map(([county, people]) => ({ county, people })))");
+    const ok = await run(
+      "const r = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); output('out', r.rows.map(([county, people]) => ({ county, people })))",
+    );
     expect(ok.ok, JSON.stringify(ok.error)).toBe(true);
     const req = await od.exports.request(alice, { jobId: ok.jobId, output: 'out', draft: true });
     const full = await od.exports.get(sam, req.id);
@@ -130,7 +158,9 @@ describe('DP aggregates in scripts, and their budget', () => {
     expect(full.verdict).not.toBe('block');
     expect(full.requiredApprovals).toBe(1);
     // A DP release with one extra column from the script: not a DP-only output.
-    const mixed = await run("const r = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); output('out', r.rows.map(([county, people]) => ({ county, people, raw: 1 })))");
+    const mixed = await run(
+      "const r = await dp.count({ table: 'population', groupBy: 'county_code', epsilon: 1 }); output('out', r.rows.map(([county, people]) => ({ county, people, raw: 1 })))",
+    );
     const req2 = await od.exports.request(alice, { jobId: mixed.jobId, output: 'out', draft: true });
     const full2 = await od.exports.get(sam, req2.id);
     expect(full2.rules.find((x) => x.rule === 'dp')!.reason).toMatch(/not a release of DP aggregates only/);

@@ -12,7 +12,10 @@ const home = tempHome('opdomain-cli-');
 
 function opdomainAsync(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/opdomain.js'), '--home', home.dir, ...args], { cwd: ROOT, env: { ...process.env, OPDOMAIN_TOKEN: '' } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/opdomain.js'), '--home', home.dir, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, OPDOMAIN_TOKEN: '' },
+    });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     child.on('exit', (code) => resolve({ code, out }));
@@ -132,7 +135,7 @@ describe('the CLI walks the whole flow', () => {
     expect(reviewerRuns.json().error.code).toBe('FORBIDDEN_ROLE');
     const ghost = opdomain(['run', '--tenant', 'demo', 'examples/income-by-county.js', '--as', 'mallory']);
     expect(ghost.json().error.code).toBe('AUTH_UNKNOWN_USER');
-    const badToken = opdomain(['lineage', 'verify'], { OPDOMAIN_TOKEN: tokens.sam!.slice(0, -4) + 'AAAA' });
+    const badToken = opdomain(['lineage', 'verify'], { OPDOMAIN_TOKEN: `${tokens.sam!.slice(0, -4)}AAAA` });
     expect(badToken.json().error.code).toBe('AUTH_INVALID_TOKEN');
     const missing = opdomain(['run', '--tenant', 'demo', 'no-such-file.js', '--as', 'alice']);
     expect(missing.json().error.code).toBe('BAD_REQUEST');
@@ -173,9 +176,17 @@ describe('the CLI walks the whole flow', () => {
     expect(opdomain(['product', 'approve', 'people-by-county/v1', '--as', 'alice']).json().error.code).toBe('PRODUCT_SELF_APPROVAL');
     expect(opdomain(['product', 'approve', 'people-by-county/v1', '--as', 'bob']).json().state).toBe('in_review');
     expect(opdomain(['product', 'approve', 'people-by-county/v1', '--comment', 'fine', '--as', 'carol']).json().state).toBe('approved');
-    expect(opdomain(['product', 'list', '--state', 'approved', '--as', 'sam']).json().map((v: { product: string }) => v.product)).toEqual(['people-by-county']);
+    expect(
+      opdomain(['product', 'list', '--state', 'approved', '--as', 'sam'])
+        .json()
+        .map((v: { product: string }) => v.product),
+    ).toEqual(['people-by-county']);
     // The version may also be named as two words.
-    expect(opdomain(['product', 'show', 'people-by-county', '1', '--as', 'sam']).json()).toMatchObject({ product: 'people-by-county', version: 1, state: 'approved' });
+    expect(opdomain(['product', 'show', 'people-by-county', '1', '--as', 'sam']).json()).toMatchObject({
+      product: 'people-by-county',
+      version: 1,
+      state: 'approved',
+    });
     expect(opdomain(['consumer', 'add', 'acme', '--name', 'ACME Credit', '--as', 'ada']).json()).toMatchObject({ id: 'acme', state: 'active' });
     const key = opdomain(['consumer', 'key', 'acme', '--days', '30', '--as', 'ada']).json();
     expect(key.key).toMatch(/^odk_[a-f0-9]{16}_/);
@@ -186,7 +197,14 @@ describe('the CLI walks the whole flow', () => {
     const { Opdomain } = await import('../gateway/index.ts');
     const od = await Opdomain.open({ home: home.dir });
     try {
-      const answer = await od.productCalls.call({ key: key.key, scenario: 'public-statistics', product: 'people-by-county', version: 'v1', query: { gender: '女' }, format: 'json' });
+      const answer = await od.productCalls.call({
+        key: key.key,
+        scenario: 'public-statistics',
+        product: 'people-by-county',
+        version: 'v1',
+        query: { gender: '女' },
+        format: 'json',
+      });
       expect(answer.status).toBe(200);
     } finally {
       await od.close();

@@ -14,7 +14,12 @@ let app: FastifyInstance;
 let tokens: Record<string, string>;
 
 const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, who?: string, payload?: unknown) => {
-  const res = await app.inject({ method, url, ...(who ? { headers: { authorization: `Bearer ${tokens[who] ?? who}` } } : {}), ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const res = await app.inject({
+    method,
+    url,
+    ...(who ? { headers: { authorization: `Bearer ${tokens[who] ?? who}` } } : {}),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
   return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.body, headers: res.headers };
 };
 
@@ -37,7 +42,10 @@ describe('serving', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     const io = { out: () => undefined, err: () => undefined, exitCode: 0 };
-    await expect(serve(d.od, io as never, { port, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'SERVE_ADDRESS_IN_USE', message: expect.stringContaining(String(port)) });
+    await expect(serve(d.od, io as never, { port, host: '127.0.0.1' })).rejects.toMatchObject({
+      code: 'SERVE_ADDRESS_IN_USE',
+      message: expect.stringContaining(String(port)),
+    });
     blocker.close();
   });
 });
@@ -52,7 +60,18 @@ describe('the HTTP API walks the whole flow', () => {
     expect(dev.body).toMatchObject({ ok: true, env: 'dev' });
     expect(dev.body.logs[0]).toMatch(/counties/);
 
-    const manifest = { outputs: [{ name: 'income_by_county', columns: [{ name: 'county_code', type: 'VARCHAR' }, { name: 'people', type: 'BIGINT' }, { name: 'avg_base', type: 'DOUBLE' }] }] };
+    const manifest = {
+      outputs: [
+        {
+          name: 'income_by_county',
+          columns: [
+            { name: 'county_code', type: 'VARCHAR' },
+            { name: 'people', type: 'BIGINT' },
+            { name: 'avg_base', type: 'DOUBLE' },
+          ],
+        },
+      ],
+    };
     const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT, manifest });
     // The prod reply: the declared output with a size bucket, nothing else.
     expect(prod.body).toMatchObject({ ok: true, env: 'prod', logs: [], outputs: [{ name: 'income_by_county', size: 'large' }] });
@@ -83,7 +102,10 @@ describe('the HTTP API walks the whole flow', () => {
     const bundle = await call('GET', `/api/exports/${id}/bundle`, 'alice');
     expect(bundle.status).toBe(200);
     expect(bundle.body.manifest).toMatchObject({ requestId: id, scenario: 'public-statistics', approvers: ['bob', 'carol'] });
-    expect(bundle.body.files.map((f: { name: string; encoding: string }) => `${f.name}:${f.encoding}`)).toEqual(['income_by_county.csv:utf8', 'income_by_county.parquet:base64']);
+    expect(bundle.body.files.map((f: { name: string; encoding: string }) => `${f.name}:${f.encoding}`)).toEqual([
+      'income_by_county.csv:utf8',
+      'income_by_county.parquet:base64',
+    ]);
     const jwks = await call('GET', '/.well-known/jwks.json');
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     expect(jwks.body.keys[0].d).toBeUndefined();
@@ -111,7 +133,20 @@ describe('the HTTP API walks the whole flow', () => {
     // Every step was audited.
     const kinds = new Set(d.od.ctx.audit.entries().map((e) => e.kind));
     expect(trace.body).toContain('column:');
-    for (const k of ['SIGN_IN', 'DATASET_LOADED', 'TENANT_BUILT', 'JOB_STARTED', 'QUERY', 'OUTPUT_CREATED', 'JOB_FINISHED', 'EXPORT_REQUESTED', 'EXPORT_VOTE', 'BUNDLE_CREATED', 'BUNDLE_DOWNLOADED', 'LOG_VERIFIED']) {
+    for (const k of [
+      'SIGN_IN',
+      'DATASET_LOADED',
+      'TENANT_BUILT',
+      'JOB_STARTED',
+      'QUERY',
+      'OUTPUT_CREATED',
+      'JOB_FINISHED',
+      'EXPORT_REQUESTED',
+      'EXPORT_VOTE',
+      'BUNDLE_CREATED',
+      'BUNDLE_DOWNLOADED',
+      'LOG_VERIFIED',
+    ]) {
       expect(kinds, k).toContain(k);
     }
   });
@@ -146,7 +181,12 @@ describe('refusals over HTTP', () => {
     expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo' })).body.error.code).toBe('BAD_REQUEST');
     expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', script: 'x', env: 'staging' })).body.error.code).toBe('BAD_REQUEST');
     expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', script: 'x', extra: 1 })).body.error.code).toBe('BAD_REQUEST');
-    const raw = await app.inject({ method: 'POST', url: '/api/jobs', headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/json' }, payload: '{"tenant":' });
+    const raw = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/json' },
+      payload: '{"tenant":',
+    });
     expect(raw.json().error.code).toBe('BAD_REQUEST');
     expect(d.od.ctx.audit.size()).toBe(before);
     expect((await call('GET', '/api/nothing-here', 'alice')).body.error.code).toBe('NOT_FOUND');
@@ -155,8 +195,14 @@ describe('refusals over HTTP', () => {
   it('exports: from dev, unknown scenario, blocked identifiers, unknown request', async () => {
     const dev = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: INCOME_SCRIPT });
     expect((await call('POST', '/api/exports', 'alice', { jobId: dev.body.jobId, output: 'income_by_county' })).body.error.code).toBe('EXPORT_FROM_DEV');
-    const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('people', await sql('SELECT birth_date, count(*) AS n FROM population GROUP BY 1'))" });
-    expect((await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people', scenario: 'marketing' })).body.error.code).toBe('EXPORT_SCENARIO_NOT_GRANTED');
+    const prod = await call('POST', '/api/jobs', 'alice', {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('people', await sql('SELECT birth_date, count(*) AS n FROM population GROUP BY 1'))",
+    });
+    expect((await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people', scenario: 'marketing' })).body.error.code).toBe(
+      'EXPORT_SCENARIO_NOT_GRANTED',
+    );
     const blocked = await call('POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'people' });
     expect(blocked.body).toMatchObject({ state: 'blocked', verdict: 'block' });
     expect((await call('POST', `/api/exports/${blocked.body.id}/approve`, 'bob', {})).body.error.code).toBe('EXPORT_TRANSITION');
@@ -166,8 +212,12 @@ describe('refusals over HTTP', () => {
     expect((await call('GET', '/api/exports/exp_nope', 'bob')).body.error.code).toBe('EXPORT_NOT_FOUND');
   });
 
-  it('record-level outputs are judged by k-anonymity over the catalog\'s quasi-identifiers', async () => {
-    const fine = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('people', await sql('SELECT gender AS g, birth_date AS born, county_code FROM population'))" });
+  it("record-level outputs are judged by k-anonymity over the catalog's quasi-identifiers", async () => {
+    const fine = await call('POST', '/api/jobs', 'alice', {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('people', await sql('SELECT gender AS g, birth_date AS born, county_code FROM population'))",
+    });
     const r = await call('POST', '/api/exports', 'alice', { jobId: fine.body.jobId, output: 'people' });
     const rule = r.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity');
     expect(rule).toMatchObject({ verdict: 'block' });
@@ -175,7 +225,11 @@ describe('refusals over HTTP', () => {
     // found through provenance despite the renames (the operator's own view names the rule only)
     expect(full.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity').reason).toMatch(/-anonymous over g, born, county_code/);
     expect(r.body.state).toBe('blocked');
-    const coarse = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: "output('sexes', await sql('SELECT gender FROM population'))" });
+    const coarse = await call('POST', '/api/jobs', 'alice', {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('sexes', await sql('SELECT gender FROM population'))",
+    });
     const ok = await call('POST', '/api/exports', 'alice', { jobId: coarse.body.jobId, output: 'sexes' });
     expect(ok.body.rules.find((x: { rule: string }) => x.rule === 'k_anonymity')).toMatchObject({ verdict: 'pass' });
   });
@@ -188,8 +242,17 @@ describe('refusals over HTTP', () => {
       for (const method of Object.keys(methods)) {
         const url = path.replace(/\{[^}]+\}/g, 'x1');
         const payload = method === 'get' ? undefined : { junk: true };
-        for (const [authorization, code] of [[undefined, 'AUTH_REQUIRED'], ['Bearer not.a.jwt', 'AUTH_INVALID_TOKEN'], ['Basic YWRhOmFkYQ==', 'AUTH_REQUIRED']] as const) {
-          const r = await app.inject({ method: method.toUpperCase() as 'GET', url, ...(payload ? { payload } : {}), headers: authorization ? { authorization } : {} });
+        for (const [authorization, code] of [
+          [undefined, 'AUTH_REQUIRED'],
+          ['Bearer not.a.jwt', 'AUTH_INVALID_TOKEN'],
+          ['Basic YWRhOmFkYQ==', 'AUTH_REQUIRED'],
+        ] as const) {
+          const r = await app.inject({
+            method: method.toUpperCase() as 'GET',
+            url,
+            ...(payload ? { payload } : {}),
+            headers: authorization ? { authorization } : {},
+          });
           expect(r.statusCode, `${method} ${path}`).toBe(401);
           expect(r.json().error.code, `${method} ${path}`).toBe(code);
         }
@@ -201,7 +264,18 @@ describe('refusals over HTTP', () => {
 
   it('administrator routes refuse operators, reviewers and security staff', async () => {
     const admin: ['POST' | 'PUT' | 'PATCH', string, unknown][] = [
-      ['POST', '/api/tenants', { id: 'gamma', org: 'G', scenarios: ['s1'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 86_400_000).toISOString(), justification: { 'population.*': ['s1'] } }],
+      [
+        'POST',
+        '/api/tenants',
+        {
+          id: 'gamma',
+          org: 'G',
+          scenarios: ['s1'],
+          grants: [{ dataset: 'population' }],
+          termEnd: new Date(Date.now() + 86_400_000).toISOString(),
+          justification: { 'population.*': ['s1'] },
+        },
+      ],
       ['POST', '/api/tenants/demo/suspend', {}],
       ['POST', '/api/tenants/demo/build', {}],
       ['PUT', '/api/tenants/demo/emergency-plan', DEMO_EMERGENCY_PLAN],
@@ -225,7 +299,14 @@ describe('refusals over HTTP', () => {
   });
 
   it('an administrator creates an authorization over HTTP; it needs a plan before it is built', async () => {
-    const spec = { id: 'delta', org: 'Delta Co.', scenarios: ['s1'], grants: [{ dataset: 'enterprise' }], termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(), justification: { 'enterprise.*': ['s1'] } };
+    const spec = {
+      id: 'delta',
+      org: 'Delta Co.',
+      scenarios: ['s1'],
+      grants: [{ dataset: 'enterprise' }],
+      termEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      justification: { 'enterprise.*': ['s1'] },
+    };
     const r = await app.inject({ method: 'POST', url: '/api/tenants?provision=false', headers: { authorization: `Bearer ${tokens.ada}` }, payload: spec });
     expect(r.statusCode).toBe(201);
     expect(r.json()).toMatchObject({ id: 'delta', state: 'pending', emergencyPlan: null });
@@ -235,9 +316,16 @@ describe('refusals over HTTP', () => {
     expect((await call('POST', '/api/tenants', 'ada', { ...spec, id: 'eps', justification: {} })).body.error.code).toBe('TENANT_FIELD_UNJUSTIFIED');
   });
 
-  it('serves only the console\'s own files under /console/', async () => {
+  it("serves only the console's own files under /console/", async () => {
     expect((await app.inject({ method: 'GET', url: '/console/app.js' })).statusCode).toBe(200);
-    for (const url of ['/console/../package.json', '/console/%2e%2e/package.json', '/console/..%2fgateway/http/app.ts', '/console/lib/../../http/app.ts', '/console/', '/console/nope.js']) {
+    for (const url of [
+      '/console/../package.json',
+      '/console/%2e%2e/package.json',
+      '/console/..%2fgateway/http/app.ts',
+      '/console/lib/../../http/app.ts',
+      '/console/',
+      '/console/nope.js',
+    ]) {
       const r = await app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(404);
       expect(r.body, url).not.toContain('"name": "opdomain"');
@@ -245,8 +333,11 @@ describe('refusals over HTTP', () => {
   });
 
   it('documents a response schema for the main resources and one error body for every route', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { required?: string[] } } } }> }>> };
-    const required = (path: string, method: string, status: string) => doc.paths[path]![method]!.responses[status]?.content?.['application/json']?.schema?.required ?? [];
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { required?: string[] } } } }> }>>;
+    };
+    const required = (path: string, method: string, status: string) =>
+      doc.paths[path]![method]!.responses[status]?.content?.['application/json']?.schema?.required ?? [];
     expect(required('/api/exports/{id}', 'get', '200')).toEqual(expect.arrayContaining(['id', 'state', 'verdict', 'rules']));
     expect(required('/api/exports', 'post', '201')).toEqual(expect.arrayContaining(['id', 'state']));
     expect(required('/api/people', 'get', '200')).toEqual(['people']);
@@ -267,13 +358,15 @@ describe('refusals over HTTP', () => {
     const r = await call('GET', '/openapi.json');
     expect(r.status).toBe(200);
     expect(r.body.openapi).toMatch(/^3\./);
-    for (const path of ['/api/jobs', '/api/exports', '/api/exports/{id}/approve', '/api/lineage/verify', '/api/datasets']) expect(Object.keys(r.body.paths)).toContain(path);
+    for (const path of ['/api/jobs', '/api/exports', '/api/exports/{id}/approve', '/api/lineage/verify', '/api/datasets'])
+      expect(Object.keys(r.body.paths)).toContain(path);
   });
 
   it('limits the request rate per token with RATE_LIMITED', async () => {
     const limited = buildApp(d.od, { rateLimitPerMinute: 3 });
     const codes: number[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await limited.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.bob}` } })).statusCode);
+    for (let i = 0; i < 5; i++)
+      codes.push((await limited.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.bob}` } })).statusCode);
     const last = await limited.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.bob}` } });
     await limited.close();
     expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
@@ -281,7 +374,7 @@ describe('refusals over HTTP', () => {
     expect(last.json().error.code).toBe('RATE_LIMITED');
   });
 
-  it('does not count the console\'s own files against an address\'s rate, while its API calls still are', async () => {
+  it("does not count the console's own files against an address's rate, while its API calls still are", async () => {
     const limited = buildApp(d.od, { rateLimitPerMinute: 3 });
     const files = ['/', '/console/app.js', '/console/style.css', '/console/lib/i18n.js', '/console/lib/api.js', '/console/pages/operator.js'];
     const codes = [];
@@ -323,10 +416,21 @@ describe('jobs can be listed, inspected and cancelled', () => {
   });
 });
 
-describe('tenant isolation: another authorization\'s operator gets nothing but refusals', () => {
-  it('naming demo\'s jobs, requests and bundles from tenant beta', async () => {
+describe("tenant isolation: another authorization's operator gets nothing but refusals", () => {
+  it("naming demo's jobs, requests and bundles from tenant beta", async () => {
     const a = d.od.ctx.authorizations;
-    a.create({ id: 'beta', org: 'Beta Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 200 * 86_400_000).toISOString(), justification: { 'population.*': ['stats'] }, emergencyPlan: DEMO_EMERGENCY_PLAN }, 'ada');
+    a.create(
+      {
+        id: 'beta',
+        org: 'Beta Co.',
+        scenarios: ['stats'],
+        grants: [{ dataset: 'population' }],
+        termEnd: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+        justification: { 'population.*': ['stats'] },
+        emergencyPlan: DEMO_EMERGENCY_PLAN,
+      },
+      'ada',
+    );
     await a.provision('beta', 'ada');
     const until = new Date(Date.now() + 86_400_000).toISOString();
     d.od.ctx.people.register({ name: 'eve', role: 'operator', tenant: 'beta', display: 'Eve', verified: true, agreementUntil: until }, 'ada');

@@ -39,12 +39,13 @@ const MUST_BLOCK: { name: string; rule: string; script: string; also?: string[] 
     rule: 'reversibility',
     // The tokens equal the tenant's tokenized ID numbers: the value check finds them too.
     also: ['direct_identifiers'],
-    script: "output('out', await sql(\"SELECT p.id_card AS ref, s.base_amount FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' LIMIT 300\"))",
+    script:
+      "output('out', await sql(\"SELECT p.id_card AS ref, s.base_amount FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06' LIMIT 300\"))",
   },
   {
     name: 'a token renamed and cut so no value matches',
     rule: 'reversibility',
-    script: "output('out', await sql(\"SELECT substr(id_card, 3, 12) AS k, county_code FROM population LIMIT 300\"))",
+    script: 'output(\'out\', await sql("SELECT substr(id_card, 3, 12) AS k, county_code FROM population LIMIT 300"))',
   },
   {
     name: 'tokens strung together by an aggregate',
@@ -100,14 +101,22 @@ describe('the export gate blocks what could restore raw data or reveal a person'
   }, 60_000);
 
   it('lets safe statistics through: general data with large cells passes with one approval', async () => {
-    const req = await od.exports.request(alice, await prodOutput("output('out', await sql('SELECT industry_code, count(*) AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))"));
+    const req = await od.exports.request(
+      alice,
+      await prodOutput("output('out', await sql('SELECT industry_code, count(*) AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))"),
+    );
     expect(req).toMatchObject({ verdict: 'pass', state: 'submitted', requiredApprovals: 1 });
     const done = await od.exports.decide(bob, req.id, 'approve');
     expect(done.state).toBe('released');
   }, 60_000);
 
   it('important data goes to two reviewers; a large model passes model_df', async () => {
-    const req = await od.exports.request(alice, await prodOutput(`output('out', await sql("SELECT regr_slope(s.base_amount, year(p.birth_date)) AS slope FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06'"))`));
+    const req = await od.exports.request(
+      alice,
+      await prodOutput(
+        `output('out', await sql("SELECT regr_slope(s.base_amount, year(p.birth_date)) AS slope FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-06'"))`,
+      ),
+    );
     expect(verdictOf(req, 'model_df')).toBe('pass');
     expect(req).toMatchObject({ verdict: 'review', state: 'submitted', requiredApprovals: 2 });
   }, 60_000);
@@ -131,7 +140,10 @@ describe('the one-step fix', () => {
     expect(submitted.state).toBe('submitted');
     const view = od.exports.outputOf(bob, fixed.id);
     od.exports.get(bob, fixed.id);
-    const views = od.lineage.entries(sam, { kind: 'EXPORT_VIEWED' }).filter((e) => e.subject === fixed.id && e.actor === 'bob').map((e) => e.data.view);
+    const views = od.lineage
+      .entries(sam, { kind: 'EXPORT_VIEWED' })
+      .filter((e) => e.subject === fixed.id && e.actor === 'bob')
+      .map((e) => e.data.view);
     expect(views).toEqual(['output', 'request']);
     const nulls = view.rows.filter((r) => r[2] === null).length;
     expect(nulls).toBe(fixed.fix!.suppressed.length);
@@ -143,7 +155,11 @@ describe('the one-step fix', () => {
     // The Parquet file holds the same suppressed table, typed.
     const inst = await DuckDBInstance.create(':memory:');
     const con = await inst.connect();
-    const r = (await con.runAndReadAll(`SELECT count(*) FILTER (WHERE n IS NULL) AS nulls, count(*) AS rows, typeof(any_value(n)) AS t FROM '${join(released.bundle!.path, 'out.parquet')}'`)).getRowObjectsJS()[0]!;
+    const r = (
+      await con.runAndReadAll(
+        `SELECT count(*) FILTER (WHERE n IS NULL) AS nulls, count(*) AS rows, typeof(any_value(n)) AS t FROM '${join(released.bundle!.path, 'out.parquet')}'`,
+      )
+    ).getRowObjectsJS()[0]!;
     expect([Number(r.nulls), Number(r.rows), r.t]).toEqual([nulls, view.rows.length, 'BIGINT']);
     con.closeSync();
     inst.closeSync();
@@ -164,7 +180,8 @@ describe('the one-step fix', () => {
 
 describe('the queue', () => {
   const SAFE = "output('out', await sql('SELECT industry_code, count(*) AS n FROM enterprise GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";
-  const REVIEW = "output('out', await sql(\"SELECT county_code, count(*) AS people, round(avg(base_amount), 0) AS avg_base FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-03' GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1\"))";
+  const REVIEW =
+    "output('out', await sql(\"SELECT county_code, count(*) AS people, round(avg(base_amount), 0) AS avg_base FROM population p JOIN social_insurance s ON s.id_card = p.id_card WHERE s.month = '2024-03' GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1\"))";
 
   it('a returned request goes back with comments; resubmitting another output resets the votes', async () => {
     const req = await od.exports.request(alice, await prodOutput(REVIEW));
@@ -200,7 +217,14 @@ describe('the queue', () => {
     expect(() => od.exports.revoke(alice, req.id, 'why')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
     expect(() => od.exports.withdraw(bob, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
     // Another operator of the same authorization cannot change alice's request.
-    od.people.register(ada, { name: 'dan', role: 'operator', tenant: 'demo', display: 'Dan', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    od.people.register(ada, {
+      name: 'dan',
+      role: 'operator',
+      tenant: 'demo',
+      display: 'Dan',
+      verified: true,
+      agreementUntil: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     const dan = await od.principal({ as: 'dan' });
     expect(() => od.exports.withdraw(dan, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
     expect(() => od.exports.submit(dan, req.id)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
@@ -217,18 +241,22 @@ describe('the queue', () => {
     const req = await od.exports.request(alice, await prodOutput(SAFE));
     await od.exports.decide(bob, req.id, 'approve');
     expect(od.exports.download(alice, req.id).files).toHaveLength(2);
-    for (const blank of ['', '   \n', undefined]) expect(() => od.exports.revoke(sam, req.id, blank)).toThrow(expect.objectContaining({ code: 'REASON_REQUIRED' }));
+    for (const blank of ['', '   \n', undefined])
+      expect(() => od.exports.revoke(sam, req.id, blank)).toThrow(expect.objectContaining({ code: 'REASON_REQUIRED' }));
     expect(od.exports.get(sam, req.id).state).toBe('released');
     const r = od.exports.revoke(sam, req.id, 'scenario withdrawn by the authority');
     expect(r.state).toBe('revoked');
     expect(() => od.exports.download(alice, req.id)).toThrow(expect.objectContaining({ code: 'EXPORT_REVOKED' }));
-    const ev = od.lineage.entries(sam, { kind: 'EXPORT_STATE_CHANGED' }).filter((e) => e.subject === req.id).at(-1)!;
+    const ev = od.lineage
+      .entries(sam, { kind: 'EXPORT_STATE_CHANGED' })
+      .filter((e) => e.subject === req.id)
+      .at(-1)!;
     expect(ev.data).toMatchObject({ from: 'released', to: 'revoked', action: 'revoke', reason: 'scenario withdrawn by the authority' });
   }, 60_000);
 });
 
 describe('the queue under load', () => {
-  it('an operator\'s list is her authorization\'s newest, however many requests other domains have', async () => {
+  it("an operator's list is her authorization's newest, however many requests other domains have", async () => {
     const mine = od.exports.list(alice).map((r) => r.id);
     expect(mine.length).toBeGreaterThan(0);
     const at = new Date(Date.now() + 60_000).toISOString();
@@ -236,12 +264,20 @@ describe('the queue under load', () => {
       for (let i = 0; i < 1200; i++) {
         od.ctx.store.run(
           `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at)
-           VALUES (?, 'other', 'job_x', 'o', 's', 'zed', 'submitted', 'pass', '[]', 1, ?, ?)`, `exp_load_${i}`, at, at,
+           VALUES (?, 'other', 'job_x', 'o', 's', 'zed', 'submitted', 'pass', '[]', 1, ?, ?)`,
+          `exp_load_${i}`,
+          at,
+          at,
         );
       }
     });
     expect(od.exports.list(alice).map((r) => r.id)).toEqual(mine);
-    expect(od.exports.list(bob, { tenant: 'demo' }).map((r) => r.id).sort()).toEqual([...mine].sort());
+    expect(
+      od.exports
+        .list(bob, { tenant: 'demo' })
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...mine].sort());
     expect(od.exports.list(bob, { state: 'released' }).every((r) => r.state === 'released')).toBe(true);
     od.ctx.store.run("DELETE FROM export_requests WHERE id LIKE 'exp_load_%'");
   });
@@ -250,7 +286,8 @@ describe('the queue under load', () => {
 describe('differencing', () => {
   it('blocks a release that differs from an earlier one by one person', async () => {
     // Cities (the first four digits of the county code): no other test of this file releases them.
-    const all = "output('out', await sql('SELECT substr(county_code, 1, 4) AS city, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";
+    const all =
+      "output('out', await sql('SELECT substr(county_code, 1, 4) AS city, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'))";
     const first = await od.exports.request(alice, await prodOutput(all));
     expect(verdictOf(first, 'differencing'), JSON.stringify(first.rules.find((r) => r.rule === 'differencing'))).toBe('pass');
     await od.exports.decide(bob, first.id, 'approve');
@@ -267,7 +304,7 @@ describe('differencing', () => {
 });
 
 describe('thresholds', () => {
-  it('an authorization may be stricter than the floor, never weaker; the floor is the administrator\'s', async () => {
+  it("an authorization may be stricter than the floor, never weaker; the floor is the administrator's", async () => {
     expect(od.tenants.thresholdFloor(bob)).toMatchObject({ minCellCount: 10, dominanceK: 0.9 });
     expect(() => od.tenants.setThresholds(ada, 'demo', { minCellCount: 5 })).toThrow(expect.objectContaining({ code: 'THRESHOLD_BELOW_FLOOR' }));
     expect(() => od.tenants.setThresholds(ada, 'demo', { dominanceK: 0.99 })).toThrow(expect.objectContaining({ code: 'THRESHOLD_BELOW_FLOOR' }));

@@ -12,9 +12,15 @@ export function tempHome(prefix = 'opdomain-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function demoDomain(opts: { workerPool?: number; identityProvider?: IdentityProviderConfig; scale?: number } = {}): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
+export async function demoDomain(
+  opts: { workerPool?: number; identityProvider?: IdentityProviderConfig; scale?: number } = {},
+): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
   const home = tempHome();
-  const od = await Opdomain.open({ home: home.dir, workerPool: opts.workerPool ?? 1, ...(opts.identityProvider ? { identityProvider: opts.identityProvider } : {}) });
+  const od = await Opdomain.open({
+    home: home.dir,
+    workerPool: opts.workerPool ?? 1,
+    ...(opts.identityProvider ? { identityProvider: opts.identityProvider } : {}),
+  });
   const setup = await setupDemo(od, { scale: opts.scale ?? TEST_SCALE });
   // Prod replies are held to a time bucket (the timing channel); a short one keeps the suite quick.
   od.jobs.prodReplyBucketMs = 50;

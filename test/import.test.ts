@@ -37,7 +37,12 @@ const codeOf = async (fn: () => Promise<unknown>) => {
     await fn();
     return { code: 'OK', details: undefined };
   } catch (e) {
-    return { code: (e as { code: string }).code, details: (e as { details?: { report?: { problems: { column: string; issue: string; count: number; examples: { row: number; value: string | null }[] }[] } } }).details };
+    return {
+      code: (e as { code: string }).code,
+      details: (
+        e as { details?: { report?: { problems: { column: string; issue: string; count: number; examples: { row: number; value: string | null }[] }[] } } }
+      ).details,
+    };
   }
 };
 
@@ -62,16 +67,38 @@ describe('datasets import', () => {
       return cells.join(',');
     });
     const badFile = join(d.home, 'bad.csv');
-    writeFileSync(badFile, bad.join('\n') + '\n');
+    writeFileSync(badFile, `${bad.join('\n')}\n`);
     const r = await codeOf(() => d.od.catalog.import(ada, 'population', badFile));
     expect(r.code).toBe('IMPORT_INVALID');
     const problems = r.details!.report!.problems;
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ column: 'birth_date', issue: 'wrong_type', count: 2, examples: [{ row: 3, value: 'not-a-date' }, { row: 7, value: 'not-a-date' }] }),
-      expect.objectContaining({ column: 'id_card', issue: 'required_empty', count: 1, examples: [{ row: 5, value: null }] }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          column: 'birth_date',
+          issue: 'wrong_type',
+          count: 2,
+          examples: [
+            { row: 3, value: 'not-a-date' },
+            { row: 7, value: 'not-a-date' },
+          ],
+        }),
+        expect.objectContaining({ column: 'id_card', issue: 'required_empty', count: 1, examples: [{ row: 5, value: null }] }),
+      ]),
+    );
     const missing = join(d.home, 'missing.csv');
-    writeFileSync(missing, lines.map((l) => l.split(',').filter((_, j) => j !== bi).concat(['x']).join(',')).join('\n').replace(/^(.*),x/, '$1,extra'));
+    writeFileSync(
+      missing,
+      lines
+        .map((l) =>
+          l
+            .split(',')
+            .filter((_, j) => j !== bi)
+            .concat(['x'])
+            .join(','),
+        )
+        .join('\n')
+        .replace(/^(.*),x/, '$1,extra'),
+    );
     const m = await codeOf(() => d.od.catalog.import(ada, 'population', missing));
     expect(m.code).toBe('IMPORT_INVALID');
     expect(m.details!.report!.problems.map((p) => `${p.column}:${p.issue}`)).toEqual(['birth_date:missing_column', 'extra:unexpected_column']);
@@ -89,11 +116,22 @@ describe('datasets import', () => {
     const good = lines.slice(1, 6);
     const cases: [string, string, { line: number; value: RegExp }[] | string][] = [
       // A short line: the other lines still have every column (the sniffer used to call every column missing).
-      ['short', [header, ...good.slice(0, 2), good[2]!.split(',').slice(0, 2).join(','), ...good.slice(3)].join('\n'), [{ line: 4, value: /expected \d+ fields, found 2/ }]],
+      [
+        'short',
+        [header, ...good.slice(0, 2), good[2]!.split(',').slice(0, 2).join(','), ...good.slice(3)].join('\n'),
+        [{ line: 4, value: /expected \d+ fields, found 2/ }],
+      ],
       // An unclosed quote (it used to swallow every later line into one value and load the file).
       ['quote', [header, good[0]!, good[1]!.replace(',', ',"'), ...good.slice(2)].join('\n'), [{ line: 3, value: /quoted value is never closed/ }]],
       // An extra field on two lines (they used to become "unexpected columns" named by their values).
-      ['extra', [header, good[0]! + ',x', good[1]!, good[2]! + ',y', ...good.slice(3)].join('\n'), [{ line: 2, value: /found \d+/ }, { line: 4, value: /found \d+/ }]],
+      [
+        'extra',
+        [header, `${good[0]!},x`, good[1]!, `${good[2]!},y`, ...good.slice(3)].join('\n'),
+        [
+          { line: 2, value: /found \d+/ },
+          { line: 4, value: /found \d+/ },
+        ],
+      ],
       ['empty', '', 'empty_file'],
     ];
     for (const [name, text, expected] of cases) {
@@ -102,9 +140,16 @@ describe('datasets import', () => {
       const r = await codeOf(() => d.od.catalog.import(ada, 'population', file));
       expect(r.code, name).toBe('IMPORT_INVALID');
       const problems = r.details!.report!.problems as unknown as { issue: string; count: number; examples: { line?: number; value: string | null }[] }[];
-      if (typeof expected === 'string') expect(problems.map((x) => x.issue), name).toEqual([expected]);
+      if (typeof expected === 'string')
+        expect(
+          problems.map((x) => x.issue),
+          name,
+        ).toEqual([expected]);
       else {
-        expect(problems.map((x) => x.issue), name).toEqual(['malformed_line']);
+        expect(
+          problems.map((x) => x.issue),
+          name,
+        ).toEqual(['malformed_line']);
         expect(problems[0]!.count, name).toBe(expected.length);
         expect(problems[0]!.examples, name).toEqual(expected.map((e) => ({ line: e.line, value: expect.stringMatching(e.value) })));
       }
@@ -116,7 +161,12 @@ describe('datasets import', () => {
     // Over HTTP the body lands in a temporary file of the server's: its path is in no answer.
     const app = buildApp(d.od);
     const token = await d.od.ctx.identity.issueDevToken('ada');
-    const res = await app.inject({ method: 'POST', url: '/api/datasets/population/import', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: cases[1]![1] + '\n' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/datasets/population/import',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: `${cases[1]![1]}\n`,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('IMPORT_INVALID');
     expect(res.body).toMatch(/line 3/);
@@ -131,7 +181,7 @@ describe('datasets import', () => {
     expect(same.version.version).toBe(1); // identical content: no new version
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
     const changed = join(d.home, 'changed.csv');
-    writeFileSync(changed, lines.slice(0, -10).join('\n') + '\n');
+    writeFileSync(changed, `${lines.slice(0, -10).join('\n')}\n`);
     const r = await d.od.catalog.import(ada, 'population', changed);
     expect(r.version).toMatchObject({ dataset: 'population', version: 2, rows: lines.length - 11 });
     expect((await rawQuery('SELECT count(*)::INT AS n FROM raw.population'))[0]!.n).toBe(lines.length - 11);
@@ -146,11 +196,19 @@ describe('datasets import', () => {
   it('imports over HTTP as text/csv', async () => {
     const app = buildApp(d.od);
     const token = await d.od.ctx.identity.issueDevToken('ada');
-    const res = await app.inject({ method: 'POST', url: '/api/datasets/population/import', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: readFileSync(csv, 'utf8') });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/datasets/population/import',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: readFileSync(csv, 'utf8'),
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().version.dataset).toBe('population');
     const list = await app.inject({ method: 'GET', url: '/api/datasets', headers: { authorization: `Bearer ${token}` } });
-    expect(list.json().datasets.find((x: { id: string }) => x.id === 'population')).toMatchObject({ rowCount: expect.any(Number), version: expect.any(Number) });
+    expect(list.json().datasets.find((x: { id: string }) => x.id === 'population')).toMatchObject({
+      rowCount: expect.any(Number),
+      version: expect.any(Number),
+    });
     await app.close();
   });
 });

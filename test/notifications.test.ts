@@ -46,7 +46,7 @@ describe('what waits for me', () => {
     }
   });
 
-  it('over HTTP: the same feed for the token\'s person; days is bounded', async () => {
+  it("over HTTP: the same feed for the token's person; days is bounded", async () => {
     const get = async (user: string, q = '') => {
       const r = await d.app.inject({ method: 'GET', url: `/api/notifications${q}`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
       return { status: r.statusCode, body: r.json() };
@@ -63,7 +63,7 @@ describe('what waits for me', () => {
 });
 
 describe('what a script may read', () => {
-  it('the schema of an authorization: its granted tables and columns with types and levels; never another\'s', async () => {
+  it("the schema of an authorization: its granted tables and columns with types and levels; never another's", async () => {
     const get = async (user: string, tenant: string) => {
       const r = await d.app.inject({ method: 'GET', url: `/api/tenants/${tenant}/schema`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
       return { status: r.statusCode, body: r.json() };
@@ -72,7 +72,12 @@ describe('what a script may read', () => {
     expect(mine.status).toBe(200);
     expect(mine.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(['enterprise', 'medical_claims', 'population', 'social_insurance']);
     const pop = mine.body.tables.find((t: { name: string }) => t.name === 'population');
-    expect(pop.columns.find((c: { name: string }) => c.name === 'id_card')).toMatchObject({ type: 'VARCHAR', grade: expect.any(String), sandboxLevel: expect.any(String), exportLevel: expect.any(String) });
+    expect(pop.columns.find((c: { name: string }) => c.name === 'id_card')).toMatchObject({
+      type: 'VARCHAR',
+      grade: expect.any(String),
+      sandboxLevel: expect.any(String),
+      exportLevel: expect.any(String),
+    });
     expect(JSON.stringify(mine.body)).not.toMatch(/\d{17}[\dX]/); // no value, only names and kinds
     expect((await get('alice', 'other')).body.error.code).toBe('FORBIDDEN_TENANT');
     expect((await get('sam', 'demo')).status).toBe(200);
@@ -89,16 +94,25 @@ describe('what a script may read', () => {
 
 describe('the documented answers are the answers', () => {
   it('no GET route answers 500 under its documented success schema, whoever calls it', async () => {
-    const doc = (await d.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>> };
+    const doc = (await d.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>>;
+    };
     const failures: string[] = [];
     let called = 0;
     for (const [path, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
       if (!op || path.includes('{') || !path.startsWith('/api/')) continue;
       // A required query parameter gets a harmless value; the route must still answer in its documented shape.
-      const query = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=x`).join('&');
+      const query = (op.parameters ?? [])
+        .filter((p) => p.in === 'query' && p.required)
+        .map((p) => `${p.name}=x`)
+        .join('&');
       for (const user of ['alice', 'bob', 'sam', 'ada']) {
-        const r = await d.app.inject({ method: 'GET', url: `${path}${query ? `?${query}` : ''}`, headers: { authorization: `Bearer ${d.setup.tokens[user]}` } });
+        const r = await d.app.inject({
+          method: 'GET',
+          url: `${path}${query ? `?${query}` : ''}`,
+          headers: { authorization: `Bearer ${d.setup.tokens[user]}` },
+        });
         called++;
         if (r.statusCode >= 500) failures.push(`${user} GET ${path}: ${r.statusCode} ${r.body.slice(0, 120)}`);
       }

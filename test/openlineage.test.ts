@@ -40,10 +40,17 @@ describe.skipIf(!have)('OpenLineage events (../shared/vectors/openlineage)', () 
   it('validate against the spec, facet by facet, for a completed and a failed job', async () => {
     const alice = await d.od.principal({ as: 'alice' });
     const ok = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
-    const bad = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "await sql('SELECT county_code, gender FROM population'); throw new Error('x')" });
+    const bad = await d.od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: "await sql('SELECT county_code, gender FROM population'); throw new Error('x')",
+    });
     expect(ok.ok).toBe(true);
     expect(bad.ok).toBe(false);
-    const events = readFileSync(join(d.home, 'audit', 'openlineage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(join(d.home, 'audit', 'openlineage.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const { runEvent, facetFor, ajv } = validators();
     let facetsChecked = 0;
     for (const ev of events) {
@@ -70,14 +77,28 @@ describe.skipIf(!have)('OpenLineage events (../shared/vectors/openlineage)', () 
     expect(complete.run.facets.parent.job.name).toMatch(/^build\./);
     expect(complete.inputs.map((i: { name: string }) => i.name)).toEqual(['population', 'social_insurance']);
     const cl = complete.outputs[0].facets.columnLineage;
-    expect(cl.fields.county_code.inputFields).toEqual([expect.objectContaining({ name: 'population', field: 'county_code', transformations: [expect.objectContaining({ type: 'DIRECT', subtype: 'IDENTITY' })] })]);
-    expect(cl.fields.people.inputFields).toEqual([expect.objectContaining({ name: 'population', field: 'id_card', transformations: [expect.objectContaining({ subtype: 'AGGREGATION' })] })]);
+    expect(cl.fields.county_code.inputFields).toEqual([
+      expect.objectContaining({
+        name: 'population',
+        field: 'county_code',
+        transformations: [expect.objectContaining({ type: 'DIRECT', subtype: 'IDENTITY' })],
+      }),
+    ]);
+    expect(cl.fields.people.inputFields).toEqual([
+      expect.objectContaining({ name: 'population', field: 'id_card', transformations: [expect.objectContaining({ subtype: 'AGGREGATION' })] }),
+    ]);
     expect(cl.fields.avg_base.inputFields[0]).toMatchObject({ name: 'social_insurance', field: 'base_amount' });
-    expect(cl.dataset).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: 'social_insurance', field: 'month', transformations: [expect.objectContaining({ type: 'INDIRECT', subtype: 'FILTER' })] }),
-      expect.objectContaining({ name: 'social_insurance', field: 'id_card', transformations: [expect.objectContaining({ subtype: 'JOIN' })] }),
-      expect.objectContaining({ name: 'population', field: 'county_code', transformations: [expect.objectContaining({ subtype: 'GROUP_BY' })] }),
-    ]));
+    expect(cl.dataset).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'social_insurance',
+          field: 'month',
+          transformations: [expect.objectContaining({ type: 'INDIRECT', subtype: 'FILTER' })],
+        }),
+        expect.objectContaining({ name: 'social_insurance', field: 'id_card', transformations: [expect.objectContaining({ subtype: 'JOIN' })] }),
+        expect.objectContaining({ name: 'population', field: 'county_code', transformations: [expect.objectContaining({ subtype: 'GROUP_BY' })] }),
+      ]),
+    );
     const fail = events.find((e) => e.eventType === 'FAIL');
     expect(fail.run.facets.errorMessage.message).toMatch(/^SANDBOX_SCRIPT_ERROR: /);
     // Column lineage is in the audit log too.

@@ -18,7 +18,10 @@ const files = tempHome('opdomain-own-');
 const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 const DECLARATION = {
-  name: 'customers', title: '银行客户 bank customers', lawfulBasis: 'consent', consentRef: 'CONSENT-2026-001',
+  name: 'customers',
+  title: '银行客户 bank customers',
+  lawfulBasis: 'consent',
+  consentRef: 'CONSENT-2026-001',
   fields: [
     { name: 'customer_id', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'direct_identifier', identifies: 'person', required: true },
     { name: 'segment', type: 'VARCHAR', category: 'personal', grade: 'general', role: 'other' },
@@ -36,7 +39,7 @@ async function rawIds(home: string, n: number): Promise<string[]> {
 }
 function csv(name: string, rows: string[][]): string {
   const path = join(files.dir, name);
-  writeFileSync(path, ['customer_id,segment,spend', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  writeFileSync(path, `${['customer_id,segment,spend', ...rows.map((r) => r.join(','))].join('\n')}\n`);
   return path;
 }
 const run = (p: Principal, script: string, tenant = 'demo', env: 'dev' | 'prod' = 'dev') => od.jobs.run(p, { tenant, env, script });
@@ -55,8 +58,13 @@ beforeAll(async () => {
   [alice, bob, ada] = await Promise.all(['alice', 'bob', 'ada'].map((as) => od.principal({ as })));
   ids = await rawIds(d.home, 300);
   await od.tenants.create(ada, {
-    id: 'second', org: 'Second Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['public-statistics'] },
-    emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' }, termEnd: future(365),
+    id: 'second',
+    org: 'Second Org',
+    scenarios: ['public-statistics'],
+    grants: [{ dataset: 'population' }],
+    justification: { 'population.*': ['public-statistics'] },
+    emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
+    termEnd: future(365),
   } as never);
   od.people.register(ada, { name: 'olga', role: 'operator', tenant: 'second', display: 'Olga', verified: true, agreementUntil: future(30) });
   olga = await od.principal({ as: 'olga' });
@@ -69,12 +77,27 @@ afterAll(async () => {
 describe('import requests', () => {
   let id = '';
   it('declares, refuses bad files whole with row numbers, and loads nothing before approval', async () => {
-    const req = od.imports.request(alice, { tenant: 'demo', declaration: DECLARATION, scenario: 'public-statistics', justification: 'Which of our customers live in which county, counted.' });
+    const req = od.imports.request(alice, {
+      tenant: 'demo',
+      declaration: DECLARATION,
+      scenario: 'public-statistics',
+      justification: 'Which of our customers live in which county, counted.',
+    });
     id = req.id;
     expect(req).toMatchObject({ state: 'draft', dataset: 'own_demo_customers', actions: expect.arrayContaining(['upload', 'withdraw']) });
     expect(await code(() => od.imports.vote(bob, id, 'approve'))).toBe('IMPORT_TRANSITION');
-    expect(await code(() => od.imports.request(olga, { tenant: 'demo', declaration: DECLARATION, justification: 'not my authorization at all' }))).toBe('FORBIDDEN_TENANT');
-    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: { ...DECLARATION, lawfulBasis: 'consent', consentRef: undefined }, justification: 'consent without its reference' }))).toBe('BAD_REQUEST');
+    expect(await code(() => od.imports.request(olga, { tenant: 'demo', declaration: DECLARATION, justification: 'not my authorization at all' }))).toBe(
+      'FORBIDDEN_TENANT',
+    );
+    expect(
+      await code(() =>
+        od.imports.request(alice, {
+          tenant: 'demo',
+          declaration: { ...DECLARATION, lawfulBasis: 'consent', consentRef: undefined },
+          justification: 'consent without its reference',
+        }),
+      ),
+    ).toBe('BAD_REQUEST');
 
     const rows = ids.map((x, i) => [x, `s${i % 3}`, String(100 + i)]);
     const bad = rows.map((r, i) => (i === 2 ? [r[0]!, r[1]!, 'abc'] : r));
@@ -100,24 +123,44 @@ describe('import requests', () => {
     // Refusals around the request: another authorization, another role, a second declaration, nothing.
     expect(await code(() => od.imports.show(olga, id))).toBe('FORBIDDEN_TENANT');
     expect(await code(() => od.imports.upload(olga, id, csv('x.csv', rows)))).toBe('FORBIDDEN_TENANT');
-    expect(await code(() => od.imports.request(bob, { tenant: 'demo', declaration: DECLARATION, justification: 'a reviewer files nothing' }))).toBe('FORBIDDEN_ROLE');
-    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: DECLARATION, justification: 'the same name again' }))).toBe('IMPORT_EXISTS');
+    expect(await code(() => od.imports.request(bob, { tenant: 'demo', declaration: DECLARATION, justification: 'a reviewer files nothing' }))).toBe(
+      'FORBIDDEN_ROLE',
+    );
+    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: DECLARATION, justification: 'the same name again' }))).toBe(
+      'IMPORT_EXISTS',
+    );
     expect(await code(() => od.imports.show(alice, 'imp_nope'))).toBe('IMPORT_NOT_FOUND');
     expect(await code(() => od.imports.vote(bob, id, 'reject'))).toBe('BAD_REQUEST');
-    expect(await code(() => od.imports.request(alice, { tenant: 'demo', declaration: { ...DECLARATION, name: 'core', fields: [{ ...DECLARATION.fields[0], grade: 'core' }] }, justification: 'core data' }))).toBe('DATASET_NOT_GRANTABLE');
+    expect(
+      await code(() =>
+        od.imports.request(alice, {
+          tenant: 'demo',
+          declaration: { ...DECLARATION, name: 'core', fields: [{ ...DECLARATION.fields[0], grade: 'core' }] },
+          justification: 'core data',
+        }),
+      ),
+    ).toBe('DATASET_NOT_GRANTABLE');
   });
 
   it('approved data joins the public data on tokens, at its own levels, in its own authorization only', async () => {
     const done = await od.imports.vote(bob, id, 'approve', 'lawful basis and consent checked');
     expect(done.state, JSON.stringify(done.error)).toBe('loaded');
     expect(done.loaded!.rows).toBe(300);
-    const joined = await run(alice, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))", 'demo', 'prod');
+    const joined = await run(
+      alice,
+      "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))",
+      'demo',
+      'prod',
+    );
     expect(joined.ok, JSON.stringify(joined.error)).toBe(true);
     expect(od.jobs.output(joined.jobId, 'n').rows[0]![0]).toBe(300);
     // Plaintext to its own operator (its own tokens included); the public side keeps its levels.
     const mine = await run(alice, "output('x', await sql('SELECT customer_id, segment, spend FROM own_demo_customers LIMIT 3'))");
     expect(mine.ok, JSON.stringify(mine.error)).toBe(true);
-    const theirs = await run(alice, "output('x', await sql('SELECT c.segment, p.id_card FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))");
+    const theirs = await run(
+      alice,
+      "output('x', await sql('SELECT c.segment, p.id_card FROM own_demo_customers c JOIN population p ON p.id_card = c.customer_id'))",
+    );
     expect(theirs.error?.code).toBe('SQL_USAGE_REFUSED');
     // Another authorization neither sees the table nor shares the tokens.
     expect((await run(olga, "output('n', await sql('SELECT count(*) AS n FROM own_demo_customers'))", 'second')).error?.code).toBe('SQL_TABLE_NOT_ALLOWED');
@@ -141,7 +184,10 @@ describe('import requests', () => {
     const sam = await od.principal({ as: 'sam' });
     const req = await od.exports.request(alice, { jobId: leak.jobId, output: 'out', draft: true });
     const full = await od.exports.get(sam, req.id);
-    expect(full.rules.find((r) => r.rule === 'usage_levels')).toMatchObject({ verdict: 'block', reason: expect.stringMatching(/customer_id \(from own_demo_customers\.customer_id, level join_key for export\)/) });
+    expect(full.rules.find((r) => r.rule === 'usage_levels')).toMatchObject({
+      verdict: 'block',
+      reason: expect.stringMatching(/customer_id \(from own_demo_customers\.customer_id, level join_key for export\)/),
+    });
     expect(req.rules.some((r) => r.rule === 'usage_levels')).toBe(false);
     expect(req.rules.find((r) => r.rule === 'provenance')!.verdict).toBe('block');
     // In lineage: the load is a dataset version of its own.
@@ -150,14 +196,26 @@ describe('import requests', () => {
 
   it('destruction removes the own data with the domain', async () => {
     await od.tenants.create(ada, {
-      id: 'third', org: 'Third Org', scenarios: ['public-statistics'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['public-statistics'] },
-      emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' }, termEnd: future(365),
+      id: 'third',
+      org: 'Third Org',
+      scenarios: ['public-statistics'],
+      grants: [{ dataset: 'population' }],
+      justification: { 'population.*': ['public-statistics'] },
+      emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
+      termEnd: future(365),
     } as never);
     await od.tenants.build(ada, 'third');
     od.people.register(ada, { name: 'tess', role: 'operator', tenant: 'third', display: 'Tess', verified: true, agreementUntil: future(30) });
     const tess = await od.principal({ as: 'tess' });
     const req = od.imports.request(tess, { declaration: { ...DECLARATION, name: 'leads' }, justification: 'Leads counted by county for planning.' });
-    await od.imports.upload(tess, req.id, csv('leads.csv', ids.slice(0, 50).map((x) => [x, 'a', '1'])));
+    await od.imports.upload(
+      tess,
+      req.id,
+      csv(
+        'leads.csv',
+        ids.slice(0, 50).map((x) => [x, 'a', '1']),
+      ),
+    );
     expect((await od.imports.vote(bob, req.id, 'approve')).state).toBe('loaded');
     expect(existsSync(od.ctx.paths.ownRaw('third'))).toBe(true);
     for (const action of ['suspend', 'seal', 'destroy'] as const) od.tenants.transition(ada, 'third', action, 'end of the test');
@@ -172,9 +230,18 @@ describe('over HTTP, and levels an authorization tightens', () => {
     await app.ready();
     const tokens = d.setup.tokens;
     const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: string, payload?: unknown, type?: string) =>
-      app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}`, ...(type ? { 'content-type': type } : {}) }, ...(payload !== undefined ? { payload: payload as string } : {}) });
+      app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${tokens[who]}`, ...(type ? { 'content-type': type } : {}) },
+        ...(payload !== undefined ? { payload: payload as string } : {}),
+      });
     try {
-      const made = await call('POST', '/api/imports', 'alice', { tenant: 'demo', declaration: { ...DECLARATION, name: 'branches' }, justification: 'Customers per branch and county, counted.' });
+      const made = await call('POST', '/api/imports', 'alice', {
+        tenant: 'demo',
+        declaration: { ...DECLARATION, name: 'branches' },
+        justification: 'Customers per branch and county, counted.',
+      });
       expect(made.statusCode).toBe(201);
       const body = ['customer_id,segment,spend', ...ids.slice(0, 80).map((x, i) => `${x},b${i % 4},${i}`)].join('\n');
       const up = await call('PUT', `/api/imports/${made.json().id}/file`, 'alice', body, 'text/csv');
@@ -218,7 +285,11 @@ describe('allowed queries combined', () => {
     // Without the floor the same grouping has groups of one or two people.
     const db = await DuckDBInstance.create(join(d.home, 'tenants', 'demo', 'prod.duckdb'), { access_mode: 'READ_ONLY' });
     const con = await db.connect();
-    const small = Number((await con.runAndReadAll('SELECT count(*) FROM (SELECT count(DISTINCT id_card) AS n FROM medical_claims GROUP BY hospital, claim_date) WHERE n < 3')).getRows()[0]![0]);
+    const small = Number(
+      (
+        await con.runAndReadAll('SELECT count(*) FROM (SELECT count(DISTINCT id_card) AS n FROM medical_claims GROUP BY hospital, claim_date) WHERE n < 3')
+      ).getRows()[0]![0],
+    );
     con.closeSync();
     db.closeSync();
     expect(small).toBeGreaterThan(0);

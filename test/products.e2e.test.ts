@@ -43,16 +43,29 @@ async function consumerGet(path: string, headers: Record<string, string>, at = b
 }
 
 const byCounty = {
-  product: 'people-by-county', title: 'People by county', scenario: SCENARIO,
+  product: 'people-by-county',
+  title: 'People by county',
+  scenario: SCENARIO,
   sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code',
   parameters: { properties: { gender: { type: 'string', enum: ['男', '女'] } } },
-  columns: ['county_code', 'people'], unit: 'person', controls: { minUnits: 10, roundTo: 5, rowCap: 500 },
+  columns: ['county_code', 'people'],
+  unit: 'person',
+  controls: { minUnits: 10, roundTo: 5, rowCap: 500 },
 };
 const bornBetween = {
-  product: 'born-between', title: 'People born between two years, by county', scenario: SCENARIO,
+  product: 'born-between',
+  title: 'People born between two years, by county',
+  scenario: SCENARIO,
   sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
-  parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 }, to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2020 } } },
-  columns: ['county_code', 'people'], unit: 'person', controls: { minUnits: 10, roundTo: 1, rowCap: 500 },
+  parameters: {
+    properties: {
+      from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 },
+      to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2020 },
+    },
+  },
+  columns: ['county_code', 'people'],
+  unit: 'person',
+  controls: { minUnits: 10, roundTo: 1, rowCap: 500 },
 };
 
 async function approve(product: string, version: number): Promise<void> {
@@ -76,15 +89,20 @@ async function grant(consumer: string, product: string, version: number, quotas:
 }
 
 const keys: Record<string, string> = {};
-const call = (who: string, path: string, extra: Record<string, string> = {}, at = base) => consumerGet(path, { 'x-api-key': keys[who]!, 'x-scenario': SCENARIO, ...extra }, at);
+const call = (who: string, path: string, extra: Record<string, string> = {}, at = base) =>
+  consumerGet(path, { 'x-api-key': keys[who]!, 'x-scenario': SCENARIO, ...extra }, at);
 
 beforeAll(async () => {
   d = await demoDomain();
   // The truth the test holds the answers to, read from the same masked prod file.
   const inst = await DuckDBInstance.create(d.od.ctx.paths.tenantDb('demo', 'prod'), { access_mode: 'READ_ONLY' });
   const con = await inst.connect();
-  for (const r of (await con.runAndReadAll('SELECT county_code, gender, count(*)::INT AS n FROM population GROUP BY ALL')).getRowObjectsJS()) byGender.set(`${r.county_code}|${r.gender}`, Number(r.n));
-  for (const r of (await con.runAndReadAll('SELECT county_code, year(birth_date)::INT AS y, count(*)::INT AS n FROM population GROUP BY ALL')).getRowObjectsJS()) byYear.set(`${r.county_code}|${r.y}`, Number(r.n));
+  for (const r of (await con.runAndReadAll('SELECT county_code, gender, count(*)::INT AS n FROM population GROUP BY ALL')).getRowObjectsJS())
+    byGender.set(`${r.county_code}|${r.gender}`, Number(r.n));
+  for (const r of (
+    await con.runAndReadAll('SELECT county_code, year(birth_date)::INT AS y, count(*)::INT AS n FROM population GROUP BY ALL')
+  ).getRowObjectsJS())
+    byYear.set(`${r.county_code}|${r.y}`, Number(r.n));
   con.closeSync();
   inst.closeSync();
   app = buildApp(d.od);
@@ -153,10 +171,15 @@ describe('data products over HTTP', () => {
     }
     expect(r.headers.get('ratelimit-remaining')).toMatch(/^\d+$/);
     // The same key as a bearer credential works too; the operator sees her product's grants and their use.
-    const bearer = await consumerGet(`/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { authorization: `Bearer ${keys.acme}`, 'x-scenario': SCENARIO });
+    const bearer = await consumerGet(`/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, {
+      authorization: `Bearer ${keys.acme}`,
+      'x-scenario': SCENARIO,
+    });
     expect(bearer.status).toBe(200);
     const mine = await api('alice', 'GET', '/api/grants');
-    expect(mine.json.grants.find((g: { consumer: string; product: string }) => g.consumer === 'acme' && g.product === 'people-by-county').usage.callsToday).toBeGreaterThanOrEqual(2);
+    expect(
+      mine.json.grants.find((g: { consumer: string; product: string }) => g.consumer === 'acme' && g.product === 'people-by-county').usage.callsToday,
+    ).toBeGreaterThanOrEqual(2);
     const csv = await call('acme', `/products/people-by-county/v1?gender=${encodeURIComponent('女')}`, { accept: 'text/csv' });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
@@ -277,7 +300,11 @@ describe('data products over HTTP', () => {
     const op = doc.json.paths['/products/born-between/v1'].get;
     expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['from', 'to', 'x-scenario']);
     const list = await call('acme', '/products');
-    expect(list.json.products.map((p: { product: string; version: number }) => `${p.product}/v${p.version}`).sort()).toEqual(['born-between/v1', 'people-by-county/v1', 'people-by-county/v2']);
+    expect(list.json.products.map((p: { product: string; version: number }) => `${p.product}/v${p.version}`).sort()).toEqual([
+      'born-between/v1',
+      'people-by-county/v1',
+      'people-by-county/v2',
+    ]);
   });
 
   it('revocation of a grant, a key or a version, and suspension, beat the cache on the next call', async () => {
@@ -315,7 +342,14 @@ describe('data products over HTTP', () => {
     expect(new Set(entries.map((e) => e.subject)).size).toBe(entries.length);
     for (const e of entries) expect(e.data).toHaveProperty('status');
     const served = entries.find((e) => e.data.status === 200 && e.data.op === 'call')!;
-    expect(served.data).toMatchObject({ consumer: expect.any(String), keyId: expect.any(String), grant: expect.any(String), versionHash: expect.any(String), paramsHash: expect.any(String), responseHash: expect.any(String) });
+    expect(served.data).toMatchObject({
+      consumer: expect.any(String),
+      keyId: expect.any(String),
+      grant: expect.any(String),
+      versionHash: expect.any(String),
+      paramsHash: expect.any(String),
+      responseHash: expect.any(String),
+    });
     expect(served.data).not.toHaveProperty('units');
     const listed = await api('sam', 'GET', '/api/product-calls?limit=5&consumer=acme');
     expect([listed.status, listed.json.calls.length]).toEqual([200, 5]);
@@ -330,7 +364,11 @@ describe('data products over HTTP', () => {
     const up = await api('sam', 'GET', `/api/lineage/trace/${served.subject}`);
     expect(JSON.stringify(up.json)).toMatch(/dataset:population@/);
     expect(JSON.stringify(up.json)).toMatch(/approve by/);
-    const down = await api('sam', 'GET', `/api/lineage/trace/${encodeURIComponent(JSON.stringify(up.json).match(/dataset:population@\d+/)![0])}?direction=down`);
+    const down = await api(
+      'sam',
+      'GET',
+      `/api/lineage/trace/${encodeURIComponent(JSON.stringify(up.json).match(/dataset:population@\d+/)![0])}?direction=down`,
+    );
     expect(JSON.stringify(down.json)).toMatch(/consumer:acme/);
     expect(JSON.stringify(down.json)).toMatch(/product:born-between\/v1/);
   });

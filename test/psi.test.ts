@@ -16,7 +16,7 @@ let d: Awaited<ReturnType<typeof demoDomain>>;
 let od: Opdomain;
 let alice: Principal;
 let common: string[] = [];
-let outsiders: string[] = [];
+const outsiders: string[] = [];
 
 async function query<T = unknown>(file: string, sql: string): Promise<T[][]> {
   const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
@@ -50,7 +50,11 @@ function recording(p: Principal, start: Record<string, unknown>, log: { sent: st
     },
   };
 }
-const code = async (f: () => Promise<unknown>) => f().then(() => 'OK', (e: { code?: string }) => e.code ?? String(e));
+const code = async (f: () => Promise<unknown>) =>
+  f().then(
+    () => 'OK',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
 
 beforeAll(async () => {
   d = await demoDomain({ scale: 1000 });
@@ -71,27 +75,43 @@ afterAll(() => d.close());
 
 describe('private set intersection', () => {
   const log1 = { sent: [] as string[][], received: [] as string[][] } as { sent: string[][]; received: string[][]; key?: string; id?: string };
-  it('1,000 × 1,000 with 300 in common give exactly 300 tokens in the operator\'s own table, and nothing the operator sees but the size it asked for', async () => {
+  it("1,000 × 1,000 with 300 in common give exactly 300 tokens in the operator's own table, and nothing the operator sees but the size it asked for", async () => {
     const r = await runPsiClient([...outsiders, ...common], recording(alice, { tenant: 'demo', name: 'bank', revealSize: true }, log1));
     expect(r).toMatchObject({ matched: 300, dataset: 'own_demo_psi_bank', sent: 1000 });
     const prod = join(d.home, 'tenants', 'demo', 'prod.duckdb');
     expect(Number((await query(prod, 'SELECT count(*) FROM own_demo_psi_bank'))[0]![0])).toBe(300);
     expect(Number((await query(prod, 'SELECT count(*) FROM own_demo_psi_bank i JOIN population p USING (id_card)'))[0]![0])).toBe(300);
     // Tokens, never the identifiers themselves.
-    expect(Number((await query(prod, `SELECT count(*) FROM own_demo_psi_bank WHERE id_card IN (${common.slice(0, 50).map((x) => `'${x}'`).join(',')})`))[0]![0])).toBe(0);
+    expect(
+      Number(
+        (
+          await query(
+            prod,
+            `SELECT count(*) FROM own_demo_psi_bank WHERE id_card IN (${common
+              .slice(0, 50)
+              .map((x) => `'${x}'`)
+              .join(',')})`,
+          )
+        )[0]![0],
+      ),
+    ).toBe(0);
     // The transcript: 32-byte group elements only.
     for (const m of [...log1.sent, ...log1.received]) for (const e of m) expect(e).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(log1.received[0]!.length).toBe(1000);
     const view = od.psi.show(alice, log1.id!);
     expect(Object.keys(view).sort()).toEqual(['against', 'clientSize', 'createdAt', 'dataset', 'domainSize', 'id', 'matched', 'name', 'state', 'tenant']);
     // Usable in scripts at join-key level, like any token.
-    const job = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('n', await sql('SELECT p.gender, count(*) AS n FROM own_demo_psi_bank i JOIN population p USING (id_card) GROUP BY 1'))" });
+    const job = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('n', await sql('SELECT p.gender, count(*) AS n FROM own_demo_psi_bank i JOIN population p USING (id_card) GROUP BY 1'))",
+    });
     expect(job.ok, JSON.stringify(job.error)).toBe(true);
     expect(od.jobs.output(job.jobId, 'n').rows.reduce((a, x) => a + Number(x[1]), 0)).toBe(300);
     const row = await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT id_card FROM own_demo_psi_bank'))" });
     expect(row.error?.code).toBe('SQL_USAGE_REFUSED');
     // Audited, sizes included; in lineage as a dataset version.
-    const kinds = od.ctx.store.all<{ kind: string }>("SELECT kind FROM audit WHERE subject = ? ORDER BY seq", log1.id!).map((x) => x.kind);
+    const kinds = od.ctx.store.all<{ kind: string }>('SELECT kind FROM audit WHERE subject = ? ORDER BY seq', log1.id!).map((x) => x.kind);
     expect(kinds).toEqual(['PSI_STARTED', 'PSI_STEP', 'PSI_FINISHED']);
     expect(od.ctx.versions.latest('own_demo_psi_bank')?.rows).toBe(300);
   });
@@ -107,12 +127,20 @@ describe('private set intersection', () => {
 
   it('refuses replayed, reordered, altered, malformed and oversized messages, and other people', async () => {
     // Replays of a finished session's messages.
-    expect(await code(() => od.psi.blinded(alice, log1.id!, { elements: log1.sent[0], mac: messageMac(Buffer.from(log1.key!, 'base64url'), log1.id!, 'blinded', log1.sent[0]!) }))).toBe('PSI_TRANSITION');
+    expect(
+      await code(() =>
+        od.psi.blinded(alice, log1.id!, { elements: log1.sent[0], mac: messageMac(Buffer.from(log1.key!, 'base64url'), log1.id!, 'blinded', log1.sent[0]!) }),
+      ),
+    ).toBe('PSI_TRANSITION');
     const s = await od.psi.start(alice, { tenant: 'demo', name: 'bank3', maxClientSize: 5 });
     const key = Buffer.from(s.key, 'base64url');
     const some = log1.sent[0]!.slice(0, 4);
     // Another session's message, this session's key for another step, an altered element.
-    expect(await code(() => od.psi.blinded(alice, s.id, { elements: log1.sent[0]!.slice(0, 4), mac: messageMac(Buffer.from(log1.key!, 'base64url'), log1.id!, 'blinded', some) }))).toBe('PSI_TAMPERED');
+    expect(
+      await code(() =>
+        od.psi.blinded(alice, s.id, { elements: log1.sent[0]!.slice(0, 4), mac: messageMac(Buffer.from(log1.key!, 'base64url'), log1.id!, 'blinded', some) }),
+      ),
+    ).toBe('PSI_TAMPERED');
     expect(await code(() => od.psi.blinded(alice, s.id, { elements: some, mac: messageMac(key, s.id, 'finish', some) }))).toBe('PSI_TAMPERED');
     const altered = [...some.slice(0, 3), some[3]!.slice(0, -2) + (some[3]!.endsWith('AA') ? 'AB' : 'AA')];
     expect(await code(() => od.psi.blinded(alice, s.id, { elements: altered, mac: messageMac(key, s.id, 'blinded', some) }))).toBe('PSI_TAMPERED');
@@ -138,20 +166,47 @@ describe('private set intersection', () => {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const file = join(d.home, 'mine.csv');
-      writeFileSync(file, ['customer_id', ...common.slice(0, 120), ...outsiders.slice(0, 80)].join('\n') + '\n');
+      writeFileSync(file, `${['customer_id', ...common.slice(0, 120), ...outsiders.slice(0, 80)].join('\n')}\n`);
       const token = d.setup.tokens.alice!;
-      const post = async (path: string, body: unknown) => (await fetch(new URL(path, base), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as never;
+      const post = async (path: string, body: unknown) =>
+        (
+          await fetch(new URL(path, base), {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json() as never;
       const r = await runPsiClient(common.slice(0, 120).concat(outsiders.slice(0, 80)), {
         start: () => post('/api/psi/sessions', { tenant: 'demo', name: 'http', revealSize: true }),
         blinded: (id, elements, mac) => post(`/api/psi/sessions/${id}/blinded`, { elements, mac }),
         finish: (id, elements, mac) => post(`/api/psi/sessions/${id}/finish`, { elements, mac }),
       });
       expect(r.matched).toBe(120);
-      const list = (await (await fetch(new URL('/api/psi/sessions', base), { headers: { authorization: `Bearer ${token}` } })).json()) as { sessions: { id: string }[] };
+      const list = (await (await fetch(new URL('/api/psi/sessions', base), { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        sessions: { id: string }[];
+      };
       expect(list.sessions.map((x) => x.id)).toContain(r.session);
       // The CLI's own client, in another process, over the served gateway.
       const cli = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, [join(process.cwd(), 'bin/opdomain.js'), 'psi', '--tenant', 'demo', '--input', file, '--column', 'customer_id', '--name', 'cli', '--reveal-size', '--url', base], { env: { ...process.env, OPDOMAIN_TOKEN: token } });
+        const child = spawn(
+          process.execPath,
+          [
+            join(process.cwd(), 'bin/opdomain.js'),
+            'psi',
+            '--tenant',
+            'demo',
+            '--input',
+            file,
+            '--column',
+            'customer_id',
+            '--name',
+            'cli',
+            '--reveal-size',
+            '--url',
+            base,
+          ],
+          { env: { ...process.env, OPDOMAIN_TOKEN: token } },
+        );
         let out = '';
         let err = '';
         child.stdout.on('data', (c) => (out += c));

@@ -32,7 +32,7 @@ describe('lineage replay', () => {
     expect(d.od.lineage.trace(sam, job.jobId, 'down').children.some((c) => c.node.id.startsWith('replay:'))).toBe(true);
   });
 
-  it('a destroyed domain\'s jobs can no longer be replayed, and the log still proves what happened', async () => {
+  it("a destroyed domain's jobs can no longer be replayed, and the log still proves what happened", async () => {
     const alice = await d.od.principal({ as: 'alice' });
     const sam = await d.od.principal({ as: 'sam' });
     const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });

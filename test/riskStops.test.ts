@@ -45,7 +45,9 @@ describe('risk stops', () => {
 
   it('nobody resolves a stop they raised, and a step outside the table is refused with nothing written', () => {
     const stop = od.risks.raise(sam, 'demo', REASON);
-    expect(() => od.risks.decide(sam, stop.id, 'dismiss', 'not a risk after all, closing')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE', message: expect.stringMatching(/raised/) }));
+    expect(() => od.risks.decide(sam, stop.id, 'dismiss', 'not a risk after all, closing')).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN_ROLE', message: expect.stringMatching(/raised/) }),
+    );
     od.risks.decide(ada, stop.id, 'dismiss', 'not a risk after all, closing');
     const before = od.lineage.entries(sam, { kind: 'RISK_STOP_CHANGED' }).length;
     for (const action of ['resolve', 'dismiss'] as const) {
@@ -70,9 +72,15 @@ describe('risk stops', () => {
     };
     const raised = await call('POST', '/api/tenants/demo/risk-stops', 'alice', { reason: REASON });
     expect(raised.status).toBe(201);
-    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).body.error.code).toBe('RISK_STOP_ACTIVE');
-    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'alice', { resolution: 'it was nothing at all' })).body.error.code).toBe('FORBIDDEN_ROLE');
-    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'ada', { resolution: 'reviewed with the operator; resumed' })).body.state).toBe('resolved');
+    expect((await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).body.error.code).toBe(
+      'RISK_STOP_ACTIVE',
+    );
+    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'alice', { resolution: 'it was nothing at all' })).body.error.code).toBe(
+      'FORBIDDEN_ROLE',
+    );
+    expect((await call('POST', `/api/risk-stops/${raised.body.id}/resolve`, 'ada', { resolution: 'reviewed with the operator; resumed' })).body.state).toBe(
+      'resolved',
+    );
     expect((await call('GET', '/api/risk-stops', 'sam')).body.riskStops.length).toBeGreaterThan(0);
   });
 
@@ -86,11 +94,24 @@ describe('risk stops', () => {
     expect(raised).toHaveLength(1);
     expect(raised[0]!.reason).toMatch(/refused by the SQL gate/);
     expect(raised[0]!.actions).toEqual(['confirm', 'dismiss']);
-    expect(od.supervision.overview(sam).domains.find((x) => x.id === 'demo')!.flags.join(' ')).toMatch(/risk report/);
+    expect(
+      od.supervision
+        .overview(sam)
+        .domains.find((x) => x.id === 'demo')!
+        .flags.join(' '),
+    ).toMatch(/risk report/);
     // A report alone holds nothing (a pattern outsiders can trigger is no switch to halt an operator).
     expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('o', [{ a: 1 }])" })).ok).toBe(true);
     // The refusals it counted do not raise another.
-    expect((await od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "try { await sql(\"SELECT * FROM read_csv('/x')\"); } catch {} output('o', [{ a: 1 }]);" })).ok).toBe(true);
+    expect(
+      (
+        await od.jobs.run(alice, {
+          tenant: 'demo',
+          env: 'dev',
+          script: "try { await sql(\"SELECT * FROM read_csv('/x')\"); } catch {} output('o', [{ a: 1 }]);",
+        })
+      ).ok,
+    ).toBe(true);
     expect(od.risks.list(sam, 'demo').filter((r) => r.raisedBy === 'system')).toHaveLength(1);
     // Confirmed, it stops and holds like any stop, until resolved; the operator decides neither.
     expect(() => od.risks.decide(alice, raised[0]!.id, 'confirm', 'I confirm my own probing')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));

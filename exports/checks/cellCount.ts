@@ -16,7 +16,8 @@ export const cellCount: Rule = {
   id: 'cell_count',
   check(ctx: CheckContext): RuleResult {
     if (!ctx.measured) return { rule: this.id, verdict: 'pass', reason: 'no aggregate value in the output (record-level outputs are judged by k-anonymity)' };
-    if (ctx.measured.error) return { rule: this.id, verdict: 'review', reason: `the cells could not be measured (${ctx.measured.error}): a reviewer must size them` };
+    if (ctx.measured.error)
+      return { rule: this.id, verdict: 'review', reason: `the cells could not be measured (${ctx.measured.error}): a reviewer must size them` };
     const min = ctx.thresholds.minCellCount;
     const small = new CellList();
     const wrong = new CellList();
@@ -64,14 +65,43 @@ export const cellCount: Rule = {
     }
     for (const [key, list] of rowCounts) {
       for (const a of list) {
-        if (list.some((b) => b.column !== a.column && Math.abs(a.units - b.units) > 0 && Math.abs(a.units - b.units) < min)) split.add(Number(key.split(':')[0]), a.column);
+        if (list.some((b) => b.column !== a.column && Math.abs(a.units - b.units) > 0 && Math.abs(a.units - b.units) < min))
+          split.add(Number(key.split(':')[0]), a.column);
       }
     }
     const unmeasured = unmeasuredColumns(ctx);
-    if (wrong.count > 0) return { rule: this.id, verdict: 'block', reason: `${wrong.count} published count(s) differ from what the data gives for their cell (arithmetic on a count): counts are published as measured, or rounded`, cells: wrong.cells };
-    if (split.count > 0) return { rule: this.id, verdict: 'block', reason: `${split.count} cell(s) publish two measures whose units differ by fewer than ${min}: their difference is a small cell`, cells: split.cells };
-    if (small.count > 0) return { rule: this.id, verdict: 'block', reason: `${small.count} cell(s) rest on fewer than ${min} units of privacy (smallest ${smallest}), measured from the data; suppress or merge them`, cells: small.cells };
-    if (unmeasured.length > 0) return { rule: this.id, verdict: 'review', reason: `column(s) ${unmeasured.join(', ')} hold aggregates the check could not tie to measured cells: a reviewer must size them`, cells: unmeasured.map((column) => ({ column })) };
-    return { rule: this.id, verdict: 'pass', reason: `every published cell rests on at least ${min} units of privacy (${ctx.measured?.sources.map((s) => s.field).join(', ')})` };
+    if (wrong.count > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${wrong.count} published count(s) differ from what the data gives for their cell (arithmetic on a count): counts are published as measured, or rounded`,
+        cells: wrong.cells,
+      };
+    if (split.count > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${split.count} cell(s) publish two measures whose units differ by fewer than ${min}: their difference is a small cell`,
+        cells: split.cells,
+      };
+    if (small.count > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${small.count} cell(s) rest on fewer than ${min} units of privacy (smallest ${smallest}), measured from the data; suppress or merge them`,
+        cells: small.cells,
+      };
+    if (unmeasured.length > 0)
+      return {
+        rule: this.id,
+        verdict: 'review',
+        reason: `column(s) ${unmeasured.join(', ')} hold aggregates the check could not tie to measured cells: a reviewer must size them`,
+        cells: unmeasured.map((column) => ({ column })),
+      };
+    return {
+      rule: this.id,
+      verdict: 'pass',
+      reason: `every published cell rests on at least ${min} units of privacy (${ctx.measured?.sources.map((s) => s.field).join(', ')})`,
+    };
   },
 };

@@ -27,7 +27,15 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
-  minCellCount: 10, kBlock: 5, kReview: 10, maxRowsWithoutReview: 5000, maxBytesWithoutReview: 10_000_000, dominanceN: 2, dominanceK: 0.9, pRatio: 0.1, minResidualDf: 10,
+  minCellCount: 10,
+  kBlock: 5,
+  kReview: 10,
+  maxRowsWithoutReview: 5000,
+  maxBytesWithoutReview: 10_000_000,
+  dominanceN: 2,
+  dominanceK: 0.9,
+  pRatio: 0.1,
+  minResidualDf: 10,
 };
 
 /** A released cell of the ledger: what it measures, over which group, and its unit set. */

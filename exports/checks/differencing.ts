@@ -16,8 +16,18 @@ export const differencing: Rule = {
     if (mine.length === 0) return { rule: this.id, verdict: 'pass', reason: 'no measured cell to compare with earlier releases' };
     const min = ctx.thresholds.minCellCount;
     const found = ledgerConflicts(mine, (m) => ctx.priorCells?.(m) ?? [], min, ctx.tenant);
-    if (found.blocks > 0) return { rule: this.id, verdict: 'block', reason: `${found.blocks} cell(s) or margin(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${found.smallest}; ${found.sources.slice(0, 5).join(', ')}): the difference would identify them` };
-    if (found.swapped.length > 0) return { rule: this.id, verdict: 'review', reason: `cells of the same measure and group were released over a different set of units of the same size (${found.swapped.slice(0, 5).join(', ')}): a reviewer must check what their difference reveals` };
+    if (found.blocks > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${found.blocks} cell(s) or margin(s) differ from an earlier release of the same measure and group by fewer than ${min} units (smallest difference ${found.smallest}; ${found.sources.slice(0, 5).join(', ')}): the difference would identify them`,
+      };
+    if (found.swapped.length > 0)
+      return {
+        rule: this.id,
+        verdict: 'review',
+        reason: `cells of the same measure and group were released over a different set of units of the same size (${found.swapped.slice(0, 5).join(', ')}): a reviewer must check what their difference reveals`,
+      };
     return { rule: this.id, verdict: 'pass', reason: `no cell differs from an earlier release by a small group (${mine.length} cell(s) compared)` };
   },
 };

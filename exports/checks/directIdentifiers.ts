@@ -16,7 +16,7 @@ const isProtected = (table: string, column: string) => {
  * except those whose provenance is established and draws on no protected field (a county code
  * tied by content to `population.county_code` cannot hold a token).
  */
-const needsJoin = (c: ColumnProvenance | undefined) => !c || !c.source || c.unknown || c.inputs.length === 0 || c.inputs.some((i) => isProtected(i.table, i.column));
+const needsJoin = (c: ColumnProvenance | undefined) => !c?.source || c.unknown || c.inputs.length === 0 || c.inputs.some((i) => isProtected(i.table, i.column));
 
 export const directIdentifiers: Rule = {
   id: 'direct_identifiers',

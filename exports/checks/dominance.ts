@@ -31,7 +31,12 @@ export const BLOCKING_DOMINANCE: ReadonlySet<DominanceFinding> = new Set(['nk', 
 export const dominance: Rule = {
   id: 'dominance',
   check(ctx: CheckContext): RuleResult {
-    if (!ctx.measured || ctx.measured.error) return { rule: this.id, verdict: ctx.measured?.error ? 'review' : 'pass', reason: ctx.measured?.error ? `contributions could not be measured (${ctx.measured.error})` : 'no measured magnitude cell' };
+    if (!ctx.measured || ctx.measured.error)
+      return {
+        rule: this.id,
+        verdict: ctx.measured?.error ? 'review' : 'pass',
+        reason: ctx.measured?.error ? `contributions could not be measured (${ctx.measured.error})` : 'no measured magnitude cell',
+      };
     const t = ctx.thresholds;
     const blocked = new CellList();
     const reviewed = new CellList();
@@ -59,8 +64,19 @@ export const dominance: Rule = {
       reasons.add('a running window aggregate: consecutive values differ by one unit');
       blocked.add(undefined, ctx.provenance.columns.find((c) => c.source?.column === k)?.name ?? `column ${k + 1}`);
     }
-    if (blocked.count > 0) return { rule: this.id, verdict: 'block', reason: `${blocked.count} magnitude cell(s) disclose few units: ${[...reasons].join('; ')}`, cells: blocked.cells };
-    if (reviewed.count > 0) return { rule: this.id, verdict: 'review', reason: `${reviewed.count} magnitude cell(s): ${[...reasons].join('; ')}`, cells: reviewed.cells };
-    return { rule: this.id, verdict: 'pass', reason: `no dominated cell (n=${t.dominanceN}, k=${Math.round(t.dominanceK * 100)}%; p=${Math.round(t.pRatio * 100)}%), contributions per unit` };
+    if (blocked.count > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${blocked.count} magnitude cell(s) disclose few units: ${[...reasons].join('; ')}`,
+        cells: blocked.cells,
+      };
+    if (reviewed.count > 0)
+      return { rule: this.id, verdict: 'review', reason: `${reviewed.count} magnitude cell(s): ${[...reasons].join('; ')}`, cells: reviewed.cells };
+    return {
+      rule: this.id,
+      verdict: 'pass',
+      reason: `no dominated cell (n=${t.dominanceN}, k=${Math.round(t.dominanceK * 100)}%; p=${Math.round(t.pRatio * 100)}%), contributions per unit`,
+    };
   },
 };

@@ -24,7 +24,19 @@ export const dp: Rule = {
   id: 'dp',
   check(ctx: CheckContext): RuleResult {
     const dp = isDpRelease(ctx);
-    if (!dp) return { rule: this.id, verdict: 'pass', reason: (ctx.dpReleases ?? []).length > 0 ? 'not a release of DP aggregates only (some value is not one of the job\'s DP releases): the other rules decide' : 'the job made no DP release: the other rules decide' };
-    return { rule: this.id, verdict: 'pass', reason: `every value is a DP release of this job, charged to the budget (ε = ${+dp.epsilon.toFixed(6)}, δ = ${dp.delta}): the cell rules do not apply` };
+    if (!dp)
+      return {
+        rule: this.id,
+        verdict: 'pass',
+        reason:
+          (ctx.dpReleases ?? []).length > 0
+            ? "not a release of DP aggregates only (some value is not one of the job's DP releases): the other rules decide"
+            : 'the job made no DP release: the other rules decide',
+      };
+    return {
+      rule: this.id,
+      verdict: 'pass',
+      reason: `every value is a DP release of this job, charged to the budget (ε = ${+dp.epsilon.toFixed(6)}, δ = ${dp.delta}): the cell rules do not apply`,
+    };
   },
 };

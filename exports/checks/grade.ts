@@ -24,8 +24,10 @@ export const grade: Rule = {
     const core = [...fields].filter((f) => gradeOf(f) === 'core').sort();
     const important = [...fields].filter((f) => gradeOf(f) === 'important').sort();
     if (core.length > 0) return { rule: this.id, verdict: 'block', reason: `derived from core data (${core.join(', ')}), which never leaves the domain` };
-    if (important.length > 0) return { rule: this.id, verdict: 'review', reason: `derived from important data (${important.join(', ')}): two reviewers must approve` };
-    if (fields.size === 0) return { rule: this.id, verdict: 'review', reason: 'no catalog field could be traced to the output: a reviewer must judge what it holds' };
+    if (important.length > 0)
+      return { rule: this.id, verdict: 'review', reason: `derived from important data (${important.join(', ')}): two reviewers must approve` };
+    if (fields.size === 0)
+      return { rule: this.id, verdict: 'review', reason: 'no catalog field could be traced to the output: a reviewer must judge what it holds' };
     return { rule: this.id, verdict: 'pass', reason: 'derived from general data only' };
   },
 };

@@ -17,7 +17,23 @@ import { usageLevels } from './usageLevels.ts';
 import { dp, isDpRelease } from './dp.ts';
 import { zeros } from './zeros.ts';
 
-export const RULES: readonly Rule[] = [dp, provenance, usageLevels, directIdentifiers, reversibility, kAnonymity, cellCount, zeros, dominance, modelDf, secondarySuppression, differencing, grade, rowCap, mitigation];
+export const RULES: readonly Rule[] = [
+  dp,
+  provenance,
+  usageLevels,
+  directIdentifiers,
+  reversibility,
+  kAnonymity,
+  cellCount,
+  zeros,
+  dominance,
+  modelDf,
+  secondarySuppression,
+  differencing,
+  grade,
+  rowCap,
+  mitigation,
+];
 
 export interface CheckReport {
   readonly verdict: Verdict;
@@ -25,7 +41,18 @@ export interface CheckReport {
 }
 
 /** What measures cells or traces values to queries: it does not apply to a release of DP aggregates. */
-const NOT_FOR_DP: ReadonlySet<string> = new Set(['provenance', 'usage_levels', 'reversibility', 'k_anonymity', 'cell_count', 'zeros', 'dominance', 'model_df', 'secondary_suppression', 'differencing']);
+const NOT_FOR_DP: ReadonlySet<string> = new Set([
+  'provenance',
+  'usage_levels',
+  'reversibility',
+  'k_anonymity',
+  'cell_count',
+  'zeros',
+  'dominance',
+  'model_df',
+  'secondary_suppression',
+  'differencing',
+]);
 
 export async function runChecks(ctx: CheckContext): Promise<CheckReport & { dp: boolean }> {
   const rules: RuleResult[] = [];
@@ -38,4 +65,18 @@ export async function runChecks(ctx: CheckContext): Promise<CheckReport & { dp: 
 }
 
 export { dominanceOf, BLOCKING_DOMINANCE } from './dominance.ts';
-export { CellList, DEFAULT_THRESHOLDS, groupKey, publishedCells, unitsOf, unmeasuredColumns, type CellView, type CheckContext, type ColumnMeasure, type LedgerCell, type PriorCell, type Rule, type Thresholds } from './context.ts';
+export {
+  CellList,
+  DEFAULT_THRESHOLDS,
+  groupKey,
+  publishedCells,
+  unitsOf,
+  unmeasuredColumns,
+  type CellView,
+  type CheckContext,
+  type ColumnMeasure,
+  type LedgerCell,
+  type PriorCell,
+  type Rule,
+  type Thresholds,
+} from './context.ts';

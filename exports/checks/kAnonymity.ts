@@ -29,13 +29,22 @@ export const kAnonymity: Rule = {
     let k = Infinity;
     for (const g of groups.values()) k = Math.min(k, g.rows.length);
     const smallest = [...groups.values()].filter((g) => g.rows.length === k);
-    const cells = smallest.flatMap((g) => g.rows).slice(0, 20).flatMap((row) => qi.slice(0, 3).map(({ c }) => ({ row, column: c.name })));
+    const cells = smallest
+      .flatMap((g) => g.rows)
+      .slice(0, 20)
+      .flatMap((row) => qi.slice(0, 3).map(({ c }) => ({ row, column: c.name })));
     const names = qi.map(({ c }) => c.name).join(', ');
     const { kBlock, kReview } = ctx.thresholds;
-    if (k < kBlock) return { rule: this.id, verdict: 'block', reason: `record-level output is only ${k}-anonymous over ${names} (needs at least ${kBlock})`, cells };
+    if (k < kBlock)
+      return { rule: this.id, verdict: 'block', reason: `record-level output is only ${k}-anonymous over ${names} (needs at least ${kBlock})`, cells };
     const flat = sensitive.length > 0 ? [...groups.values()].filter((g) => g.values.some((v) => v.size < 2)).length : 0;
     if (k < kReview) return { rule: this.id, verdict: 'review', reason: `record-level output is ${k}-anonymous over ${names} (below ${kReview})`, cells };
-    if (flat > 0) return { rule: this.id, verdict: 'review', reason: `${flat} group(s) over ${names} share one value of ${sensitive.map(({ c }) => c.name).join(', ')} (l-diversity 1)` };
+    if (flat > 0)
+      return {
+        rule: this.id,
+        verdict: 'review',
+        reason: `${flat} group(s) over ${names} share one value of ${sensitive.map(({ c }) => c.name).join(', ')} (l-diversity 1)`,
+      };
     return { rule: this.id, verdict: 'pass', reason: `record-level output is ${k}-anonymous over ${names}` };
   },
 };

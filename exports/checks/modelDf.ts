@@ -22,7 +22,13 @@ export const modelDf: Rule = {
         }
       }
     }
-    if (low.count > 0) return { rule: this.id, verdict: 'block', reason: `${low.count} model(s) have fewer than ${min} residual degrees of freedom (smallest ${smallest})`, cells: low.cells };
+    if (low.count > 0)
+      return {
+        rule: this.id,
+        verdict: 'block',
+        reason: `${low.count} model(s) have fewer than ${min} residual degrees of freedom (smallest ${smallest})`,
+        cells: low.cells,
+      };
     if (models === 0) return { rule: this.id, verdict: 'pass', reason: 'no model in the output' };
     return { rule: this.id, verdict: 'pass', reason: `every model has at least ${min} residual degrees of freedom (smallest ${smallest})` };
   },

@@ -21,8 +21,18 @@ export const provenance: Rule = {
         cells: derived.map((column) => ({ column })),
       };
     }
-    if (unknown.length > 0) return { rule: this.id, verdict: 'review', reason: `the lineage of column(s) ${unknown.join(', ')} could not be followed through their query; they inherit every column the query reads`, cells: unknown.map((column) => ({ column })) };
+    if (unknown.length > 0)
+      return {
+        rule: this.id,
+        verdict: 'review',
+        reason: `the lineage of column(s) ${unknown.join(', ')} could not be followed through their query; they inherit every column the query reads`,
+        cells: unknown.map((column) => ({ column })),
+      };
     if (cols.length === 0 || !q) return { rule: this.id, verdict: 'review', reason: 'the output could not be tied to any query result' };
-    return { rule: this.id, verdict: 'pass', reason: `every column is a column of the result of query #${q.index + 1}${ctx.provenance.rowsDropped ? ' (some of its rows left out by the script)' : ''}` };
+    return {
+      rule: this.id,
+      verdict: 'pass',
+      reason: `every column is a column of the result of query #${q.index + 1}${ctx.provenance.rowsDropped ? ' (some of its rows left out by the script)' : ''}`,
+    };
   },
 };

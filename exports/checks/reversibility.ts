@@ -25,9 +25,20 @@ export const reversibility: Rule = {
       ids.forEach((i) => fields.add(`${i.table}.${i.column}`));
     }
     const parts: string[] = [];
-    if (carried.length > 0) parts.push(`column(s) ${carried.join(', ')} are carried row by row from direct identifiers (${[...fields].sort().join(', ')}); tokens and masked values lead back to the person`);
-    if (derived.length > 0) parts.push(`script-derived column(s) ${derived.join(', ')} come from a job that read direct identifiers (${read.join(', ')}) into the script and are treated as identifiers`);
-    if (parts.length === 0) return { rule: this.id, verdict: 'pass', reason: read.length > 0 ? 'no output column is carried from a direct identifier' : 'the job read no direct identifier into the script' };
+    if (carried.length > 0)
+      parts.push(
+        `column(s) ${carried.join(', ')} are carried row by row from direct identifiers (${[...fields].sort().join(', ')}); tokens and masked values lead back to the person`,
+      );
+    if (derived.length > 0)
+      parts.push(
+        `script-derived column(s) ${derived.join(', ')} come from a job that read direct identifiers (${read.join(', ')}) into the script and are treated as identifiers`,
+      );
+    if (parts.length === 0)
+      return {
+        rule: this.id,
+        verdict: 'pass',
+        reason: read.length > 0 ? 'no output column is carried from a direct identifier' : 'the job read no direct identifier into the script',
+      };
     return { rule: this.id, verdict: 'block', reason: parts.join('; '), cells: [...carried, ...derived].map((column) => ({ column })) };
   },
 };

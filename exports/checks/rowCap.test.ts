@@ -18,7 +18,17 @@ describe('row_cap', () => {
   it('asks for review over the row cap, over the size cap, and for an empty file', () => {
     expect(rowCap.check(ctx([['a']]))).toMatchObject({ verdict: 'pass' });
     expect(rowCap.check(ctx([]))).toMatchObject({ verdict: 'review' });
-    expect(rowCap.check(ctx(Array.from({ length: 11 }, () => ['a']), { maxRowsWithoutReview: 10 }))).toMatchObject({ verdict: 'review', reason: expect.stringMatching(/11 rows/) });
-    expect(rowCap.check(ctx([['x'.repeat(2000)]], { maxBytesWithoutReview: 1000 }))).toMatchObject({ verdict: 'review', reason: expect.stringMatching(/1000-byte cap/) });
+    expect(
+      rowCap.check(
+        ctx(
+          Array.from({ length: 11 }, () => ['a']),
+          { maxRowsWithoutReview: 10 },
+        ),
+      ),
+    ).toMatchObject({ verdict: 'review', reason: expect.stringMatching(/11 rows/) });
+    expect(rowCap.check(ctx([['x'.repeat(2000)]], { maxBytesWithoutReview: 1000 }))).toMatchObject({
+      verdict: 'review',
+      reason: expect.stringMatching(/1000-byte cap/),
+    });
   });
 });

@@ -14,14 +14,20 @@ export const usageLevels: Rule = {
     const blocked: string[] = [];
     for (const c of ctx.provenance.columns) {
       if (!c.source) {
-        if (restricted.length > 0) blocked.push(`${c.name} (script-derived, in a job that read ${restricted[0]!.from || 'a column'} at level ${restricted[0]!.level})`);
+        if (restricted.length > 0)
+          blocked.push(`${c.name} (script-derived, in a job that read ${restricted[0]!.from || 'a column'} at level ${restricted[0]!.level})`);
         continue;
       }
       const it = levels[c.source.query]?.[c.source.column];
       if (!it) blocked.push(`${c.name} (its level could not be derived)`);
       else if (it.level !== 'plaintext') blocked.push(`${c.name} (from ${it.from}, level ${it.level} for export)`);
     }
-    if (blocked.length === 0) return { rule: this.id, verdict: 'pass', reason: 'every output column is plaintext at the export audience\'s usage levels' };
-    return { rule: this.id, verdict: 'block', reason: `column(s) the export audience may not see: ${blocked.join('; ')}`, cells: ctx.provenance.columns.filter((c) => blocked.some((b) => b.startsWith(`${c.name} (`))).map((c) => ({ column: c.name })) };
+    if (blocked.length === 0) return { rule: this.id, verdict: 'pass', reason: "every output column is plaintext at the export audience's usage levels" };
+    return {
+      rule: this.id,
+      verdict: 'block',
+      reason: `column(s) the export audience may not see: ${blocked.join('; ')}`,
+      cells: ctx.provenance.columns.filter((c) => blocked.some((b) => b.startsWith(`${c.name} (`))).map((c) => ({ column: c.name })),
+    };
   },
 };

@@ -23,8 +23,12 @@ export const zeros: Rule = {
       const size = values.reduce((a, v) => a * v.length, 1);
       if (size <= MAX_GRID) missing = size - seen.size;
     }
-    if (zero.count === 0 && missing === 0) return { rule: this.id, verdict: 'pass', reason: 'no zero cell, and every combination of the published groups appears' };
-    const parts = [zero.count > 0 ? `${zero.count} count cell(s) are zero` : '', missing > 0 ? `${missing} combination(s) of the published groups do not appear (zeros shown by omission)` : ''].filter(Boolean);
+    if (zero.count === 0 && missing === 0)
+      return { rule: this.id, verdict: 'pass', reason: 'no zero cell, and every combination of the published groups appears' };
+    const parts = [
+      zero.count > 0 ? `${zero.count} count cell(s) are zero` : '',
+      missing > 0 ? `${missing} combination(s) of the published groups do not appear (zeros shown by omission)` : '',
+    ].filter(Boolean);
     return { rule: this.id, verdict: 'review', reason: `${parts.join('; ')}: a zero tells that nobody in the group has the attribute`, cells: zero.cells };
   },
 };

@@ -22,7 +22,7 @@ export interface GlobalOpts {
   as?: string;
 }
 
-export const json = (io: CliIO, value: unknown) => io.out(JSON.stringify(value, null, 2) + '\n');
+export const json = (io: CliIO, value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
 
 /** A command's options with the program's (--home, --as). */
 export const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOpts;
@@ -49,7 +49,6 @@ export async function withDomain<T>(opts: GlobalOpts, fn: (od: Opdomain) => Prom
 export async function caller(od: Opdomain, opts: GlobalOpts): Promise<Principal> {
   return od.principal({ ...(opts.as !== undefined ? { as: opts.as } : {}), ...(process.env.OPDOMAIN_TOKEN ? { token: process.env.OPDOMAIN_TOKEN } : {}) });
 }
-
 
 /** A JSON file a command reads (`-` for stdin): unreadable is BAD_REQUEST, malformed the caller's code. */
 export function readJsonFile(file: string, malformed: ErrorCode = 'BAD_REQUEST'): Record<string, unknown> {

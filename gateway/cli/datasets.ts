@@ -9,15 +9,25 @@ import { caller, json, withDomain, type CliIO, globals as g } from './context.ts
 const catalogView = () => import('../../services/catalogView.ts');
 
 const summary = (d: CatalogEntryView) => ({
-  id: d.id, title: d.title, department: d.department, updateFrequency: d.updateFrequency,
-  grade: d.grade, openness: d.openness, fields: d.fields.length, version: d.version, rowCount: d.rowCount,
+  id: d.id,
+  title: d.title,
+  department: d.department,
+  updateFrequency: d.updateFrequency,
+  grade: d.grade,
+  openness: d.openness,
+  fields: d.fields.length,
+  version: d.version,
+  rowCount: d.rowCount,
 });
 
 /** A progress bar on an interactive terminal; cli-progress loads only then. */
 export async function progressBar(io: CliIO) {
   if (!io.tty) return { update: (_s: string, _d: number, _t: number) => undefined, stop: () => undefined };
   const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar({ format: 'generating {step} [{bar}] {value}/{total}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'generating {step} [{bar}] {value}/{total}', clearOnComplete: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   return {
     update: (step: string, done: number, total: number) => {

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { JWK } from 'jose';
 import type { ExportRequestView } from '../../services/index.ts';
 import { caller, globals as g, json, withDomain, type CliIO } from './context.ts';
 
@@ -14,7 +15,7 @@ export function registerExportCommands(program: Command, io: CliIO): void {
     .command('request')
     .requiredOption('--job <id>', 'the prod job')
     .requiredOption('--output <name>', 'the output to export')
-    .option('--scenario <id>', 'one of the authorization\'s scenarios')
+    .option('--scenario <id>', "one of the authorization's scenarios")
     .option('--draft', 'keep it as a draft: read the check report, then `export submit`')
     .option('--suppress', 'one-step fix: empty small counts and dominated cells (recorded with the request)')
     .option('--round <base>', 'one-step fix: round counts to a multiple of base', (v) => Number(v))
@@ -22,22 +23,42 @@ export function registerExportCommands(program: Command, io: CliIO): void {
     .option('--purpose <text>', 'what the export is for, within its scenario (shown to the reviewers)')
     .action(async (opts, cmd) =>
       withDomain(g(cmd), async (od) => {
-        const fix = opts.suppress || opts.round !== undefined ? { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } : undefined;
-        const r = await od.exports.request(await caller(od, g(cmd)), { jobId: opts.job, output: opts.output, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.draft ? { draft: true } : {}), ...(fix ? { fix } : {}), ...(opts.argument ? { argument: opts.argument } : {}), ...(opts.purpose ? { purpose: opts.purpose } : {}) });
+        const fix =
+          opts.suppress || opts.round !== undefined
+            ? { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) }
+            : undefined;
+        const r = await od.exports.request(await caller(od, g(cmd)), {
+          jobId: opts.job,
+          output: opts.output,
+          ...(opts.scenario ? { scenario: opts.scenario } : {}),
+          ...(opts.draft ? { draft: true } : {}),
+          ...(fix ? { fix } : {}),
+          ...(opts.argument ? { argument: opts.argument } : {}),
+          ...(opts.purpose ? { purpose: opts.purpose } : {}),
+        });
         blockedExit(r);
       }),
     );
   const blockedExit = (r: ExportRequestView) => {
     json(io, r);
     if (r.state === 'blocked' || (r.state === 'draft' && r.verdict === 'block')) {
-      io.err(`EXPORT_BLOCKED: the automatic check blocks this export (${r.rules.filter((x) => x.verdict === 'block').map((x) => x.rule).join(', ')})\n`);
+      io.err(
+        `EXPORT_BLOCKED: the automatic check blocks this export (${r.rules
+          .filter((x) => x.verdict === 'block')
+          .map((x) => x.rule)
+          .join(', ')})\n`,
+      );
       io.exitCode = 1;
     }
   };
   for (const verb of ['revise', 'resubmit'] as const) {
     exp
       .command(`${verb} <requestId>`)
-      .description(verb === 'revise' ? 'change a draft, blocked or returned request (another job/output, a fix); the check runs again' : 'send a returned request back to the reviewers (optionally changed)')
+      .description(
+        verb === 'revise'
+          ? 'change a draft, blocked or returned request (another job/output, a fix); the check runs again'
+          : 'send a returned request back to the reviewers (optionally changed)',
+      )
       .option('--job <id>', 'another prod job')
       .option('--output <name>', 'another output')
       .option('--suppress', 'one-step fix: suppress small and dominated cells')
@@ -46,15 +67,24 @@ export function registerExportCommands(program: Command, io: CliIO): void {
       .action(async (id, opts, cmd) =>
         withDomain(g(cmd), async (od) => {
           const changes = {
-            ...(opts.job ? { jobId: opts.job } : {}), ...(opts.output ? { output: opts.output } : {}), ...(opts.argument ? { argument: opts.argument } : {}),
-            ...(opts.suppress || opts.round !== undefined ? { fix: { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } } : {}),
+            ...(opts.job ? { jobId: opts.job } : {}),
+            ...(opts.output ? { output: opts.output } : {}),
+            ...(opts.argument ? { argument: opts.argument } : {}),
+            ...(opts.suppress || opts.round !== undefined
+              ? { fix: { ...(opts.suppress ? { suppress: true } : {}), ...(opts.round !== undefined ? { roundTo: opts.round } : {}) } }
+              : {}),
           };
           blockedExit(await od.exports[verb](await caller(od, g(cmd)), id, changes));
         }),
       );
   }
-  exp.command('submit <requestId>').description('send a draft to the reviewers').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.submit(await caller(od, g(cmd)), id))));
-  exp.command('withdraw <requestId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.withdraw(await caller(od, g(cmd)), id))));
+  exp
+    .command('submit <requestId>')
+    .description('send a draft to the reviewers')
+    .action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.submit(await caller(od, g(cmd)), id))));
+  exp
+    .command('withdraw <requestId>')
+    .action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.exports.withdraw(await caller(od, g(cmd)), id))));
   exp
     .command('revoke <requestId>')
     .description('revoke a released bundle (it is no longer served)')
@@ -64,7 +94,9 @@ export function registerExportCommands(program: Command, io: CliIO): void {
     exp
       .command(`${decision} <requestId>`)
       .option('--comment <text>', decision === 'approve' ? 'a note for the record' : 'why (required to return or reject)')
-      .action(async (id, opts, cmd) => withDomain(g(cmd), async (od) => json(io, await od.exports.decide(await caller(od, g(cmd)), id, decision, opts.comment))));
+      .action(async (id, opts, cmd) =>
+        withDomain(g(cmd), async (od) => json(io, await od.exports.decide(await caller(od, g(cmd)), id, decision, opts.comment))),
+      );
   }
   exp
     .command('list')
@@ -80,21 +112,21 @@ export function registerExportCommands(program: Command, io: CliIO): void {
       withDomain(g(cmd), async (od) => {
         const bundle = od.exports.download(await caller(od, g(cmd)), id);
         const out = resolve(opts.out ?? `${id}.bundle.json`);
-        writeFileSync(out, JSON.stringify(bundle) + '\n');
+        writeFileSync(out, `${JSON.stringify(bundle)}\n`);
         json(io, { file: out, bundleId: bundle.manifest.bundleId, expiresAt: bundle.manifest.expiresAt, files: bundle.manifest.files });
       }),
     );
   exp
     .command('verify <bundle>')
-    .description('verify a bundle offline with the domain\'s public JWKS: its folder, or the one file `export download` wrote')
-    .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
+    .description("verify a bundle offline with the domain's public JWKS: its folder, or the one file `export download` wrote")
+    .option('--jwks <file>', "JWKS file (default: this data home's public key)")
     .action(async (dir, opts, cmd) => {
-      const check = async (jwks: { keys: any[] }) => {
+      const check = async (jwks: { keys: readonly JWK[] }) => {
         const v = await (await bundles()).verifyBundle(resolve(dir), jwks);
         json(io, { ok: v.ok, problems: v.problems, manifest: v.manifest });
         if (!v.ok) io.exitCode = 1;
       };
       if (opts.jwks) await check(JSON.parse(readFileSync(resolve(opts.jwks), 'utf8')));
-      else await withDomain(g(cmd), async (od) => check(od.jwks()));
+      else await withDomain(g(cmd), async (od) => check(od.jwks() as { keys: JWK[] }));
     });
 }

@@ -31,7 +31,10 @@ export function registerJobCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--env <env>', 'dev (sampled) or prod (full, quiet)').choices(['dev', 'prod']).default('dev'))
     .option('--param <key=value>', 'a job parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--params <json>', 'job parameters as a JSON object')
-    .option('--manifest <file>', 'the outputs the job declares (JSON: {"outputs": [{"name", "columns": [{"name", "type"}]}]}); a prod reply speaks only of these')
+    .option(
+      '--manifest <file>',
+      'the outputs the job declares (JSON: {"outputs": [{"name", "columns": [{"name", "type"}]}]}); a prod reply speaks only of these',
+    )
     .option('--write-manifest <file>', 'after a dev run, write the manifest of its outputs to this file (to run the same script in prod)')
     .action(async (script, opts, cmd) => {
       const read = (file: string, what: string) => {
@@ -51,11 +54,20 @@ export function registerJobCommands(program: Command, io: CliIO): void {
         }
       }
       await withDomain(g(cmd), async (od) => {
-        const result = await od.jobs.run(await caller(od, g(cmd)), { tenant: opts.tenant, env: opts.env, script: text, params: parseParams(opts.param, opts.params), ...(manifest ? { manifest } : {}) });
+        const result = await od.jobs.run(await caller(od, g(cmd)), {
+          tenant: opts.tenant,
+          env: opts.env,
+          script: text,
+          params: parseParams(opts.param, opts.params),
+          ...(manifest ? { manifest } : {}),
+        });
         if (opts.writeManifest && result.ok && result.env === 'dev') {
           const blind = result.outputs.find((o) => o.columns.length === 0);
           if (blind) throw new OpError('BAD_REQUEST', `dev output "${blind.name}" has no rows, so its columns are unknown: write its manifest entry by hand`);
-          writeFileSync(resolve(opts.writeManifest), JSON.stringify({ outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns })) }, null, 2) + '\n');
+          writeFileSync(
+            resolve(opts.writeManifest),
+            `${JSON.stringify({ outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns })) }, null, 2)}\n`,
+          );
         }
         json(io, result);
         if (!result.ok) io.exitCode = 1;
@@ -63,7 +75,13 @@ export function registerJobCommands(program: Command, io: CliIO): void {
     });
 
   const jobs = program.command('jobs').description('list and inspect jobs');
-  jobs.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.list(await caller(od, g(cmd)), opts.tenant))));
-  jobs.command('cancel <jobId>').description('stop a running job (its worker is killed)').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.cancel(await caller(od, g(cmd)), id))));
+  jobs
+    .command('list')
+    .option('--tenant <id>')
+    .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.list(await caller(od, g(cmd)), opts.tenant))));
+  jobs
+    .command('cancel <jobId>')
+    .description('stop a running job (its worker is killed)')
+    .action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.cancel(await caller(od, g(cmd)), id))));
   jobs.command('show <jobId>').action(async (id, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.jobs.job(await caller(od, g(cmd)), id))));
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { JWK } from 'jose';
 import type { Checkpoint } from '../../lineage/index.ts';
 import { caller, globals as g, json, withDomain, type CliIO } from './context.ts';
 
@@ -30,7 +31,7 @@ export function registerLineageCommands(program: Command, io: CliIO): void {
       withDomain(g(cmd), async (od) => {
         const tree = od.lineage.trace(await caller(od, g(cmd)), id, opts.down ? 'down' : 'up');
         if (opts.json) json(io, tree);
-        else io.out((await lineage()).renderTrace(tree) + '\n');
+        else io.out(`${(await lineage()).renderTrace(tree)}\n`);
       }),
     );
   lin
@@ -49,17 +50,17 @@ export function registerLineageCommands(program: Command, io: CliIO): void {
     .action(async (seq, _o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.prove(await caller(od, g(cmd)), Number(seq)))));
   lin
     .command('check-entry <proofFile>')
-    .description('verify an entry offline: its proof against the signed checkpoint, with the domain\'s public key only')
-    .option('--jwks <file>', 'JWKS file (default: this data home\'s public key)')
+    .description("verify an entry offline: its proof against the signed checkpoint, with the domain's public key only")
+    .option('--jwks <file>', "JWKS file (default: this data home's public key)")
     .action(async (file, opts, cmd) => {
       const proof = JSON.parse(readFileSync(resolve(file), 'utf8'));
-      const check = async (jwks: { keys: any[] }) => {
+      const check = async (jwks: { keys: readonly JWK[] }) => {
         const r = await (await lineage()).verifyEntryProof(proof, jwks);
         json(io, r);
         if (!r.ok) io.exitCode = 1;
       };
       if (opts.jwks) await check(JSON.parse(readFileSync(resolve(opts.jwks), 'utf8')));
-      else await withDomain(g(cmd), async (od) => check(od.jwks()));
+      else await withDomain(g(cmd), async (od) => check(od.jwks() as { keys: JWK[] }));
     });
   lin
     .command('purge')
@@ -70,5 +71,8 @@ export function registerLineageCommands(program: Command, io: CliIO): void {
         json(io, { purged: od.lineage.purge(await caller(od, g(cmd)), new Date(opts.before)) });
       }),
     );
-  lin.command('checkpoint').description('sign and print a checkpoint of the log as it is now').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
+  lin
+    .command('checkpoint')
+    .description('sign and print a checkpoint of the log as it is now')
+    .action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.lineage.checkpoint())));
 }

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { caller, json, withDomain, type CliIO, globals as g } from './context.ts';
 
-
 export function registerNotificationCommands(program: Command, io: CliIO): void {
   program
     .command('inbox')

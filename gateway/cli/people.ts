@@ -4,7 +4,10 @@ import { caller, globals as g, json, withDomain, type CliIO } from './context.ts
 
 export function registerPeopleCommands(program: Command, io: CliIO): void {
   const ppl = program.command('people').description('users of the domain: registration, real-name verification, confidentiality agreements (R22)');
-  ppl.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.list(await caller(od, g(cmd)), opts))));
+  ppl
+    .command('list')
+    .option('--tenant <id>')
+    .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.list(await caller(od, g(cmd)), opts))));
   ppl.command('show <name>').action(async (name, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.people.get(await caller(od, g(cmd)), name))));
   ppl
     .command('add <name>')
@@ -16,7 +19,17 @@ export function registerPeopleCommands(program: Command, io: CliIO): void {
     .option('--agreement-until <date>', 'end of the signed confidentiality agreement')
     .action(async (name, opts, cmd) =>
       withDomain(g(cmd), async (od) =>
-        json(io, od.people.register(await caller(od, g(cmd)), { name, role: opts.role, display: opts.display, tenant: opts.tenant ?? null, verified: Boolean(opts.verified), agreementUntil: opts.agreementUntil ?? null })),
+        json(
+          io,
+          od.people.register(await caller(od, g(cmd)), {
+            name,
+            role: opts.role,
+            display: opts.display,
+            tenant: opts.tenant ?? null,
+            verified: Boolean(opts.verified),
+            agreementUntil: opts.agreementUntil ?? null,
+          }),
+        ),
       ),
     );
   ppl

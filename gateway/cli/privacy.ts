@@ -9,7 +9,6 @@ import type { PsiTransport } from '../../privacy/index.ts';
 import type { Opdomain, Principal } from '../../services/index.ts';
 import { caller, json, withDomain, type CliIO, globals as g } from './context.ts';
 
-
 async function readColumn(file: string, column: string): Promise<string[]> {
   // Loaded here, not at start-up: every other command (and --help) would pay for DuckDB's bindings.
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -20,7 +19,9 @@ async function readColumn(file: string, column: string): Promise<string[]> {
     const src = file.toLowerCase().endsWith('.parquet') ? `read_parquet(${lit})` : `read_csv(${lit}, all_varchar = true, header = true)`;
     const cols = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`)).getRowObjectsJS().map((r) => String(r.column_name));
     if (!cols.includes(column)) throw new OpError('BAD_REQUEST', `${file} has no column "${column}" (it has ${cols.join(', ')})`);
-    return (await con.runAndReadAll(`SELECT "${column.replaceAll('"', '""')}"::VARCHAR AS v FROM ${src} WHERE "${column.replaceAll('"', '""')}" IS NOT NULL`)).getRows().map((r) => String(r[0]));
+    return (await con.runAndReadAll(`SELECT "${column.replaceAll('"', '""')}"::VARCHAR AS v FROM ${src} WHERE "${column.replaceAll('"', '""')}" IS NOT NULL`))
+      .getRows()
+      .map((r) => String(r[0]));
   } catch (err) {
     if (err instanceof OpError) throw err;
     throw new OpError('BAD_REQUEST', `cannot read ${file}: ${String((err as Error).message).split('\n')[0]}`);
@@ -46,19 +47,23 @@ function postJson(target: URL, token: string, body: unknown): Promise<unknown> {
   const data = Buffer.from(JSON.stringify(body));
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(target, { method: 'POST', timeout: 0, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code: string; message: string } };
-          if ((res.statusCode ?? 500) >= 400) reject(new OpError((out.error?.code ?? 'INTERNAL') as never, out.error?.message ?? `HTTP ${res.statusCode}`));
-          else resolve(out);
-        } catch {
-          reject(new OpError('INTERNAL', `the domain answered HTTP ${res.statusCode} without JSON`));
-        }
-      });
-    });
+    const req = send(
+      target,
+      { method: 'POST', timeout: 0, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code: string; message: string } };
+            if ((res.statusCode ?? 500) >= 400) reject(new OpError((out.error?.code ?? 'INTERNAL') as never, out.error?.message ?? `HTTP ${res.statusCode}`));
+            else resolve(out);
+          } catch {
+            reject(new OpError('INTERNAL', `the domain answered HTTP ${res.statusCode} without JSON`));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -76,7 +81,11 @@ function overHttp(url: string, start: Record<string, unknown>): PsiTransport {
 }
 
 export function registerPrivacyCommands(program: Command, io: CliIO): void {
-  const budget = program.command('dp').description('differential privacy (R14)').command('budget').description('privacy budgets per (dataset, authorization): set only by an administrator, audited');
+  const budget = program
+    .command('dp')
+    .description('differential privacy (R14)')
+    .command('budget')
+    .description('privacy budgets per (dataset, authorization): set only by an administrator, audited');
   budget
     .command('set')
     .requiredOption('--tenant <id>')
@@ -88,7 +97,10 @@ export function registerPrivacyCommands(program: Command, io: CliIO): void {
     .action(async (o: { tenant: string; dataset: string; epsilon: number; delta?: number; perQuery?: number; reason: string }, cmd) =>
       withDomain(g(cmd), async (od) => json(io, od.dp.set(await caller(od, g(cmd)), o))),
     );
-  budget.command('list').option('--tenant <id>').action(async (o: { tenant?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.dp.list(await caller(od, g(cmd)), o.tenant))));
+  budget
+    .command('list')
+    .option('--tenant <id>')
+    .action(async (o: { tenant?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.dp.list(await caller(od, g(cmd)), o.tenant))));
 
   program
     .command('psi')

@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { OpError } from '../../errors/index.ts';
 import { caller, json, readJsonFile, withDomain, type CliIO, globals as g } from './context.ts';
 
-
 /** `people-by-county/v2`, `people-by-county/2`, `people-by-county@2` or `people-by-county 2` → product and version. */
 function versionRef(ref: string, n?: string): { product: string; version: number } {
   const m = /^([a-z][a-z0-9-]{1,47})(?:\/v?|@)([1-9]\d{0,6})$/.exec(n === undefined ? ref : `${ref}/${n.replace(/^v/, '')}`);
@@ -34,12 +33,15 @@ function productCommands(program: Command, io: CliIO): void {
     .option('--state <state>', 'only versions in this state (submitted, in_review, approved, …)')
     .option('--product <id>')
     .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.products.list(await caller(od, g(cmd)), opts))));
-  prod.command('show <version> [n]').description('one version (PRODUCT/vN) with its report and the actions you have').action(async (ref: string, n: string | undefined, _o, cmd) =>
-    withDomain(g(cmd), async (od) => {
-      const v = versionRef(ref, n);
-      json(io, od.products.get(await caller(od, g(cmd)), v.product, v.version));
-    }),
-  );
+  prod
+    .command('show <version> [n]')
+    .description('one version (PRODUCT/vN) with its report and the actions you have')
+    .action(async (ref: string, n: string | undefined, _o, cmd) =>
+      withDomain(g(cmd), async (od) => {
+        const v = versionRef(ref, n);
+        json(io, od.products.get(await caller(od, g(cmd)), v.product, v.version));
+      }),
+    );
   for (const decision of ['approve', 'return', 'reject'] as const) {
     prod
       .command(`${decision} <version> [n]`)
@@ -75,14 +77,23 @@ function productCommands(program: Command, io: CliIO): void {
     .action(async (opts: { consumer?: string; product?: string; limit?: string }, cmd) =>
       withDomain(g(cmd), async (od) => {
         const limit = int(opts.limit, '--limit');
-        json(io, od.productCalls.recentFor(await caller(od, g(cmd)), { ...(opts.consumer ? { consumer: opts.consumer } : {}), ...(opts.product ? { product: opts.product } : {}), ...(limit ? { limit } : {}) }));
+        json(
+          io,
+          od.productCalls.recentFor(await caller(od, g(cmd)), {
+            ...(opts.consumer ? { consumer: opts.consumer } : {}),
+            ...(opts.product ? { product: opts.product } : {}),
+            ...(limit ? { limit } : {}),
+          }),
+        );
       }),
     );
   prod
     .command('activity')
     .description('per consumer over the last hours: calls, distinct parameter sets, refusals, and what looks like walking the parameter space')
     .option('--hours <n>', 'default 24')
-    .action(async (opts: { hours?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.productCalls.activity(await caller(od, g(cmd)), int(opts.hours, '--hours')))));
+    .action(async (opts: { hours?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.productCalls.activity(await caller(od, g(cmd)), int(opts.hours, '--hours')))),
+    );
 }
 
 function consumerCommands(program: Command, io: CliIO): void {
@@ -91,30 +102,49 @@ function consumerCommands(program: Command, io: CliIO): void {
     .command('add <id>')
     .requiredOption('--name <organisation>')
     .option('--contact <text>')
-    .action(async (id: string, opts: { name: string; contact?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.add(await caller(od, g(cmd)), { id, ...opts }))));
+    .action(async (id: string, opts: { name: string; contact?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.consumers.add(await caller(od, g(cmd)), { id, ...opts }))),
+    );
   con.command('list').action(async (_o, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.list(await caller(od, g(cmd))))));
   con
     .command('key <id>')
     .description('issue an API key (printed once; the domain keeps only its hash)')
     .option('--days <n>', 'valid for this many days (default 90, at most 365)')
-    .action(async (id: string, opts: { days?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.issueKey(await caller(od, g(cmd)), id, { days: int(opts.days, '--days') }))));
-  con.command('revoke-key <keyId>').option('--reason <text>', 'why (required)').action(async (keyId: string, o: { reason?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeKey(await caller(od, g(cmd)), keyId, o.reason))));
+    .action(async (id: string, opts: { days?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.consumers.issueKey(await caller(od, g(cmd)), id, { days: int(opts.days, '--days') }))),
+    );
+  con
+    .command('revoke-key <keyId>')
+    .option('--reason <text>', 'why (required)')
+    .action(async (keyId: string, o: { reason?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.consumers.revokeKey(await caller(od, g(cmd)), keyId, o.reason))),
+    );
   con
     .command('grant <id> <version> [n]')
     .description('grant consumer <id> a served version (PRODUCT/vN) for its scenario, with quotas')
-    .option('--days <n>', 'validity in days (default 365; never past the authorization\'s term)')
+    .option('--days <n>', "validity in days (default 365; never past the authorization's term)")
     .option('--per-minute <n>', 'calls a minute (default 60)')
     .option('--per-day <n>', 'calls a day (default 10000)')
     .option('--rows-per-day <n>', 'rows a day (default 100000)')
     .action(async (id: string, ref: string, n: string | undefined, opts: Record<string, string | undefined>, cmd) =>
       withDomain(g(cmd), async (od) => {
         const v = versionRef(ref, n);
-        const q = { days: int(opts.days, '--days'), perMinute: int(opts.perMinute, '--per-minute'), perDay: int(opts.perDay, '--per-day'), rowsPerDay: int(opts.rowsPerDay, '--rows-per-day') };
+        const q = {
+          days: int(opts.days, '--days'),
+          perMinute: int(opts.perMinute, '--per-minute'),
+          perDay: int(opts.perDay, '--per-day'),
+          rowsPerDay: int(opts.rowsPerDay, '--rows-per-day'),
+        };
         const defined = Object.fromEntries(Object.entries(q).filter(([, x]) => x !== undefined));
         json(io, od.consumers.grant(await caller(od, g(cmd)), { consumer: id, product: v.product, version: v.version, ...defined }));
       }),
     );
-  con.command('grants').option('--consumer <id>').action(async (opts: { consumer?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.grantsFor(await caller(od, g(cmd)), opts.consumer))));
+  con
+    .command('grants')
+    .option('--consumer <id>')
+    .action(async (opts: { consumer?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.consumers.grantsFor(await caller(od, g(cmd)), opts.consumer))),
+    );
   con
     .command('revoke <id>')
     .description('revoke a consumer (every key stops), a grant (grt_…) or a key (its 16-hex id)')
@@ -127,7 +157,12 @@ function consumerCommands(program: Command, io: CliIO): void {
         return json(io, od.consumers.revoke(p, id, opts.reason));
       }),
     );
-  con.command('revoke-grant <grantId>').option('--reason <text>', 'why (required)').action(async (id: string, o: { reason?: string }, cmd) => withDomain(g(cmd), async (od) => json(io, od.consumers.revokeGrant(await caller(od, g(cmd)), id, o.reason))));
+  con
+    .command('revoke-grant <grantId>')
+    .option('--reason <text>', 'why (required)')
+    .action(async (id: string, o: { reason?: string }, cmd) =>
+      withDomain(g(cmd), async (od) => json(io, od.consumers.revokeGrant(await caller(od, g(cmd)), id, o.reason))),
+    );
 }
 
 export function registerProductCommands(program: Command, io: CliIO): void {

@@ -18,10 +18,9 @@ import { registerAuthorizationCommands } from './authorizations.ts';
 import { registerRiskStopCommands } from './riskStops.ts';
 import { registerPeopleCommands } from './people.ts';
 
-
 export type { CliIO } from './context.ts';
 
-export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(od: Opdomain, _io: CliIO, opts: { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const { buildApp } = await import('../http/index.ts');
   const app = buildApp(od, { logger: { level: process.env.OPDOMAIN_LOG_LEVEL ?? 'warn' } });
   let address: string;
@@ -34,7 +33,7 @@ export async function serve(od: Opdomain, io: CliIO, opts: { port: number; host:
     }
     throw err;
   }
-  const url = address.replace('[::1]', 'localhost') + '/';
+  const url = `${address.replace('[::1]', 'localhost')}/`;
   return { url, close: () => app.close() };
 }
 
@@ -72,7 +71,14 @@ export function buildProgram(io: CliIO): Command {
         bar.stop();
         if (opts.serve) server = await serve(od, io, { port: opts.port, host: opts.host });
         if (opts.json) {
-          json(io, { home: od.ctx.paths.root, url: server?.url ?? null, tenant: DEMO_TENANT, generated: setup.generated, provisioned: setup.provisioned, tokens: setup.tokens });
+          json(io, {
+            home: od.ctx.paths.root,
+            url: server?.url ?? null,
+            tenant: DEMO_TENANT,
+            generated: setup.generated,
+            provisioned: setup.provisioned,
+            tokens: setup.tokens,
+          });
         } else {
           const cast = od.ctx.people.list();
           io.out(`Opdomain demo domain is ready${setup.generated ? ' (sample data generated)' : ''}.\n`);
@@ -111,7 +117,7 @@ export function buildProgram(io: CliIO): Command {
   program
     .command('token <name>')
     .description('print a dev-issuer bearer token for a registered user')
-    .action(async (name, _o, cmd) => withDomain(g(cmd), async (od) => io.out((await od.ctx.identity.issueDevToken(name)) + '\n')));
+    .action(async (name, _o, cmd) => withDomain(g(cmd), async (od) => io.out(`${await od.ctx.identity.issueDevToken(name)}\n`)));
 
   registerJobCommands(program, io);
   registerExportCommands(program, io);
@@ -138,7 +144,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const e = toOpError(err);
     const message = e.code === 'INTERNAL' ? `${e.message}: ${String((err as Error)?.message ?? err).split('\n')[0]}` : e.message;
-    io.out(JSON.stringify({ ok: false, error: { code: e.code, class: e.errorClass, message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } }, null, 2) + '\n');
+    io.out(
+      `${JSON.stringify({ ok: false, error: { code: e.code, class: e.errorClass, message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } }, null, 2)}\n`,
+    );
     io.err(`${e.code}: ${message}\n`);
     return 1;
   }

@@ -3,14 +3,17 @@ import type { Command } from 'commander';
 import { caller, globals as g, json, withDomain, type CliIO } from './context.ts';
 
 export function registerRiskStopCommands(program: Command, io: CliIO): void {
-  const risk = program.command('risk').description('risk stops (R19, R29): stop an authorization\'s processing until the authority resolves it');
+  const risk = program.command('risk').description("risk stops (R19, R29): stop an authorization's processing until the authority resolves it");
   risk
     .command('raise')
     .requiredOption('--tenant <id>', 'the authorization')
     .requiredOption('--reason <text>', 'what was found (10 to 4000 characters)')
-    .description('stop the authorization\'s running jobs and hold new ones')
+    .description("stop the authorization's running jobs and hold new ones")
     .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.raise(await caller(od, g(cmd)), opts.tenant, opts.reason))));
-  risk.command('list').option('--tenant <id>').action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.list(await caller(od, g(cmd)), opts.tenant))));
+  risk
+    .command('list')
+    .option('--tenant <id>')
+    .action(async (opts, cmd) => withDomain(g(cmd), async (od) => json(io, od.risks.list(await caller(od, g(cmd)), opts.tenant))));
   for (const action of ['confirm', 'resolve', 'dismiss'] as const) {
     risk
       .command(`${action} <riskStopId>`)

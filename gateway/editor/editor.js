@@ -42,11 +42,12 @@ export function createEditor(parent, { doc = '', label = 'script', onChange, onR
     const options = [];
     for (const t of tables) {
       options.push({ label: t.name, type: 'class', detail: t.title || 'table', boost: 5 });
-      for (const c of t.columns) options.push({ label: c.name, type: 'property', detail: `${t.name} · ${c.type}${c.grade ? ` · ${c.grade}` : ''}`, info: c.description || undefined });
+      for (const c of t.columns)
+        options.push({ label: c.name, type: 'property', detail: `${t.name} · ${c.type}${c.grade ? ` · ${c.grade}` : ''}`, info: c.description || undefined });
     }
     return { from: word ? word.from : ctx.pos, options, validFor: /^\w*$/ };
   };
-  const codeSource = (ctx) => (inString(ctx) ? null : memberSource(ctx) ?? globalSource(ctx));
+  const codeSource = (ctx) => (inString(ctx) ? null : (memberSource(ctx) ?? globalSource(ctx)));
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -58,19 +59,37 @@ export function createEditor(parent, { doc = '', label = 'script', onChange, onR
         javascriptLanguage.data.of({ autocomplete: sqlSource }),
         autocompletion({ activateOnTyping: true }),
         // Above the default keymap, where Mod-Enter inserts a blank line.
-        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { onRun?.(); return true; } }])),
-        EditorView.updateListener.of((u) => { if (u.docChanged) onChange?.(u.state.doc.toString()); }),
+        Prec.highest(
+          keymap.of([
+            {
+              key: 'Mod-Enter',
+              run: () => {
+                onRun?.();
+                return true;
+              },
+            },
+          ]),
+        ),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) onChange?.(u.state.doc.toString());
+        }),
         EditorView.contentAttributes.of({ 'aria-label': label }),
       ],
     }),
   });
   return {
     view,
-    get value() { return view.state.doc.toString(); },
-    set value(text) { view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }); },
+    get value() {
+      return view.state.doc.toString();
+    },
+    set value(text) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    },
     focus: () => view.focus(),
     /** The granted tables (GET /api/tenants/ID/schema) offered inside query strings. */
-    setTables(list) { tables = list; },
+    setTables(list) {
+      tables = list;
+    },
     /** Marks the dev run's error at its line and column (1-based), or clears the marks. */
     showError(err) {
       const diagnostics = [];

@@ -49,7 +49,10 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
     // data: images only (the API docs page's logo and icons); scripts only from the gateway itself.
-    reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    );
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -75,7 +78,9 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
         // The refusal stands even if it could not be logged.
       }
     }
-    void reply.status(e.status).send({ error: { code: e.code, class: e.errorClass, message: e.message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } });
+    void reply
+      .status(e.status)
+      .send({ error: { code: e.code, class: e.errorClass, message: e.message, ...(e.details && e.status < 500 ? { details: e.details } : {}) } });
   });
 
   app.setNotFoundHandler((_req, reply) => {
@@ -96,7 +101,11 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Opdomain API', version: '0.1.0', description: 'The operating domain\'s HTTP API. Errors: {error: {code, class, message}} with the codes of docs/errors.md.' },
+      info: {
+        title: 'Opdomain API',
+        version: '0.1.0',
+        description: "The operating domain's HTTP API. Errors: {error: {code, class, message}} with the codes of docs/errors.md.",
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
@@ -107,7 +116,10 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     max: opts.rateLimitPerMinute ?? Number(process.env.OPDOMAIN_RATE_LIMIT ?? 600),
     timeWindow: '1 minute',
     keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? req.headers.authorization.slice(-32) : req.ip),
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: { code: 'RATE_LIMITED', class: 'input', message: `too many requests: at most ${ctx.max} a minute` } }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: { code: 'RATE_LIMITED', class: 'input', message: `too many requests: at most ${ctx.max} a minute` },
+    }),
   });
   void app.register(async (api) => {
     // Every route answers errors in one documented shape; the main resources have 2xx schemas.

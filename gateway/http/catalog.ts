@@ -19,7 +19,16 @@ export function catalogRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
   });
   api.post<{ Body: { scale: number; seed?: number } }>(
     '/api/datasets/generate',
-    { schema: { body: { type: 'object', required: ['scale'], additionalProperties: false, properties: { scale: { type: 'integer', minimum: MIN_SCALE, maximum: MAX_SCALE }, seed: { type: 'integer' } } } } },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['scale'],
+          additionalProperties: false,
+          properties: { scale: { type: 'integer', minimum: MIN_SCALE, maximum: MAX_SCALE }, seed: { type: 'integer' } },
+        },
+      },
+    },
     async (req, reply) => reply.status(201).send({ datasets: await od.catalog.generate(await auth(req), req.body) }),
   );
   // A department's CSV, uploaded as the request body (text/csv), imported as a new version.

@@ -1,7 +1,7 @@
 // Who the caller is and what waits for them (the inbox feed).
 import type { FastifyInstance } from 'fastify';
-import { type Opdomain } from '../../services/index.ts';
-import { type Auth } from './shared.ts';
+import type { Opdomain } from '../../services/index.ts';
+import type { Auth } from './shared.ts';
 
 export function identityRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {
   api.get<{ Querystring: { days?: string } }>(

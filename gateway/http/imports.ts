@@ -24,14 +24,18 @@ export function importRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): vo
       method: ['PUT', 'POST'],
       url: '/api/imports/:id/file',
       bodyLimit: MAX_UPLOAD_BYTES,
-      schema: { params: id, querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'parquet'] } } } },
+      schema: {
+        params: id,
+        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'parquet'] } } },
+      },
       handler: async (req) => {
         const p = await auth(req);
         const format = req.query.format ?? (String(req.headers['content-type'] ?? '').startsWith('text/csv') ? 'csv' : 'parquet');
         const tmp = join(od.ctx.paths.root, 'tmp', `upload-${randomUUID()}.${format}`);
         mkdirSync(join(od.ctx.paths.root, 'tmp'), { recursive: true });
         try {
-          if (!req.body || typeof (req.body as NodeJS.ReadableStream).pipe !== 'function') throw new OpError('IMPORT_INVALID', 'send the file as the request body (text/csv or application/octet-stream)');
+          if (!req.body || typeof (req.body as NodeJS.ReadableStream).pipe !== 'function')
+            throw new OpError('IMPORT_INVALID', 'send the file as the request body (text/csv or application/octet-stream)');
           await pipeline(req.body as NodeJS.ReadableStream, createWriteStream(tmp));
           return await od.imports.upload(p, req.params.id, tmp, format);
         } finally {
@@ -40,17 +44,31 @@ export function importRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): vo
       },
     });
   });
-  api.post('/api/imports', { schema: { body: { type: 'object', maxProperties: 12 } } }, async (req, reply) => reply.status(201).send(od.imports.request(await auth(req), req.body as Record<string, unknown>)));
+  api.post('/api/imports', { schema: { body: { type: 'object', maxProperties: 12 } } }, async (req, reply) =>
+    reply.status(201).send(od.imports.request(await auth(req), req.body as Record<string, unknown>)),
+  );
   api.get<{ Querystring: { tenant?: string; state?: string } }>(
     '/api/imports',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 100 }, state: { type: 'string', maxLength: 20 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { tenant: { type: 'string', maxLength: 100 }, state: { type: 'string', maxLength: 20 } },
+        },
+      },
+    },
     async (req) => ({ imports: od.imports.list(await auth(req), req.query) }),
   );
   api.get<{ Params: { id: string } }>('/api/imports/:id', { schema: { params: id } }, async (req) => od.imports.show(await auth(req), req.params.id));
   for (const decision of ['approve', 'return'] as const) {
-    api.post<{ Params: { id: string }; Body: { comment?: string } | null }>(`/api/imports/:id/${decision}`, { schema: { params: id } }, async (req) => od.imports.vote(await auth(req), req.params.id, decision, req.body?.comment));
+    api.post<{ Params: { id: string }; Body: { comment?: string } | null }>(`/api/imports/:id/${decision}`, { schema: { params: id } }, async (req) =>
+      od.imports.vote(await auth(req), req.params.id, decision, req.body?.comment),
+    );
   }
-  api.post<{ Params: { id: string } }>('/api/imports/:id/withdraw', { schema: { params: id } }, async (req) => od.imports.withdraw(await auth(req), req.params.id));
+  api.post<{ Params: { id: string } }>('/api/imports/:id/withdraw', { schema: { params: id } }, async (req) =>
+    od.imports.withdraw(await auth(req), req.params.id),
+  );
   api.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/tenants/:id/usage',
     { schema: { params: id, body: { type: 'object', required: ['usage'], properties: { usage: { type: 'object', maxProperties: 500 } } } } },

@@ -1,6 +1,6 @@
 // Jobs: run a script in dev or prod, list, read, cancel.
 import type { FastifyInstance } from 'fastify';
-import { type Opdomain } from '../../services/index.ts';
+import type { Opdomain } from '../../services/index.ts';
 import { type Auth, idParam } from './shared.ts';
 
 export function jobsRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {

@@ -7,9 +7,9 @@ import { API_KEY_HEADER, KEY_PARAMETER_NAMES, KEY_PREFIX, SCENARIO_HEADER } from
 import type { CallAnswer, Opdomain } from '../../services/index.ts';
 import type { Auth } from './shared.ts';
 
-
 const versionParams = {
-  type: 'object', required: ['product', 'version'],
+  type: 'object',
+  required: ['product', 'version'],
   properties: { product: { type: 'string', minLength: 1, maxLength: 64 }, version: { type: 'string', pattern: '^[1-9][0-9]{0,6}$' } },
 } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -37,26 +37,56 @@ function send(reply: FastifyReply, a: CallAnswer): FastifyReply {
 
 export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): void {
   // --- versions: operators propose, reviewers decide, the authority revokes ---
-  api.post('/api/products', { schema: { body: { type: 'object', maxProperties: 20 } } }, async (req, reply) => reply.status(201).send(await od.products.propose(await auth(req), req.body)));
+  api.post('/api/products', { schema: { body: { type: 'object', maxProperties: 20 } } }, async (req, reply) =>
+    reply.status(201).send(await od.products.propose(await auth(req), req.body)),
+  );
   api.get<{ Querystring: { state?: string; product?: string } }>(
     '/api/products',
-    { schema: { querystring: { type: 'object', properties: { state: { type: 'string', maxLength: 20 }, product: { type: 'string', maxLength: 64 } }, additionalProperties: false } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { state: { type: 'string', maxLength: 20 }, product: { type: 'string', maxLength: 64 } },
+          additionalProperties: false,
+        },
+      },
+    },
     async (req) => ({ versions: od.products.list(await auth(req), req.query) }),
   );
-  api.get<VersionReq>('/api/products/:product/versions/:version', { schema: { params: versionParams } }, async (req) => od.products.get(await auth(req), req.params.product, Number(req.params.version)));
+  api.get<VersionReq>('/api/products/:product/versions/:version', { schema: { params: versionParams } }, async (req) =>
+    od.products.get(await auth(req), req.params.product, Number(req.params.version)),
+  );
   for (const decision of ['approve', 'return', 'reject'] as const) {
-    api.post<VersionReq & { Body: { comment?: string } | null }>(`/api/products/:product/versions/:version/${decision}`, { schema: { params: versionParams, body: commentBody } }, async (req) =>
-      od.products.decide(await auth(req), req.params.product, Number(req.params.version), decision, req.body?.comment),
+    api.post<VersionReq & { Body: { comment?: string } | null }>(
+      `/api/products/:product/versions/:version/${decision}`,
+      { schema: { params: versionParams, body: commentBody } },
+      async (req) => od.products.decide(await auth(req), req.params.product, Number(req.params.version), decision, req.body?.comment),
     );
   }
-  api.post<VersionReq>('/api/products/:product/versions/:version/withdraw', { schema: { params: versionParams } }, async (req) => od.products.withdraw(await auth(req), req.params.product, Number(req.params.version)));
-  api.post<VersionReq & { Body: ReasonBody }>('/api/products/:product/versions/:version/revoke', { schema: { params: versionParams, body: reasonBody } }, async (req) =>
-    od.products.revoke(await auth(req), req.params.product, Number(req.params.version), req.body?.reason),
+  api.post<VersionReq>('/api/products/:product/versions/:version/withdraw', { schema: { params: versionParams } }, async (req) =>
+    od.products.withdraw(await auth(req), req.params.product, Number(req.params.version)),
+  );
+  api.post<VersionReq & { Body: ReasonBody }>(
+    '/api/products/:product/versions/:version/revoke',
+    { schema: { params: versionParams, body: reasonBody } },
+    async (req) => od.products.revoke(await auth(req), req.params.product, Number(req.params.version), req.body?.reason),
   );
   // Query strings are strings (the app does not coerce): numbers are read with a pattern.
   api.get<{ Querystring: { consumer?: string; product?: string; limit?: string } }>(
     '/api/product-calls',
-    { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 }, product: { type: 'string', maxLength: 64 }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } }, additionalProperties: false } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            consumer: { type: 'string', maxLength: 64 },
+            product: { type: 'string', maxLength: 64 },
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
     async (req) => {
       const { limit, ...rest } = req.query;
       return { calls: od.productCalls.recentFor(await auth(req), { ...rest, ...(limit ? { limit: Number(limit) } : {}) }) };
@@ -70,20 +100,34 @@ export function productRoutes(api: FastifyInstance, od: Opdomain, auth: Auth): v
   );
 
   // --- consumers, keys, grants: administrators ---
-  api.post('/api/consumers', { schema: { body: { type: 'object', maxProperties: 5 } } }, async (req, reply) => reply.status(201).send(od.consumers.add(await auth(req), req.body as Record<string, unknown>)));
+  api.post('/api/consumers', { schema: { body: { type: 'object', maxProperties: 5 } } }, async (req, reply) =>
+    reply.status(201).send(od.consumers.add(await auth(req), req.body as Record<string, unknown>)),
+  );
   api.get('/api/consumers', async (req) => ({ consumers: od.consumers.list(await auth(req)) }));
   api.post<{ Params: { id: string }; Body: { days?: number } | null }>(
     '/api/consumers/:id/keys',
     { schema: { params: idParam, body: { type: ['object', 'null'], properties: { days: { type: 'integer' } }, additionalProperties: false } } },
     async (req, reply) => reply.status(201).send(od.consumers.issueKey(await auth(req), req.params.id, req.body ?? {})),
   );
-  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/consumers/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revoke(await auth(req), req.params.id, req.body?.reason));
-  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/keys/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revokeKey(await auth(req), req.params.id, req.body?.reason));
-  api.post('/api/grants', { schema: { body: { type: 'object', maxProperties: 10 } } }, async (req, reply) => reply.status(201).send(od.consumers.grant(await auth(req), req.body as Record<string, unknown>)));
-  api.get<{ Querystring: { consumer?: string } }>('/api/grants', { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 } }, additionalProperties: false } } }, async (req) => ({
-    grants: od.consumers.grantsFor(await auth(req), req.query.consumer),
-  }));
-  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/grants/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) => od.consumers.revokeGrant(await auth(req), req.params.id, req.body?.reason));
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/consumers/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) =>
+    od.consumers.revoke(await auth(req), req.params.id, req.body?.reason),
+  );
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/keys/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) =>
+    od.consumers.revokeKey(await auth(req), req.params.id, req.body?.reason),
+  );
+  api.post('/api/grants', { schema: { body: { type: 'object', maxProperties: 10 } } }, async (req, reply) =>
+    reply.status(201).send(od.consumers.grant(await auth(req), req.body as Record<string, unknown>)),
+  );
+  api.get<{ Querystring: { consumer?: string } }>(
+    '/api/grants',
+    { schema: { querystring: { type: 'object', properties: { consumer: { type: 'string', maxLength: 64 } }, additionalProperties: false } } },
+    async (req) => ({
+      grants: od.consumers.grantsFor(await auth(req), req.query.consumer),
+    }),
+  );
+  api.post<{ Params: { id: string }; Body: ReasonBody }>('/api/grants/:id/revoke', { schema: { params: idParam, body: reasonBody } }, async (req) =>
+    od.consumers.revokeGrant(await auth(req), req.params.id, req.body?.reason),
+  );
 
   // --- the consumers' door ---
   const open = { config: { rateLimit: false }, schema: { hide: true } } as const;

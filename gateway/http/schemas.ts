@@ -14,14 +14,28 @@ export const ERROR_BODY = {
   },
 } as const;
 
-const open = (required: readonly string[], properties: Record<string, unknown> = {}) => ({ type: 'object', required, additionalProperties: true, properties }) as const;
+const open = (required: readonly string[], properties: Record<string, unknown> = {}) =>
+  ({ type: 'object', required, additionalProperties: true, properties }) as const;
 
 export const EXPORT_REQUEST = open(['id', 'tenant', 'jobId', 'output', 'scenario', 'requester', 'state', 'verdict', 'rules', 'requiredApprovals', 'votes'], {
-  id: { type: 'string' }, tenant: { type: 'string' }, state: { type: 'string' }, verdict: { type: 'string', enum: ['pass', 'review', 'block'] },
-  requiredApprovals: { type: 'integer' }, votesHidden: { type: 'integer' },
+  id: { type: 'string' },
+  tenant: { type: 'string' },
+  state: { type: 'string' },
+  verdict: { type: 'string', enum: ['pass', 'review', 'block'] },
+  requiredApprovals: { type: 'integer' },
+  votesHidden: { type: 'integer' },
 });
-export const AUTHORIZATION = open(['id', 'org', 'state', 'scenarios', 'grants', 'termEnd'], { id: { type: 'string' }, state: { type: 'string' }, termEnd: { type: 'string' } });
-export const PERSON = open(['name', 'role', 'display', 'verified', 'agreementUntil', 'mayAct'], { name: { type: 'string' }, role: { type: 'string' }, verified: { type: 'boolean' }, mayAct: { type: 'boolean' } });
+export const AUTHORIZATION = open(['id', 'org', 'state', 'scenarios', 'grants', 'termEnd'], {
+  id: { type: 'string' },
+  state: { type: 'string' },
+  termEnd: { type: 'string' },
+});
+export const PERSON = open(['name', 'role', 'display', 'verified', 'agreementUntil', 'mayAct'], {
+  name: { type: 'string' },
+  role: { type: 'string' },
+  verified: { type: 'boolean' },
+  mayAct: { type: 'boolean' },
+});
 
 /** Response schemas by "METHOD path" for 2xx answers. */
 export const OK_RESPONSES: Readonly<Record<string, unknown>> = {

@@ -7,6 +7,9 @@ export const drop: MaskOperator<Record<string, never>> = {
   reversible: false,
   strength: 4,
   types: 'any',
-  validate: (params) => (asParams('drop', params, []), {}),
+  validate: (params) => {
+    asParams('drop', params, []);
+    return {};
+  },
   toSql: () => null,
 };

@@ -13,6 +13,7 @@ import { dateShift } from './dateShift.ts';
 import { noise } from './noise.ts';
 import { derive } from './derive.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: operators differ in their parameter type; each validates its own
 export const OPERATORS: ReadonlyMap<string, MaskOperator<any>> = new Map(
   [keep, drop, nullify, replace, mask, token, bucket, dateTrunc, dateShift, region, derive, noise].map((op) => [op.name, op]),
 );

@@ -7,6 +7,9 @@ export const keep: MaskOperator<Record<string, never>> = {
   reversible: true,
   strength: 0,
   types: 'any',
-  validate: (params) => (asParams('keep', params, []), {}),
+  validate: (params) => {
+    asParams('keep', params, []);
+    return {};
+  },
   toSql: (column) => column,
 };

@@ -43,11 +43,15 @@ export const mask: MaskOperator<MaskParams> = {
     if (p.preset === 'address') {
       // Province and city survive; everything below the city is masked.
       // String search instead of a regular expression: this runs once per row of large tables.
-      return `CASE WHEN ${column} IS NULL THEN NULL WHEN strpos(${column}, '市') > 0 THEN left(${column}, strpos(${column}, '市')) || repeat(${c}, 4) ` +
-        `WHEN strpos(${column}, '省') > 0 THEN left(${column}, strpos(${column}, '省')) || repeat(${c}, 4) ELSE repeat(${c}, 4) END`;
+      return (
+        `CASE WHEN ${column} IS NULL THEN NULL WHEN strpos(${column}, '市') > 0 THEN left(${column}, strpos(${column}, '市')) || repeat(${c}, 4) ` +
+        `WHEN strpos(${column}, '省') > 0 THEN left(${column}, strpos(${column}, '省')) || repeat(${c}, 4) ELSE repeat(${c}, 4) END`
+      );
     }
     const { keepFirst: kf, keepLast: kl } = p;
-    return `CASE WHEN ${column} IS NULL THEN NULL WHEN length(${column}) <= ${kf + kl} THEN repeat(${c}, length(${column})) ` +
-      `ELSE left(${column}, ${kf}) || repeat(${c}, length(${column}) - ${kf + kl}) || right(${column}, ${kl}) END`;
+    return (
+      `CASE WHEN ${column} IS NULL THEN NULL WHEN length(${column}) <= ${kf + kl} THEN repeat(${c}, length(${column})) ` +
+      `ELSE left(${column}, ${kf}) || repeat(${c}, length(${column}) - ${kf + kl}) || right(${column}, ${kl}) END`
+    );
   },
 };

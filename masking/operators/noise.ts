@@ -26,9 +26,10 @@ export const noise: MaskOperator<{ kind: 'laplace' | 'gaussian'; scale: number; 
     // The row's own identity in the raw table when no entity is named.
     const seed = p.by ? `"${p.by}"` : 'rowid';
     const u1 = keyedUniformSql(key, `${field.name}:1`, seed);
-    const draw = p.kind === 'laplace'
-      ? `(-${p.scale} * sign(${u1} - 0.5) * ln(1 - 2 * abs(${u1} - 0.5) + 1e-12))`
-      : `(${p.scale} * sqrt(-2 * ln(greatest(${u1}, 1e-12))) * cos(2 * pi() * ${keyedUniformSql(key, `${field.name}:2`, seed)}))`;
+    const draw =
+      p.kind === 'laplace'
+        ? `(-${p.scale} * sign(${u1} - 0.5) * ln(1 - 2 * abs(${u1} - 0.5) + 1e-12))`
+        : `(${p.scale} * sqrt(-2 * ln(greatest(${u1}, 1e-12))) * cos(2 * pi() * ${keyedUniformSql(key, `${field.name}:2`, seed)}))`;
     const out = `least(greatest(${column} + ${draw}, min(${column}) OVER ()), max(${column}) OVER ())`;
     return `CASE WHEN ${column} IS NULL THEN NULL ELSE ${field.type === 'DOUBLE' ? `round(${out}, 2)` : `CAST(round(${out}) AS ${field.type})`} END`;
   },

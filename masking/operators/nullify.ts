@@ -7,6 +7,9 @@ export const nullify: MaskOperator<Record<string, never>> = {
   reversible: false,
   strength: 4,
   types: 'any',
-  validate: (params) => (asParams('nullify', params, []), {}),
+  validate: (params) => {
+    asParams('nullify', params, []);
+    return {};
+  },
   toSql: (_column, _p, field) => `CAST(NULL AS ${field.type})`,
 };

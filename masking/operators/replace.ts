@@ -10,7 +10,8 @@ export const replace: MaskOperator<{ value: string }> = {
   types: ['VARCHAR'],
   validate(params) {
     const p = asParams('replace', params, ['value']);
-    if (typeof p.value !== 'string' || p.value.length > 200) throw new OpError('MASK_BAD_PARAMS', 'replace: "value" must be a string of at most 200 characters');
+    if (typeof p.value !== 'string' || p.value.length > 200)
+      throw new OpError('MASK_BAD_PARAMS', 'replace: "value" must be a string of at most 200 characters');
     return { value: p.value };
   },
   toSql: (column, p) => `CASE WHEN ${column} IS NULL THEN NULL ELSE ${sqlLiteral(p.value)} END`,

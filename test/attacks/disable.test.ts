@@ -13,7 +13,12 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => d?.close());
 
-async function call(user: string, method: 'GET' | 'POST', url: string, payload?: object): Promise<{ status: number; code?: string; body: Record<string, unknown> }> {
+async function call(
+  user: string,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: object,
+): Promise<{ status: number; code?: string; body: Record<string, unknown> }> {
   const res = await d.app.inject({ method, url, headers: { authorization: `Bearer ${d.setup.tokens[user]}` }, ...(payload !== undefined ? { payload } : {}) });
   const body = res.json() as Record<string, unknown> & { error?: { code: string } };
   return { status: res.statusCode, code: body.error?.code, body };
@@ -42,8 +47,17 @@ describe('disabling a person', () => {
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ name: 'alice', mayAct: false, disabled: { reason: 'left the operator on 2026-11-30' } });
     // The same token, already used: refused with its own code, on reads and writes alike.
-    for (const [method, url] of [['GET', '/api/jobs'], ['GET', '/api/whoami'], ['POST', '/api/jobs']] as const) {
-      const r = await d.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(method === 'POST' ? { payload: { tenant: 'demo', env: 'dev', script: 'output("x", [{a: 1}])' } } : {}) });
+    for (const [method, url] of [
+      ['GET', '/api/jobs'],
+      ['GET', '/api/whoami'],
+      ['POST', '/api/jobs'],
+    ] as const) {
+      const r = await d.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(method === 'POST' ? { payload: { tenant: 'demo', env: 'dev', script: 'output("x", [{a: 1}])' } } : {}),
+      });
       expect(r.statusCode, `${method} ${url}`).toBe(403);
       expect(r.json().error.code).toBe('AUTH_USER_DISABLED');
     }
@@ -65,7 +79,7 @@ describe('disabling a person', () => {
 });
 
 describe('the lifecycle steps the console offers come from the state table', () => {
-  it('an administrator gets exactly the table\'s steps for the state; nobody else gets any', async () => {
+  it("an administrator gets exactly the table's steps for the state; nobody else gets any", async () => {
     const states = [...new Set(TENANT_TRANSITIONS.map(([f]) => f))] as TenantState[];
     for (const s of states) {
       const fromTable = TENANT_TRANSITIONS.filter(([f, a]) => f === s && a !== 'activate' && a !== 'expire').map(([, a]) => a);
@@ -81,7 +95,7 @@ describe('the lifecycle steps the console offers come from the state table', () 
     expect((await call('ada', 'POST', '/api/tenants/demo/resume', {})).body.actions).toEqual(['suspend', 'terminate', 'seal']);
   });
 
-  it('steps the domain takes itself (activation, expiry) are nobody\'s to take', () => {
+  it("steps the domain takes itself (activation, expiry) are nobody's to take", () => {
     return d.od.principal({ as: 'ada' }).then((ada) => {
       expect(() => d.od.tenants.transition(ada, 'demo', 'expire', 'testing')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
       expect(d.od.ctx.authorizations.get('demo').state).toBe('active');

@@ -52,7 +52,16 @@ afterAll(async () => {
 
 const now = () => Math.floor(Date.now() / 1000);
 type Claims = Record<string, unknown>;
-const base = (extra: Claims = {}): Claims => ({ iss: ISSUER, aud: 'opdomain', sub: 'alice', role: 'operator', tenant: 'demo', iat: now(), exp: now() + 600, ...extra });
+const base = (extra: Claims = {}): Claims => ({
+  iss: ISSUER,
+  aud: 'opdomain',
+  sub: 'alice',
+  role: 'operator',
+  tenant: 'demo',
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
 
 async function idpToken(claims: Claims = base(), header: Record<string, unknown> = {}, key: CryptoKey = idpKey): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-2026', typ: 'JWT', ...header }).sign(key);
@@ -73,27 +82,34 @@ describe('the identity provider (JWKS URL)', () => {
     const p = await d.od.principal({ token: await idpToken() });
     expect(p).toEqual({ user: 'alice', role: 'operator', tenant: 'demo' });
     expect(jwksHits).toBeGreaterThan(0);
-    const r = await app.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${await idpToken(base({ sub: 'bob', role: 'reviewer', tenant: undefined }))}` } });
+    const r = await app.inject({
+      method: 'GET',
+      url: '/api/whoami',
+      headers: { authorization: `Bearer ${await idpToken(base({ sub: 'bob', role: 'reviewer', tenant: undefined }))}` },
+    });
     expect(r.json()).toMatchObject({ user: 'bob', role: 'reviewer' });
   });
 
   const attacks: [string, () => Promise<string>, string?][] = [
     ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(base())}.`],
-    ['HS256 signed with the provider\'s public key (HS/RS confusion)', async () => {
-      const { importJWK } = await import('jose');
-      const pem = await exportSPKI((await importJWK(idpPublicJwk, 'RS256')) as CryptoKey);
-      const head = b64({ alg: 'HS256', typ: 'JWT', kid: 'idp-2026' });
-      const body = b64(base());
-      return `${head}.${body}.${createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')}`;
-    }],
+    [
+      "HS256 signed with the provider's public key (HS/RS confusion)",
+      async () => {
+        const { importJWK } = await import('jose');
+        const pem = await exportSPKI((await importJWK(idpPublicJwk, 'RS256')) as CryptoKey);
+        const head = b64({ alg: 'HS256', typ: 'JWT', kid: 'idp-2026' });
+        const body = b64(base());
+        return `${head}.${body}.${createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')}`;
+      },
+    ],
     ['an unknown kid', () => idpToken(base(), { kid: 'rotated-away' })],
     ['an injected kid (path)', () => idpToken(base(), { kid: '../../control/keys/dev-issuer.jwk' })],
     ['an injected kid (SQL)', () => idpToken(base(), { kid: "' OR '1'='1" })],
     ['an oversized kid', () => idpToken(base(), { kid: 'k'.repeat(300) })],
-    ['a jku pointing to the attacker\'s keys', () => idpToken(base(), { jku: 'http://127.0.0.1/attacker-jwks.json' }, attackerKey)],
+    ["a jku pointing to the attacker's keys", () => idpToken(base(), { jku: 'http://127.0.0.1/attacker-jwks.json' }, attackerKey)],
     ['an embedded jwk of the attacker', () => idpToken(base(), { jwk: attackerJwk }, attackerKey)],
     ['an x5u header', () => idpToken(base(), { x5u: 'http://127.0.0.1/cert.pem' })],
-    ['signed by another key with the provider\'s kid', () => idpToken(base(), {}, attackerKey)],
+    ["signed by another key with the provider's kid", () => idpToken(base(), {}, attackerKey)],
     ['expired', () => idpToken(base({ iat: now() - 3600, exp: now() - 120 })), 'AUTH_TOKEN_EXPIRED'],
     ['not yet valid (nbf)', () => idpToken(base({ nbf: now() + 600 }))],
     ['issued in the future', () => idpToken(base({ iat: now() + 600, exp: now() + 1200 }))],
@@ -101,7 +117,7 @@ describe('the identity provider (JWKS URL)', () => {
     ['without iat', () => idpToken(base({ iat: undefined }))],
     ['without sub', () => idpToken(base({ sub: undefined }))],
     ['a wrong issuer', () => idpToken(base({ iss: 'https://evil.example' }))],
-    ['the dev issuer\'s name on the provider\'s key', () => idpToken(base({ iss: DEV_ISSUER }))],
+    ["the dev issuer's name on the provider's key", () => idpToken(base({ iss: DEV_ISSUER }))],
     ['a wrong audience', () => idpToken(base({ aud: 'another-system' }))],
     ['an operator without a tenant claim', () => idpToken(base({ tenant: undefined }))],
     ['a malformed tenant claim', () => idpToken(base({ tenant: 'Demo; DROP TABLE tenants' }))],
@@ -150,7 +166,11 @@ describe('the identity provider (JWKS URL)', () => {
 describe('identity provider configuration', () => {
   it('refuses a plain-http JWKS URL off loopback and symmetric algorithms', async () => {
     const { Opdomain } = await import('../../gateway/index.ts');
-    await expect(Opdomain.open({ home: d.home, identityProvider: { jwksUrl: 'http://idp.example/jwks.json', issuer: ISSUER } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(Opdomain.open({ home: d.home, identityProvider: { jwksUrl: 'https://idp.example/jwks.json', issuer: ISSUER, algorithms: ['HS256'] } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(Opdomain.open({ home: d.home, identityProvider: { jwksUrl: 'http://idp.example/jwks.json', issuer: ISSUER } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(
+      Opdomain.open({ home: d.home, identityProvider: { jwksUrl: 'https://idp.example/jwks.json', issuer: ISSUER, algorithms: ['HS256'] } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

@@ -21,10 +21,15 @@ let nestedYear = 0;
 let swapYear = 0;
 
 const spec = (over: Record<string, unknown>) => ({
-  product: 'p-county', title: 'test', scenario: SCENARIO,
+  product: 'p-county',
+  title: 'test',
+  scenario: SCENARIO,
   sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code',
   parameters: { properties: { gender: { type: 'string', enum: ['男', '女'] } } },
-  columns: ['county_code', 'people'], unit: 'person', controls: { minUnits: 10, roundTo: 1, rowCap: 500 }, ...over,
+  columns: ['county_code', 'people'],
+  unit: 'person',
+  controls: { minUnits: 10, roundTo: 1, rowCap: 500 },
+  ...over,
 });
 
 async function refused(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
@@ -40,7 +45,8 @@ async function refused(p: Promise<unknown> | (() => unknown), code: string): Pro
 /** Proposes, approves (bob, carol) and grants a version to the test consumer; returns its version. */
 async function publish(s: Record<string, unknown>, quotas: Record<string, number> = {}): Promise<number> {
   const v = await d.od.products.propose(who.alice!, s);
-  for (const r of ['bob', 'carol']) if (d.od.products.get(who[r]!, v.product, v.version).state !== 'approved') d.od.products.decide(who[r]!, v.product, v.version, 'approve');
+  for (const r of ['bob', 'carol'])
+    if (d.od.products.get(who[r]!, v.product, v.version).state !== 'approved') d.od.products.decide(who[r]!, v.product, v.version, 'approve');
   d.od.consumers.grant(who.ada!, { consumer: 'mallory', product: v.product, version: v.version, ...quotas });
   return v.version;
 }
@@ -57,16 +63,25 @@ beforeAll(async () => {
   const con = await inst.connect();
   for (cutoff = 1940; cutoff < 2020; cutoff += 5) {
     oldByCounty.clear();
-    for (const r of (await con.runAndReadAll(`SELECT county_code, count(*)::INT AS n FROM population WHERE birth_date < DATE '${cutoff}-01-01' GROUP BY ALL`)).getRowObjectsJS()) oldByCounty.set(String(r.county_code), Number(r.n));
+    for (const r of (
+      await con.runAndReadAll(`SELECT county_code, count(*)::INT AS n FROM population WHERE birth_date < DATE '${cutoff}-01-01' GROUP BY ALL`)
+    ).getRowObjectsJS())
+      oldByCounty.set(String(r.county_code), Number(r.n));
     const n = [...oldByCounty.values()];
     if (n.filter((x) => x >= 10).length >= 5 && n.filter((x) => x < 10).length >= 5) break;
   }
   // A year whose people, in some (county, gender) cell that stays large either way, are 1 to 9.
-  const swap = (await con.runAndReadAll(`WITH c AS (SELECT county_code, gender, year(birth_date)::INT AS y, count(*) AS n FROM population GROUP BY ALL),
+  const swap = (
+    await con.runAndReadAll(`WITH c AS (SELECT county_code, gender, year(birth_date)::INT AS y, count(*) AS n FROM population GROUP BY ALL),
       t AS (SELECT a.y, a.n, (SELECT sum(b.n) FROM c b WHERE b.county_code = a.county_code AND b.gender = a.gender AND b.y > a.y) AS later FROM c a)
-    SELECT min(y)::INT AS y FROM t WHERE n BETWEEN 1 AND 9 AND later >= 20 AND y BETWEEN 1940 AND 1990`)).getRowObjectsJS();
+    SELECT min(y)::INT AS y FROM t WHERE n BETWEEN 1 AND 9 AND later >= 20 AND y BETWEEN 1940 AND 1990`)
+  ).getRowObjectsJS();
   swapYear = Number(swap[0]!.y);
-  const years = (await con.runAndReadAll('SELECT year(birth_date)::INT AS y FROM population GROUP BY county_code, y HAVING count(*) BETWEEN 1 AND 9 AND y BETWEEN 1940 AND 1999 ORDER BY y LIMIT 1')).getRowObjectsJS();
+  const years = (
+    await con.runAndReadAll(
+      'SELECT year(birth_date)::INT AS y FROM population GROUP BY county_code, y HAVING count(*) BETWEEN 1 AND 9 AND y BETWEEN 1940 AND 1999 ORDER BY y LIMIT 1',
+    )
+  ).getRowObjectsJS();
   nestedYear = Number(years[0]!.y);
   con.closeSync();
   inst.closeSync();
@@ -77,21 +92,56 @@ afterAll(async () => d?.close());
 describe('product proposals that try to open the door', () => {
   it('refuses a free-text parameter, numbered or undeclared parameters, and unused ones', async () => {
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string' } } } })), 'PRODUCT_INVALID');
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $1 GROUP BY county_code' })), 'PRODUCT_INVALID');
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $sex GROUP BY county_code' })), 'PRODUCT_INVALID');
-    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] }, extra: { type: 'integer', minimum: 0, maximum: 1 } } } })), 'PRODUCT_INVALID');
+    await refused(
+      d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $1 GROUP BY county_code' })),
+      'PRODUCT_INVALID',
+    );
+    await refused(
+      d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $sex GROUP BY county_code' })),
+      'PRODUCT_INVALID',
+    );
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] }, extra: { type: 'integer', minimum: 0, maximum: 1 } } } }),
+      ),
+      'PRODUCT_INVALID',
+    );
     await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { n: { type: 'integer', minimum: 0 } } } })), 'PRODUCT_INVALID');
-    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] } }, additionalProperties: true } })), 'PRODUCT_INVALID');
+    await refused(
+      d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['男'] } }, additionalProperties: true } })),
+      'PRODUCT_INVALID',
+    );
     // A parameter the door would take for an API key in the URL (by name or value) is refused at proposal.
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $key GROUP BY county_code', parameters: { properties: { key: { type: 'string', enum: ['男', '女'] } } } })), 'PRODUCT_INVALID');
-    await refused(d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['odk_男', '女'] } } } })), 'PRODUCT_INVALID');
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({
+          sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $key GROUP BY county_code',
+          parameters: { properties: { key: { type: 'string', enum: ['男', '女'] } } },
+        }),
+      ),
+      'PRODUCT_INVALID',
+    );
+    await refused(
+      d.od.products.propose(who.alice!, spec({ parameters: { properties: { gender: { type: 'string', enum: ['odk_男', '女'] } } } })),
+      'PRODUCT_INVALID',
+    );
   });
 
   it('binds a declared default for an optional parameter, never NULL; a default outside its range is refused', async () => {
-    const born = (extra: Record<string, unknown>) => spec({
-      product: 'p-default', sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
-      parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, ...extra }, to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 } }, required: ['to'] },
-    });
+    const born = (extra: Record<string, unknown>) =>
+      spec({
+        product: 'p-default',
+        sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
+        parameters: {
+          properties: {
+            from: { type: 'integer', minimum: 1900, maximum: 2030, ...extra },
+            to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 },
+          },
+          required: ['to'],
+        },
+      });
     await refused(d.od.products.propose(who.alice!, born({})), 'PRODUCT_INVALID');
     await refused(d.od.products.propose(who.alice!, born({ default: 1800 })), 'PRODUCT_INVALID');
     const version = await publish(born({ default: 1900, title: 'born from' }));
@@ -99,7 +149,10 @@ describe('product proposals that try to open the door', () => {
     d.od.consumers.add(who.ada!, { id: 'dflt', name: 'Default Ltd' });
     const k = d.od.consumers.issueKey(who.ada!, 'dflt').key;
     d.od.consumers.grant(who.ada!, { consumer: 'dflt', product: 'p-default', version });
-    const ask = (query: Record<string, string>) => d.od.productCalls.call({ key: k, scenario: SCENARIO, product: 'p-default', version: `v${version}`, query, format: 'json' }).then((a) => ({ ...a, json: JSON.parse(a.body) }));
+    const ask = (query: Record<string, string>) =>
+      d.od.productCalls
+        .call({ key: k, scenario: SCENARIO, product: 'p-default', version: `v${version}`, query, format: 'json' })
+        .then((a) => ({ ...a, json: JSON.parse(a.body) }));
     const implicit = await ask({ to: '2024' });
     const explicit = await ask({ from: '1900', to: '2024' });
     expect(implicit.status, implicit.body).toBe(200);
@@ -108,18 +161,55 @@ describe('product proposals that try to open the door', () => {
   });
 
   it('holds templates to the SQL gate and to the tenant’s own tables', async () => {
-    await refused(d.od.products.propose(who.alice!, spec({ sql: "SELECT count(*) AS people FROM read_csv('/etc/passwd') WHERE $gender = 'x'", columns: ['people'] })), 'SQL_FUNCTION_NOT_ALLOWED');
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM raw.population WHERE gender = $gender GROUP BY county_code' })), 'SQL_TABLE_NOT_ALLOWED');
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code; SELECT 1' })), 'SQL_MULTIPLE_STATEMENTS');
+    await refused(
+      d.od.products.propose(who.alice!, spec({ sql: "SELECT count(*) AS people FROM read_csv('/etc/passwd') WHERE $gender = 'x'", columns: ['people'] })),
+      'SQL_FUNCTION_NOT_ALLOWED',
+    );
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({ sql: 'SELECT county_code, count(*) AS people FROM raw.population WHERE gender = $gender GROUP BY county_code' }),
+      ),
+      'SQL_TABLE_NOT_ALLOWED',
+    );
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({ sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY county_code; SELECT 1' }),
+      ),
+      'SQL_MULTIPLE_STATEMENTS',
+    );
   });
 
   it('blocks a template that publishes records, identifiers or one person’s value', async () => {
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT id_card, county_code FROM population WHERE gender = $gender', columns: ['id_card', 'county_code'] })), 'PRODUCT_BLOCKED');
-    await refused(d.od.products.propose(who.alice!, spec({ sql: 'SELECT county_code, max(id_card) AS people FROM population WHERE gender = $gender GROUP BY county_code' })), 'PRODUCT_BLOCKED');
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({ sql: 'SELECT id_card, county_code FROM population WHERE gender = $gender', columns: ['id_card', 'county_code'] }),
+      ),
+      'PRODUCT_BLOCKED',
+    );
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({ sql: 'SELECT county_code, max(id_card) AS people FROM population WHERE gender = $gender GROUP BY county_code' }),
+      ),
+      'PRODUCT_BLOCKED',
+    );
   });
 
   it('refuses a unit of privacy the template’s tables do not count', async () => {
-    await refused(d.od.products.propose(who.alice!, spec({ product: 'p-unit', sql: "SELECT industry_code, count(*) AS people FROM enterprise WHERE $gender IN ('男', '女') GROUP BY industry_code", columns: ['industry_code', 'people'] })), 'PRODUCT_INVALID');
+    await refused(
+      d.od.products.propose(
+        who.alice!,
+        spec({
+          product: 'p-unit',
+          sql: "SELECT industry_code, count(*) AS people FROM enterprise WHERE $gender IN ('男', '女') GROUP BY industry_code",
+          columns: ['industry_code', 'people'],
+        }),
+      ),
+      'PRODUCT_INVALID',
+    );
   });
 
   it('refuses declared columns the template does not return, and a scenario the authorization lacks', async () => {
@@ -155,7 +245,10 @@ describe('keys and grants that should not open anything', () => {
     await refused(() => d.od.consumers.issueKey(who.ada!, 'eve', { days: 400 }), 'BAD_REQUEST');
     const k = d.od.consumers.issueKey(who.ada!, 'eve');
     const g = d.od.consumers.grant(who.ada!, { consumer: 'eve', product: 'p-expiry', version });
-    const ask = () => d.od.productCalls.call({ key: k.key, scenario: SCENARIO, product: 'p-expiry', version: `v${version}`, query: { gender: '男' }, format: 'json' }).then((a) => JSON.parse(a.body));
+    const ask = () =>
+      d.od.productCalls
+        .call({ key: k.key, scenario: SCENARIO, product: 'p-expiry', version: `v${version}`, query: { gender: '男' }, format: 'json' })
+        .then((a) => JSON.parse(a.body));
     expect((await ask()).rows).toBeDefined();
     // Time passes: the grant's validity ends, then the key's.
     const past = new Date(Date.now() - 1000).toISOString();
@@ -165,17 +258,32 @@ describe('keys and grants that should not open anything', () => {
     expect((await ask()).error.code).toBe('API_KEY_INVALID');
     // A key of the right shape with another secret is no key.
     const forged = `${k.key.slice(0, -8)}AAAAAAAA`;
-    expect(JSON.parse((await d.od.productCalls.call({ key: forged, scenario: SCENARIO, product: 'p-expiry', version: `v${version}`, query: { gender: '男' }, format: 'json' })).body).error.code).toBe('API_KEY_INVALID');
+    expect(
+      JSON.parse(
+        (
+          await d.od.productCalls.call({
+            key: forged,
+            scenario: SCENARIO,
+            product: 'p-expiry',
+            version: `v${version}`,
+            query: { gender: '男' },
+            format: 'json',
+          })
+        ).body,
+      ).error.code,
+    ).toBe('API_KEY_INVALID');
   });
 });
 
 describe('calls whose small cells hide', () => {
   it('withholds a row when any aggregate in it, a FILTER included, rests on too few people', async () => {
-    const version = await publish(spec({
-      product: 'p-filter',
-      sql: `SELECT county_code, count(*) AS people, count(*) FILTER (WHERE birth_date < DATE '${cutoff}-01-01') AS old FROM population WHERE gender IN ($gender, '男', '女') GROUP BY county_code`,
-      columns: ['county_code', 'people', 'old'],
-    }));
+    const version = await publish(
+      spec({
+        product: 'p-filter',
+        sql: `SELECT county_code, count(*) AS people, count(*) FILTER (WHERE birth_date < DATE '${cutoff}-01-01') AS old FROM population WHERE gender IN ($gender, '男', '女') GROUP BY county_code`,
+        columns: ['county_code', 'people', 'old'],
+      }),
+    );
     const r = await call('p-filter', version, { gender: '女' });
     expect(r.status, r.body).toBe(200);
     expect(r.json.rows.length).toBeGreaterThan(0);
@@ -185,7 +293,13 @@ describe('calls whose small cells hide', () => {
   });
 
   it('never returns one person’s own value (a max), whatever the group’s size', async () => {
-    const version = await publish(spec({ product: 'p-max', sql: 'SELECT s.month, max(s.base_amount) AS top FROM social_insurance s WHERE $gender IN (\'男\', \'女\') GROUP BY s.month', columns: ['month', 'top'] }));
+    const version = await publish(
+      spec({
+        product: 'p-max',
+        sql: "SELECT s.month, max(s.base_amount) AS top FROM social_insurance s WHERE $gender IN ('男', '女') GROUP BY s.month",
+        columns: ['month', 'top'],
+      }),
+    );
     const r = await call('p-max', version, { gender: '男' });
     expect(r.status, r.body).toBe(200);
     expect(r.json.rows).toEqual([]);
@@ -193,7 +307,13 @@ describe('calls whose small cells hide', () => {
   });
 
   it('withholds a row whose dominance cannot be decided (negative contributions): no reviewer sees a call', async () => {
-    const version = await publish(spec({ product: 'p-negative', sql: "SELECT s.month, sum(s.base_amount - 6500) AS net FROM social_insurance s WHERE $gender IN ('男', '女') GROUP BY s.month", columns: ['month', 'net'] }));
+    const version = await publish(
+      spec({
+        product: 'p-negative',
+        sql: "SELECT s.month, sum(s.base_amount - 6500) AS net FROM social_insurance s WHERE $gender IN ('男', '女') GROUP BY s.month",
+        columns: ['month', 'net'],
+      }),
+    );
     const r = await call('p-negative', version, { gender: '男' });
     expect(r.status, r.body).toBe(200);
     expect(r.json.rows).toEqual([]);
@@ -201,7 +321,9 @@ describe('calls whose small cells hide', () => {
   });
 
   it('withholds the ROLLUP total when a county under it is withheld (it would give the county back)', async () => {
-    const version = await publish(spec({ product: 'p-rollup', sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY ROLLUP (county_code)' }));
+    const version = await publish(
+      spec({ product: 'p-rollup', sql: 'SELECT county_code, count(*) AS people FROM population WHERE gender = $gender GROUP BY ROLLUP (county_code)' }),
+    );
     const r = await call('p-rollup', version, { gender: '女' });
     expect(r.status, r.body).toBe(200);
     expect(r.json.suppressedRows).toBeGreaterThan(1);
@@ -217,28 +339,59 @@ describe('calls whose small cells hide', () => {
 
 describe('the ledger and the cache under pressure', () => {
   it('serves at most one of two nested answers asked at the same moment', async () => {
-    const version = await publish(spec({
-      product: 'p-race', sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
-      parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 }, to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 } } },
-    }));
+    const version = await publish(
+      spec({
+        product: 'p-race',
+        sql: 'SELECT county_code, count(*) AS people FROM population WHERE year(birth_date) BETWEEN $from AND $to GROUP BY county_code',
+        parameters: {
+          properties: {
+            from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 },
+            to: { type: 'integer', minimum: 1900, maximum: 2030, example: 2024 },
+          },
+        },
+      }),
+    );
     // A consumer with no earlier answers: only these two can conflict.
     d.od.consumers.add(who.ada!, { id: 'racer', name: 'Racer' });
     const k = d.od.consumers.issueKey(who.ada!, 'racer').key;
     d.od.consumers.grant(who.ada!, { consumer: 'racer', product: 'p-race', version });
-    const ask = (from: number) => d.od.productCalls.call({ key: k, scenario: SCENARIO, product: 'p-race', version: `v${version}`, query: { from: String(from), to: '2024' }, format: 'json' }).then((a) => ({ ...a, json: JSON.parse(a.body) }));
+    const ask = (from: number) =>
+      d.od.productCalls
+        .call({ key: k, scenario: SCENARIO, product: 'p-race', version: `v${version}`, query: { from: String(from), to: '2024' }, format: 'json' })
+        .then((a) => ({ ...a, json: JSON.parse(a.body) }));
     const answers = await Promise.all([ask(nestedYear), ask(nestedYear + 1)]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 403]);
     expect(answers.find((a) => a.status === 403)!.json.error.code).toBe('PRODUCT_DIFFERENCING');
   });
 
   it('an earlier answer of another template that groups the same fields in another order is lined up by field, not by position', async () => {
-    const born = (product: string, sql: string, columns: string[]) => spec({ product, sql, columns, parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 } } } });
-    const a = await publish(born('p-swap-a', 'SELECT county_code, gender, count(*) AS people FROM population WHERE year(birth_date) >= $from GROUP BY county_code, gender', ['county_code', 'gender', 'people']));
-    const b = await publish(born('p-swap-b', 'SELECT gender, county_code, count(*) AS people FROM population WHERE year(birth_date) >= $from GROUP BY gender, county_code', ['gender', 'county_code', 'people']));
+    const born = (product: string, sql: string, columns: string[]) =>
+      spec({ product, sql, columns, parameters: { properties: { from: { type: 'integer', minimum: 1900, maximum: 2030, example: 1950 } } } });
+    const a = await publish(
+      born('p-swap-a', 'SELECT county_code, gender, count(*) AS people FROM population WHERE year(birth_date) >= $from GROUP BY county_code, gender', [
+        'county_code',
+        'gender',
+        'people',
+      ]),
+    );
+    const b = await publish(
+      born('p-swap-b', 'SELECT gender, county_code, count(*) AS people FROM population WHERE year(birth_date) >= $from GROUP BY gender, county_code', [
+        'gender',
+        'county_code',
+        'people',
+      ]),
+    );
     d.od.consumers.add(who.ada!, { id: 'swapper', name: 'Swapper' });
     const k = d.od.consumers.issueKey(who.ada!, 'swapper').key;
-    for (const [product, version] of [['p-swap-a', a], ['p-swap-b', b]] as const) d.od.consumers.grant(who.ada!, { consumer: 'swapper', product, version });
-    const ask = (product: string, version: number, from: number) => d.od.productCalls.call({ key: k, scenario: SCENARIO, product, version: `v${version}`, query: { from: String(from) }, format: 'json' }).then((x) => ({ ...x, json: JSON.parse(x.body) }));
+    for (const [product, version] of [
+      ['p-swap-a', a],
+      ['p-swap-b', b],
+    ] as const)
+      d.od.consumers.grant(who.ada!, { consumer: 'swapper', product, version });
+    const ask = (product: string, version: number, from: number) =>
+      d.od.productCalls
+        .call({ key: k, scenario: SCENARIO, product, version: `v${version}`, query: { from: String(from) }, format: 'json' })
+        .then((x) => ({ ...x, json: JSON.parse(x.body) }));
     expect((await ask('p-swap-a', a, swapYear)).status).toBe(200);
     const second = await ask('p-swap-b', b, swapYear + 1);
     expect([second.status, second.json.error.code]).toEqual([403, 'PRODUCT_DIFFERENCING']);
@@ -248,7 +401,16 @@ describe('the ledger and the cache under pressure', () => {
     // And the comparison itself lines the cells up by field: the same people give no difference
     // (cells that could not be lined up would count as differing by one), the nested pair a few.
     const row = (p: string, v: number) => d.od.products.specOf(d.od.products.row(p, v));
-    const input = (from: number) => ({ dbPath: d.od.ctx.paths.tenantDb('demo', 'prod'), limits: { duckdbMemoryMb: 512, duckdbThreads: 1 }, tenant: 'demo', sql: row('p-swap-a', a).sql, params: { from }, thresholds: d.od.ctx.authorizations.effectiveThresholds('demo'), controls: row('p-swap-a', a).controls, timeoutMs: 10_000 });
+    const input = (from: number) => ({
+      dbPath: d.od.ctx.paths.tenantDb('demo', 'prod'),
+      limits: { duckdbMemoryMb: 512, duckdbThreads: 1 },
+      tenant: 'demo',
+      sql: row('p-swap-a', a).sql,
+      params: { from },
+      thresholds: d.od.ctx.authorizations.effectiveThresholds('demo'),
+      controls: row('p-swap-a', a).controls,
+      timeoutMs: 10_000,
+    });
     const other = (from: number) => ({ sql: row('p-swap-b', b).sql, params: { from }, controls: row('p-swap-b', b).controls });
     const groups = (from: number) => d.od.ctx.productEngine.call(input(from)).then((r) => new Set(r.ledger.map((c) => c.group)));
     const all = await groups(swapYear);
@@ -325,7 +487,7 @@ describe('a call the domain cannot account for is not served', () => {
 
   it('fails the call when its audit entry cannot be written, and leaves no rows counted, no ledger cells, no call record', async () => {
     const version = await publish(spec({ product: 'p-audit' }));
-    const count = (sql: string) => (d.od.ctx.store.get<{ n: number }>(sql)!).n;
+    const count = (sql: string) => d.od.ctx.store.get<{ n: number }>(sql)!.n;
     const ledger = count('SELECT count(*) AS n FROM product_ledger');
     const callsBefore = count('SELECT count(*) AS n FROM product_calls');
     const side = new Database(d.od.ctx.paths.controlDb);
@@ -340,7 +502,9 @@ describe('a call the domain cannot account for is not served', () => {
     }
     expect(count('SELECT count(*) AS n FROM product_ledger')).toBe(ledger);
     expect(count('SELECT count(*) AS n FROM product_calls')).toBe(callsBefore);
-    const usage = d.od.ctx.store.all<{ row_count: number }>("SELECT u.row_count FROM product_usage u JOIN product_grants g ON g.id = u.grant_id WHERE g.product = 'p-audit' AND u.period LIKE 'd:%'");
+    const usage = d.od.ctx.store.all<{ row_count: number }>(
+      "SELECT u.row_count FROM product_usage u JOIN product_grants g ON g.id = u.grant_id WHERE g.product = 'p-audit' AND u.period LIKE 'd:%'",
+    );
     // Nothing of the failed call is kept: no rows counted (the call itself is not counted either, its commit failed).
     expect(usage.reduce((a, u) => a + u.row_count, 0)).toBe(0);
     expect((await d.od.lineage.verify(who.sam!)).ok).toBe(true);

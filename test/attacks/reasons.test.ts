@@ -19,7 +19,12 @@ beforeAll(async () => {
 afterAll(() => d?.close());
 
 async function post(user: string, url: string, payload?: unknown): Promise<{ status: number; code?: string }> {
-  const res = await d.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${d.setup.tokens[user]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const res = await d.app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${d.setup.tokens[user]}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
   return { status: res.statusCode, code: (res.json() as { error?: { code: string } }).error?.code };
 }
 
@@ -40,7 +45,10 @@ async function refusedWithoutReason(user: string, url: string, body: (reason: un
   const wrongType = await post(user, url, { [field]: 42 });
   expect(wrongType.status, 'a reason that is not text').toBe(400);
   // A token's first use in a process is audited as a sign-in; that is not the act.
-  const after = d.od.ctx.audit.entries({ afterSeq: before }).map((e) => e.kind).filter((k) => k !== 'SIGN_IN');
+  const after = d.od.ctx.audit
+    .entries({ afterSeq: before })
+    .map((e) => e.kind)
+    .filter((k) => k !== 'SIGN_IN');
   expect(after, `${url}: a refused act left audit entries`).toEqual([]);
 }
 

@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => d?.close());
 
-const SECRET = "const [{ b }] = await sql(\"SELECT round(avg(base_amount)) AS b FROM social_insurance WHERE month = '2024-06'\");";
+const SECRET = 'const [{ b }] = await sql("SELECT round(avg(base_amount)) AS b FROM social_insurance WHERE month = \'2024-06\'");';
 const declare = (name: string, columns: [string, string][]) => ({ outputs: [{ name, columns: columns.map(([n, type]) => ({ name: n, type })) }] });
 const FAILURES = new Set(['JOB_FAILED_LIMIT', 'JOB_FAILED_SCRIPT', 'JOB_FAILED_QUERY']);
 
@@ -42,19 +42,43 @@ describe('the prod reply carries a few bits', () => {
   });
 
   it('column names chosen by the data fail the job with the same code as any script error', async () => {
-    const byData = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: `${SECRET} output('out', [{ ['c' + b]: 1 }]);`, manifest: declare('out', [['a', 'BIGINT']]) });
+    const byData = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: `${SECRET} output('out', [{ ['c' + b]: 1 }]);`,
+      manifest: declare('out', [['a', 'BIGINT']]),
+    });
     const thrown = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "throw new Error('x')", manifest: declare('out', [['a', 'BIGINT']]) });
     expect(byData.error).toEqual(thrown.error);
     expect(byData.error!.code).toBe('JOB_FAILED_SCRIPT');
   });
 
   it('row counts become a size bucket of the declared outputs, which are all reported, written or not', async () => {
-    const manifest = { outputs: [{ name: 'few', columns: [{ name: 'a', type: 'BIGINT' }] }, { name: 'many', columns: [{ name: 'a', type: 'BIGINT' }] }, { name: 'none', columns: [{ name: 'a', type: 'BIGINT' }] }] };
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('few', [{ a: 1 }, { a: 2 }, { a: 3 }]); output('many', Array.from({ length: 300 }, (_, a) => ({ a })));", manifest });
-    expect(r.outputs.map((o) => [o.name, o.size, o.rowCount])).toEqual([['few', 'small', undefined], ['many', 'large', undefined], ['none', 'empty', undefined]]);
+    const manifest = {
+      outputs: [
+        { name: 'few', columns: [{ name: 'a', type: 'BIGINT' }] },
+        { name: 'many', columns: [{ name: 'a', type: 'BIGINT' }] },
+        { name: 'none', columns: [{ name: 'a', type: 'BIGINT' }] },
+      ],
+    };
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('few', [{ a: 1 }, { a: 2 }, { a: 3 }]); output('many', Array.from({ length: 300 }, (_, a) => ({ a })));",
+      manifest,
+    });
+    expect(r.outputs.map((o) => [o.name, o.size, o.rowCount])).toEqual([
+      ['few', 'small', undefined],
+      ['many', 'large', undefined],
+      ['none', 'empty', undefined],
+    ]);
     expect(r.stats).toBeUndefined();
     const rec = od.jobs.job(alice, r.jobId);
-    expect(rec.outputs.map((o) => [o.name, o.size, o.rowCount])).toEqual([['few', 'small', undefined], ['many', 'large', undefined], ['none', 'empty', undefined]]);
+    expect(rec.outputs.map((o) => [o.name, o.size, o.rowCount])).toEqual([
+      ['few', 'small', undefined],
+      ['many', 'large', undefined],
+      ['none', 'empty', undefined],
+    ]);
     expect(od.jobs.job(sam, r.jobId).outputs.map((o) => o.rowCount)).toEqual([3, 300]);
   });
 
@@ -89,7 +113,12 @@ describe('the prod reply carries a few bits', () => {
   });
 
   it('timings: no stats, and the end time an operator sees is bucketed', async () => {
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: `${SECRET} const until = Date.now() + (b % 7) * 10; while (Date.now() < until) {} output('out', [{ a: 1 }]);`, manifest: declare('out', [['a', 'BIGINT']]) });
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: `${SECRET} const until = Date.now() + (b % 7) * 10; while (Date.now() < until) {} output('out', [{ a: 1 }]);`,
+      manifest: declare('out', [['a', 'BIGINT']]),
+    });
     expect(r.stats).toBeUndefined();
     const rec = od.jobs.job(alice, r.jobId);
     const ms = new Date(rec.finishedAt!).getTime() - new Date(rec.createdAt).getTime();
@@ -105,10 +134,16 @@ describe('the prod reply carries a few bits', () => {
       let done: { id: string; createdAt: string; finishedAt: string | null } | undefined;
       for (let i = 0; i < 200 && !done; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        done = od.jobs.list(sam, 'demo').find((j) => j.env === 'prod' && j.state === 'completed' && Date.now() - new Date(j.createdAt).getTime() < 20_000 && j.id !== undefined && !seen.has(j.id));
+        done = od.jobs
+          .list(sam, 'demo')
+          .find(
+            (j) =>
+              j.env === 'prod' && j.state === 'completed' && Date.now() - new Date(j.createdAt).getTime() < 20_000 && j.id !== undefined && !seen.has(j.id),
+          );
       }
       expect(done).toBeDefined();
-      const closes = new Date(done!.createdAt).getTime() + Math.ceil((new Date(done!.finishedAt!).getTime() - new Date(done!.createdAt).getTime()) / 3000) * 3000;
+      const closes =
+        new Date(done!.createdAt).getTime() + Math.ceil((new Date(done!.finishedAt!).getTime() - new Date(done!.createdAt).getTime()) / 3000) * 3000;
       const mine = od.jobs.job(alice, done!.id);
       expect(Date.now(), 'read before the bucket closed').toBeLessThan(closes);
       expect(mine.state).toBe('running');
@@ -123,7 +158,12 @@ describe('the prod reply carries a few bits', () => {
 
   it('the same over HTTP: job reply, job record and job list', async () => {
     const auth = { authorization: `Bearer ${d.setup.tokens.alice}` };
-    const post = await app.inject({ method: 'POST', url: '/api/jobs', headers: auth, payload: { tenant: 'demo', env: 'prod', script: `${SECRET} output('x' + b, [{ a: b }]);` } });
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers: auth,
+      payload: { tenant: 'demo', env: 'prod', script: `${SECRET} output('x' + b, [{ a: b }]);` },
+    });
     expect(post.statusCode).toBe(200);
     const body = post.json();
     expect(body).toMatchObject({ ok: true, outputs: [] });
@@ -134,7 +174,17 @@ describe('the prod reply carries a few bits', () => {
   });
 
   it('an export report reaches the operator as verdicts and fixed reasons, without figures or cells', async () => {
-    const r = await od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('out', await sql('SELECT county_code, gender, year(birth_date) AS y, count(*) AS n FROM population GROUP BY ALL'))", manifest: declare('out', [['county_code', 'VARCHAR'], ['gender', 'VARCHAR'], ['y', 'BIGINT'], ['n', 'BIGINT']]) });
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('out', await sql('SELECT county_code, gender, year(birth_date) AS y, count(*) AS n FROM population GROUP BY ALL'))",
+      manifest: declare('out', [
+        ['county_code', 'VARCHAR'],
+        ['gender', 'VARCHAR'],
+        ['y', 'BIGINT'],
+        ['n', 'BIGINT'],
+      ]),
+    });
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     const req = await od.exports.request(alice, { jobId: r.jobId, output: 'out', draft: true, fix: { suppress: true } });
     expect(req.rules.every((x) => !x.cells && !/\d/.test(x.reason))).toBe(true);
@@ -146,13 +196,27 @@ describe('the prod reply carries a few bits', () => {
   it('prod jobs started at once share a commit but not the quota: exactly the quota runs, the rest are refused and leave no row', async () => {
     const ada = await od.principal({ as: 'ada' });
     await od.tenants.create(ada, {
-      id: 'burst', org: 'Burst Org', scenarios: ['stats'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['stats'] },
+      id: 'burst',
+      org: 'Burst Org',
+      scenarios: ['stats'],
+      grants: [{ dataset: 'population' }],
+      justification: { 'population.*': ['stats'] },
       emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
-      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(), limits: { prodJobsPerDay: 3 },
+      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+      limits: { prodJobsPerDay: 3 },
     } as never);
-    od.people.register(ada, { name: 'bria', role: 'operator', tenant: 'burst', display: 'Bria', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    od.people.register(ada, {
+      name: 'bria',
+      role: 'operator',
+      tenant: 'burst',
+      display: 'Bria',
+      verified: true,
+      agreementUntil: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     const bria = await od.principal({ as: 'bria' });
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => od.jobs.run(bria, { tenant: 'burst', env: 'prod', script: "output('o', [{ a: 1 }])" })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => od.jobs.run(bria, { tenant: 'burst', env: 'prod', script: "output('o', [{ a: 1 }])" })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled').length).toBe(3);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('PROD_JOB_QUOTA');
     expect(od.ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE tenant = 'burst'")!.n).toBe(3);
@@ -161,11 +225,23 @@ describe('the prod reply carries a few bits', () => {
   it('the rate of prod jobs per authorization is bounded, and administrators can lower it but not raise it past the ceiling', async () => {
     const ada = await od.principal({ as: 'ada' });
     await od.tenants.create(ada, {
-      id: 'quota', org: 'Quota Org', scenarios: ['stats'], grants: [{ dataset: 'population' }], justification: { 'population.*': ['stats'] },
+      id: 'quota',
+      org: 'Quota Org',
+      scenarios: ['stats'],
+      grants: [{ dataset: 'population' }],
+      justification: { 'population.*': ['stats'] },
       emergencyPlan: { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer', approvedAt: '2026-01-01' },
-      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(), limits: { prodJobsPerDay: 2, exportChecksPerDay: 1 },
+      termEnd: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+      limits: { prodJobsPerDay: 2, exportChecksPerDay: 1 },
     } as never);
-    od.people.register(ada, { name: 'quinn', role: 'operator', tenant: 'quota', display: 'Quinn', verified: true, agreementUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    od.people.register(ada, {
+      name: 'quinn',
+      role: 'operator',
+      tenant: 'quota',
+      display: 'Quinn',
+      verified: true,
+      agreementUntil: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     const quinn = await od.principal({ as: 'quinn' });
     const jobs: string[] = [];
     for (let i = 0; i < 2; i++) {
@@ -188,13 +264,28 @@ describe('the prod reply carries a few bits', () => {
     const before = od.jobs.list(sam, 'demo').length;
     const col = [{ name: 'a', type: 'BIGINT' }];
     const bad: unknown[] = [
-      [], 'out', { outputs: [] }, { outputs: [{ name: 'Out!', columns: col }] }, { outputs: [{ name: 'o', columns: [] }] },
-      { outputs: [{ name: 'o', columns: [{ name: 'a', type: 'TEXT' }] }] }, { outputs: [{ name: 'o', columns: col }, { name: 'o', columns: col }] },
-      { outputs: [{ name: 'o', columns: [...col, ...col] }] }, { outputs: Array.from({ length: 9 }, (_, i) => ({ name: `o${i}`, columns: col })) },
-      { outputs: [{ name: 'o', columns: col, rows: 5 }] }, { outputs: [{ name: 'o', columns: col }], extra: true },
+      [],
+      'out',
+      { outputs: [] },
+      { outputs: [{ name: 'Out!', columns: col }] },
+      { outputs: [{ name: 'o', columns: [] }] },
+      { outputs: [{ name: 'o', columns: [{ name: 'a', type: 'TEXT' }] }] },
+      {
+        outputs: [
+          { name: 'o', columns: col },
+          { name: 'o', columns: col },
+        ],
+      },
+      { outputs: [{ name: 'o', columns: [...col, ...col] }] },
+      { outputs: Array.from({ length: 9 }, (_, i) => ({ name: `o${i}`, columns: col })) },
+      { outputs: [{ name: 'o', columns: col, rows: 5 }] },
+      { outputs: [{ name: 'o', columns: col }], extra: true },
     ];
     for (const manifest of bad) {
-      await expect(od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('o', [{ a: 1 }])", manifest }), JSON.stringify(manifest)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await expect(
+        od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: "output('o', [{ a: 1 }])", manifest }),
+        JSON.stringify(manifest),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     }
     expect(od.jobs.list(sam, 'demo').length).toBe(before);
   });

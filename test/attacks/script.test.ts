@@ -15,7 +15,16 @@ let n = 0;
 async function job(script: string, limits: Partial<JobLimits> = {}, env: 'dev' | 'prod' = 'dev'): Promise<WorkerResult> {
   const queries: string[] = [];
   const r = await sup.run(
-    { jobId: `attack-${n++}`, tenant: 'demo', env, dbPath: env === 'dev' ? dbPath : dbPath.replace('dev.duckdb', 'prod.duckdb'), buildId: null, script, params: { p: 1 }, limits: resolveLimits({ wallMs: 5000, cpuMs: 2000, ...limits }) },
+    {
+      jobId: `attack-${n++}`,
+      tenant: 'demo',
+      env,
+      dbPath: env === 'dev' ? dbPath : dbPath.replace('dev.duckdb', 'prod.duckdb'),
+      buildId: null,
+      script,
+      params: { p: 1 },
+      limits: resolveLimits({ wallMs: 5000, cpuMs: 2000, ...limits }),
+    },
     { onQuery: (e) => void queries.push(e.verdict) },
   );
   return r;
@@ -49,22 +58,42 @@ describe('script attacks end with their codes', () => {
     ['a thrown error', "throw new Error('boom')", {}, 'SANDBOX_SCRIPT_ERROR'],
     ['too many sql() calls', 'for (let i = 0; i < 10; i++) await sql("SELECT 1");', { maxSqlCalls: 5 }, 'SANDBOX_SQL_CALL_LIMIT'],
     ['a result over the row cap', "await sql('SELECT * FROM range(1000)')", { maxResultRows: 100 }, 'SANDBOX_RESULT_TOO_LARGE'],
-    ['outputs over the size cap', "output('big', Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x'.repeat(50) })))", { maxOutputBytes: 100_000 }, 'SANDBOX_OUTPUT_TOO_LARGE'],
+    [
+      'outputs over the size cap',
+      "output('big', Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x'.repeat(50) })))",
+      { maxOutputBytes: 100_000 },
+      'SANDBOX_OUTPUT_TOO_LARGE',
+    ],
     ['a log flood', "for (let i = 0; i < 10000; i++) log('x'.repeat(100))", { maxLogBytes: 10_000 }, 'SANDBOX_LOG_LIMIT'],
     ['an invalid output name', "output('../../etc/passwd', [{ a: 1 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['an output of functions', "output('f', [{ a: () => 1 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['ragged output rows', "output('r', [{ a: 1 }, { b: 2 }])", {}, 'SANDBOX_OUTPUT_INVALID'],
-    ['an uncaught gate refusal', "await sql(\"SELECT * FROM read_csv('/etc/passwd')\")", {}, 'SQL_FUNCTION_NOT_ALLOWED'],
-    ['SQL that fails while running', "await sql(\"SELECT CAST(gender AS INTEGER) FROM population\")", {}, 'SQL_EXECUTION_ERROR'],
+    ['an uncaught gate refusal', 'await sql("SELECT * FROM read_csv(\'/etc/passwd\')")', {}, 'SQL_FUNCTION_NOT_ALLOWED'],
+    ['SQL that fails while running', 'await sql("SELECT CAST(gender AS INTEGER) FROM population")', {}, 'SQL_EXECUTION_ERROR'],
     ['bad query parameters', "await sql('SELECT $1', [{ a: 1 }])", {}, 'SQL_PARAMS_INVALID'],
     ['Atomics.wait blocking the isolate forever', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', { wallMs: 1000 }, 'SANDBOX_TIMEOUT'],
-    ['a microtask flood', 'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', { cpuMs: 500, wallMs: 4000 }, 'SANDBOX_CPU_LIMIT'],
+    [
+      'a microtask flood',
+      'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})',
+      { cpuMs: 500, wallMs: 4000 },
+      'SANDBOX_CPU_LIMIT',
+    ],
     ['runaway recursion', 'const f = (n) => f(n + 1) + 1; f(0)', {}, 'SANDBOX_SCRIPT_ERROR'],
-    ['a thousand concurrent sql() calls', "await Promise.all(Array.from({ length: 1000 }, () => sql('SELECT 1')))", { maxSqlCalls: 50 }, 'SANDBOX_SQL_CALL_LIMIT'],
+    [
+      'a thousand concurrent sql() calls',
+      "await Promise.all(Array.from({ length: 1000 }, () => sql('SELECT 1')))",
+      { maxSqlCalls: 50 },
+      'SANDBOX_SQL_CALL_LIMIT',
+    ],
     ['a Symbol in an output', "output('s', [{ a: Symbol('x') }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['a cyclic value in an output', "const o = {}; o.self = o; output('c', [{ a: o }])", {}, 'SANDBOX_OUTPUT_INVALID'],
     ['redefining the SDK', "Object.defineProperty(globalThis, 'sql', { value: () => 1 })", {}, 'SANDBOX_SCRIPT_ERROR'],
-    ['a worker that outgrows its memory cap', "await sql('SELECT list(range) FROM range(30000000)')", { workerMemoryMb: 220, duckdbMemoryMb: 2048 }, 'SANDBOX_WORKER_MEMORY'],
+    [
+      'a worker that outgrows its memory cap',
+      "await sql('SELECT list(range) FROM range(30000000)')",
+      { workerMemoryMb: 220, duckdbMemoryMb: 2048 },
+      'SANDBOX_WORKER_MEMORY',
+    ],
   ];
   for (const [name, script, limits, code] of cases) {
     it(name, async () => {
@@ -122,9 +151,21 @@ describe('nothing of the host is reachable from a script', () => {
     const [cols, rows] = [r.outputs[0]!.columns.map((c) => c.name), r.outputs[0]!.rows[0]!];
     const got = Object.fromEntries(cols.map((c, i) => [c, rows[i]]));
     expect(got).toMatchObject({
-      require: 'undefined', process: 'undefined', fetch: 'undefined', ivm: 'undefined', hostSql: 'undefined', hostSleep: 'undefined',
-      globalKeys: '', ctorProcess: 'undefined', fnProcess: 'undefined', sqlCtor: 'undefined', setIntervalType: 'undefined',
-      evalProcess: 'undefined', redefineSql: 'function', deleteOutput: 'function', dynamicImport: 'refused',
+      require: 'undefined',
+      process: 'undefined',
+      fetch: 'undefined',
+      ivm: 'undefined',
+      hostSql: 'undefined',
+      hostSleep: 'undefined',
+      globalKeys: '',
+      ctorProcess: 'undefined',
+      fnProcess: 'undefined',
+      sqlCtor: 'undefined',
+      setIntervalType: 'undefined',
+      evalProcess: 'undefined',
+      redefineSql: 'function',
+      deleteOutput: 'function',
+      dynamicImport: 'refused',
     });
   });
 
@@ -137,7 +178,9 @@ describe('nothing of the host is reachable from a script', () => {
   });
 
   it('concurrent sql() calls from one script all get their own right answers', async () => {
-    const r = await job("const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => sql('SELECT $1::INTEGER * 2 AS v', [i]))); output('v', rs.map((x) => x[0]))");
+    const r = await job(
+      "const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => sql('SELECT $1::INTEGER * 2 AS v', [i]))); output('v', rs.map((x) => x[0]))",
+    );
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     expect(r.outputs[0]!.rows.map((x) => x[0])).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
   });
@@ -163,7 +206,8 @@ describe('nothing of the host is reachable from a script', () => {
   });
 
   it('sql.columns() keeps NULLs in numeric columns (as plain arrays) and matches sql()', async () => {
-    const q = "SELECT CASE WHEN range % 3 = 0 THEN NULL ELSE range END::DOUBLE AS x, range::BIGINT AS y, CASE WHEN range = 2 THEN NULL ELSE 'v' || range END AS s FROM range(5000)";
+    const q =
+      "SELECT CASE WHEN range % 3 = 0 THEN NULL ELSE range END::DOUBLE AS x, range::BIGINT AS y, CASE WHEN range = 2 THEN NULL ELSE 'v' || range END AS s FROM range(5000)";
     const r = await job(`const c = await sql.columns(${JSON.stringify(q)}); const rows = await sql(${JSON.stringify(q)});
       const same = rows.every((row, i) => row.x === c.x[i] && row.y === c.y[i] && row.s === c.s[i]);
       output('c', [{ xTyped: c.x instanceof Float64Array, yTyped: c.y instanceof Float64Array, firstX: c.x[0], same, n: c.y.length }])`);
@@ -172,7 +216,9 @@ describe('nothing of the host is reachable from a script', () => {
   });
 
   it('sql.columns() returns typed arrays for numeric columns', async () => {
-    const r = await job("const c = await sql.columns('SELECT range::DOUBLE AS x, range::INTEGER AS i, \\'a\\' AS s FROM range(5)'); output('c', [{ x: c.x instanceof Float64Array, i: c.i instanceof Int32Array, s: Array.isArray(c.s), sum: c.x.reduce((a, b) => a + b, 0) }])");
+    const r = await job(
+      "const c = await sql.columns('SELECT range::DOUBLE AS x, range::INTEGER AS i, \\'a\\' AS s FROM range(5)'); output('c', [{ x: c.x instanceof Float64Array, i: c.i instanceof Int32Array, s: Array.isArray(c.s), sum: c.x.reduce((a, b) => a + b, 0) }])",
+    );
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     expect(r.outputs[0]!.rows[0]).toEqual([true, true, true, 10]);
   });
@@ -196,7 +242,7 @@ describe('a script asks what it may read', () => {
     expect(Number(q!.rows[0]![0])).toBeGreaterThan(3);
   });
 
-  it('information_schema questions are answered over the granted tables\' shapes, with each column\'s grade and levels', async () => {
+  it("information_schema questions are answered over the granted tables' shapes, with each column's grade and levels", async () => {
     const r = await job(`
       const cols = await sql("SELECT table_name, column_name, data_type, column_comment AS comment FROM information_schema.columns WHERE table_name = 'population' ORDER BY ordinal_position");
       const tables = await sql("SELECT table_name, TABLE_COMMENT AS title FROM information_schema.tables ORDER BY 1");
@@ -216,24 +262,28 @@ describe('a script asks what it may read', () => {
 
   it('an information_schema question cannot reach a value: other tables, table functions, CTEs, files and settings are refused', async () => {
     const probe = async (query: string) => {
-      const r = await job(`try { const x = await sql(${JSON.stringify(query)}); output('e', [{ m: 'answered ' + JSON.stringify(x).slice(0, 200) }]) } catch (e) { output('e', [{ m: e.message }]) }`);
+      const r = await job(
+        `try { const x = await sql(${JSON.stringify(query)}); output('e', [{ m: 'answered ' + JSON.stringify(x).slice(0, 200) }]) } catch (e) { output('e', [{ m: e.message }]) }`,
+      );
       return String(r.outputs[0]!.rows[0]![0]);
     };
     const attempts = [
-      "SELECT * FROM information_schema.columns WHERE column_name IN (SELECT name FROM population)",
-      "SELECT c.column_name, p.name FROM information_schema.columns c, population p LIMIT 1",
-      "SELECT * FROM information_schema.columns, range(10)",
+      'SELECT * FROM information_schema.columns WHERE column_name IN (SELECT name FROM population)',
+      'SELECT c.column_name, p.name FROM information_schema.columns c, population p LIMIT 1',
+      'SELECT * FROM information_schema.columns, range(10)',
       "SELECT * FROM information_schema.columns, read_csv('/etc/passwd')",
-      "WITH x AS (SELECT 1) SELECT * FROM information_schema.columns, x",
-      "SELECT * FROM information_schema.schemata",
-      "SELECT * FROM duckdb_settings(), information_schema.tables",
+      'WITH x AS (SELECT 1) SELECT * FROM information_schema.columns, x',
+      'SELECT * FROM information_schema.schemata',
+      'SELECT * FROM duckdb_settings(), information_schema.tables',
       "SELECT * FROM information_schema.tables; ATTACH '/tmp/x.db' AS x",
       "SELECT current_setting('enable_external_access') FROM information_schema.tables",
     ];
     for (const query of attempts.slice(0, 8)) expect(await probe(query), query).toMatch(/^SQL_(TABLE_NOT_ALLOWED|PARSE_ERROR|MULTIPLE_STATEMENTS)/);
     // A setting can be read (it is no data), never changed: the shapes' database stays locked down.
     expect(await probe("SELECT current_setting('enable_external_access') AS v FROM information_schema.tables LIMIT 1")).toBe('answered [{"v":false}]');
-    expect(await probe("SELECT * FROM information_schema.tables WHERE table_name = (SELECT 'x' FROM read_text('/etc/hostname'))")).toMatch(/^SQL_TABLE_NOT_ALLOWED/);
+    expect(await probe("SELECT * FROM information_schema.tables WHERE table_name = (SELECT 'x' FROM read_text('/etc/hostname'))")).toMatch(
+      /^SQL_TABLE_NOT_ALLOWED/,
+    );
   });
 
   it('SUMMARIZE and DESCRIBE of a query compute over the data: still refused', async () => {
@@ -263,7 +313,9 @@ describe('quiet failures in prod', () => {
     const leakyThrow = "const r = await sql('SELECT hospital FROM medical_claims LIMIT 1'); throw new Error('name=' + r[0].hospital)";
     const leakySql = 'await sql("SELECT CAST(hospital AS INTEGER) FROM medical_claims")';
     const leakyLog = "const r = await sql('SELECT hospital FROM medical_claims LIMIT 1'); log(r[0].hospital); output('x', r)";
-    const names = (await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT DISTINCT hospital FROM medical_claims LIMIT 50'))" })).outputs[0]!.preview!.map((r) => String(r[0]));
+    const names = (
+      await d.od.jobs.run(alice, { tenant: 'demo', env: 'dev', script: "output('n', await sql('SELECT DISTINCT hospital FROM medical_claims LIMIT 50'))" })
+    ).outputs[0]!.preview!.map((r) => String(r[0]));
     for (const script of [leakyThrow, leakySql, leakyLog]) {
       const prod = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script });
       const text = JSON.stringify(prod);

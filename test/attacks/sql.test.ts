@@ -18,7 +18,7 @@ export const SQL_ATTACKS: readonly (readonly [string, string])[] = [
   ['LOAD httpfs', 'SQL_NOT_SELECT'],
   ['PRAGMA database_list', 'SQL_NOT_SELECT'],
   ["SET memory_limit = '100GB'", 'SQL_NOT_SELECT'],
-  ["SET enable_external_access = true", 'SQL_NOT_SELECT'],
+  ['SET enable_external_access = true', 'SQL_NOT_SELECT'],
   ['SET VARIABLE secret = 1', 'SQL_NOT_SELECT'],
   ['CALL pragma_version()', 'SQL_NOT_SELECT'],
   ["EXPORT DATABASE '/tmp/opdomain-export'", 'SQL_NOT_SELECT'],
@@ -91,7 +91,7 @@ export const SQL_ALLOWED: readonly string[] = [
   'SELECT median(amount), quantile_cont(amount, 0.9) FROM medical_claims',
   "SELECT left(icd10, 3) AS chapter, count(*) FROM medical_claims WHERE claim_date >= DATE '2024-01-01' GROUP BY 1",
   'SELECT * FROM range(10) t(i)',
-  "SELECT county_code FROM population WHERE county_code = $1",
+  'SELECT county_code FROM population WHERE county_code = $1',
 ];
 
 describe('SQL gate and lockdown', () => {
@@ -129,13 +129,25 @@ describe('SQL gate and lockdown', () => {
   });
 
   it('reports the tables and columns a query reads', async () => {
-    const r = await checkQuery(con, 'SELECT p.county_code, avg(s.base_amount) FROM population p JOIN social_insurance s ON s.id_card = p.id_card GROUP BY 1', tables);
+    const r = await checkQuery(
+      con,
+      'SELECT p.county_code, avg(s.base_amount) FROM population p JOIN social_insurance s ON s.id_card = p.id_card GROUP BY 1',
+      tables,
+    );
     expect(r.tables).toEqual(['population', 'social_insurance']);
     expect(r.columns).toEqual(expect.arrayContaining(['p.county_code', 's.base_amount', 's.id_card', 'p.id_card']));
   });
 
   it('lockdown holds even without the gate: no files, no settings, no writes, no extensions', async () => {
-    for (const sql of ["SELECT * FROM read_csv('/etc/passwd')", "COPY population TO '/tmp/opdomain-lockdown.csv'", "SET memory_limit = '64GB'", 'CREATE TABLE x (a INT)', 'INSTALL httpfs', 'LOAD httpfs', "ATTACH '/tmp/opdomain-x.duckdb'"]) {
+    for (const sql of [
+      "SELECT * FROM read_csv('/etc/passwd')",
+      "COPY population TO '/tmp/opdomain-lockdown.csv'",
+      "SET memory_limit = '64GB'",
+      'CREATE TABLE x (a INT)',
+      'INSTALL httpfs',
+      'LOAD httpfs',
+      "ATTACH '/tmp/opdomain-x.duckdb'",
+    ]) {
       await expect(con.run(sql), sql).rejects.toThrow();
     }
   });

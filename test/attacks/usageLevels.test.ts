@@ -26,7 +26,7 @@ const EXTRA: Record<string, Record<string, UsageLevel>> = {
   tb: { id: 'join_key', rank: 'compare' },
   secret: { id: 'join_key', v: 'encrypted', g: 'group_by', n: 'aggregate', c: 'compare', p: 'plaintext' },
 };
-const columnsOf = (t: string): string[] => EXTRA[t] ? Object.keys(EXTRA[t]!) : (CATALOG.find((d) => d.id === t)?.fields.map((f) => f.name) ?? []);
+const columnsOf = (t: string): string[] => (EXTRA[t] ? Object.keys(EXTRA[t]!) : (CATALOG.find((d) => d.id === t)?.fields.map((f) => f.name) ?? []));
 const levelOf = (t: string, c: string): UsageLevel => EXTRA[t]?.[c] ?? defaultUsage(CATALOG.find((d) => d.id === t)!.fields.find((f) => f.name === c)!).sandbox;
 
 async function tree(sql: string) {
@@ -50,8 +50,20 @@ async function verdict(sql: string): Promise<string> {
 describe('catalog defaults', () => {
   it('tokens join only, masked identifiers never shown, magnitudes aggregated, sensitive categories grouped', () => {
     const pop = (f: string) => levelOf('population', f);
-    expect([pop('id_card'), pop('name'), pop('phone'), pop('gender'), pop('birth_date'), pop('county_code')]).toEqual(['join_key', 'encrypted', 'encrypted', 'plaintext', 'plaintext', 'plaintext']);
-    expect([levelOf('medical_claims', 'amount'), levelOf('medical_claims', 'icd10'), levelOf('social_insurance', 'base_amount'), levelOf('enterprise', 'credit_code')]).toEqual(['aggregate', 'group_by', 'aggregate', 'join_key']);
+    expect([pop('id_card'), pop('name'), pop('phone'), pop('gender'), pop('birth_date'), pop('county_code')]).toEqual([
+      'join_key',
+      'encrypted',
+      'encrypted',
+      'plaintext',
+      'plaintext',
+      'plaintext',
+    ]);
+    expect([
+      levelOf('medical_claims', 'amount'),
+      levelOf('medical_claims', 'icd10'),
+      levelOf('social_insurance', 'base_amount'),
+      levelOf('enterprise', 'credit_code'),
+    ]).toEqual(['aggregate', 'group_by', 'aggregate', 'join_key']);
   });
 });
 
@@ -89,7 +101,7 @@ const ALLOWED: readonly string[] = [
   'SELECT p FROM secret WHERE c BETWEEN 1 AND 5',
   'SELECT p, count(*) FROM secret WHERE v > 10 GROUP BY p',
   'SELECT count(v) FROM secret',
-  "SELECT gender, count(*) FROM population WHERE phone IS NOT NULL GROUP BY gender",
+  'SELECT gender, count(*) FROM population WHERE phone IS NOT NULL GROUP BY gender',
   // Nothing restricted read: unknown shapes are fine.
   'SELECT * FROM range(10)',
   'SELECT county_code, gender FROM population',
@@ -100,17 +112,17 @@ const REFUSED: readonly [string, string][] = [
   ['SELECT id_card FROM population', 'id_card:join_key'],
   ['SELECT * FROM population', 'id_card:join_key'],
   ['SELECT id_card AS x FROM population', 'x:join_key'],
-  ['SELECT CAST(id_card AS VARCHAR) || \'\' AS x FROM population', 'x:join_key'],
+  ["SELECT CAST(id_card AS VARCHAR) || '' AS x FROM population", 'x:join_key'],
   ['SELECT upper(reverse(substr(id_card, 2))) AS x FROM population', 'x:join_key'],
   ['SELECT hash(id_card) AS h FROM population', 'h:join_key'],
   ['WITH population AS (SELECT id_card AS county_code FROM main.population) SELECT county_code FROM population', 'county_code:join_key'],
   ['SELECT x FROM (SELECT id_card AS x FROM population) t', 'x:join_key'],
-  ['SELECT CASE WHEN gender = \'F\' THEN id_card ELSE \'-\' END AS x FROM population', 'x:join_key'],
+  ["SELECT CASE WHEN gender = 'F' THEN id_card ELSE '-' END AS x FROM population", 'x:join_key'],
   ['SELECT county_code FROM population UNION ALL SELECT id_card FROM population', 'county_code:join_key'],
   ['SELECT id_card FROM population INTERSECT SELECT id_card FROM medical_claims', 'id_card:join_key'],
   ['SELECT county_code, list(id_card) FROM population GROUP BY 1', '#2:join_key'],
   ['SELECT county_code, max(id_card) AS m FROM population GROUP BY 1', 'm:join_key'],
-  ['SELECT county_code, string_agg(id_card, \',\') AS s FROM population GROUP BY 1', 's:join_key'],
+  ["SELECT county_code, string_agg(id_card, ',') AS s FROM population GROUP BY 1", 's:join_key'],
   ['SELECT lag(id_card) OVER (ORDER BY county_code) AS l FROM population', 'l:join_key'],
   ['SELECT (SELECT id_card FROM population LIMIT 1) AS x', 'x:join_key'],
   ['SELECT c.id_card FROM medical_claims c JOIN population p USING (id_card)', 'id_card:join_key'],
@@ -168,31 +180,56 @@ describe('refused shapes', () => {
 
 describe('derivation', () => {
   it('a recursive CTE settles to the level of what it reads', async () => {
-    const r = resultLevels(await tree('WITH RECURSIVE r(n, t) AS (SELECT 1, id_card FROM population UNION ALL SELECT n + 1, t FROM r WHERE n < 3) SELECT n, t FROM r'), columnsOf, levelOf);
+    const r = resultLevels(
+      await tree('WITH RECURSIVE r(n, t) AS (SELECT 1, id_card FROM population UNION ALL SELECT n + 1, t FROM r WHERE n < 3) SELECT n, t FROM r'),
+      columnsOf,
+      levelOf,
+    );
     expect(r.items.map((i) => i.level)).toEqual(['plaintext', 'join_key']);
   });
   it('a correlated scalar subquery is one group per outer row: a per-person sum is refused, a per-county one is not', async () => {
-    expect(await verdict('SELECT p.gender, (SELECT max(c.amount) FROM medical_claims c WHERE c.id_card = p.id_card) AS m FROM population p')).toBe('refused m:unknown');
-    expect(await verdict('SELECT p.gender, (SELECT sum(c.amount) FROM medical_claims c WHERE c.id_card = p.id_card) AS m FROM population p')).toBe('refused m:join_key');
+    expect(await verdict('SELECT p.gender, (SELECT max(c.amount) FROM medical_claims c WHERE c.id_card = p.id_card) AS m FROM population p')).toBe(
+      'refused m:unknown',
+    );
+    expect(await verdict('SELECT p.gender, (SELECT sum(c.amount) FROM medical_claims c WHERE c.id_card = p.id_card) AS m FROM population p')).toBe(
+      'refused m:join_key',
+    );
     expect(await verdict('SELECT e.county_code, (SELECT count(*) FROM population p WHERE p.county_code = e.county_code) AS m FROM enterprise e')).toBe('ok');
     expect(await verdict("SELECT (SELECT count(*) FROM population WHERE id_card = 'abc') AS m")).toBe('refused m:join_key');
-    expect(await verdict('SELECT p.gender, t.s FROM population p, LATERAL (SELECT sum(c.amount) AS s FROM medical_claims c WHERE c.id_card = p.id_card) t')).toBe('refused s:join_key');
+    expect(
+      await verdict('SELECT p.gender, t.s FROM population p, LATERAL (SELECT sum(c.amount) AS s FROM medical_claims c WHERE c.id_card = p.id_card) t'),
+    ).toBe('refused s:join_key');
   });
 });
 
-describe('group floors (SCQL\'s minimum group size)', () => {
+describe("group floors (SCQL's minimum group size)", () => {
   const units = (t: string) => CATALOG.find((d) => d.id === t)?.unit?.field;
   const gate = (sql: string) => checkQuery(con, sql, new Set(CATALOG.map((d) => d.id)), columnsOf, { levelOf, audience: 'sandbox', unitOf: units });
   it('a grouped query revealing an aggregate-only or group-by-only column keeps groups of at least 3 units of that table', async () => {
-    expect((await gate('SELECT hospital, claim_date, sum(amount) AS s FROM medical_claims GROUP BY 1, 2')).run).toMatch(/HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/);
-    expect((await gate('SELECT icd10, count(*) AS n FROM medical_claims GROUP BY icd10')).run).toMatch(/HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/);
-    const joined = (await gate('SELECT p.gender, avg(c.amount) AS a FROM population p JOIN medical_claims c ON c.id_card = p.id_card WHERE c.amount > 10 GROUP BY p.gender HAVING count(*) > 1')).run!;
+    expect((await gate('SELECT hospital, claim_date, sum(amount) AS s FROM medical_claims GROUP BY 1, 2')).run).toMatch(
+      /HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/,
+    );
+    expect((await gate('SELECT icd10, count(*) AS n FROM medical_claims GROUP BY icd10')).run).toMatch(
+      /HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)/,
+    );
+    const joined = (
+      await gate(
+        'SELECT p.gender, avg(c.amount) AS a FROM population p JOIN medical_claims c ON c.id_card = p.id_card WHERE c.amount > 10 GROUP BY p.gender HAVING count(*) > 1',
+      )
+    ).run!;
     expect(joined).toMatch(/HAVING \(\(count_star\(\) > 1\) AND \(count\(DISTINCT c\.id_card\) >= 3\)\)/);
     // Inside a CTE the floor is where the aggregation is.
-    expect((await gate('WITH t AS (SELECT hospital, sum(amount) AS s FROM medical_claims GROUP BY hospital) SELECT * FROM t')).run).toMatch(/GROUP BY hospital HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)\)/);
+    expect((await gate('WITH t AS (SELECT hospital, sum(amount) AS s FROM medical_claims GROUP BY hospital) SELECT * FROM t')).run).toMatch(
+      /GROUP BY hospital HAVING \(count\(DISTINCT medical_claims\.id_card\) >= 3\)\)/,
+    );
     // A derived table that hides the unit would be floored by rows (one person's rows can fill it): refused.
-    await expect(gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a FROM medical_claims) GROUP BY h')).rejects.toMatchObject({ code: 'SQL_USAGE_REFUSED', message: expect.stringMatching(/keep medical_claims\.id_card/) });
-    expect((await gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a, id_card FROM medical_claims) GROUP BY h')).run).toMatch(/HAVING \(count\(DISTINCT id_card\) >= 3\)/);
+    await expect(gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a FROM medical_claims) GROUP BY h')).rejects.toMatchObject({
+      code: 'SQL_USAGE_REFUSED',
+      message: expect.stringMatching(/keep medical_claims\.id_card/),
+    });
+    expect((await gate('SELECT h, sum(a) FROM (SELECT hospital AS h, amount AS a, id_card FROM medical_claims) GROUP BY h')).run).toMatch(
+      /HAVING \(count\(DISTINCT id_card\) >= 3\)/,
+    );
   });
   it('plaintext-only and count-only queries run as written', async () => {
     expect((await gate('SELECT county_code, count(*) FROM population GROUP BY 1')).run).toBeUndefined();

@@ -17,10 +17,17 @@ let alice: Principal;
 let nora: Principal;
 
 const PLAN = { summary: 'Suspend, seal, notify the authority within one hour.', contact: 'security officer, 24 h line', approvedAt: '2026-01-01' };
-const spec = (id: string, limits: Record<string, number>): AuthorizationSpec => ({
-  id, org: 'North Data Co.', scenarios: ['stats'], grants: [{ dataset: 'population' }], termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-  justification: { 'population.*': ['stats'] }, emergencyPlan: PLAN, limits,
-}) as AuthorizationSpec;
+const spec = (id: string, limits: Record<string, number>): AuthorizationSpec =>
+  ({
+    id,
+    org: 'North Data Co.',
+    scenarios: ['stats'],
+    grants: [{ dataset: 'population' }],
+    termEnd: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    justification: { 'population.*': ['stats'] },
+    emergencyPlan: PLAN,
+    limits,
+  }) as AuthorizationSpec;
 
 const workerOf = (jobId: string) => d.od.ctx.store.get<{ worker_pid: number }>('SELECT worker_pid FROM jobs WHERE id = ?', jobId)!.worker_pid;
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(readStatus(pid));
@@ -39,7 +46,10 @@ beforeAll(async () => {
   const ada = await d.od.principal({ as: 'ada' });
   // A second authorization whose worker memory cap a DuckDB list of 30M numbers breaks.
   await d.od.tenants.create(ada, spec('north', { workerMemoryMb: 400, duckdbMemoryMb: 2048 }));
-  d.od.ctx.people.register({ name: 'nora', role: 'operator', tenant: 'north', display: 'Nora', verified: true, agreementUntil: new Date(Date.now() + 86_400_000 * 30).toISOString() }, 'system');
+  d.od.ctx.people.register(
+    { name: 'nora', role: 'operator', tenant: 'north', display: 'Nora', verified: true, agreementUntil: new Date(Date.now() + 86_400_000 * 30).toISOString() },
+    'system',
+  );
   alice = await d.od.principal({ as: 'alice' });
   nora = await d.od.principal({ as: 'nora' });
 }, 180_000);
@@ -47,7 +57,10 @@ afterAll(async () => d?.close());
 
 describe('a reused worker carries nothing from one job to the next', () => {
   it('globals, prototypes, temp objects, prepared statements, variables and settings do not survive the job', async () => {
-    const first = await run(alice, 'demo', `
+    const first = await run(
+      alice,
+      'demo',
+      `
       globalThis.leak = 'secret';
       Object.prototype.polluted = 'yes';
       Array.prototype.map = () => 'hijacked';
@@ -71,12 +84,19 @@ describe('a reused worker carries nothing from one job to the next', () => {
         try { await sql(q); tries[k] = 'ran'; } catch (e) { tries[k] = 'refused'; }
       }
       output('tries', [tries]);
-    `);
+    `,
+    );
     expect(first.ok, JSON.stringify(first.error)).toBe(true);
     const tries = rows(first, 'tries')[0]!;
-    expect(tries.every((v) => v === 'refused'), JSON.stringify(tries)).toBe(true);
+    expect(
+      tries.every((v) => v === 'refused'),
+      JSON.stringify(tries),
+    ).toBe(true);
 
-    const second = await run(alice, 'demo', `
+    const second = await run(
+      alice,
+      'demo',
+      `
       const seen = {
         leak: typeof globalThis.leak,
         polluted: String(({}).polluted),
@@ -90,7 +110,8 @@ describe('a reused worker carries nothing from one job to the next', () => {
       seen.threads = await probe("SELECT current_setting('threads') AS t");
       seen.memory = await probe("SELECT current_setting('memory_limit') AS m");
       output('seen', [seen]);
-    `);
+    `,
+    );
     expect(second.ok, JSON.stringify(second.error)).toBe(true);
     // The same process served both: the attack really met a reused worker.
     expect(workerOf(second.jobId)).toBe(workerOf(first.jobId));
@@ -118,14 +139,14 @@ describe('a reused worker carries nothing from one job to the next', () => {
   });
 });
 
-describe('one tenant\'s crash or memory bomb leaves another tenant\'s job alone', () => {
+describe("one tenant's crash or memory bomb leaves another tenant's job alone", () => {
   const busy = `
     let n = 0;
     for (let i = 0; i < 40; i++) n += Number((await sql('SELECT count(*) AS n FROM population'))[0].n);
     output('n', [{ n }]);
   `;
 
-  it('a job that blows its worker\'s memory cap is killed; the other tenant\'s job finishes with the right answer', async () => {
+  it("a job that blows its worker's memory cap is killed; the other tenant's job finishes with the right answer", async () => {
     const expected = Number(rows(await run(alice, 'demo', "output('n', await sql('SELECT count(*) AS n FROM population'))"), 'n')[0]![0]) * 40;
     const [bomb, other] = await Promise.all([
       run(nora, 'north', "await sql('SELECT list(range) FROM range(30000000)'); output('x', [{ a: 1 }])"),
@@ -143,7 +164,7 @@ describe('one tenant\'s crash or memory bomb leaves another tenant\'s job alone'
     expect(alive(dead)).toBe(false);
   });
 
-  it('a DuckDB memory bomb ends on DuckDB\'s own limit while the other tenant stays busy, and its worker still answers right', async () => {
+  it("a DuckDB memory bomb ends on DuckDB's own limit while the other tenant stays busy, and its worker still answers right", async () => {
     const [bomb, other] = await Promise.all([
       run(alice, 'demo', "await sql('SELECT list(range ORDER BY range DESC) FROM range(200000000)'); output('x', [{ a: 1 }])"),
       run(nora, 'north', busy),
@@ -197,8 +218,22 @@ describe('the idle pool is bounded', () => {
       const runOn = async (env: 'dev' | 'prod') => {
         let pid = 0;
         const r = await sup.run(
-          { jobId: `idle-${env}-${Math.random()}`, tenant: 'demo', env, dbPath: d.od.ctx.paths.tenantDb('demo', env), buildId: null, script: "output('x', [{ a: 1 }])", params: {}, limits: resolveLimits({}) },
-          { onQuery: () => undefined, onStart: (p) => { pid = p; } },
+          {
+            jobId: `idle-${env}-${Math.random()}`,
+            tenant: 'demo',
+            env,
+            dbPath: d.od.ctx.paths.tenantDb('demo', env),
+            buildId: null,
+            script: "output('x', [{ a: 1 }])",
+            params: {},
+            limits: resolveLimits({}),
+          },
+          {
+            onQuery: () => undefined,
+            onStart: (p) => {
+              pid = p;
+            },
+          },
         );
         expect(r.ok, JSON.stringify(r.error)).toBe(true);
         return pid;

@@ -2,13 +2,22 @@
 const KEY = 'opdomain-token';
 
 export const session = {
-  get token() { return sessionStorage.getItem(KEY) || ''; },
-  set token(v) { if (v) sessionStorage.setItem(KEY, v); else sessionStorage.removeItem(KEY); },
+  get token() {
+    return sessionStorage.getItem(KEY) || '';
+  },
+  set token(v) {
+    if (v) sessionStorage.setItem(KEY, v);
+    else sessionStorage.removeItem(KEY);
+  },
   me: null,
 };
 
 export class ApiError extends Error {
-  constructor(code, message, status) { super(`${code}: ${message}`); this.code = code; this.status = status; }
+  constructor(code, message, status) {
+    super(`${code}: ${message}`);
+    this.code = code;
+    this.status = status;
+  }
 }
 
 export async function api(method, path, body) {
@@ -18,7 +27,7 @@ export async function api(method, path, body) {
   const type = res.headers.get('content-type') || '';
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
-    const e = data && data.error ? data.error : { code: `HTTP_${res.status}`, message: String(data).slice(0, 200) };
+    const e = data?.error ? data.error : { code: `HTTP_${res.status}`, message: String(data).slice(0, 200) };
     throw new ApiError(e.code, e.message, res.status);
   }
   return data;
@@ -27,7 +36,11 @@ export async function api(method, path, body) {
 /** A file as the request body, streamed by the browser (CSV as text/csv, anything else as Parquet). */
 export async function upload(path, file) {
   const csv = /\.csv$/i.test(file.name);
-  const res = await fetch(`${path}?format=${csv ? 'csv' : 'parquet'}`, { method: 'PUT', headers: { authorization: `Bearer ${session.token}`, 'content-type': csv ? 'text/csv' : 'application/octet-stream' }, body: file });
+  const res = await fetch(`${path}?format=${csv ? 'csv' : 'parquet'}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${session.token}`, 'content-type': csv ? 'text/csv' : 'application/octet-stream' },
+    body: file,
+  });
   const data = await res.json();
   if (!res.ok) throw new ApiError(data.error?.code ?? `HTTP_${res.status}`, data.error?.message ?? '', res.status);
   return data;

@@ -10,9 +10,21 @@ export function barChart(columns, rows, flags, title) {
   if (label < 0 || value < 0 || rows.length === 0) return null;
   const data = rows.slice(0, 60).map((r, i) => ({ i, label: String(r[label] ?? ''), v: typeof r[value] === 'number' ? r[value] : 0 }));
   const max = Math.max(1, ...data.map((d) => d.v));
-  const bw = 18, gap = 4, height = 160, left = 46, bottom = 70, top = 12;
+  const bw = 18,
+    gap = 4,
+    height = 160,
+    left = 46,
+    bottom = 70,
+    top = 12;
   const width = left + data.length * (bw + gap) + 10;
-  const svg = s('svg', { viewBox: `0 -${top} ${width} ${height + bottom + top}`, width, height: height + bottom + top, role: 'img', 'aria-label': title, class: 'chart' });
+  const svg = s('svg', {
+    viewBox: `0 -${top} ${width} ${height + bottom + top}`,
+    width,
+    height: height + bottom + top,
+    role: 'img',
+    'aria-label': title,
+    class: 'chart',
+  });
   svg.appendChild(s('title', {}, title));
   svg.appendChild(s('line', { x1: left, y1: height, x2: width, y2: height, stroke: '#98a2b3' }));
   for (const t of [0, 0.5, 1]) {

@@ -35,10 +35,21 @@ export function badge(value, kind = value) {
 }
 
 export function table(columns, rows, opts = {}) {
-  return h('table', { class: opts.class || '', ...(opts.id ? { id: opts.id } : {}) },
+  return h(
+    'table',
+    { class: opts.class || '', ...(opts.id ? { id: opts.id } : {}) },
     opts.caption ? h('caption', {}, opts.caption) : null,
-    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, opts.empty || '—')) : rows));
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, opts.empty || '—')) : rows),
+  );
 }
 
 export function fmtTime(iso) {
@@ -52,11 +63,15 @@ export function fmtTime(iso) {
  * the server's sentence (its figures and names) beneath. The code stays visible in both.
  */
 export function errorBox(e) {
-  const message = e && e.message ? e.message : String(e);
+  const message = e?.message ? e.message : String(e);
   const zh = getLang() === 'zh' && e && e.code ? ERROR_ZH[e.code] : null;
-  if (!zh) return h('p', { class: 'error', role: 'alert', dataset: e && e.code ? { code: e.code } : {} }, message);
-  return h('div', { class: 'error', role: 'alert', dataset: { code: e.code } },
-    h('p', {}, `${zh}（${e.code}）`), h('details', { class: 'small' }, h('summary', {}, t('serverWords')), h('span', { lang: 'en' }, message)));
+  if (!zh) return h('p', { class: 'error', role: 'alert', dataset: e?.code ? { code: e.code } : {} }, message);
+  return h(
+    'div',
+    { class: 'error', role: 'alert', dataset: { code: e.code } },
+    h('p', {}, `${zh}（${e.code}）`),
+    h('details', { class: 'small' }, h('summary', {}, t('serverWords')), h('span', { lang: 'en' }, message)),
+  );
 }
 
 /**
@@ -65,26 +80,39 @@ export function errorBox(e) {
  */
 export function confirmDialog({ title, message, confirmLabel, cancelLabel, mustType, mustTypeLabel, reasonLabel, reasonRequired, tone = 'danger' }) {
   return new Promise((resolve) => {
-    const reason = reasonLabel ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel, ...(reasonRequired ? { required: true } : {}) }) : null;
+    const reason = reasonLabel
+      ? h('textarea', { id: 'confirm-reason', rows: 2, 'aria-label': reasonLabel, placeholder: reasonLabel, ...(reasonRequired ? { required: true } : {}) })
+      : null;
     const typed = mustType ? h('input', { id: 'confirm-typed', 'aria-label': mustTypeLabel, placeholder: mustType, autocomplete: 'off' }) : null;
     const ok = h('button', { type: 'submit', class: tone, id: 'confirm-ok' }, confirmLabel);
     // A regulated act is explained: the button waits for a reason that is more than spaces.
-    const ready = () => { ok.disabled = !!(reasonRequired && reason && reason.value.trim() === ''); };
+    const ready = () => {
+      ok.disabled = !!(reasonRequired && reason && reason.value.trim() === '');
+    };
     if (reason) reason.addEventListener('input', ready);
     ready();
-    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
-      h('form', { method: 'dialog' },
-        h('h2', { id: 'confirm-title' }, title), h('p', {}, message),
+    const dlg = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'confirm-title' },
+      h(
+        'form',
+        { method: 'dialog' },
+        h('h2', { id: 'confirm-title' }, title),
+        h('p', {}, message),
         typed ? h('label', {}, mustTypeLabel, typed) : null,
         reason ? h('label', {}, reasonLabel, reason) : null,
-        h('p', { class: 'actions' }, ok, h('button', { type: 'button', id: 'confirm-cancel', onclick: () => dlg.close('cancel') }, cancelLabel))));
+        h('p', { class: 'actions' }, ok, h('button', { type: 'button', id: 'confirm-cancel', onclick: () => dlg.close('cancel') }, cancelLabel)),
+      ),
+    );
     document.body.appendChild(dlg);
     dlg.addEventListener('close', () => {
       const accepted = dlg.returnValue !== 'cancel' && dlg.returnValue !== '' && (!typed || typed.value === mustType);
       dlg.remove();
       resolve(accepted ? (reason ? reason.value : '') : null);
     });
-    ok.addEventListener('click', () => { dlg.returnValue = 'ok'; });
+    ok.addEventListener('click', () => {
+      dlg.returnValue = 'ok';
+    });
     dlg.showModal();
     (typed || reason || ok).focus();
   });

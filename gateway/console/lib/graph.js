@@ -3,7 +3,20 @@
 import { h } from './dom.js';
 import { s } from './svg.js';
 
-const COLORS = { export: '#16325c', bundle: '#16325c', output: '#2b6cb0', job: '#6b46c1', query: '#805ad5', table: '#2f855a', dataset: '#276749', build: '#b7791f', policy: '#b7791f', user: '#4a5568', script: '#6b46c1', replay: '#c53030' };
+const COLORS = {
+  export: '#16325c',
+  bundle: '#16325c',
+  output: '#2b6cb0',
+  job: '#6b46c1',
+  query: '#805ad5',
+  table: '#2f855a',
+  dataset: '#276749',
+  build: '#b7791f',
+  policy: '#b7791f',
+  user: '#4a5568',
+  script: '#6b46c1',
+  replay: '#c53030',
+};
 
 export function traceGraph(tree, title) {
   const columns = [];
@@ -12,7 +25,8 @@ export function traceGraph(tree, title) {
   const walk = (t, depth, parent) => {
     let n = nodes.get(t.node.id);
     if (!n) {
-      (columns[depth] ||= []).push(t.node.id);
+      columns[depth] ||= [];
+      columns[depth].push(t.node.id);
       n = { node: t.node, depth, row: columns[depth].length - 1 };
       nodes.set(t.node.id, n);
     }
@@ -20,7 +34,10 @@ export function traceGraph(tree, title) {
     if (!t.repeated) for (const c of t.children || []) walk(c, depth + 1, t.node.id);
   };
   walk(tree, 0, null);
-  const cw = 262, rh = 44, nw = 226, nh = 32;
+  const cw = 262,
+    rh = 44,
+    nw = 226,
+    nh = 32;
   const width = columns.length * cw + 20;
   const height = Math.max(...columns.map((c) => c.length)) * rh + 20;
   const pos = (n) => ({ x: 10 + n.depth * cw, y: 10 + n.row * rh });
@@ -29,8 +46,12 @@ export function traceGraph(tree, title) {
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'graph', style: fit });
   svg.appendChild(s('title', {}, title));
   for (const e of edges) {
-    const a = pos(nodes.get(e.from)), b = pos(nodes.get(e.to));
-    const x1 = a.x + nw, y1 = a.y + nh / 2, x2 = b.x, y2 = b.y + nh / 2;
+    const a = pos(nodes.get(e.from)),
+      b = pos(nodes.get(e.to));
+    const x1 = a.x + nw,
+      y1 = a.y + nh / 2,
+      x2 = b.x,
+      y2 = b.y + nh / 2;
     svg.appendChild(s('path', { d: `M${x1},${y1} C${x1 + 20},${y1} ${x2 - 20},${y2} ${x2},${y2}`, class: 'edge' }, s('title', {}, e.via)));
   }
   for (const n of nodes.values()) {
@@ -55,7 +76,16 @@ export function traceGraph(tree, title) {
     svg.setAttribute('style', zoom === 0 ? fit : `width: ${Math.round(width * 1.5 ** (zoom - 1))}px; max-width: none; height: auto;`);
   };
   const button = (label, id, z) => h('button', { type: 'button', class: 'small', id, 'aria-label': label, onclick: () => setZoom(z()) }, label);
-  return h('figure', { class: 'graph-figure' },
-    h('p', { class: 'actions graph-zoom' }, button('−', 'graph-zoom-out', () => zoom - 1), button('+', 'graph-zoom-in', () => zoom + 1), button('⤢', 'graph-fit', () => 0)),
-    h('div', { class: 'graph-box', tabindex: 0, 'aria-label': title }, svg));
+  return h(
+    'figure',
+    { class: 'graph-figure' },
+    h(
+      'p',
+      { class: 'actions graph-zoom' },
+      button('−', 'graph-zoom-out', () => zoom - 1),
+      button('+', 'graph-zoom-in', () => zoom + 1),
+      button('⤢', 'graph-fit', () => 0),
+    ),
+    h('div', { class: 'graph-box', tabindex: 0, 'aria-label': title }, svg),
+  );
 }
