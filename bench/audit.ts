@@ -15,11 +15,11 @@ try {
   const key = await loadOrCreateSigningKey(dir, 'k');
   const log = new AuditLog(store, key);
   const ev = (n: number) => ({
-    kind: 'QUERY',
+    kind: 'QUERY' as const,
     actor: 'alice',
     tenant: 'demo',
     subject: `job_${n >> 6}`,
-    data: { sqlHash: 'ab'.repeat(32), verdict: 'allowed', tables: ['population'], rowCount: n },
+    data: { env: 'prod', buildId: null, sqlHash: 'ab'.repeat(32), verdict: 'allowed', tables: ['population'], columns: [], rowCount: n },
   });
   const rate = (batch: number) => {
     let n = 0;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlStore } from '../store/index.ts';
 import { verifyInParallel } from './parallelVerify.ts';
-import { AuditLog, loadOrCreateSigningKey, verifyEntryProof, verifyInclusion, leafHash, type SigningKey } from './index.ts';
+import { AuditLog, EVENTS, loadOrCreateSigningKey, payloadOf, verifyEntryProof, verifyInclusion, leafHash, type SigningKey } from './index.ts';
 
 let dir: string;
 let store: ControlStore;
@@ -19,7 +19,7 @@ beforeEach(async () => {
   store = new ControlStore(join(dir, 'control.sqlite'));
   key = await loadOrCreateSigningKey(dir, 'k');
   log = new AuditLog(store, key);
-  for (let i = 0; i < 20; i++) log.append({ kind: 'TEST', actor: i % 2 ? 'alice' : 'bob', tenant: 'demo', subject: `s${i}`, data: { i } });
+  for (let i = 0; i < 20; i++) log.append({ kind: 'LOG_VERIFIED', actor: i % 2 ? 'alice' : 'bob', tenant: 'demo', subject: `s${i}`, data: { i } });
   await log.checkpoint();
 });
 afterEach(() => {
@@ -72,7 +72,7 @@ describe('audit log verification', () => {
   it('refuses a checkpoint signed with another key', async () => {
     const other = await loadOrCreateSigningKey(dir, 'other');
     const forger = new AuditLog(store, other);
-    log.append({ kind: 'TEST', actor: 'x' });
+    log.append({ kind: 'LOG_VERIFIED', actor: 'x' });
     await forger.checkpoint();
     const r = await log.verify([key.publicJwk]);
     expect(r.ok).toBe(false);
@@ -112,7 +112,7 @@ describe('audit log verification', () => {
 
   it('an append that cannot be written fails with AUDIT_WRITE_FAILED', () => {
     store.close();
-    expect(() => log.append({ kind: 'TEST', actor: 'x' })).toThrow(expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }));
+    expect(() => log.append({ kind: 'LOG_VERIFIED', actor: 'x' })).toThrow(expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }));
     store = new ControlStore(join(dir, 'control.sqlite'));
   });
 
@@ -168,7 +168,7 @@ describe('audit log verification on worker threads', () => {
   const PAR = { threads: 2, minEntries: 1, segmentSize: 4 };
 
   it('gives the single pass its answer on an untouched log, checkpoints inside segments included', async () => {
-    for (let i = 0; i < 3; i++) log.append({ kind: 'TEST', actor: 'carol', data: { i } });
+    for (let i = 0; i < 3; i++) log.append({ kind: 'LOG_VERIFIED', actor: 'carol', data: { i } });
     await log.checkpoint(); // size 23: inside the last segment
     const one = await log.verify([key.publicJwk], undefined, { threads: 1 });
     const many = await log.verify([key.publicJwk], undefined, PAR);
@@ -203,5 +203,24 @@ describe('audit log verification on worker threads', () => {
     // A row deleted between the span check and a thread's read: the segment reports it missing.
     const short = await verifyInParallel(join(dir, 'control.sqlite'), 16, [], { threads: 2, segment: 4 });
     expect(short[2]?.problem).toMatchObject({ seq: 12 });
+  });
+});
+
+describe('audit kinds and payloads are one typed union', () => {
+  it('a writer of a typed kind is checked against its payload type; an unknown kind is not a kind (tsc fails otherwise)', () => {
+    // Compiled by `npm test` (tsc --noEmit type-checks the tests): each @ts-expect-error must be an error.
+    const writes = (log: AuditLog) => {
+      // @ts-expect-error a BUNDLE_DOWNLOADED payload names its bundleId
+      log.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: 'a', data: { bundle: 'b' } });
+      // @ts-expect-error QUERY needs its env, build, hash, verdict, tables and columns
+      log.append({ kind: EVENTS.QUERY, actor: 'a', data: { sqlHash: 'x' } });
+      // @ts-expect-error not a kind of the vocabulary
+      log.append({ kind: 'SOMETHING_ELSE', actor: 'a' });
+      log.append({ kind: EVENTS.BUNDLE_DOWNLOADED, actor: 'a', data: { bundleId: 'b' } });
+    };
+    expect(typeof writes).toBe('function');
+    const read = payloadOf(EVENTS.OUTPUT_CREATED, { name: 'x', rowCount: 3 });
+    expect(read.name).toBe('x');
+    expect(read.hash).toBeUndefined();
   });
 });

@@ -7,21 +7,18 @@ import { CompactSign, compactVerify, importJWK, type CryptoKey, type JWK } from 
 import { OpError } from '../errors/index.ts';
 import type { Store } from '../store/index.ts';
 import { canonicalJson } from './canonical.ts';
+import type { AuditEventOf, EventKind } from './events.ts';
 import type { SigningKey } from './domainKey.ts';
 import { openNote, signNote } from './signedNote.ts';
 import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, MerkleAccumulator, rootOf } from './merkle.ts';
 import { parallelPlan, verifyInParallel, type ParallelOptions } from './parallelVerify.ts';
 import { SEGMENT_COLUMNS, verifySegment, type AuditRowTuple, type SegmentResult } from './verifySegment.ts';
 
-export interface AuditEvent {
-  readonly kind: string;
-  readonly actor: string;
-  readonly tenant?: string | null;
-  /** The main object the event is about (job id, request id, tenant id …). */
-  readonly subject?: string | null;
-  /** Hashes and identifiers, never data values. */
-  readonly data?: Readonly<Record<string, unknown>>;
-}
+/**
+ * An event as written: for the kinds of `AuditPayloads` (events.ts) the payload is checked
+ * against the kind's type; the others carry a plain record of hashes and identifiers.
+ */
+export type AuditEvent = { [K in EventKind]: AuditEventOf<K> }[EventKind];
 
 export interface AuditEntry {
   readonly seq: number;

@@ -2,7 +2,7 @@
 // queries → jobs (with scripts and people) → outputs → export requests → bundles.
 // trace() walks it upstream ("where did this come from") or downstream ("where did it go").
 import type { AuditEntry } from './auditLog.ts';
-import { EVENTS } from './events.ts';
+import { EVENTS, payloadOf } from './events.ts';
 
 export interface LineageNode {
   readonly id: string;
@@ -47,18 +47,20 @@ export class LineageGraph {
   }
 
   add(e: AuditEntry): void {
-    // The payload's fields are read by kind below; the audit union's typing is not threaded through here yet.
-    // biome-ignore lint/suspicious/noExplicitAny: payload fields are checked where each kind is read
-    const d = e.data as Record<string, any>;
+    // Each case reads its kind's payload type (events.ts), every field possibly missing in an
+    // entry an earlier release wrote.
     switch (e.kind) {
-      case EVENTS.DATASET_LOADED:
+      case EVENTS.DATASET_LOADED: {
+        const d = payloadOf(EVENTS.DATASET_LOADED, e.data);
         this.node(`dataset:${d.dataset}@${d.version}`, 'dataset', `dataset ${d.dataset} v${d.version}`, {
           rows: d.rows,
           contentHash: d.contentHash,
           seq: e.seq,
         });
         break;
+      }
       case EVENTS.TENANT_BUILT: {
+        const d = payloadOf(EVENTS.TENANT_BUILT, e.data);
         const b = this.node(`build:${d.buildId}`, 'build', `masked build ${d.buildId} of ${e.tenant}`, { policyHash: d.policyHash, rows: d.rows, seq: e.seq });
         const p = this.node(`policy:${d.policyHash}`, 'policy', `masking policy ${String(d.policyHash).slice(0, 12)}`);
         this.edge(p, b, 'masked by');
@@ -72,6 +74,7 @@ export class LineageGraph {
         break;
       }
       case EVENTS.JOB_STARTED: {
+        const d = payloadOf(EVENTS.JOB_STARTED, e.data);
         const j = this.node(`job:${e.subject}`, 'job', `job ${e.subject} (${d.env})`, { tenant: e.tenant, env: d.env, seq: e.seq });
         this.edge(this.node(`script:${d.scriptHash}`, 'script', `script ${String(d.scriptHash).slice(0, 12)}`), j, 'runs');
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), j, 'submitted by');
@@ -79,6 +82,7 @@ export class LineageGraph {
         break;
       }
       case EVENTS.QUERY: {
+        const d = payloadOf(EVENTS.QUERY, e.data);
         const q = this.node(`query:${e.seq}`, 'query', `query ${String(d.sqlHash).slice(0, 12)} ${d.verdict}`, {
           verdict: d.verdict,
           tables: d.tables,
@@ -101,53 +105,71 @@ export class LineageGraph {
         }
         break;
       }
-      case EVENTS.JOB_FINISHED:
+      case EVENTS.JOB_FINISHED: {
+        const d = payloadOf(EVENTS.JOB_FINISHED, e.data);
         this.node(`job:${e.subject}`, 'job', this.nodes.get(`job:${e.subject}`)?.label ?? `job ${e.subject}`, { state: d.state, code: d.code });
         break;
+      }
       case EVENTS.OUTPUT_CREATED: {
+        const d = payloadOf(EVENTS.OUTPUT_CREATED, e.data);
         const o = this.node(`output:${e.subject}/${d.name}`, 'output', `output ${d.name} of job ${e.subject}`, { rows: d.rowCount, hash: d.hash });
         this.edge(`job:${e.subject}`, o, 'produced');
         break;
       }
       case EVENTS.EXPORT_REQUESTED: {
+        const d = payloadOf(EVENTS.EXPORT_REQUESTED, e.data);
         const x = this.node(`export:${e.subject}`, 'export', `export request ${e.subject} (${d.scenario})`, { verdict: d.verdict, scenario: d.scenario });
         this.edge(`output:${d.jobId}/${d.output}`, x, 'requested');
         this.edge(`user:${e.actor}`, x, 'requested by');
         break;
       }
-      case EVENTS.EXPORT_VOTE:
+      case EVENTS.EXPORT_VOTE: {
+        const d = payloadOf(EVENTS.EXPORT_VOTE, e.data);
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), `export:${e.subject}`, `${d.decision} by`);
         break;
-      case EVENTS.EXPORT_STATE_CHANGED:
+      }
+      case EVENTS.EXPORT_STATE_CHANGED: {
+        const d = payloadOf(EVENTS.EXPORT_STATE_CHANGED, e.data);
         this.node(`export:${e.subject}`, 'export', this.nodes.get(`export:${e.subject}`)?.label ?? `export ${e.subject}`, { state: d.to });
         break;
+      }
       case EVENTS.BUNDLE_CREATED: {
+        const d = payloadOf(EVENTS.BUNDLE_CREATED, e.data);
         const b = this.node(`bundle:${d.bundleId}`, 'bundle', `bundle ${d.bundleId}`, { manifestSha256: d.manifestSha256 });
         this.edge(`export:${e.subject}`, b, 'released as');
         break;
       }
       case EVENTS.REPLAY: {
+        const d = payloadOf(EVENTS.REPLAY, e.data);
         const r = this.node(`replay:${e.seq}`, 'replay', `replay of job ${e.subject}: ${d.result}`, { result: d.result, reason: d.reason });
         this.edge(`job:${e.subject}`, r, 'replayed as');
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), r, 'run by');
         break;
       }
       case EVENTS.PRODUCT_PROPOSED: {
+        const d = payloadOf(EVENTS.PRODUCT_PROPOSED, e.data);
         const v = this.node(`product:${e.subject}`, 'product', `product ${e.subject} (${d.scenario})`, { hash: d.hash, tenant: e.tenant, seq: e.seq });
         for (const t of d.tables ?? []) this.edge(`table:${d.buildId}/prod/${t}`, v, 'reads');
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), v, 'proposed by');
         break;
       }
-      case EVENTS.PRODUCT_VOTE:
+      case EVENTS.PRODUCT_VOTE: {
+        const d = payloadOf(EVENTS.PRODUCT_VOTE, e.data);
         this.edge(this.node(`user:${e.actor}`, 'user', `user ${e.actor}`), `product:${e.subject}`, `${d.decision} by`);
         break;
-      case EVENTS.PRODUCT_STATE_CHANGED:
+      }
+      case EVENTS.PRODUCT_STATE_CHANGED: {
+        const d = payloadOf(EVENTS.PRODUCT_STATE_CHANGED, e.data);
         this.node(`product:${e.subject}`, 'product', this.nodes.get(`product:${e.subject}`)?.label ?? `product ${e.subject}`, { state: d.to });
         break;
-      case EVENTS.PRODUCT_GRANTED:
+      }
+      case EVENTS.PRODUCT_GRANTED: {
+        const d = payloadOf(EVENTS.PRODUCT_GRANTED, e.data);
         this.edge(`product:${e.subject}`, this.node(`consumer:${d.consumer}`, 'consumer', `consumer ${d.consumer}`), 'granted to');
         break;
+      }
       case EVENTS.PRODUCT_CALL: {
+        const d = payloadOf(EVENTS.PRODUCT_CALL, e.data);
         // Served answers are lineage; refusals stay in the log only.
         if (d.status !== 200 || d.op !== 'call') break;
         const c = this.node(`call:${e.subject}`, 'call', `call ${e.subject} of ${d.product}/v${d.version}`, {
@@ -162,6 +184,7 @@ export class LineageGraph {
         break;
       }
       case EVENTS.BUNDLE_DOWNLOADED: {
+        const d = payloadOf(EVENTS.BUNDLE_DOWNLOADED, e.data);
         // A download is a branch of its bundle, not an edge into the person: a person is a source
         // of what they did, so tracing one bundle upstream never walks through them to the other
         // bundles they downloaded.

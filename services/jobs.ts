@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERRORS, OpError, errorClassOf, type ErrorClass, type ErrorCode } from '../errors/index.ts';
-import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type JobLineageInfo } from '../lineage/index.ts';
+import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type AuditPayloads, type JobLineageInfo } from '../lineage/index.ts';
 import { findDataset } from '../datasets/index.ts';
 import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
@@ -100,7 +100,7 @@ interface JobRow {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** What the audit log keeps of one sql() call: hashes, names and the verdict — never values. */
-export function queryAuditData(e: QueryEvent, env: string, buildId: string | null, sqlHash: string): Record<string, unknown> {
+export function queryAuditData(e: QueryEvent, env: string, buildId: string | null, sqlHash: string): AuditPayloads['QUERY'] {
   return {
     env,
     buildId,

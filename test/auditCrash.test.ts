@@ -48,7 +48,7 @@ async function crashAndCheck(dir: string, loop: string): Promise<void> {
   ).toEqual([]);
   const report = await log.verify([key.publicJwk]);
   expect(report.ok, JSON.stringify(report.problem)).toBe(true);
-  log.append({ kind: 'T', actor: 'after-restart' });
+  log.append({ kind: 'LOG_VERIFIED', actor: 'after-restart' });
   expect((await log.verify([key.publicJwk])).ok).toBe(true);
   store.close();
 }
