@@ -6,7 +6,7 @@ import { Authorizations, DatasetVersions, People } from '../domain/index.ts';
 import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../lineage/index.ts';
 import { Supervisor } from '../sandbox/index.ts';
 import { ProductEngine } from '../products/index.ts';
-import { ControlStore, homePaths } from '../store/index.ts';
+import { ControlStore, RateCounter, homePaths } from '../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
@@ -114,7 +114,8 @@ export class Opdomain {
     const authorizations = new Authorizations(store, audit, paths, versions);
     const identity = await Identity.open(store, people, paths.keys, provider);
     const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
-    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor, productEngine: new ProductEngine() });
+    const rates = new RateCounter(paths.controlDb);
+    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor, productEngine: new ProductEngine(), rates });
   }
 
   /**
@@ -163,6 +164,7 @@ export class Opdomain {
     this.jobs.close();
     await this.ctx.productEngine.close();
     if (this.ctx.audit.size() > 0) await this.ctx.audit.checkpoint().catch(() => undefined);
+    this.ctx.rates.close();
     this.ctx.store.close();
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, DEMO_EMERGENCY_PLAN } from '../gateway/index.ts';
+import { buildApp, DEMO_EMERGENCY_PLAN, Opdomain } from '../gateway/index.ts';
 import { verifyBundle } from '../exports/index.ts';
 import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
 
@@ -385,6 +385,26 @@ describe('refusals over HTTP', () => {
     expect(codes.every((c) => c === 200)).toBe(true);
     expect(api.slice(0, 3)).toEqual([200, 200, 200]);
     expect(api.at(-1)).toBe(429);
+  });
+
+  it("two gateways on one home count a token's requests together, and keep no token on disk", async () => {
+    const other = await Opdomain.open({ home: d.od.ctx.paths.root });
+    const a = buildApp(d.od, { rateLimitPerMinute: 4 });
+    const b = buildApp(other, { rateLimitPerMinute: 4 });
+    try {
+      const get = (g: FastifyInstance) => g.inject({ method: 'GET', url: '/api/whoami', headers: { authorization: `Bearer ${tokens.carol}` } });
+      const codes = [];
+      for (const g of [a, b, a, b, b]) codes.push((await get(g)).statusCode);
+      expect(codes).toEqual([200, 200, 200, 200, 429]);
+      expect((await get(a)).statusCode).toBe(429);
+      const keys = d.od.ctx.store.all<{ key: string }>('SELECT key FROM rate_windows').map((r) => r.key);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.some((k) => tokens.carol!.includes(k) || k.includes(tokens.carol!.slice(-16)))).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+      await other.close();
+    }
   });
 
   it('sends security headers', async () => {

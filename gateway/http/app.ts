@@ -112,9 +112,27 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
   });
   // Browsable API docs at /docs, served from the package (no CDN).
   void app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false, uiConfig: { docExpansion: 'list', deepLinking: false } });
+  // Counted in the control store's file, so every gateway on this home gives one answer.
+  const rates = od.ctx.rates;
+  class SharedCounts {
+    incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void {
+      let counted: { current: number; ttl: number };
+      try {
+        // Per limit as well as per key: gateways configured alike share a count.
+        counted = rates.incr(`${max}/${key}`, timeWindow);
+      } catch (err) {
+        return cb(err as Error);
+      }
+      cb(null, counted);
+    }
+    child(): SharedCounts {
+      return this;
+    }
+  }
   void app.register(rateLimit, {
     max: opts.rateLimitPerMinute ?? Number(process.env.OPDOMAIN_RATE_LIMIT ?? 600),
     timeWindow: '1 minute',
+    store: SharedCounts,
     keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? req.headers.authorization.slice(-32) : req.ip),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
