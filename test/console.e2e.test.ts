@@ -597,6 +597,36 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 120_000);
 
+  it('on their phones, in Chinese: alice runs a script in the editor and reads its output; bob returns a request with a comment, seeing each rule\'s meaning', async () => {
+    const alice = await signIn('alice', 'zh', true);
+    await alice.waitForSelector('#script-editor .cm-content');
+    await setScript(alice, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'); output('by_county_phone', rows);");
+    await alice.click('#run');
+    await alice.waitForSelector('#last-run .run-output[data-output="by_county_phone"] table tbody tr');
+    expect(await alice.locator('#h-last-run').textContent()).toContain('上次运行');
+    expect(await alice.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot(alice, 'operator-phone-zh');
+    await done(alice);
+
+    const owner = await d.od.principal({ as: 'alice' });
+    const job = await d.od.jobs.run(owner, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
+    const req = await d.od.exports.request(owner, { jobId: job.jobId, output: 'income_by_county', purpose: '县级收入统计' });
+    const bob = await signIn('bob', 'zh', true);
+    await bob.goto(`${url}/#/request/${req.id}`);
+    await bob.waitForSelector('tr.rule[data-rule="grade"]');
+    expect(await bob.locator('#purpose').textContent()).toBe('县级收入统计');
+    expect(await bob.locator('tr.rule[data-rule="grade"]').textContent()).toContain('由重要数据派生');
+    // Returning needs a comment: the server's refusal is named in Chinese.
+    await bob.click('#return');
+    await bob.waitForSelector('[role="alert"][data-code="REASON_REQUIRED"]');
+    expect(await bob.locator('[role="alert"][data-code="REASON_REQUIRED"]').textContent()).toContain('须填写理由');
+    await bob.fill('#comment', '请将平均值取整到百位');
+    await bob.click('#return');
+    await expect.poll(() => d.od.exports.get(owner, req.id).state).toBe('returned');
+    expect(await bob.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await done(bob);
+  }, 120_000);
+
   it("every role's pages, in both languages, at phone width: nothing scrolls sideways, nothing fails, and the Chinese pages carry no interface text left in English", async () => {
     const pages: Record<string, string[]> = {
       alice: ['#/jobs', '#/products', '#/own', '#/duties', '#/inbox'],
