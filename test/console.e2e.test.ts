@@ -597,10 +597,13 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     await done(page);
   }, 120_000);
 
-  it('on their phones, in Chinese: alice runs a script in the editor and reads its output; bob returns a request with a comment, seeing each rule\'s meaning', async () => {
+  it("on their phones, in Chinese: alice runs a script in the editor and reads its output; bob returns a request with a comment, seeing each rule's meaning", async () => {
     const alice = await signIn('alice', 'zh', true);
     await alice.waitForSelector('#script-editor .cm-content');
-    await setScript(alice, "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'); output('by_county_phone', rows);");
+    await setScript(
+      alice,
+      "const rows = await sql('SELECT county_code, count(*) AS people FROM population GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1'); output('by_county_phone', rows);",
+    );
     await alice.click('#run');
     await alice.waitForSelector('#last-run .run-output[data-output="by_county_phone"] table tbody tr');
     expect(await alice.locator('#h-last-run').textContent()).toContain('上次运行');

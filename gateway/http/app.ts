@@ -121,7 +121,8 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
         // Per limit as well as per key: gateways configured alike share a count.
         counted = rates.incr(`${max}/${key}`, timeWindow);
       } catch (err) {
-        return cb(err as Error);
+        cb(err as Error);
+        return;
       }
       cb(null, counted);
     }
