@@ -51,4 +51,24 @@ describe('who may act on a request', () => {
     expect(exportActions('released', operator)).toEqual([]);
     expect(exportActions('approved', reviewer)).toEqual([]);
   });
+
+  it('the services refuse from the same table: a role is refused a step exactly when no actor of that step holds it', async () => {
+    const { EXPORT_ACTORS, EXPORT_TRANSITIONS, canExportRole, checkExportRole, exportActions } = await import('./states.ts');
+    const roles = ['operator', 'reviewer', 'security', 'admin'];
+    for (const action of Object.keys(EXPORT_ACTORS) as (keyof typeof EXPORT_ACTORS)[]) {
+      for (const role of roles) {
+        // Some state and some caller of this role can take the step, or checkExportRole refuses it.
+        const offered = EXPORT_TRANSITIONS.some(
+          ([from, a]) =>
+            a === action &&
+            [true, false].some((isRequester) =>
+              exportActions(from, { role, isRequester, hasVoted: false }).includes(action === 'vote_approve' ? 'approve' : action),
+            ),
+        );
+        expect({ action, role, may: canExportRole(action, role) }).toEqual({ action, role, may: offered });
+        if (offered) expect(() => checkExportRole(action, role)).not.toThrow();
+        else expect(() => checkExportRole(action, role)).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+      }
+    }
+  });
 });

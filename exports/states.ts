@@ -54,11 +54,36 @@ export interface ExportCaller {
   readonly hasVoted: boolean;
 }
 
+/** The roles each actor is held by; the domain's own steps are nobody's. */
+const ACTOR_ROLES: Readonly<Record<ExportActor, readonly string[]>> = {
+  requester: ['operator'],
+  voter: ['reviewer'],
+  authority: ['reviewer', 'security', 'admin'],
+  domain: [],
+};
+
 function isActor(actor: ExportActor, c: ExportCaller): boolean {
-  if (actor === 'requester') return c.role === 'operator' && c.isRequester;
-  if (actor === 'voter') return c.role === 'reviewer' && !c.isRequester && !c.hasVoted;
-  if (actor === 'authority') return ['reviewer', 'security', 'admin'].includes(c.role);
-  return false;
+  if (!ACTOR_ROLES[actor].includes(c.role)) return false;
+  if (actor === 'requester') return c.isRequester;
+  if (actor === 'voter') return !c.isRequester && !c.hasVoted;
+  return true;
+}
+
+/** Whether a person of this role may ever take `action` (the table's actor, before the request is read). */
+export function canExportRole(action: ExportAction, role: string): boolean {
+  return ACTOR_ROLES[EXPORT_ACTORS[action]].includes(role);
+}
+
+/** The same, as the refusal a person hears: FORBIDDEN_ROLE, naming the roles the table gives the step. */
+export function checkExportRole(action: ExportAction, role: string): void {
+  if (canExportRole(action, role)) return;
+  const roles = ACTOR_ROLES[EXPORT_ACTORS[action]];
+  throw new OpError('FORBIDDEN_ROLE', roles.length ? `this action needs the role ${roles.join(' or ')}; you are ${role}` : 'the domain itself takes this step');
+}
+
+/** The requester's steps are the requester's alone: another operator of the authorization is refused. */
+export function checkExportRequester(action: ExportAction, c: ExportCaller): void {
+  if (EXPORT_ACTORS[action] === 'requester' && !c.isRequester) throw new OpError('FORBIDDEN_ROLE', 'only the requester can change this request');
 }
 
 /** What the caller may do with a request in this state (an approval short of the last is still "approve"). */

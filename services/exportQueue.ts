@@ -11,6 +11,8 @@ import {
   ledgerConflicts,
   operatorFix,
   operatorRules,
+  checkExportRequester,
+  checkExportRole,
   checkTransition,
   columnReport,
   ledgerCells,
@@ -364,8 +366,8 @@ export class ExportQueue {
   /** The requester changes a draft, blocked or returned request: another output or a fix; the check runs again. Votes are reset when the output changes. */
   async revise(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown; argument?: unknown } = {}): Promise<ExportRequestView> {
     const { ctx } = this;
-    checkRole(p, 'operator');
-    const r0 = this.ownRequest(p, id);
+    checkExportRole('revise', p.role);
+    const r0 = this.ownRequest(p, id, 'revise');
     checkTransition(r0.state, 'revise');
     const jobId = changes.jobId ?? r0.job_id;
     const output = changes.output ?? r0.output;
@@ -422,8 +424,8 @@ export class ExportQueue {
 
   /** draft → submitted. A draft the check blocks cannot be submitted: revise it (e.g. with the suppression fix). */
   submit(p: Principal, id: string): ExportRequestView {
-    checkRole(p, 'operator');
-    this.ownRequest(p, id);
+    checkExportRole('submit', p.role);
+    this.ownRequest(p, id, 'submit');
     this.move(id, 'submit', p.user, {
       before: (r) => {
         checkSubmittable(JSON.parse(r.report) as RuleResult[], r.argument);
@@ -434,8 +436,8 @@ export class ExportQueue {
 
   /** returned → submitted, optionally with another output or fix (then: revise, submit). */
   async resubmit(p: Principal, id: string, changes: { jobId?: string; output?: string; fix?: unknown; argument?: unknown } = {}): Promise<ExportRequestView> {
-    checkRole(p, 'operator');
-    checkTransition(this.ownRequest(p, id).state, 'resubmit');
+    checkExportRole('resubmit', p.role);
+    checkTransition(this.ownRequest(p, id, 'resubmit').state, 'resubmit');
     if (changes.jobId !== undefined || changes.output !== undefined || changes.fix !== undefined || changes.argument !== undefined) {
       const revised = await this.revise(p, id, changes);
       return revised.verdict === 'block' ? revised : this.submit(p, id);
@@ -447,15 +449,15 @@ export class ExportQueue {
 
   /** The requester takes back a request that is not yet decided. */
   withdraw(p: Principal, id: string): ExportRequestView {
-    checkRole(p, 'operator');
-    this.ownRequest(p, id);
+    checkExportRole('withdraw', p.role);
+    this.ownRequest(p, id, 'withdraw');
     this.move(id, 'withdraw', p.user);
     return this.view(this.row(id), p);
   }
 
   /** released → revoked by the authority: the bundle is no longer served (its files stay as evidence). */
   revoke(p: Principal, id: string, reason: unknown): ExportRequestView {
-    checkRole(p, 'reviewer', 'security', 'admin');
+    checkExportRole('revoke', p.role);
     const why = checkReason(reason, 'revoke a bundle');
     this.move(id, 'revoke', p.user, { extra: { reason: why } });
     return this.view(this.row(id), p);
@@ -471,10 +473,11 @@ export class ExportQueue {
     });
   }
 
-  private ownRequest(p: Principal, id: string): RequestRow {
+  /** A request the caller may take a requester's step on: in scope (else not found), then theirs. */
+  private ownRequest(p: Principal, id: string, action: ExportAction): RequestRow {
     const r = this.row(id);
     if (!canSeeTenant(p, r.tenant)) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
-    if (r.requester !== p.user) throw new OpError('FORBIDDEN_ROLE', 'only the requester can change this request');
+    checkExportRequester(action, { role: p.role, isRequester: r.requester === p.user, hasVoted: false });
     return r;
   }
 
