@@ -47,6 +47,7 @@ import { checkReason } from './reasons.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
 import { outputHash, type Jobs } from './jobs.ts';
 import { checkVoter, voteAction } from './votes.ts';
+import { ExportRequests, type RequestRow, type VoteRow as Vote } from './repositories/exportRequests.ts';
 
 export interface ExportRequestView {
   readonly id: string;
@@ -91,33 +92,7 @@ export interface ExportSummary {
   readonly actions: readonly ExportAction[];
 }
 
-type SummaryRow = Pick<RequestRow, 'id' | 'tenant' | 'output' | 'scenario' | 'requester' | 'state' | 'created_at' | 'updated_at'>;
-
-interface RequestRow {
-  id: string;
-  tenant: string;
-  job_id: string;
-  output: string;
-  scenario: string;
-  requester: string;
-  state: ExportState;
-  verdict: Verdict;
-  report: string;
-  required_approvals: number;
-  bundle_path: string | null;
-  created_at: string;
-  updated_at: string;
-  fix: string | null;
-  output_hash: string | null;
-  ledger: string | null;
-  details: string | null;
-  argument: string | null;
-  purpose: string | null;
-}
-
 type StoredOutputRows = ReturnType<Jobs['output']>;
-
-type Vote = { reviewer: string; decision: string; comment: string | null; at: string };
 
 interface Evaluation {
   readonly rules: readonly RuleResult[];
@@ -192,10 +167,14 @@ export class ExportQueue {
   /** Called after a check that blocks (the domain's own risk watch). */
   afterBlock?: (tenant: string) => void;
 
+  private readonly requests: ExportRequests;
+
   constructor(
     private readonly ctx: DomainContext,
     private readonly jobs: Jobs,
-  ) {}
+  ) {
+    this.requests = new ExportRequests(ctx.store);
+  }
 
   /** The disclosure ledger's released cells of one measure, every authorization. */
   private priorCells(measure: string): PriorCell[] {
@@ -234,16 +213,11 @@ export class ExportQueue {
 
   /** Every check an operator asks for tells which rules object: they are counted per authorization and day (the reply channel). */
   private checkCheckQuota(tenant: string, limits: Authorization['limits']): void {
-    const { ctx } = this;
     const perDay = resolveLimits(limits).exportChecksPerDay;
-    const n = ctx.store.get<{ n: number }>(
-      'SELECT count(*) AS n FROM export_checks WHERE tenant = ? AND at > ?',
-      tenant,
-      new Date(Date.now() - 86_400_000).toISOString(),
-    )!.n;
+    const n = this.requests.checksSince(tenant, new Date(Date.now() - 86_400_000).toISOString());
     if (n >= perDay)
       throw new OpError('EXPORT_CHECK_QUOTA', `the authorization has asked for ${perDay} export checks in the last 24 hours (its limit); try later`);
-    ctx.store.run('INSERT INTO export_checks (tenant, at) VALUES (?, ?)', tenant, new Date().toISOString());
+    this.requests.recordCheck(tenant, new Date().toISOString());
   }
 
   /** Runs the automatic check on an output (after the fix, if any), with the authorization's thresholds and the domain-wide ledger. */
@@ -309,27 +283,26 @@ export class ExportQueue {
     const required = argued ? 2 : ev.required;
     const at = new Date().toISOString();
     ctx.store.tx(() => {
-      ctx.store.run(
-        `INSERT INTO export_requests (id, tenant, job_id, output, scenario, requester, state, verdict, report, required_approvals, created_at, updated_at, fix, output_hash, ledger, details, argument, purpose)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id,
-        job.tenant,
-        job.id,
-        out.name,
-        scenario,
-        p.user,
-        state,
-        ev.verdict,
-        JSON.stringify(ev.rules),
-        required,
+      this.requests.insert(
+        {
+          id,
+          tenant: job.tenant,
+          job_id: job.id,
+          output: out.name,
+          scenario,
+          requester: p.user,
+          state,
+          verdict: ev.verdict,
+          report: JSON.stringify(ev.rules),
+          required_approvals: required,
+          fix: ev.fix ? JSON.stringify(ev.fix) : null,
+          output_hash: ev.outputHash,
+          ledger: JSON.stringify(ev.ledger),
+          details: JSON.stringify(ev.details),
+          argument: argument ?? null,
+          purpose,
+        },
         at,
-        at,
-        ev.fix ? JSON.stringify(ev.fix) : null,
-        ev.outputHash,
-        JSON.stringify(ev.ledger),
-        JSON.stringify(ev.details),
-        argument ?? null,
-        purpose,
       );
       ctx.audit.append({
         kind: EVENTS.EXPORT_REQUESTED,
@@ -384,22 +357,19 @@ export class ExportQueue {
       const r = this.row(id);
       const to = checkTransition(r.state, 'revise');
       const changed = ev.outputHash !== r.output_hash;
-      const reset = changed ? ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM votes WHERE request_id = ?', id)!.n : 0;
-      if (reset > 0) ctx.store.run('DELETE FROM votes WHERE request_id = ?', id);
-      ctx.store.run(
-        'UPDATE export_requests SET job_id = ?, output = ?, verdict = ?, report = ?, required_approvals = ?, fix = ?, output_hash = ?, ledger = ?, details = ?, argument = ? WHERE id = ?',
-        job.id,
-        out.name,
-        ev.verdict,
-        JSON.stringify(ev.rules),
-        canArgue(ev.rules, argument) ? 2 : ev.required,
-        ev.fix ? JSON.stringify(ev.fix) : null,
-        ev.outputHash,
-        JSON.stringify(ev.ledger),
-        JSON.stringify(ev.details),
-        argument ?? null,
-        id,
-      );
+      const reset = changed ? this.requests.clearVotes(id) : 0;
+      this.requests.updateChecked(id, {
+        job_id: job.id,
+        output: out.name,
+        verdict: ev.verdict,
+        report: JSON.stringify(ev.rules),
+        required_approvals: canArgue(ev.rules, argument) ? 2 : ev.required,
+        fix: ev.fix ? JSON.stringify(ev.fix) : null,
+        output_hash: ev.outputHash,
+        ledger: JSON.stringify(ev.ledger),
+        details: JSON.stringify(ev.details),
+        argument: argument ?? null,
+      });
       ctx.audit.append({
         kind: EVENTS.EXPORT_REVISED,
         actor: p.user,
@@ -443,7 +413,7 @@ export class ExportQueue {
       return revised.verdict === 'block' ? revised : this.submit(p, id);
     }
     // The return was a judgement of the earlier submission: its reviewer may vote again.
-    this.move(id, 'resubmit', p.user, { before: () => this.ctx.store.run("DELETE FROM votes WHERE request_id = ? AND decision = 'return'", id) });
+    this.move(id, 'resubmit', p.user, { before: () => this.requests.clearReturns(id) });
     return this.view(this.row(id), p);
   }
 
@@ -482,7 +452,7 @@ export class ExportQueue {
   }
 
   private row(id: string): RequestRow {
-    const r = this.ctx.store.get<RequestRow>('SELECT * FROM export_requests WHERE id = ?', id);
+    const r = this.requests.find(id);
     if (!r) throw new OpError('EXPORT_NOT_FOUND', 'no such export request');
     return r;
   }
@@ -493,17 +463,7 @@ export class ExportQueue {
 
   /** Views of several requests, their votes read in one query. */
   private views(rows: readonly RequestRow[], p: Principal): ExportRequestView[] {
-    const votes = new Map<string, Vote[]>();
-    if (rows.length > 0) {
-      const marks = rows.map(() => '?').join(', ');
-      for (const v of this.ctx.store.all<Vote & { request_id: string }>(
-        `SELECT request_id, reviewer, decision, comment, at FROM votes WHERE request_id IN (${marks}) ORDER BY at`,
-        ...rows.map((r) => r.id),
-      )) {
-        const { request_id, ...vote } = v;
-        votes.set(request_id, [...(votes.get(request_id) ?? []), vote]);
-      }
-    }
+    const votes = this.requests.votesOf(rows.map((r) => r.id));
     return rows.map((r) => this.viewWith(r, p, votes.get(r.id) ?? []));
   }
 
@@ -550,7 +510,7 @@ export class ExportQueue {
   }
 
   list(p: Principal, filter: { state?: string; tenant?: string } = {}): ExportRequestView[] {
-    return this.views(this.rowsFor<RequestRow>(p, '*', filter), p);
+    return this.views(this.requests.list(this.scopeOf(p, filter)), p);
   }
 
   /**
@@ -558,8 +518,8 @@ export class ExportQueue {
    * for on every navigation (the full views parse every report and cell detail).
    */
   summaries(p: Principal): ExportSummary[] {
-    const rows = this.rowsFor<SummaryRow>(p, 'id, tenant, output, scenario, requester, state, created_at, updated_at');
-    const voted = new Set(this.ctx.store.all<{ request_id: string }>('SELECT request_id FROM votes WHERE reviewer = ?', p.user).map((v) => v.request_id));
+    const rows = this.requests.summaries(this.scopeOf(p));
+    const voted = this.requests.votedBy(p.user);
     return rows.map((r) => ({
       id: r.id,
       tenant: r.tenant,
@@ -573,26 +533,9 @@ export class ExportQueue {
     }));
   }
 
-  /** Scope and filters in the query, so the newest 1,000 are the caller's newest 1,000. */
-  private rowsFor<T>(p: Principal, columns: string, filter: { state?: string; tenant?: string } = {}): T[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (p.role === 'operator') {
-      where.push('tenant = ?');
-      params.push(p.tenant);
-    }
-    if (filter.tenant) {
-      where.push('tenant = ?');
-      params.push(filter.tenant);
-    }
-    if (filter.state) {
-      where.push('state = ?');
-      params.push(filter.state);
-    }
-    return this.ctx.store.all<T>(
-      `SELECT ${columns} FROM export_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1000`,
-      ...params,
-    );
+  /** An operator lists only their authorization's requests; the authority filters as it asks. */
+  private scopeOf(p: Principal, filter: { state?: string; tenant?: string } = {}) {
+    return { ...(p.role === 'operator' ? { tenant: p.tenant } : {}), filterTenant: filter.tenant, state: filter.state };
   }
 
   /** The output rows a reviewer judges (reviewers see the output itself). Viewing is audited. */
@@ -617,13 +560,13 @@ export class ExportQueue {
     checkVoter(p, this.row(id).requester, 'EXPORT_SELF_APPROVAL', decision, comment);
     const released = ctx.store.tx(() => {
       const r = this.row(id);
-      if (ctx.store.get('SELECT 1 FROM votes WHERE request_id = ? AND reviewer = ?', id, p.user)) throw new OpError('EXPORT_ALREADY_VOTED');
-      const approvals = ctx.store.get<{ n: number }>("SELECT count(*) AS n FROM votes WHERE request_id = ? AND decision = 'approve'", id)!.n;
+      if (this.requests.hasVoted(id, p.user)) throw new OpError('EXPORT_ALREADY_VOTED');
+      const approvals = this.requests.approvals(id);
       const action: ExportAction = voteAction(decision, approvals, r.required_approvals);
       const to = checkTransition(r.state, action);
       if (action === 'approve') this.checkStillSafe(r);
       const at = new Date().toISOString();
-      ctx.store.run('INSERT INTO votes (request_id, reviewer, decision, comment, at) VALUES (?, ?, ?, ?, ?)', id, p.user, decision, comment ?? null, at);
+      this.requests.addVote(id, p.user, decision, comment ?? null, at);
       ctx.audit.append({
         kind: EVENTS.EXPORT_VOTE,
         actor: p.user,
@@ -640,7 +583,7 @@ export class ExportQueue {
 
   private setState(r: RequestRow, to: ExportState, action: ExportAction, actor: string, extra: Record<string, unknown> = {}): void {
     if (to === r.state) return;
-    this.ctx.store.run('UPDATE export_requests SET state = ?, updated_at = ? WHERE id = ?', to, new Date().toISOString(), r.id);
+    this.requests.setState(r.id, to, new Date().toISOString());
     this.ctx.audit.append({ kind: EVENTS.EXPORT_STATE_CHANGED, actor, tenant: r.tenant, subject: r.id, data: { from: r.state, to, action, ...extra } });
   }
 
@@ -652,9 +595,7 @@ export class ExportQueue {
     const out = this.jobs.output(r.job_id, r.output);
     const job = ctx.store.get<{ script_hash: string; build_id: string | null }>('SELECT script_hash, build_id FROM jobs WHERE id = ?', r.job_id)!;
     const auth = ctx.authorizations.get(r.tenant);
-    const approvers = ctx.store
-      .all<{ reviewer: string }>("SELECT reviewer FROM votes WHERE request_id = ? AND decision = 'approve' ORDER BY at", id)
-      .map((v) => v.reviewer);
+    const approvers = this.requests.approvers(id);
     const bundleId = `bnd_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const dir = join(ctx.paths.exports, bundleId);
     const { manifestSha256 } = await writeBundle(
@@ -682,7 +623,7 @@ export class ExportQueue {
     ctx.store.tx(() => {
       const cur = this.row(id);
       const to = checkTransition(cur.state, 'release');
-      ctx.store.run('UPDATE export_requests SET bundle_path = ? WHERE id = ?', dir, id);
+      this.requests.setBundlePath(id, dir);
       // The disclosure ledger: every released cell, for later requests of any authorization to be compared with.
       const ledger = ledgerOf(cur);
       const at = new Date().toISOString();
