@@ -8,6 +8,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { OpError } from '../errors/index.ts';
 import { findDataset, parseUsageComment } from '../datasets/index.ts';
+import { lockedDownSettings } from './lockdown.ts';
 import { refuseTable } from './tableNames.ts';
 
 export type CatalogQuestion =
@@ -108,16 +109,8 @@ export class MetadataDb {
   ) {}
 
   static async create(schema: FileSchema): Promise<MetadataDb> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      enable_external_access: 'false',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      allow_community_extensions: 'false',
-      allow_unsigned_extensions: 'false',
-      max_temp_directory_size: '0B',
-      memory_limit: '64MB',
-      threads: '1',
-    });
+    // Writable (it holds the shapes it is given), otherwise behind the tenant files' walls; settings locked from the start.
+    const instance = await DuckDBInstance.create(':memory:', lockedDownSettings({ duckdbMemoryMb: 64, duckdbThreads: 1 }));
     const con = await instance.connect();
     for (const [table, cols] of schema) {
       await con.run(`CREATE TABLE ${quoteId(table)} (${cols.map((c) => `${quoteId(c.name)} ${c.type}`).join(', ')})`);
@@ -131,8 +124,6 @@ export class MetadataDb {
         if (comment) await con.run(`COMMENT ON COLUMN ${quoteId(table)}.${quoteId(c.name)} IS ${quoteText(comment)}`);
       }
     }
-    // From here on the settings cannot be changed by the questions.
-    await con.run('SET lock_configuration = true');
     return new MetadataDb(instance, con);
   }
 

@@ -5,8 +5,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { JobLimits } from './limits.ts';
 
 export async function openLockedDown(dbPath: string, limits: Pick<JobLimits, 'duckdbMemoryMb' | 'duckdbThreads'>): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(dbPath, {
-    access_mode: 'READ_ONLY',
+  return DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY', ...lockedDownSettings(limits) });
+}
+
+/** The walls every instance a script's query can reach stands behind (tenant files, the catalog's empty shapes). */
+export function lockedDownSettings(limits: Pick<JobLimits, 'duckdbMemoryMb' | 'duckdbThreads'>): Record<string, string> {
+  return {
     enable_external_access: 'false',
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -16,5 +20,5 @@ export async function openLockedDown(dbPath: string, limits: Pick<JobLimits, 'du
     memory_limit: `${limits.duckdbMemoryMb}MB`,
     threads: String(limits.duckdbThreads),
     lock_configuration: 'true',
-  });
+  };
 }

@@ -409,16 +409,7 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     const alice = await d.od.principal({ as: 'alice' });
     const job = await d.od.jobs.run(alice, { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT });
     const draft = await d.od.exports.request(alice, { jobId: job.jobId, output: 'income_by_county', draft: true });
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(url);
-    await page.locator('#token').fill(d.setup.tokens.carol!);
-    await page.keyboard.press('Enter');
+    const page = await signIn('carol', 'zh', true);
     await page.waitForSelector('#queue-list tbody tr[data-id]');
     expect(await page.locator(`#queue-list tr[data-id="${draft.id}"]`).count()).toBe(0);
     await page.selectOption('#filter-state', 'draft');
@@ -431,9 +422,8 @@ describe.skipIf(!HAVE_BROWSER)('the console in Chromium', () => {
     }
     // The page itself never scrolls sideways.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: `${SHOTS}/queue-phone-zh.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await context.close();
+    await shot(page, 'queue-phone-zh');
+    await done(page);
   }, 90_000);
 
   it('the inbox tells each person what waits for them, in both languages: bob sees the request he has not voted on, alice what changed on hers', async () => {

@@ -24,6 +24,23 @@ import { authorizationsRoutes } from './authorizations.ts';
 import { peopleRoutes } from './people.ts';
 import { riskStopsRoutes } from './riskStops.ts';
 
+/** One file per resource group, each registering its routes on the API plugin. */
+const ROUTE_GROUPS = [
+  systemRoutes,
+  identityRoutes,
+  catalogRoutes,
+  jobsRoutes,
+  exportsRoutes,
+  lineageRoutes,
+  authorizationsRoutes,
+  peopleRoutes,
+  riskStopsRoutes,
+  productRoutes,
+  authorityRoutes,
+  importRoutes,
+  privacyRoutes,
+] as const;
+
 export interface AppOptions {
   /** pino logger options (fastify logs with pino); false = silent. */
   readonly logger?: boolean | object;
@@ -150,19 +167,7 @@ export function buildApp(od: Opdomain, opts: AppOptions = {}): FastifyInstance {
     api.addHook('preValidation', async (req) => {
       if (req.url.startsWith('/api/')) await auth(req);
     });
-    systemRoutes(api, od, auth);
-    identityRoutes(api, od, auth);
-    catalogRoutes(api, od, auth);
-    jobsRoutes(api, od, auth);
-    exportsRoutes(api, od, auth);
-    lineageRoutes(api, od, auth);
-    authorizationsRoutes(api, od, auth);
-    peopleRoutes(api, od, auth);
-    riskStopsRoutes(api, od, auth);
-    productRoutes(api, od, auth);
-    authorityRoutes(api, od, auth);
-    importRoutes(api, od, auth);
-    privacyRoutes(api, od, auth);
+    for (const group of ROUTE_GROUPS) group(api, od, auth);
 
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });

@@ -359,6 +359,25 @@ describe('the export gate under attack', () => {
   });
 });
 
+describe('a stated purpose', () => {
+  it('that is not text, or longer than 2,000 characters, is refused before any check runs, and files nothing', async () => {
+    const r = await od.jobs.run(alice, {
+      tenant: 'demo',
+      env: 'prod',
+      script: "output('out', await sql('SELECT county_code, count(*) AS n FROM population GROUP BY 1 HAVING count(*) >= 10'))",
+    });
+    const count = () => d.od.ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM export_requests')!.n;
+    const checks = () => d.od.ctx.store.get<{ n: number }>('SELECT count(*) AS n FROM export_checks')!.n;
+    const [before, checksBefore] = [count(), checks()];
+    for (const purpose of [42, { text: 'x' }, 'x'.repeat(2001)]) {
+      await expect(od.exports.request(alice, { jobId: r.jobId, output: 'out', purpose: purpose as string })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect([count(), checks()]).toEqual([before, checksBefore]);
+    const ok = await od.exports.request(alice, { jobId: r.jobId, output: 'out', purpose: '  county head counts  ', draft: true });
+    expect(od.exports.get(bob, ok.id).purpose).toBe('county head counts');
+  });
+});
+
 describe('answers from the catalog are not data', () => {
   it('an output built from DESCRIBE, SHOW TABLES or information_schema answers is never a pass: no catalog field is traced to it', async () => {
     for (const script of [
