@@ -10,6 +10,7 @@ export const EVENTS = {
   TENANT_GRANTS_CHANGED: 'TENANT_GRANTS_CHANGED',
   TENANT_LEVEL_SET: 'TENANT_LEVEL_SET',
   TENANT_USAGE_SET: 'TENANT_USAGE_SET',
+  TENANT_PLACED: 'TENANT_PLACED',
   IMPORT_REQUESTED: 'IMPORT_REQUESTED',
   IMPORT_UPLOADED: 'IMPORT_UPLOADED',
   IMPORT_VOTE: 'IMPORT_VOTE',
@@ -93,6 +94,7 @@ export interface AuditPayloads {
     rows: Readonly<Record<string, { prod: number; dev: number }>>;
     at: string;
   };
+  TENANT_PLACED: { node: string; from: string | null; files: Readonly<Record<string, string>> };
   JOB_STARTED: { env: string; scriptHash: string; paramsHash: string; buildId: string | null; limits: unknown; manifest?: unknown };
   QUERY: {
     env: string;

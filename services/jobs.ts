@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { ERRORS, OpError, errorClassOf, type ErrorClass, type ErrorCode } from '../errors/index.ts';
 import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type AuditPayloads, type JobLineageInfo } from '../lineage/index.ts';
 import { findDataset } from '../datasets/index.ts';
-import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent } from '../sandbox/index.ts';
+import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent, type WorkerResult } from '../sandbox/index.ts';
 import type { DomainContext } from './context.ts';
 import { DpBudgetService } from './dpBudgetService.ts';
 import { PROD_REPLY_BUCKET_MS, operatorView, padToBucket, prodReply, type SizeBucket } from './prodReply.ts';
 import { parseManifest, type Manifest } from '../sandbox/index.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
+import { JobQueueRepository, type ClaimedRow } from './repositories/jobQueue.ts';
+import { ScriptRepository } from './repositories/scripts.ts';
 
 export const MAX_SCRIPT_BYTES = 1024 * 1024;
 export const MAX_PARAMS_BYTES = 64 * 1024;
@@ -56,6 +58,36 @@ export interface RunResult {
   readonly stats?: { sqlCalls: number; cpuMs: number; wallMs: number };
 }
 
+/** A job recorded and checked, ready to run here or on a worker node. */
+export interface AdmittedJob {
+  readonly jobId: string;
+  readonly tenant: string;
+  readonly env: 'dev' | 'prod';
+  readonly user: string;
+  readonly script: string;
+  readonly scriptHash: string;
+  readonly params: Record<string, unknown>;
+  readonly manifest: Manifest | undefined;
+  readonly limits: ReturnType<typeof resolveLimits>;
+  readonly buildId: string | null;
+  /** Milliseconds since the epoch at admission (the prod reply's time bucket counts from here). */
+  readonly started: number;
+}
+
+/** What a dev job's operator sees: outputs with a preview, logs, the error and the job's statistics. */
+function devReply(jobId: string, result: WorkerResult): RunResult {
+  const error = result.error ? { code: result.error.code, class: errorClassOf(result.error.code), message: result.error.message } : undefined;
+  return {
+    ok: result.ok,
+    jobId,
+    env: 'dev',
+    outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns, rowCount: o.rows.length, preview: o.rows.slice(0, 20) })),
+    logs: result.logs,
+    ...(error ? { error } : {}),
+    stats: result.stats,
+  };
+}
+
 export interface StoredOutput {
   readonly jobId: string;
   readonly name: string;
@@ -71,7 +103,7 @@ export interface JobRecord {
   readonly env: 'dev' | 'prod';
   readonly user: string;
   readonly scriptHash: string;
-  readonly state: 'running' | 'completed' | 'failed';
+  readonly state: 'queued' | 'running' | 'completed' | 'failed';
   readonly errorCode: string | null;
   /** The error's message: in dev the operator's to read (with the script's line and column); for a prod job, the code's fixed title in the operator's view. */
   readonly errorMessage: string | null;
@@ -135,9 +167,20 @@ export class Jobs {
 
   /** Privacy budgets the jobs' DP aggregates are charged to. */
   readonly budgets: DpBudgetService;
+  /**
+   * Jobs go to worker nodes through the queue (OPDOMAIN_JOBS=nodes) instead of this process's
+   * own workers: the gateway admits, a node claims and runs, the gateway answers from the record.
+   */
+  queued = false;
+  /** How often a gateway waiting on a queued job looks at its row. */
+  queuePollMs = 25;
+  readonly queue: JobQueueRepository;
+  private readonly scripts: ScriptRepository;
 
   constructor(private readonly ctx: DomainContext) {
     this.budgets = new DpBudgetService(ctx);
+    this.queue = new JobQueueRepository(ctx.store);
+    this.scripts = new ScriptRepository(ctx.store);
     this.openlineage = new OpenLineageSink(join(ctx.paths.audit, 'openlineage.jsonl'));
   }
 
@@ -146,16 +189,23 @@ export class Jobs {
   }
 
   storeText(text: string): string {
-    const hash = sha256(text);
-    this.ctx.store.run('INSERT OR IGNORE INTO scripts (hash, body, created_at) VALUES (?, ?, ?)', hash, text, new Date().toISOString());
-    return hash;
+    return this.scripts.put(text);
   }
 
   text(hash: string): string | undefined {
-    return this.ctx.store.get<{ body: string }>('SELECT body FROM scripts WHERE hash = ?', hash)?.body;
+    return this.scripts.body(hash);
   }
 
   async run(p: Principal, req: RunRequest): Promise<RunResult> {
+    const job = await this.admit(p, req);
+    const reply = this.queued ? await this.awaitQueued(job) : await this.execute(job);
+    // The reply of a few bits is held to a time bucket from the start, wherever the job ran.
+    if (job.env === 'prod') await padToBucket(job.started, this.prodReplyBucketMs);
+    return reply;
+  }
+
+  /** Checks the request and records the job (and its script) with its start event, durable before it runs. */
+  private async admit(p: Principal, req: RunRequest): Promise<AdmittedJob> {
     const { ctx } = this;
     checkRole(p, 'operator');
     if (typeof req.tenant !== 'string') throw new OpError('BAD_REQUEST', 'tenant is required');
@@ -181,17 +231,18 @@ export class Jobs {
       if (env === 'prod') this.checkProdQuota(req.tenant, limits.prodJobsPerDay);
       const hash = this.storeText(req.script);
       ctx.store.run(
-        'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO jobs (id, tenant, env, user, script_hash, params, state, build_id, created_at, manifest, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         jobId,
         req.tenant,
         env,
         p.user,
         hash,
         JSON.stringify(params),
-        'running',
+        this.queued ? 'queued' : 'running',
         buildId,
         new Date(started).toISOString(),
         manifest ? JSON.stringify(manifest) : null,
+        this.queued ? JSON.stringify({ limits }) : null,
       );
       ctx.audit.append({
         kind: EVENTS.JOB_STARTED,
@@ -202,12 +253,23 @@ export class Jobs {
       });
       return hash;
     });
+    return { jobId, tenant: req.tenant, env, user: p.user, script: req.script, scriptHash, params, manifest, limits, buildId, started };
+  }
+
+  /**
+   * Runs an admitted job here (the gateway's or CLI's own workers, or a worker node's) and
+   * records its end with its outputs; the reply is the operator's (in prod, the few bits, not yet held to the bucket).
+   */
+  async execute(job: AdmittedJob, opts: { keepReply?: boolean } = {}): Promise<RunResult> {
+    const { ctx } = this;
+    const { jobId, env, buildId, params, manifest, limits } = job;
+    const tenant = job.tenant;
     const lineageInfo = {
       jobId,
-      tenant: req.tenant,
+      tenant: tenant,
       env,
-      scriptHash,
-      script: req.script,
+      scriptHash: job.scriptHash,
+      script: job.script,
       buildId,
       queries: [] as JobLineageInfo['queries'][number][],
       tableSchemas: (t: string) => (findDataset(t)?.fields ?? []).map((f) => ({ name: f.name, type: f.type })),
@@ -223,7 +285,7 @@ export class Jobs {
       const sqlHash = sha256(e.sql);
       await ctx.audit.appendInGroup(() => {
         if (!storedSql.has(e.sql)) this.storeText(e.sql);
-        return { kind: EVENTS.QUERY, actor: p.user, tenant: req.tenant, subject: jobId, data: queryAuditData(e, env, buildId, sqlHash) };
+        return { kind: EVENTS.QUERY, actor: job.user, tenant: tenant, subject: jobId, data: queryAuditData(e, env, buildId, sqlHash) };
       });
       storedSql.add(e.sql);
       if (e.verdict === 'allowed')
@@ -238,16 +300,16 @@ export class Jobs {
       result = await ctx.supervisor.run(
         {
           jobId,
-          tenant: req.tenant,
+          tenant: tenant,
           env,
-          dbPath: ctx.paths.tenantDb(req.tenant, env),
+          dbPath: ctx.paths.tenantDb(tenant, env),
           buildId,
-          script: req.script,
+          script: job.script,
           params,
           limits,
           ...(manifest ? { manifest } : {}),
         },
-        { onQuery, onStart: (pid) => this.recordWorker(jobId, pid), onBudget: (b) => this.budgets.handle({ tenant: req.tenant, jobId, env, user: p.user }, b) },
+        { onQuery, onStart: (pid) => this.recordWorker(jobId, pid), onBudget: (b) => this.budgets.handle({ tenant: tenant, jobId, env, user: job.user }, b) },
       );
     } finally {
       clearInterval(watch);
@@ -256,8 +318,9 @@ export class Jobs {
     if (!result.ok && result.error?.code !== 'JOB_CANCELLED' && ctx.store.get('SELECT 1 FROM jobs WHERE id = ? AND cancel_requested = 1', jobId)) {
       result = { ...result, error: { code: 'JOB_CANCELLED', message: 'the job was cancelled' } };
     }
-    const stored = result.ok ? this.saveOutputs(req.tenant, jobId, result.outputs) : [];
+    const stored = result.ok ? this.saveOutputs(tenant, jobId, result.outputs) : [];
     const state = result.ok ? 'completed' : 'failed';
+    const reply = env === 'prod' ? prodReply(jobId, result, manifest) : devReply(jobId, result);
     await ctx.store.txAsync(() => {
       for (const o of stored) {
         ctx.store.run(
@@ -271,30 +334,32 @@ export class Jobs {
         );
         ctx.audit.append({
           kind: EVENTS.OUTPUT_CREATED,
-          actor: p.user,
-          tenant: req.tenant,
+          actor: job.user,
+          tenant: tenant,
           subject: jobId,
           data: { name: o.name, rowCount: o.rowCount, hash: o.hash, columns: o.columns.map((c) => c.name) },
         });
       }
       ctx.store.run(
-        'UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?',
+        'UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ?, result = ? WHERE id = ?',
         state,
         result.error?.code ?? null,
         result.error?.message.slice(0, 2000) ?? null,
         new Date().toISOString(),
+        // The gateway that admitted a queued job answers its caller from this reply.
+        opts.keepReply ? JSON.stringify(reply) : null,
         jobId,
       );
       ctx.audit.append({
         kind: EVENTS.JOB_FINISHED,
-        actor: p.user,
-        tenant: req.tenant,
+        actor: job.user,
+        tenant: tenant,
         subject: jobId,
         data: { state, code: result.error?.code, stats: result.stats },
       });
     });
     // Refusals may add up to a pattern the domain stops on (RiskService.watch).
-    if (refused > 0) this.afterRefusal?.(req.tenant);
+    if (refused > 0) this.afterRefusal?.(tenant);
     this.openlineage.emit(
       runEvent(result.ok ? 'COMPLETE' : 'FAIL', {
         ...lineageInfo,
@@ -302,21 +367,75 @@ export class Jobs {
         ...(result.error ? { error: { code: result.error.code, title: ERRORS[result.error.code].title } } : {}),
       }),
     );
-    if (env === 'prod') {
-      // The reply of a few bits: what the operator learns is fixed by the manifest, not the data.
-      await padToBucket(started, this.prodReplyBucketMs);
-      return prodReply(jobId, result, manifest);
+    return reply;
+  }
+
+  /**
+   * Waits for a queued job's end and answers with the reply its node recorded; a job whose node
+   * died ends as JOB_NODE_LOST once its lease runs out (any waiting gateway fails it).
+   */
+  private async awaitQueued(job: AdmittedJob): Promise<RunResult> {
+    let sweep = 0;
+    for (;;) {
+      const row = this.queue.jobState(job.jobId);
+      if (!row) throw new OpError('JOB_NOT_FOUND', `job ${job.jobId} is gone`);
+      if (row.state === 'completed' || row.state === 'failed') {
+        if (row.result) return JSON.parse(row.result) as RunResult;
+        // Ended without a node's reply: lost with its node, or cancelled before a node took it.
+        const code = (row.error_code ?? 'JOB_FAILED_SCRIPT') as ErrorCode;
+        const failed: WorkerResult = {
+          ok: false,
+          outputs: [],
+          logs: [],
+          error: { code, message: row.error_message ?? ERRORS[code].title },
+          stats: { sqlCalls: 0, cpuMs: 0, wallMs: Date.now() - job.started },
+        } as unknown as WorkerResult;
+        return job.env === 'prod' ? prodReply(job.jobId, failed, job.manifest) : devReply(job.jobId, failed);
+      }
+      if (++sweep % 40 === 0) this.failLostJobs();
+      await new Promise((r) => setTimeout(r, this.queuePollMs));
     }
-    const error = result.error ? { code: result.error.code, class: errorClassOf(result.error.code), message: result.error.message } : undefined;
-    return {
-      ok: result.ok,
-      jobId,
-      env,
-      outputs: result.outputs.map((o) => ({ name: o.name, columns: o.columns, rowCount: o.rows.length, preview: o.rows.slice(0, 20) })),
-      logs: result.logs,
-      ...(error ? { error } : {}),
-      stats: result.stats,
+  }
+
+  /** Runs a job a worker node claimed from the queue; its reply is kept for the gateway that waits. */
+  async runClaimed(row: ClaimedRow): Promise<RunResult> {
+    const script = this.text(row.script_hash);
+    const request = row.request ? (JSON.parse(row.request) as { limits: AdmittedJob['limits'] }) : undefined;
+    const job: AdmittedJob = {
+      jobId: row.id,
+      tenant: row.tenant,
+      env: row.env,
+      user: row.user,
+      script: script ?? '',
+      scriptHash: row.script_hash,
+      params: JSON.parse(row.params) as Record<string, unknown>,
+      manifest: row.manifest ? (JSON.parse(row.manifest) as Manifest) : undefined,
+      limits: request?.limits ?? resolveLimits(this.ctx.authorizations.current(row.tenant).limits),
+      buildId: row.build_id,
+      started: Date.parse(row.created_at),
     };
+    return this.execute(job, { keepReply: true });
+  }
+
+  /** Fails every running job whose node's lease ran out, each with its end event. */
+  failLostJobs(now = Date.now()): string[] {
+    const failed: string[] = [];
+    for (const j of this.queue.expired(now)) {
+      const done = this.ctx.store.tx(() => {
+        const message = `worker node ${j.node} stopped renewing its lease`;
+        if (!this.queue.failExpired(j.id, 'JOB_NODE_LOST', message, now)) return false;
+        this.ctx.audit.append({
+          kind: EVENTS.JOB_FINISHED,
+          actor: 'domain',
+          tenant: j.tenant,
+          subject: j.id,
+          data: { state: 'failed', code: 'JOB_NODE_LOST' },
+        });
+        return true;
+      });
+      if (done) failed.push(j.id);
+    }
+    return failed;
   }
 
   /** Where a job runs, for a cancel from another process; written with the next group commit. */
@@ -355,26 +474,40 @@ export class Jobs {
   cancel(p: Principal, jobId: string): JobRecord {
     checkRole(p, 'operator', 'admin');
     const job = this.job(p, jobId);
-    if (job.state !== 'running') throw new OpError('JOB_NOT_RUNNING', `job ${jobId} is ${job.state}`);
+    if (job.state !== 'running' && job.state !== 'queued') throw new OpError('JOB_NOT_RUNNING', `job ${jobId} is ${job.state}`);
     this.stop(jobId, job.tenant, p.user);
     return this.job(p, jobId);
   }
 
   /** Stops every running job of an authorization at once (suspension, termination, sealing, expiry). */
   stopAll(tenant: string, actor: string, reason: string): string[] {
-    const ids = this.ctx.store.all<{ id: string }>("SELECT id FROM jobs WHERE tenant = ? AND state = 'running'", tenant).map((r) => r.id);
+    const ids = this.ctx.store.all<{ id: string }>("SELECT id FROM jobs WHERE tenant = ? AND state IN ('running', 'queued')", tenant).map((r) => r.id);
     for (const id of ids) this.stop(id, tenant, actor, reason);
     return ids;
   }
 
   private stop(jobId: string, tenant: string, actor: string, reason?: string): void {
     const { ctx } = this;
-    const row = ctx.store.get<{ host_pid: number | null; worker_pid: number | null }>('SELECT host_pid, worker_pid FROM jobs WHERE id = ?', jobId)!;
-    ctx.store.tx(() => {
+    const row = ctx.store.get<{ host_pid: number | null; worker_pid: number | null; node: string | null }>(
+      'SELECT host_pid, worker_pid, node FROM jobs WHERE id = ?',
+      jobId,
+    )!;
+    const closedInQueue = ctx.store.tx(() => {
       ctx.store.run('UPDATE jobs SET cancel_requested = 1 WHERE id = ?', jobId);
       ctx.audit.append({ kind: EVENTS.JOB_CANCEL_REQUESTED, actor, tenant, subject: jobId, data: reason ? { reason } : {} });
+      // Not yet taken by a node: nothing runs, so it ends here (a node's claim skips it).
+      if (!this.queue.cancelQueued(jobId)) return false;
+      ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor, tenant, subject: jobId, data: { state: 'failed', code: 'JOB_CANCELLED' } });
+      return true;
     });
-    if (ctx.supervisor.cancel(jobId)) return;
+    if (closedInQueue || ctx.supervisor.cancel(jobId)) return;
+    // On a worker node: the node watches the flag and stops the job itself while its lease holds.
+    if (row.node) {
+      const node = this.queue.node(row.node);
+      if (node && Date.parse(node.lease_until) > Date.now()) return;
+      this.failLostJobs();
+      return;
+    }
     const alive = (pid: number | null) => {
       if (!pid) return false;
       try {

@@ -1,5 +1,6 @@
 // Security staff's view of the audit log: verify it, trace any node of the lineage graph,
 // fetch checkpoints and proofs.
+import { ScriptRepository } from './repositories/scripts.ts';
 import { existsSync } from 'node:fs';
 import { OpError } from '../errors/index.ts';
 import { EVENTS, LineageGraph, type AuditFilter, type Checkpoint, type TraceTree, type VerifyReport } from '../lineage/index.ts';
@@ -66,7 +67,7 @@ export class LineageService {
     };
     const auth = ctx.authorizations.find(job.tenant);
     const dbPath = ctx.paths.tenantDb(job.tenant, job.env);
-    const script = ctx.store.get<{ body: string }>('SELECT body FROM scripts WHERE hash = ?', job.script_hash)?.body;
+    const script = new ScriptRepository(ctx.store).body(job.script_hash);
     let reason: string | undefined;
     if (job.state !== 'completed') reason = `the job did not complete (${job.state})`;
     else if (!auth || auth.state === 'destroyed' || !existsSync(dbPath)) reason = "the domain's data is gone (destroyed): the job can no longer be replayed";

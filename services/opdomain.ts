@@ -6,7 +6,7 @@ import { Authorizations, DatasetVersions, People } from '../domain/index.ts';
 import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../lineage/index.ts';
 import { Supervisor } from '../sandbox/index.ts';
 import { ProductEngine } from '../products/index.ts';
-import { ControlStore, RateCounter, homePaths } from '../store/index.ts';
+import { PgStore, RateCounter, homePaths, openStore } from '../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
@@ -30,6 +30,8 @@ import { RecordsService } from './recordsService.ts';
 import { ReportService } from './reportService.ts';
 import type { Principal } from './principal.ts';
 import { NotificationService } from './notificationService.ts';
+import { NodeService } from './nodeService.ts';
+import { WorkerNode, type WorkerNodeOptions } from './workerNode.ts';
 
 export interface OpenOptions {
   readonly home?: string;
@@ -37,6 +39,20 @@ export interface OpenOptions {
   readonly workerPool?: number;
   /** The province's identity provider (default: from OPDOMAIN_IDP_* environment variables). */
   readonly identityProvider?: IdentityProviderConfig;
+  /** The PostgreSQL control store (default: OPDOMAIN_DATABASE_URL; unset, the home's embedded file). */
+  readonly databaseUrl?: string;
+  /**
+   * Where jobs run: in this process's own workers (`here`, the default), or on worker nodes
+   * through the control store's queue (`nodes`; default from OPDOMAIN_JOBS).
+   */
+  readonly jobsOn?: 'here' | 'nodes';
+}
+
+function jobsOnFromEnv(): 'here' | 'nodes' {
+  const v = process.env.OPDOMAIN_JOBS;
+  if (v === undefined || v === '' || v === 'here') return 'here';
+  if (v === 'nodes') return 'nodes';
+  throw new OpError('BAD_REQUEST', 'OPDOMAIN_JOBS must be "here" or "nodes"');
 }
 
 export class Opdomain {
@@ -48,6 +64,7 @@ export class Opdomain {
   readonly people: PeopleService;
   readonly supervision: SupervisionService;
   readonly risks: RiskService;
+  readonly nodes: NodeService;
   readonly products: ProductService;
   readonly consumers: ConsumerService;
   readonly productCalls: ProductCalls;
@@ -80,6 +97,7 @@ export class Opdomain {
     this.dp = this.jobs.budgets;
     this.tenants = new TenantService(ctx);
     this.risks = new RiskService(ctx, this.jobs);
+    this.nodes = new NodeService(ctx, this.jobs.queue);
     // An open risk stop holds new processing in its authorization.
     this.jobs.beforeStart = (tenant) => this.risks.checkNoOpenStop(tenant);
     this.products = new ProductService(ctx);
@@ -106,7 +124,7 @@ export class Opdomain {
     const provider = idp ? openProvider(idp) : undefined;
     const paths = homePaths(opts.home);
     for (const d of [paths.root, paths.raw, paths.tenants, paths.control, paths.keys, paths.audit, paths.exports]) mkdirSync(d, { recursive: true });
-    const store = new ControlStore(paths.controlDb);
+    const store = openStore(paths, opts.databaseUrl);
     const domainKey = await loadOrCreateSigningKey(paths.keys, 'domain-signing');
     const audit = new AuditLog(store, domainKey);
     const people = new People(store, audit);
@@ -114,8 +132,23 @@ export class Opdomain {
     const authorizations = new Authorizations(store, audit, paths, versions);
     const identity = await Identity.open(store, people, paths.keys, provider);
     const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
-    const rates = new RateCounter(paths.controlDb);
-    return new Opdomain({ paths, store, audit, domainKey, people, authorizations, versions, identity, supervisor, productEngine: new ProductEngine(), rates });
+    // Request counters: beside the embedded file, or in the shared PostgreSQL store.
+    const rates = new RateCounter(store instanceof PgStore ? store : paths.controlDb);
+    const od = new Opdomain({
+      paths,
+      store,
+      audit,
+      domainKey,
+      people,
+      authorizations,
+      versions,
+      identity,
+      supervisor,
+      productEngine: new ProductEngine(),
+      rates,
+    });
+    od.jobs.queued = (opts.jobsOn ?? jobsOnFromEnv()) === 'nodes';
+    return od;
   }
 
   /**
@@ -156,6 +189,13 @@ export class Opdomain {
   /** The domain's public keys (bundle and checkpoint signatures) as a JWKS. */
   jwks(): { keys: unknown[] } {
     return { keys: [this.ctx.domainKey.publicJwk] };
+  }
+
+  /** Makes this process a worker node: it takes jobs from the control store's queue until stopped. */
+  startNode(opts: WorkerNodeOptions = {}): WorkerNode {
+    const node = new WorkerNode(this.jobs, opts);
+    node.start();
+    return node;
   }
 
   async close(): Promise<void> {

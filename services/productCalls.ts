@@ -237,7 +237,7 @@ export class ProductCalls {
     const rows = served?.rows ?? 0;
     try {
       const bump =
-        'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, ?) ON CONFLICT (grant_id, period) DO UPDATE SET calls = calls + 1, row_count = row_count + excluded.row_count';
+        'INSERT INTO product_usage (grant_id, period, calls, row_count) VALUES (?, ?, 1, ?) ON CONFLICT (grant_id, period) DO UPDATE SET calls = product_usage.calls + 1, row_count = product_usage.row_count + excluded.row_count';
       this.ctx.store.run(bump, g.id, p.minute, 0);
       this.ctx.store.run(bump, g.id, p.day, rows);
     } catch {
@@ -610,7 +610,7 @@ export class ProductCalls {
     const since = new Date(Date.now() - hours * 3_600_000).toISOString();
     // Aggregated by the store: a busy day holds millions of calls.
     const totals = this.ctx.store.all<{ actor: string; calls: number; served: number; params: number }>(
-      `SELECT actor, count(*) AS calls, count(*) FILTER (WHERE json_extract(body, '$.data.status') = 200) AS served,
+      `SELECT actor, count(*) AS calls, count(*) FILTER (WHERE CAST(json_extract(body, '$.data.status') AS INTEGER) = 200) AS served,
               count(DISTINCT json_extract(body, '$.data.paramsHash')) AS params
          FROM audit WHERE kind = 'PRODUCT_CALL' AND at >= ? GROUP BY actor`,
       since,

@@ -105,7 +105,7 @@ export class ReportService {
     );
     const cpu =
       store.get<{ ms: number | null }>(
-        `SELECT sum(json_extract(body, '$.data.stats.cpuMs')) AS ms FROM audit WHERE ${scope} AND kind = 'JOB_FINISHED'`,
+        `SELECT sum(CAST(json_extract(body, '$.data.stats.cpuMs') AS DOUBLE PRECISION)) AS ms FROM audit WHERE ${scope} AND kind = 'JOB_FINISHED'`,
         tenant,
         from,
         to,
@@ -118,14 +118,14 @@ export class ReportService {
     );
     const refusals = store.all<{ code: string; n: number }>(
       `SELECT json_extract(body, '$.data.code') AS code, count(*) AS n FROM audit WHERE ${scope}
-         AND (kind IN ('AUTH_REFUSED', 'ACCESS_DENIED') OR (kind = 'QUERY' AND json_extract(body, '$.data.verdict') = 'refused') OR (kind = 'PRODUCT_CALL' AND json_extract(body, '$.data.status') <> 200))
+         AND (kind IN ('AUTH_REFUSED', 'ACCESS_DENIED') OR (kind = 'QUERY' AND json_extract(body, '$.data.verdict') = 'refused') OR (kind = 'PRODUCT_CALL' AND CAST(json_extract(body, '$.data.status') AS INTEGER) <> 200))
          AND json_extract(body, '$.data.code') IS NOT NULL GROUP BY code ORDER BY n DESC, code`,
       tenant,
       from,
       to,
     );
     const consumers = store.get<{ n: number }>(
-      `SELECT count(DISTINCT actor) AS n FROM audit WHERE ${scope} AND kind = 'PRODUCT_CALL' AND json_extract(body, '$.data.status') = 200`,
+      `SELECT count(DISTINCT actor) AS n FROM audit WHERE ${scope} AND kind = 'PRODUCT_CALL' AND CAST(json_extract(body, '$.data.status') AS INTEGER) = 200`,
       tenant,
       from,
       to,
@@ -149,8 +149,8 @@ export class ReportService {
       products: {
         exportRequests: verdicts,
         bundles: count("kind = 'BUNDLE_CREATED'"),
-        callsServed: count("kind = 'PRODUCT_CALL' AND json_extract(body, '$.data.status') = 200 AND json_extract(body, '$.data.op') = 'call'"),
-        callsRefused: count("kind = 'PRODUCT_CALL' AND json_extract(body, '$.data.status') <> 200"),
+        callsServed: count("kind = 'PRODUCT_CALL' AND CAST(json_extract(body, '$.data.status') AS INTEGER) = 200 AND json_extract(body, '$.data.op') = 'call'"),
+        callsRefused: count("kind = 'PRODUCT_CALL' AND CAST(json_extract(body, '$.data.status') AS INTEGER) <> 200"),
         consumers,
         scenarios: a.scenarios,
       },

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { BASELINE_VERSION, MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import { ADDED_COLUMNS, SCHEMA } from './schema.ts';
 
 import type { Row, Store } from './store.ts';
 
@@ -18,6 +19,7 @@ interface Pending {
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export class ControlStore implements Store {
+  readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   /** Prepared statements by text: preparing costs more than running a small one. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -35,7 +37,10 @@ export class ControlStore implements Store {
     this.migrate();
   }
 
-  /** Brings a home made by an older version up to date (additive changes only). */
+  /**
+   * Brings a home made by an older release up to date: the baseline's added columns, then every
+   * later version in order (store/migrations.ts), in one transaction with the version reached.
+   */
   private migrate(): void {
     this.db
       .transaction(() => {
@@ -43,9 +48,10 @@ export class ControlStore implements Store {
           const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
           if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${def}`);
         }
-        this.db
-          .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-          .run('schema_version', String(SCHEMA_VERSION));
+        const at = Number(this.getMeta('schema_version') ?? BASELINE_VERSION);
+        if (at > SCHEMA_VERSION) throw new Error(`this home's control store is at schema ${at}, newer than this release (${SCHEMA_VERSION})`);
+        for (const m of MIGRATIONS) if (m.version > Math.max(at, BASELINE_VERSION)) this.db.exec(m.sqlite);
+        this.setMeta('schema_version', String(SCHEMA_VERSION));
       })
       .immediate();
   }
@@ -110,6 +116,10 @@ export class ControlStore implements Store {
   run(sql: string, ...params: unknown[]): { changes: number } {
     const r = this.statement(sql).run(...params);
     return { changes: r.changes };
+  }
+
+  send(sql: string, ...params: unknown[]): void {
+    this.run(sql, ...params);
   }
 
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined {

@@ -5,6 +5,8 @@
 export type Row = Record<string, unknown>;
 
 export interface Store {
+  /** Which SQL the store speaks where the two differ (row locks a queue skips: PostgreSQL only). */
+  readonly dialect: 'sqlite' | 'postgres';
   /**
    * The file another read-only connection may open (openReadOnly) to read beside this one, as
    * the audit log's verification does from worker threads; absent where there is none.
@@ -20,6 +22,13 @@ export interface Store {
    */
   txAsync<T>(fn: () => T): Promise<T>;
   run(sql: string, ...params: unknown[]): { changes: number };
+  /**
+   * A write whose answer the caller does not need now, inside a transaction: on a networked store
+   * it returns before the server answers, so the caller computes meanwhile; a failure is thrown
+   * by the transaction's next statement (or its commit), which then rolls back. Outside a
+   * transaction it is run().
+   */
+  send(sql: string, ...params: unknown[]): void;
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined;
   all<T = Row>(sql: string, ...params: unknown[]): T[];
   /** Streams rows without loading them all (verifying large logs). */

@@ -113,7 +113,7 @@ describe('the HTTP API walks the whole flow', () => {
     expect(v.problems).toEqual([]);
 
     const verify = await call('POST', '/api/lineage/verify', 'sam');
-    expect(verify.body).toMatchObject({ ok: true });
+    expect(verify.body, JSON.stringify(verify.body)).toMatchObject({ ok: true });
     const trace = await call('GET', `/api/lineage/trace/${id}?format=text`, 'sam');
     expect(trace.body).toContain('dataset:population@1');
     expect(trace.body).toContain(`job:${prod.body.jobId}`);
@@ -388,7 +388,7 @@ describe('refusals over HTTP', () => {
   });
 
   it("two gateways on one home count a token's requests together, and keep no token on disk", async () => {
-    const other = await Opdomain.open({ home: d.od.ctx.paths.root });
+    const other = await Opdomain.open({ home: d.od.ctx.paths.root, ...(d.databaseUrl ? { databaseUrl: d.databaseUrl } : {}) });
     const a = buildApp(d.od, { rateLimitPerMinute: 4 });
     const b = buildApp(other, { rateLimitPerMinute: 4 });
     try {

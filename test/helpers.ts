@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, Opdomain, setupDemo, type DemoSetup, type IdentityProviderConfig } from '../gateway/index.ts';
+import { freshDatabase, testStoreIsPostgres } from './postgres.ts';
 
 export const TEST_SCALE = 3000;
 
@@ -14,10 +15,15 @@ export function tempHome(prefix = 'opdomain-test-'): { dir: string; cleanup: () 
 
 export async function demoDomain(
   opts: { workerPool?: number; identityProvider?: IdentityProviderConfig; scale?: number } = {},
-): Promise<{ od: Opdomain; setup: DemoSetup; home: string; close: () => Promise<void> }> {
+): Promise<{ od: Opdomain; setup: DemoSetup; home: string; databaseUrl?: string; close: () => Promise<void> }> {
   const home = tempHome();
+  // The suite's store: the embedded file, or a new PostgreSQL database (the postgres project).
+  const db = testStoreIsPostgres() ? await freshDatabase() : undefined;
+  // CLI processes a test starts on this home find the same store, as a deployment's would.
+  if (db) process.env.OPDOMAIN_DATABASE_URL = db.url;
   const od = await Opdomain.open({
     home: home.dir,
+    ...(db ? { databaseUrl: db.url } : {}),
     workerPool: opts.workerPool ?? 1,
     ...(opts.identityProvider ? { identityProvider: opts.identityProvider } : {}),
   });
@@ -28,8 +34,10 @@ export async function demoDomain(
     od,
     setup,
     home: home.dir,
+    ...(db ? { databaseUrl: db.url } : {}),
     close: async () => {
       await od.close();
+      await db?.drop();
       home.cleanup();
     },
   };

@@ -17,6 +17,7 @@ import { registerLineageCommands } from './lineage.ts';
 import { registerAuthorizationCommands } from './authorizations.ts';
 import { registerRiskStopCommands } from './riskStops.ts';
 import { registerPeopleCommands } from './people.ts';
+import { registerNodeCommands } from './nodes.ts';
 
 export type { CliIO } from './context.ts';
 
@@ -125,6 +126,7 @@ export function buildProgram(io: CliIO): Command {
   registerAuthorizationCommands(program, io);
   registerRiskStopCommands(program, io);
   registerPeopleCommands(program, io);
+  registerNodeCommands(program, io);
   registerDatasetCommands(program, io);
   registerProductCommands(program, io);
   registerAuthorityCommands(program, io);

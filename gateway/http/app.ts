@@ -22,6 +22,7 @@ import { exportsRoutes } from './exports.ts';
 import { lineageRoutes } from './lineage.ts';
 import { authorizationsRoutes } from './authorizations.ts';
 import { peopleRoutes } from './people.ts';
+import { nodesRoutes } from './nodes.ts';
 import { riskStopsRoutes } from './riskStops.ts';
 
 /** One file per resource group, each registering its routes on the API plugin. */
@@ -35,6 +36,7 @@ const ROUTE_GROUPS = [
   authorizationsRoutes,
   peopleRoutes,
   riskStopsRoutes,
+  nodesRoutes,
   productRoutes,
   authorityRoutes,
   importRoutes,
