@@ -14,8 +14,6 @@ const ON_POSTGRES = [
   'test/exportGate.test.ts',
   'test/notifications.test.ts',
   'test/dp.test.ts',
-  'test/ownData.test.ts',
-  'test/riskStops.test.ts',
   'test/authorizations.test.ts',
 ];
 const postgres = Boolean(process.env.OPDOMAIN_TEST_DATABASE_URL) || process.env.CI === 'true';

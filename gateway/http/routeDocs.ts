@@ -357,6 +357,18 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     'Administrators, with a reason (REASON_REQUIRED): deletes the files and keys, records their hashes; the audit log is kept.',
     { example: { reason: 'retention period over' } },
   ),
+  'GET /api/nodes': d(
+    'nodes',
+    'Worker nodes and placements',
+    'Administrators and security staff: the nodes that registered with the control store, whether their lease holds (`live`), the authorizations placed on each, and every placement.',
+    { list: 'nodes' },
+  ),
+  'PUT /api/tenants/:id/placement': d(
+    'nodes',
+    "Place an authorization's jobs on a node",
+    "Administrators: from now on the node's claims take the authorization's jobs. Refused while it has queued or running jobs (PLACEMENT_BUSY); audited with the sha256 of its DuckDB files.",
+    { example: { node: 'node-b' } },
+  ),
   'POST /api/tenants/:id/risk-stops': d(
     'risk',
     'Raise a risk stop',
