@@ -5,44 +5,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { OpError } from '../errors/index.ts';
 import { EVENTS } from '../lineage/index.ts';
-import { SERVED_STATES, type ProductState } from '../products/index.ts';
+import { SERVED_STATES } from '../products/index.ts';
 import type { DomainContext } from './context.ts';
 import { checkReason } from './reasons.ts';
 import { checkRole, type Principal } from './principal.ts';
+import { ConsumerRepository, type ConsumerRow, type GrantRow, type KeyRow } from './repositories/consumers.ts';
 
-export interface ConsumerRow {
-  id: string;
-  name: string;
-  contact: string;
-  state: string;
-  created_by: string;
-  created_at: string;
-}
-
-interface KeyRow {
-  id: string;
-  consumer: string;
-  secret_hash: string;
-  created_by: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-export interface GrantRow {
-  id: string;
-  consumer: string;
-  product: string;
-  version: number;
-  scenario: string;
-  valid_until: string;
-  per_minute: number;
-  per_day: number;
-  rows_per_day: number;
-  created_by: string;
-  created_at: string;
-  revoked_at: string | null;
-}
+export type { ConsumerRow, GrantRow } from './repositories/consumers.ts';
 
 export interface GrantView {
   readonly id: string;
@@ -131,7 +100,11 @@ function grantView(g: GrantRow, usage: GrantView['usage']): GrantView {
 }
 
 export class ConsumerService {
-  constructor(private readonly ctx: DomainContext) {}
+  private readonly rows: ConsumerRepository;
+
+  constructor(private readonly ctx: DomainContext) {
+    this.rows = new ConsumerRepository(ctx.store);
+  }
 
   add(p: Principal, input: { id?: unknown; name?: unknown; contact?: unknown }): ConsumerView {
     const { ctx } = this;
@@ -148,15 +121,8 @@ export class ConsumerService {
           ? input.contact
           : bad('contact must be a text of at most 200 characters');
     ctx.store.tx(() => {
-      if (ctx.store.get('SELECT 1 FROM consumers WHERE id = ?', id)) throw new OpError('CONSUMER_EXISTS');
-      ctx.store.run(
-        "INSERT INTO consumers (id, name, contact, state, created_by, created_at) VALUES (?, ?, ?, 'active', ?, ?)",
-        id,
-        name,
-        contact,
-        p.user,
-        new Date().toISOString(),
-      );
+      if (this.rows.consumer(id)) throw new OpError('CONSUMER_EXISTS');
+      this.rows.insertConsumer({ id, name, contact, created_by: p.user, created_at: new Date().toISOString() });
       ctx.audit.append({ kind: EVENTS.CONSUMER_REGISTERED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, name } });
     });
     return consumerView(this.consumer(id));
@@ -170,14 +136,14 @@ export class ConsumerService {
     ctx.store.tx(() => {
       const c = this.consumer(id);
       if (c.state === 'revoked') return;
-      ctx.store.run("UPDATE consumers SET state = 'revoked' WHERE id = ?", id);
+      this.rows.revokeConsumer(id);
       ctx.audit.append({ kind: EVENTS.CONSUMER_REVOKED, actor: p.user, subject: `consumer:${id}`, data: { consumer: id, reason: why } });
     });
     return consumerView(this.consumer(id));
   }
 
   consumer(id: string): ConsumerRow {
-    const c = this.ctx.store.get<ConsumerRow>('SELECT * FROM consumers WHERE id = ?', id);
+    const c = this.rows.consumer(id);
     if (!c) throw new OpError('CONSUMER_NOT_FOUND', `no consumer "${String(id).slice(0, 60)}"`);
     return c;
   }
@@ -185,11 +151,9 @@ export class ConsumerService {
   list(p: Principal): (ConsumerView & { keys: KeyView[]; grants: GrantView[] })[] {
     checkRole(p, 'admin', 'security', 'reviewer');
     // Three reads for the whole register, not three per consumer.
-    const keys = byConsumer(this.ctx.store.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at').map(keyView));
+    const keys = byConsumer(this.rows.keys().map(keyView));
     const grants = byConsumer(this.grants());
-    return this.ctx.store
-      .all<ConsumerRow>('SELECT * FROM consumers ORDER BY created_at')
-      .map((c) => ({ ...consumerView(c), keys: keys.get(c.id) ?? [], grants: grants.get(c.id) ?? [] }));
+    return this.rows.consumers().map((c) => ({ ...consumerView(c), keys: keys.get(c.id) ?? [], grants: grants.get(c.id) ?? [] }));
   }
 
   /** A new key: `odk_<id>_<secret>`, returned this once; the domain keeps its hash. */
@@ -202,15 +166,14 @@ export class ConsumerService {
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = days(validDays);
     ctx.store.tx(() => {
-      ctx.store.run(
-        'INSERT INTO api_keys (id, consumer, secret_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-        keyId,
+      this.rows.insertKey({
+        id: keyId,
         consumer,
-        sha256(secret),
-        p.user,
-        new Date().toISOString(),
-        expiresAt,
-      );
+        secret_hash: sha256(secret),
+        created_by: p.user,
+        created_at: new Date().toISOString(),
+        expires_at: expiresAt,
+      });
       ctx.audit.append({ kind: EVENTS.API_KEY_ISSUED, actor: p.user, subject: `consumer:${consumer}`, data: { consumer, keyId, expiresAt } });
     });
     return { keyId, key: `odk_${keyId}_${secret}`, consumer, expiresAt };
@@ -222,10 +185,10 @@ export class ConsumerService {
     const why = checkReason(reason, 'revoke an API key');
     const at = new Date().toISOString();
     ctx.store.tx(() => {
-      const k = ctx.store.get<KeyRow>('SELECT * FROM api_keys WHERE id = ?', keyId);
+      const k = this.rows.key(keyId);
       if (!k) throw new OpError('API_KEY_NOT_FOUND');
       if (k.revoked_at) return;
-      ctx.store.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', at, keyId);
+      this.rows.revokeKey(keyId, at);
       ctx.audit.append({ kind: EVENTS.API_KEY_REVOKED, actor: p.user, subject: `consumer:${k.consumer}`, data: { consumer: k.consumer, keyId, reason: why } });
     });
     return { keyId, revokedAt: at };
@@ -235,7 +198,7 @@ export class ConsumerService {
   authenticate(key: string): { consumer: string; keyId: string } {
     const m = KEY_FORMAT.exec(key);
     if (!m) throw new OpError('API_KEY_INVALID');
-    const k = this.ctx.store.get<KeyRow>('SELECT * FROM api_keys WHERE id = ?', m[1]);
+    const k = this.rows.key(m[1]!);
     const given = Buffer.from(sha256(m[2]!), 'hex');
     const ok = !!k && timingSafeEqual(given, Buffer.from(k.secret_hash, 'hex'));
     if (!k || !ok || k.revoked_at || new Date(k.expires_at).getTime() <= Date.now()) throw new OpError('API_KEY_INVALID');
@@ -249,11 +212,7 @@ export class ConsumerService {
     const consumer = typeof input?.consumer === 'string' ? this.consumer(input.consumer).id : bad('consumer is required');
     const product = typeof input.product === 'string' ? input.product : bad('product is required');
     const version = intIn(input.version, 'version', 1, 1_000_000);
-    const v = ctx.store.get<{ state: ProductState; scenario: string; tenant: string }>(
-      'SELECT state, scenario, tenant FROM product_versions WHERE product = ? AND version = ?',
-      product,
-      version,
-    );
+    const v = this.rows.version(product, version);
     if (!v) throw new OpError('PRODUCT_NOT_FOUND', `no product version ${product.slice(0, 60)}/v${version}`);
     if (!SERVED_STATES.has(v.state)) throw new OpError('PRODUCT_TRANSITION', `version ${version} is ${v.state}: only an approved version can be granted`);
     const scenario = input.scenario === undefined ? v.scenario : input.scenario;
@@ -269,20 +228,19 @@ export class ConsumerService {
     const term = ctx.authorizations.get(v.tenant).termEnd;
     const validUntil = [days(validDays), term].sort()[0]!;
     ctx.store.tx(() => {
-      ctx.store.run(
-        'INSERT INTO product_grants (id, consumer, product, version, scenario, valid_until, per_minute, per_day, rows_per_day, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      this.rows.insertGrant({
         id,
         consumer,
         product,
         version,
-        scenario,
-        validUntil,
-        quotas.perMinute,
-        quotas.perDay,
-        quotas.rowsPerDay,
-        p.user,
-        new Date().toISOString(),
-      );
+        scenario: scenario as string,
+        valid_until: validUntil,
+        per_minute: quotas.perMinute,
+        per_day: quotas.perDay,
+        rows_per_day: quotas.rowsPerDay,
+        created_by: p.user,
+        created_at: new Date().toISOString(),
+      });
       ctx.audit.append({
         kind: EVENTS.PRODUCT_GRANTED,
         actor: p.user,
@@ -295,7 +253,7 @@ export class ConsumerService {
   }
 
   grantRow(id: string): GrantRow {
-    const g = this.ctx.store.get<GrantRow>('SELECT * FROM product_grants WHERE id = ?', id);
+    const g = this.rows.grant(id);
     if (!g) throw new OpError('GRANT_NOT_FOUND');
     return g;
   }
@@ -307,9 +265,8 @@ export class ConsumerService {
     ctx.store.tx(() => {
       const g = this.grantRow(id);
       if (g.revoked_at) return;
-      ctx.store.run('UPDATE product_grants SET revoked_at = ? WHERE id = ?', new Date().toISOString(), id);
-      const tenant =
-        ctx.store.get<{ tenant: string }>('SELECT tenant FROM product_versions WHERE product = ? AND version = ?', g.product, g.version)?.tenant ?? null;
+      this.rows.revokeGrant(id, new Date().toISOString());
+      const tenant = this.rows.version(g.product, g.version)?.tenant ?? null;
       ctx.audit.append({
         kind: EVENTS.PRODUCT_GRANT_REVOKED,
         actor: p.user,
@@ -325,16 +282,12 @@ export class ConsumerService {
   grantsFor(p: Principal, consumer?: string): GrantView[] {
     const all = this.grants(consumer);
     if (p.role !== 'operator') return all;
-    const own = new Set(
-      this.ctx.store.all<{ product: string }>('SELECT DISTINCT product FROM product_versions WHERE tenant = ?', p.tenant).map((r) => r.product),
-    );
+    const own = new Set(p.tenant ? this.rows.productsOf(p.tenant) : []);
     return all.filter((g) => own.has(g.product));
   }
 
   grants(consumer?: string): GrantView[] {
-    const rows = consumer
-      ? this.ctx.store.all<GrantRow>('SELECT * FROM product_grants WHERE consumer = ? ORDER BY created_at', consumer)
-      : this.ctx.store.all<GrantRow>('SELECT * FROM product_grants ORDER BY created_at');
+    const rows = this.rows.grants(consumer);
     const used = this.usageOf();
     return rows.map((g) => grantView(g, used(g.id)));
   }
@@ -348,12 +301,7 @@ export class ConsumerService {
     const iso = new Date().toISOString();
     const minute = `m:${iso.slice(0, 16)}`;
     const day = `d:${iso.slice(0, 10)}`;
-    const rows = this.ctx.store.all<{ grant_id: string; period: string; calls: number; row_count: number }>(
-      `SELECT grant_id, period, calls, row_count FROM product_usage WHERE period IN (?, ?)${grant ? ' AND grant_id = ?' : ''}`,
-      minute,
-      day,
-      ...(grant ? [grant] : []),
-    );
+    const rows = this.rows.usage([minute, day], grant);
     const at = new Map(rows.map((r) => [`${r.grant_id}\u0001${r.period}`, r]));
     return (id) => ({
       callsThisMinute: at.get(`${id}\u0001${minute}`)?.calls ?? 0,
@@ -364,21 +312,11 @@ export class ConsumerService {
 
   /** The consumer's live grant of a version, if any. */
   liveGrant(consumer: string, product: string, version: number): GrantRow | undefined {
-    return this.ctx.store.get<GrantRow>(
-      'SELECT * FROM product_grants WHERE consumer = ? AND product = ? AND version = ? AND revoked_at IS NULL AND valid_until > ? ORDER BY created_at DESC LIMIT 1',
-      consumer,
-      product,
-      version,
-      new Date().toISOString(),
-    );
+    return this.rows.liveGrant(consumer, product, version, new Date().toISOString());
   }
 
   /** What this consumer is granted now (GET /products). */
   liveGrants(consumer: string): GrantRow[] {
-    return this.ctx.store.all<GrantRow>(
-      'SELECT * FROM product_grants WHERE consumer = ? AND revoked_at IS NULL AND valid_until > ? ORDER BY product, version',
-      consumer,
-      new Date().toISOString(),
-    );
+    return this.rows.liveGrants(consumer, new Date().toISOString());
   }
 }

@@ -9,6 +9,7 @@ import { EVENTS } from '../lineage/index.ts';
 import type { DomainContext } from './context.ts';
 import type { Jobs } from './jobs.ts';
 import { canSeeTenant, checkRole, checkTenantScope, type Principal } from './principal.ts';
+import { RiskStopRepository, type RiskRow } from './repositories/riskStops.ts';
 
 export interface RiskStop {
   readonly id: string;
@@ -26,34 +27,25 @@ export interface RiskStop {
   readonly actions: readonly RiskAction[];
 }
 
-interface RiskRow {
-  id: string;
-  tenant: string;
-  state: RiskState;
-  reason: string;
-  raised_by: string;
-  raised_at: string;
-  resolution: string | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  stopped_jobs: string;
-}
-
 const text = (v: unknown, what: string): string => {
   if (typeof v !== 'string' || v.trim().length < 10 || v.length > 4000) throw new OpError('BAD_REQUEST', `${what} must be a text of 10 to 4000 characters`);
   return v.trim();
 };
 
 export class RiskService {
+  private readonly rows: RiskStopRepository;
+
   constructor(
     private readonly ctx: DomainContext,
     private readonly jobs: Jobs,
-  ) {}
+  ) {
+    this.rows = new RiskStopRepository(ctx.store);
+  }
 
   /** Refuses new processing while a stop is open (the jobs' door asks before starting one). */
   checkNoOpenStop(tenant: string): void {
-    const open = this.ctx.store.get<{ id: string }>("SELECT id FROM risk_stops WHERE tenant = ? AND state = 'open' LIMIT 1", tenant);
-    if (open) throw new OpError('RISK_STOP_ACTIVE', `risk stop ${open.id} holds processing in "${tenant}" until the authority resolves it`);
+    const open = this.rows.openStop(tenant);
+    if (open) throw new OpError('RISK_STOP_ACTIVE', `risk stop ${open} holds processing in "${tenant}" until the authority resolves it`);
   }
 
   raise(p: Principal, tenant: string, reason: unknown): RiskStop {
@@ -68,19 +60,11 @@ export class RiskService {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     const at = new Date().toISOString();
     this.ctx.store.tx(() => {
-      this.ctx.store.run(
-        "INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'open', ?, ?, ?, '[]')",
-        id,
-        tenant,
-        why,
-        actor,
-        at,
-      );
+      this.rows.insert({ id, tenant, state: 'open', reason: why, raised_by: actor, raised_at: at });
       this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor, tenant, subject: id, data: { reason: why } });
     });
     // Running jobs stop now; the record keeps which.
-    const stopped = this.jobs.stopAll(tenant, actor, `risk stop ${id}`);
-    this.ctx.store.run('UPDATE risk_stops SET stopped_jobs = ? WHERE id = ?', JSON.stringify(stopped), id);
+    this.rows.setStoppedJobs(id, this.jobs.stopAll(tenant, actor, `risk stop ${id}`));
     return id;
   }
 
@@ -92,18 +76,12 @@ export class RiskService {
    * Returns the id of a report it raised.
    */
   watch(tenant: string): string | undefined {
-    const { store } = this.ctx;
     for (const pattern of RISK_PATTERNS) {
       // Refusals count from the window's start, or from the domain's last report on this pattern.
       const windowStart = new Date(Date.now() - pattern.windowHours * 3_600_000).toISOString();
-      const last = store.get<{ at: string }>(
-        "SELECT at FROM audit WHERE tenant = ? AND kind = 'RISK_STOP_RAISED' AND actor = ? AND json_extract(body, '$.data.pattern') = ? ORDER BY seq DESC LIMIT 1",
-        tenant,
-        DOMAIN_ACTOR,
-        pattern.id,
-      )?.at;
+      const last = this.rows.lastDomainReport(tenant, DOMAIN_ACTOR, pattern.id);
       const since = last && last > windowStart ? last : windowStart;
-      const n = store.get<{ n: number }>(`SELECT count(*) AS n FROM audit WHERE tenant = ? AND at > ? AND ${pattern.where}`, tenant, since)!.n;
+      const n = this.rows.countSince(tenant, since, pattern.where);
       if (n >= pattern.threshold) return this.report(tenant, `raised by the domain: ${pattern.describe(n)}`, pattern.id);
     }
     return undefined;
@@ -112,14 +90,7 @@ export class RiskService {
   private report(tenant: string, why: string, pattern: string): string {
     const id = `risk_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     this.ctx.store.tx(() => {
-      this.ctx.store.run(
-        "INSERT INTO risk_stops (id, tenant, state, reason, raised_by, raised_at, stopped_jobs) VALUES (?, ?, 'reported', ?, ?, ?, '[]')",
-        id,
-        tenant,
-        why,
-        DOMAIN_ACTOR,
-        new Date().toISOString(),
-      );
+      this.rows.insert({ id, tenant, state: 'reported', reason: why, raised_by: DOMAIN_ACTOR, raised_at: new Date().toISOString() });
       this.ctx.audit.append({ kind: EVENTS.RISK_STOP_RAISED, actor: DOMAIN_ACTOR, tenant, subject: id, data: { reason: why, pattern, holds: false } });
     });
     return id;
@@ -134,8 +105,8 @@ export class RiskService {
       const to = checkRiskAction(r.state, action, p, r.raised_by);
       const at = new Date().toISOString();
       // A confirmed report becomes a stop: its note is why it was confirmed, not a resolution.
-      if (action === 'confirm') this.ctx.store.run('UPDATE risk_stops SET state = ? WHERE id = ?', to, id);
-      else this.ctx.store.run('UPDATE risk_stops SET state = ?, resolution = ?, decided_by = ?, decided_at = ? WHERE id = ?', to, note, p.user, at, id);
+      if (action === 'confirm') this.rows.setState(id, to);
+      else this.rows.decide(id, to, note, p.user, at);
       this.ctx.audit.append({
         kind: EVENTS.RISK_STOP_CHANGED,
         actor: p.user,
@@ -145,8 +116,7 @@ export class RiskService {
       });
     });
     if (action === 'confirm') {
-      const stopped = this.jobs.stopAll(r0.tenant, p.user, `risk stop ${id}`);
-      this.ctx.store.run('UPDATE risk_stops SET stopped_jobs = ? WHERE id = ?', JSON.stringify(stopped), id);
+      this.rows.setStoppedJobs(id, this.jobs.stopAll(r0.tenant, p.user, `risk stop ${id}`));
     }
     return this.get(p, id);
   }
@@ -156,15 +126,15 @@ export class RiskService {
   }
 
   list(p: Principal, tenant?: string): RiskStop[] {
-    const t = p.role === 'operator' ? p.tenant : tenant;
-    const rows = t
-      ? this.ctx.store.all<RiskRow>('SELECT * FROM risk_stops WHERE tenant = ? ORDER BY raised_at DESC LIMIT 500', t)
-      : this.ctx.store.all<RiskRow>('SELECT * FROM risk_stops ORDER BY raised_at DESC LIMIT 500');
-    return rows.filter((r) => canSeeTenant(p, r.tenant)).map((r) => this.view(p, r));
+    const t = p.role === 'operator' ? (p.tenant ?? undefined) : tenant;
+    return this.rows
+      .list(t)
+      .filter((r) => canSeeTenant(p, r.tenant))
+      .map((r) => this.view(p, r));
   }
 
   private row(p: Principal, id: string): RiskRow {
-    const r = this.ctx.store.get<RiskRow>('SELECT * FROM risk_stops WHERE id = ?', id);
+    const r = this.rows.find(id);
     if (!r || !canSeeTenant(p, r.tenant)) throw new OpError('RISK_STOP_NOT_FOUND', 'no such risk stop in your scope');
     return r;
   }

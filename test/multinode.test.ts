@@ -165,6 +165,21 @@ describe.runIf(run)('two gateways and two worker nodes on one PostgreSQL', () =>
     expect(live).toMatchObject({ n1: false, n2: true });
   });
 
+  it('a cancel sent to one gateway reaches the node that runs the job', async () => {
+    const busy = 'const t = Date.now(); while (Date.now() - t < 8000) {} output("x", [{ a: 1 }]);';
+    const pending = job('gw2', busy);
+    let running: { id: string; node: string }[] = [];
+    for (let i = 0; i < 200 && running.length === 0; i++) {
+      running = await sql<{ id: string; node: string }>("SELECT id, node FROM jobs WHERE state = 'running'");
+      if (running.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(running).toHaveLength(1);
+    const cancel = await call('gw1', 'POST', `/api/jobs/${running[0]!.id}/cancel`, 'alice', {});
+    expect(cancel.status).toBe(200);
+    // Had the flag not reached the node, the script would have completed.
+    expect((await pending).body).toMatchObject({ ok: false, jobId: running[0]!.id, error: { code: 'JOB_CANCELLED' } });
+  });
+
   it('a gateway killed mid-request: what was acknowledged survives, the log verifies, the other gateway serves', async () => {
     const acknowledged: string[] = [];
     const inflight = Array.from({ length: 6 }, (_, i) =>
