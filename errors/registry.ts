@@ -119,6 +119,11 @@ export const ERRORS = {
   JOB_NODE_LOST: { status: 503, class: 'sandbox', title: 'The worker node running the job stopped answering; the job was failed when its lease ran out' },
   NODE_NOT_FOUND: { status: 404, class: 'input', title: 'No worker node with that id has registered with this domain' },
   PLACEMENT_BUSY: { status: 409, class: 'state', title: 'The authorization has queued or running jobs; it moves to another node once they end' },
+  NODE_COPY_MISMATCH: {
+    status: 500,
+    class: 'sandbox',
+    title: "A worker node's copy of a tenant file did not hash like the domain's; the job did not run on it",
+  },
   LINEAGE_NODE_NOT_FOUND: { status: 404, class: 'audit', title: 'No lineage node with that id' },
   PRODUCT_INVALID: { status: 400, class: 'input', title: 'The product proposal is malformed (template, parameter schema, columns or controls)' },
   PRODUCT_NOT_FOUND: { status: 404, class: 'input', title: 'No such product version' },

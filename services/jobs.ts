@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERRORS, OpError, errorClassOf, type ErrorClass, type ErrorCode } from '../errors/index.ts';
+import { ERRORS, OpError, errorClassOf, toOpError, type ErrorClass, type ErrorCode } from '../errors/index.ts';
 import { EVENTS, OpenLineageSink, canonicalJson, runEvent, type AuditPayloads, type JobLineageInfo } from '../lineage/index.ts';
 import { findDataset } from '../datasets/index.ts';
 import { resolveLimits, type JobOutput, type OutputColumn, type QueryEvent, type WorkerResult } from '../sandbox/index.ts';
@@ -172,6 +172,11 @@ export class Jobs {
    * own workers: the gateway admits, a node claims and runs, the gateway answers from the record.
    */
   queued = false;
+  /**
+   * Where a job reads its tenant file: the shared home's, or a worker node's verified copy
+   * (services/tenantFiles.ts, `opdomain node --files DIR`).
+   */
+  tenantFile: (tenant: string, env: 'dev' | 'prod') => string = (tenant, env) => this.ctx.paths.tenantDb(tenant, env);
   /** How often a gateway waiting on a queued job looks at its row. */
   queuePollMs = 25;
   readonly queue: JobQueueRepository;
@@ -302,7 +307,7 @@ export class Jobs {
           jobId,
           tenant: tenant,
           env,
-          dbPath: ctx.paths.tenantDb(tenant, env),
+          dbPath: this.tenantFile(tenant, env),
           buildId,
           script: job.script,
           params,
@@ -415,6 +420,26 @@ export class Jobs {
       started: Date.parse(row.created_at),
     };
     return this.execute(job, { keepReply: true });
+  }
+
+  /**
+   * Ends a claimed job that could not be run at all (its file could not be copied, the store
+   * failed mid-way): failed with the error's code and its end event, so no job stays running.
+   */
+  failClaimed(row: ClaimedRow, node: string, err: unknown): void {
+    const e = toOpError(err);
+    this.ctx.store.tx(() => {
+      const changed = this.ctx.store.run(
+        "UPDATE jobs SET state = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state = 'running' AND node = ?",
+        e.code,
+        e.message.slice(0, 2000),
+        new Date().toISOString(),
+        row.id,
+        node,
+      ).changes;
+      if (changed === 1)
+        this.ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: 'domain', tenant: row.tenant, subject: row.id, data: { state: 'failed', code: e.code } });
+    });
   }
 
   /** Fails every running job whose node's lease ran out, each with its end event. */

@@ -25,6 +25,9 @@ const LIMIT_CODES: ReadonlySet<string> = new Set([
   'SANDBOX_RESULT_TOO_LARGE',
   'SANDBOX_OUTPUT_TOO_LARGE',
   'SANDBOX_LOG_LIMIT',
+  // The machine, not the script: a lost worker node or a copy of its file that did not verify.
+  'JOB_NODE_LOST',
+  'NODE_COPY_MISMATCH',
 ]);
 
 /** The coarse code an operator sees for a prod failure. */

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Jobs } from './jobs.ts';
 import type { ClaimedRow } from './repositories/jobQueue.ts';
+import { TenantFileCopies } from './tenantFiles.ts';
 
 export interface WorkerNodeOptions {
   /** Stable name of the node (default: host name and a random suffix). */
@@ -19,6 +20,11 @@ export interface WorkerNodeOptions {
   readonly heartbeatMs?: number;
   /** How often an idle node looks for work (default 50 ms). */
   readonly pollMs?: number;
+  /**
+   * A folder of the node's own where it keeps verified copies of the tenant files it reads
+   * (default: none, the jobs read the shared home's files).
+   */
+  readonly filesDir?: string;
 }
 
 export class WorkerNode {
@@ -37,7 +43,17 @@ export class WorkerNode {
     this.id = opts.id ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
     this.leaseMs = opts.leaseMs ?? 5000;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
+    if (opts.filesDir) {
+      const copies = new TenantFileCopies(opts.filesDir);
+      const shared = jobs.tenantFile;
+      jobs.tenantFile = (tenant, env) => copies.localCopy(tenant, env, shared(tenant, env));
+      this.restore = () => {
+        jobs.tenantFile = shared;
+      };
+    }
   }
+
+  private restore = () => undefined;
 
   start(): void {
     const now = Date.now();
@@ -76,9 +92,16 @@ export class WorkerNode {
       }
       if (!row) return;
       this.running++;
+      const claimed = row;
       this.jobs
-        .runClaimed(row)
-        .catch(() => undefined)
+        .runClaimed(claimed)
+        .catch((err: unknown) => {
+          try {
+            this.jobs.failClaimed(claimed, this.id, err);
+          } catch {
+            // The store is gone too: the job's lease runs out and it ends as JOB_NODE_LOST.
+          }
+        })
         .finally(() => {
           this.running--;
           if (this.running === 0) for (const done of this.idle.splice(0)) done();
@@ -92,6 +115,7 @@ export class WorkerNode {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     if (this.running > 0) await new Promise<void>((r) => this.idle.push(r));
+    this.restore();
     this.jobs.queue.stopNode(this.id);
   }
 }

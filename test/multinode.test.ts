@@ -59,8 +59,8 @@ describe.runIf(run)('two gateways and two worker nodes on one PostgreSQL', () =>
     }
     throw new Error(`gateway ${name} did not start: ${procs.get(name)!.log}`);
   };
-  const startNode = async (name: string) => {
-    const p = start(name, ['node', '--id', name, '--lease-ms', String(LEASE_MS)]);
+  const startNode = async (name: string, extra: string[] = []) => {
+    const p = start(name, ['node', '--id', name, '--lease-ms', String(LEASE_MS), ...extra]);
     for (let i = 0; i < 240 && !p.log.includes('"node"'); i++) await new Promise((r) => setTimeout(r, 250));
     if (!p.log.includes('"node"')) throw new Error(`node ${name} did not start: ${p.log}`);
   };
@@ -90,7 +90,7 @@ describe.runIf(run)('two gateways and two worker nodes on one PostgreSQL', () =>
     const od = await Opdomain.open({ home: home.dir, databaseUrl: db.url, workerPool: 0 });
     tokens = (await setupDemo(od, { scale: TEST_SCALE })).tokens;
     await od.close();
-    await Promise.all([startGateway('gw1'), startGateway('gw2'), startNode('n1'), startNode('n2')]);
+    await Promise.all([startGateway('gw1'), startGateway('gw2'), startNode('n1'), startNode('n2', ['--files', join(home.dir, 'n2-files')])]);
   }, 240_000);
 
   afterAll(async () => {
@@ -160,6 +160,11 @@ describe.runIf(run)('two gateways and two worker nodes on one PostgreSQL', () =>
     expect((await admin('n2')).status).toBe(200);
     const after = await job('gw1', INCOME_SCRIPT);
     expect(after.body).toMatchObject({ ok: true });
+    // n2 keeps files of its own: it ran on its copy of demo's file, verified by sha256.
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    expect(sha(join(home.dir, 'n2-files', 'demo', 'dev.duckdb'))).toBe(sha(join(home.dir, 'tenants', 'demo', 'dev.duckdb')));
     const nodes = await call('gw2', 'GET', '/api/nodes', 'ada');
     const live = Object.fromEntries(nodes.body.nodes.map((n: { id: string; live: boolean }) => [n.id, n.live]));
     expect(live).toMatchObject({ n1: false, n2: true });

@@ -92,6 +92,34 @@ describe('jobs as a queue', () => {
     expect(Object.keys(placed.data.files as object).sort()).toEqual(['dev', 'prod']);
   });
 
+  it('a node with files of its own runs on a copy it verified by sha256, and copies again what changed', async () => {
+    const { createHash } = await import('node:crypto');
+    const { appendFileSync, mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const admin = await as('ada');
+    for (const n of nodes.splice(0)) await n.stop();
+    const files = mkdtempSync(join(tmpdir(), 'opdomain-node-files-'));
+    nodes.push(d.od.startNode({ id: 'local-d', leaseMs: 2000, filesDir: files }));
+    d.od.nodes.place(admin, 'demo', 'local-d');
+    const hash = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    const source = d.od.ctx.paths.tenantDb('demo', 'dev');
+    const copy = join(files, 'demo', 'dev.duckdb');
+    const first = await run();
+    expect(first).toMatchObject({ ok: true });
+    expect(hash(copy)).toBe(hash(source));
+    // A copy changed on the node's disk is not used: the next job copies and verifies again.
+    appendFileSync(copy, 'tampered');
+    expect(hash(copy)).not.toBe(hash(source));
+    const second = await run();
+    expect(second).toMatchObject({ ok: true, outputs: first.outputs });
+    expect(hash(copy)).toBe(hash(source));
+    for (const n of nodes.splice(0)) await n.stop();
+    nodes.push(d.od.startNode({ id: 'local-b', leaseMs: 2000 }));
+    nodes.push(d.od.startNode({ id: 'local-c', leaseMs: 2000 }));
+    d.od.nodes.place(admin, 'demo', 'local-c');
+  });
+
   it('refuses a move to no node, a move while jobs wait, and anyone but an administrator', async () => {
     const admin = await as('ada');
     expect(() => d.od.nodes.place(admin, 'demo', 'nowhere')).toThrow(expect.objectContaining({ code: 'NODE_NOT_FOUND' }));

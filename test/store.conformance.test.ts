@@ -292,6 +292,30 @@ describe.each(kinds)('the $name store', (kind) => {
   });
 });
 
+describe('opening a store', () => {
+  it('refuses a URL that is not PostgreSQL, and a server that does not answer, with their codes and nothing opened', async () => {
+    const { homePaths, openStore } = await import('../store/index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'opdomain-open-'));
+    try {
+      const paths = homePaths(dir);
+      expect(() => openStore(paths, 'mysql://db/opdomain')).toThrow(expect.objectContaining({ code: 'STORE_CONFIG_INVALID' }));
+      expect(() => openStore(paths, 'postgres://nobody:secret@127.0.0.1:1/none')).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+      // The refusal does not repeat the password it was given.
+      try {
+        openStore(paths, 'postgres://nobody:s3cr3t-word@127.0.0.1:1/none');
+      } catch (e) {
+        expect((e as Error).message).not.toContain('s3cr3t-word');
+      }
+      // Without a URL: the home's embedded file.
+      const s = openStore(paths, '');
+      expect(s.dialect).toBe('sqlite');
+      s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('migrations', () => {
   it('a home made by the previous release (schema 11) is brought to the current schema with its data and its log verifying', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opdomain-migrate-'));

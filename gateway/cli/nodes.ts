@@ -1,4 +1,5 @@
 // `opdomain node` (this process becomes a worker node) and `opdomain nodes` (list, place).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { caller, core, globals as g, json, withDomain, type CliIO } from './context.ts';
 
@@ -15,11 +16,17 @@ export function registerNodeCommands(program: Command, io: CliIO): void {
     .option('--id <id>', 'the node name (default: host name and a random suffix)')
     .option('--concurrency <n>', 'jobs at once', positive, 2)
     .option('--lease-ms <ms>', 'a lease not renewed for this long marks the node lost', positive, 5000)
+    .option('--files <dir>', "keep verified copies of the tenant files here (default: read the shared home's)")
     .action(async (opts, cmd) => {
       const { Opdomain } = await core();
       const home = g(cmd).home;
       const od = await Opdomain.open({ ...(home ? { home } : {}), workerPool: opts.concurrency, jobsOn: 'here' });
-      const node = od.startNode({ ...(opts.id ? { id: opts.id } : {}), concurrency: opts.concurrency, leaseMs: opts.leaseMs });
+      const node = od.startNode({
+        ...(opts.id ? { id: opts.id } : {}),
+        ...(opts.files ? { filesDir: resolve(opts.files) } : {}),
+        concurrency: opts.concurrency,
+        leaseMs: opts.leaseMs,
+      });
       json(io, { node: node.id, pid: process.pid, concurrency: opts.concurrency, leaseMs: opts.leaseMs });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -99,6 +99,7 @@ export const ERROR_ZH = {
   JOB_NODE_LOST: '运行该作业的工作节点失去响应，租约到期后作业被判为失败',
   NODE_NOT_FOUND: '没有该编号的工作节点在本运营域登记',
   PLACEMENT_BUSY: '该授权尚有排队或运行中的作业，作业结束后方可迁移到其他节点',
+  NODE_COPY_MISMATCH: '工作节点上的授权数据文件副本与运营域原文件哈希不符，作业未在其上运行',
   LINEAGE_NODE_NOT_FOUND: '没有该血缘节点',
   PRODUCT_INVALID: '数据产品申请格式有误（模板、参数规范、列或管控）',
   PRODUCT_NOT_FOUND: '没有该产品版本',
