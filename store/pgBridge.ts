@@ -53,11 +53,13 @@ export class PgBridge {
   private readonly port: MessagePort;
   private readonly signal: Int32Array;
   private closed = false;
-  private inFlight = false;
+  /** The id of the request sent without waiting, 0 when none. */
+  private inFlight = 0;
+  private lastId = 0;
 
-  constructor(url: string) {
+  /** `flag`: the shared word the caller waits on (a test passes its own to wake the caller spuriously). */
+  constructor(url: string, flag = new SharedArrayBuffer(4)) {
     const { port1, port2 } = new MessageChannel();
-    const flag = new SharedArrayBuffer(4);
     this.signal = new Int32Array(flag);
     this.port = port1;
     this.worker = new Worker(START, { workerData: { url, port: port2, flag }, transferList: [port2] });
@@ -66,31 +68,45 @@ export class PgBridge {
     this.request({ op: 'connect' });
   }
 
-  /** Waits for the answer to the request in flight, if any. */
-  private receive(): Extract<BridgeReply, { ok: true }> {
-    if (Atomics.wait(this.signal, 0, 0, REQUEST_TIMEOUT_MS) === 'timed-out') {
-      this.closed = true;
-      void this.worker.terminate();
-      throw new PgError(`PostgreSQL did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`, undefined, undefined);
+  /**
+   * Waits for the answer to request `id`. The thread writes the id of the request it answered into
+   * the shared flag after posting the answer, so a wake-up that belongs to an earlier request (its
+   * notify can land after the caller saw the flag and moved on) is recognised and waited past, and
+   * an answer is matched to its request by id.
+   */
+  private receive(id: number): Extract<BridgeReply, { ok: true }> {
+    const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+    for (let seen = Atomics.load(this.signal, 0); seen !== id; seen = Atomics.load(this.signal, 0)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.signal, 0, seen, left) === 'timed-out') {
+        this.closed = true;
+        void this.worker.terminate();
+        throw new PgError(`PostgreSQL did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`, undefined, undefined);
+      }
     }
-    const reply = receiveMessageOnPort(this.port)?.message as BridgeReply | undefined;
-    if (!reply) throw new PgError('the PostgreSQL connection thread stopped', undefined, undefined);
+    let message: { id: number; reply: BridgeReply } | undefined;
+    do message = receiveMessageOnPort(this.port)?.message as typeof message;
+    while (message && message.id !== id);
+    if (!message) throw new PgError('the PostgreSQL connection thread stopped', undefined, undefined);
+    const reply = message.reply;
     if (!reply.ok) throw new PgError(reply.error.message, reply.error.code, reply.error.detail);
     if (reply.rows) for (const row of reply.rows) asBuffers(row as Record<string, unknown>);
     return reply;
   }
 
-  private post(req: BridgeRequest): void {
+  private post(req: BridgeRequest): number {
     if (this.closed) throw new PgError('the PostgreSQL store is closed', undefined, undefined);
-    Atomics.store(this.signal, 0, 0);
-    this.port.postMessage(req);
+    this.lastId = this.lastId >= 0x7ffffffe ? 1 : this.lastId + 1;
+    this.port.postMessage({ id: this.lastId, req });
+    return this.lastId;
   }
 
   /** Ends the request sent without waiting: its failure is thrown here, to the caller's next statement. */
   private settle(): void {
-    if (!this.inFlight) return;
-    this.inFlight = false;
-    this.receive();
+    if (this.inFlight === 0) return;
+    const id = this.inFlight;
+    this.inFlight = 0;
+    this.receive(id);
   }
 
   /** Ends the request in flight and forgets its failure (before a rollback, which undoes it anyway). */
@@ -104,8 +120,7 @@ export class PgBridge {
 
   request(req: BridgeRequest): Extract<BridgeReply, { ok: true }> {
     this.settle();
-    this.post(req);
-    return this.receive();
+    return this.receive(this.post(req));
   }
 
   /**
@@ -114,14 +129,13 @@ export class PgBridge {
    */
   send(req: BridgeRequest): void {
     this.settle();
-    this.post(req);
-    this.inFlight = true;
+    this.inFlight = this.post(req);
   }
 
   close(): void {
     if (this.closed) return;
     try {
-      this.inFlight = false;
+      this.inFlight = 0;
       this.request({ op: 'end' });
     } finally {
       this.closed = true;

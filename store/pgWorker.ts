@@ -68,15 +68,16 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
   }
 }
 
-port.on('message', (req: BridgeRequest) => {
+port.on('message', ({ id, req }: { id: number; req: BridgeRequest }) => {
   answer(req)
     .catch((e: unknown): BridgeReply => {
       const err = e as { message?: string; code?: string; detail?: string };
       return { ok: false, error: { message: String(err.message ?? e), code: err.code, detail: err.detail } };
     })
     .then((reply) => {
-      port.postMessage(reply);
-      Atomics.store(signal, 0, 1);
+      // The answer first, then the flag naming the request it answers (the caller waits on it).
+      port.postMessage({ id, reply });
+      Atomics.store(signal, 0, id);
       Atomics.notify(signal, 0);
     });
 });

@@ -126,6 +126,15 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(store.all('SELECT hash FROM scripts')).toEqual([{ hash: 'h2' }]);
   });
 
+  it('answers every statement with its own answer, thousands in a row, sent writes among them', async () => {
+    const { store } = await fresh(kind);
+    for (let i = 0; i < 3000; i++) {
+      if (i % 100 === 0) store.tx(() => store.send('INSERT INTO export_checks (tenant, at) VALUES (?, ?)', 't', String(i)));
+      expect(store.get<{ n: number }>('SELECT CAST(? AS INTEGER) AS n', i)).toEqual({ n: i });
+    }
+    expect(store.get<{ n: number }>('SELECT count(*) AS n FROM export_checks')!.n).toBe(30);
+  });
+
   it('rolls a nested transaction back alone, as a savepoint', async () => {
     const { store } = await fresh(kind);
     store.tx(() => {
@@ -289,6 +298,28 @@ describe.each(kinds)('the $name store', (kind) => {
     await log.checkpoint();
     const report = await log.verify([key.publicJwk]);
     expect(report).toMatchObject({ ok: true, entries: expected });
+  });
+});
+
+describe.runIf(kinds.includes(postgres))('the PostgreSQL connection thread', () => {
+  it('answers each request with its own answer while the caller is woken at random', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { PgBridge } = await import('../store/pgBridge.ts');
+    const db = await freshDatabase();
+    const flag = new SharedArrayBuffer(4);
+    // Wakes whoever waits on the flag, as a late notify of an earlier answer would.
+    const noise = new Worker('const { workerData } = require("node:worker_threads"); const s = new Int32Array(workerData); for (;;) Atomics.notify(s, 0);', {
+      eval: true,
+      workerData: flag,
+    });
+    const bridge = new PgBridge(db.url, flag);
+    try {
+      for (let i = 0; i < 2000; i++) expect(bridge.request({ op: 'query', sql: 'SELECT $1::int AS n', params: [i] }).rows).toEqual([{ n: i }]);
+    } finally {
+      bridge.close();
+      await noise.terminate();
+      await db.drop();
+    }
   });
 });
 
