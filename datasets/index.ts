@@ -5,7 +5,7 @@ export { generateSampleData, datasetVersions, rawStoreExists, MIN_SCALE, MAX_SCA
 export { creditCodeCheckChar, identifierKind, isCreditCode, isLuhn, isMobile, isResidentId, residentIdCheckChar } from './identifiers.ts';
 export { COUNTIES } from './vocab.ts';
 export { residentIdCheckSql } from './sqlExpr.ts';
-export { describeProblems, importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, type ImportProblem, type ImportReport } from './importFile.ts';
+export { describeProblems, importDatasetFile, inspectOwnFile, MAX_IMPORT_BYTES, sha256File, type ImportProblem, type ImportReport } from './importFile.ts';
 export { checkCatalogEntry, loadCatalogDir } from './catalogFile.ts';
 export {
   defaultUsage,

@@ -15,6 +15,7 @@ import { parseManifest, type Manifest } from '../sandbox/index.ts';
 import { checkRole, checkTenantScope, type Principal } from './principal.ts';
 import { JobQueueRepository, type ClaimedRow } from './repositories/jobQueue.ts';
 import { ScriptRepository } from './repositories/scripts.ts';
+import type { TenantFileCopies } from './tenantFiles.ts';
 
 export const MAX_SCRIPT_BYTES = 1024 * 1024;
 export const MAX_PARAMS_BYTES = 64 * 1024;
@@ -172,11 +173,6 @@ export class Jobs {
    * own workers: the gateway admits, a node claims and runs, the gateway answers from the record.
    */
   queued = false;
-  /**
-   * Where a job reads its tenant file: the shared home's, or a worker node's verified copy
-   * (services/tenantFiles.ts, `opdomain node --files DIR`).
-   */
-  tenantFile: (tenant: string, env: 'dev' | 'prod') => string = (tenant, env) => this.ctx.paths.tenantDb(tenant, env);
   /** How often a gateway waiting on a queued job looks at its row. */
   queuePollMs = 25;
   readonly queue: JobQueueRepository;
@@ -265,10 +261,13 @@ export class Jobs {
    * Runs an admitted job here (the gateway's or CLI's own workers, or a worker node's) and
    * records its end with its outputs; the reply is the operator's (in prod, the few bits, not yet held to the bucket).
    */
-  async execute(job: AdmittedJob, opts: { keepReply?: boolean } = {}): Promise<RunResult> {
+  async execute(job: AdmittedJob, opts: { keepReply?: boolean; copies?: TenantFileCopies } = {}): Promise<RunResult> {
     const { ctx } = this;
     const { jobId, env, buildId, params, manifest, limits } = job;
     const tenant = job.tenant;
+    const shared = ctx.paths.tenantDb(tenant, env);
+    // A worker node with files of its own reads its verified copy (services/tenantFiles.ts).
+    const dbPath = opts.copies ? await opts.copies.localCopy(tenant, env, shared) : shared;
     const lineageInfo = {
       jobId,
       tenant: tenant,
@@ -307,7 +306,7 @@ export class Jobs {
           jobId,
           tenant: tenant,
           env,
-          dbPath: this.tenantFile(tenant, env),
+          dbPath,
           buildId,
           script: job.script,
           params,
@@ -380,7 +379,6 @@ export class Jobs {
    * died ends as JOB_NODE_LOST once its lease runs out (any waiting gateway fails it).
    */
   private async awaitQueued(job: AdmittedJob): Promise<RunResult> {
-    let sweep = 0;
     for (;;) {
       const row = this.queue.jobState(job.jobId);
       if (!row) throw new OpError('JOB_NOT_FOUND', `job ${job.jobId} is gone`);
@@ -394,16 +392,16 @@ export class Jobs {
           logs: [],
           error: { code, message: row.error_message ?? ERRORS[code].title },
           stats: { sqlCalls: 0, cpuMs: 0, wallMs: Date.now() - job.started },
-        } as unknown as WorkerResult;
+        };
         return job.env === 'prod' ? prodReply(job.jobId, failed, job.manifest) : devReply(job.jobId, failed);
       }
-      if (++sweep % 40 === 0) this.failLostJobs();
+      this.sweepLostJobs();
       await new Promise((r) => setTimeout(r, this.queuePollMs));
     }
   }
 
   /** Runs a job a worker node claimed from the queue; its reply is kept for the gateway that waits. */
-  async runClaimed(row: ClaimedRow): Promise<RunResult> {
+  async runClaimed(row: ClaimedRow, copies?: TenantFileCopies): Promise<RunResult> {
     const script = this.text(row.script_hash);
     const request = row.request ? (JSON.parse(row.request) as { limits: AdmittedJob['limits'] }) : undefined;
     const job: AdmittedJob = {
@@ -419,7 +417,7 @@ export class Jobs {
       buildId: row.build_id,
       started: Date.parse(row.created_at),
     };
-    return this.execute(job, { keepReply: true });
+    return this.execute(job, { keepReply: true, ...(copies ? { copies } : {}) });
   }
 
   /**
@@ -440,6 +438,15 @@ export class Jobs {
       if (changed === 1)
         this.ctx.audit.append({ kind: EVENTS.JOB_FINISHED, actor: 'domain', tenant: row.tenant, subject: row.id, data: { state: 'failed', code: e.code } });
     });
+  }
+
+  private lastSweep = 0;
+
+  /** failLostJobs at most once a second in this process, however many callers wait on the queue. */
+  private sweepLostJobs(): void {
+    if (Date.now() - this.lastSweep < 1000) return;
+    this.lastSweep = Date.now();
+    this.failLostJobs();
   }
 
   /** Fails every running job whose node's lease ran out, each with its end event. */

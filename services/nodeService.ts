@@ -2,8 +2,8 @@
 // an administrator's placement of an authorization on a node. A placement names the node whose
 // claims take the authorization's jobs and records the hashes of its files as they were when it
 // moved; it waits for the authorization's queued and running jobs to end, so no job is lost.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { sha256File } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 import { EVENTS } from '../lineage/index.ts';
 import type { DomainContext } from './context.ts';
@@ -39,11 +39,11 @@ export class NodeService {
   }
 
   /** Places an authorization's jobs on a node (an administrator's move). */
-  place(p: Principal, tenant: string, node: string): PlacementRow {
+  async place(p: Principal, tenant: string, node: string): Promise<PlacementRow> {
     checkRole(p, 'admin');
     this.ctx.authorizations.current(tenant);
     if (!this.queue.node(node)) throw new OpError('NODE_NOT_FOUND', `no worker node "${node}" has registered`);
-    const files = this.fileHashes(tenant);
+    const files = await this.fileHashes(tenant);
     return this.ctx.store.tx(() => {
       const busy = this.queue.runningOn(tenant);
       if (busy > 0) throw new OpError('PLACEMENT_BUSY', `authorization "${tenant}" has ${busy} queued or running jobs`);
@@ -56,11 +56,12 @@ export class NodeService {
   }
 
   /** sha256 of the authorization's DuckDB files as they move (a node's copy is checked against them). */
-  private fileHashes(tenant: string): Record<string, string> {
+  private async fileHashes(tenant: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const env of ['dev', 'prod'] as const) {
       const path = this.ctx.paths.tenantDb(tenant, env);
-      if (existsSync(path)) out[env] = createHash('sha256').update(readFileSync(path)).digest('hex');
+      // Streamed: a tenant file may be many gigabytes.
+      if (existsSync(path)) out[env] = await sha256File(path);
     }
     return out;
   }

@@ -6,7 +6,7 @@ import { Authorizations, DatasetVersions, People } from '../domain/index.ts';
 import { AuditLog, EVENTS, loadOrCreateSigningKey } from '../lineage/index.ts';
 import { Supervisor } from '../sandbox/index.ts';
 import { ProductEngine } from '../products/index.ts';
-import { PgStore, RateCounter, homePaths, openStore } from '../store/index.ts';
+import { RateCounter, homePaths, openStore } from '../store/index.ts';
 import type { DomainContext } from './context.ts';
 import { RiskService } from './riskService.ts';
 import { CatalogService } from './catalogService.ts';
@@ -133,7 +133,7 @@ export class Opdomain {
     const identity = await Identity.open(store, people, paths.keys, provider);
     const supervisor = new Supervisor({ poolSize: opts.workerPool ?? 0 });
     // Request counters: beside the embedded file, or in the shared PostgreSQL store.
-    const rates = new RateCounter(store instanceof PgStore ? store : paths.controlDb);
+    const rates = new RateCounter(store.dialect === 'postgres' ? store : paths.controlDb);
     const od = new Opdomain({
       paths,
       store,

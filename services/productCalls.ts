@@ -564,16 +564,21 @@ export class ProductCalls {
         ];
       });
       const body = JSON.stringify({ consumer: who.consumer, products });
-      this.audit(trail, {
-        callId: `call_${randomBytes(8).toString('hex')}`,
-        status: 200,
-        responseHash: sha256(body),
-        latencyMs: Math.round(performance.now() - started),
-      });
-      return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
+      return this.servedJson(trail, body, started);
     } catch (err) {
       return this.refuse(err, trail, undefined, started);
     }
+  }
+
+  /** A JSON answer that is not a call's (the list, a document): audited like a call, then sent. */
+  private servedJson(trail: Trail, body: string, started: number): CallAnswer {
+    this.audit(trail, {
+      callId: `call_${randomBytes(8).toString('hex')}`,
+      status: 200,
+      responseHash: sha256(body),
+      latencyMs: Math.round(performance.now() - started),
+    });
+    return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
   }
 
   /** A granted version's OpenAPI document (audited like a call). */
@@ -583,13 +588,7 @@ export class ProductCalls {
     try {
       const grant = this.grantFor(this.authenticate({ ...req, query: {}, format: 'json' }, trail), req, trail);
       const body = JSON.stringify(this.products.openApi(grant.product, grant.version));
-      this.audit(trail, {
-        callId: `call_${randomBytes(8).toString('hex')}`,
-        status: 200,
-        responseHash: sha256(body),
-        latencyMs: Math.round(performance.now() - started),
-      });
-      return { status: 200, headers: {}, contentType: 'application/json; charset=utf-8', body };
+      return this.servedJson(trail, body, started);
     } catch (err) {
       return this.refuse(err, trail, undefined, started);
     }

@@ -3,9 +3,9 @@
 // its jobs, and again whenever the file there changed (a rebuild), and uses a copy only once its
 // sha256 equals the source's. A copy that does not verify is removed and the job fails; nothing
 // runs on a file that is not byte for byte the domain's.
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256File } from '../datasets/index.ts';
 import { OpError } from '../errors/index.ts';
 
 interface CopyRecord {
@@ -18,45 +18,43 @@ interface CopyRecord {
   readonly localMtimeMs: number;
 }
 
-const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const readRecord = async (path: string): Promise<CopyRecord | undefined> => {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as CopyRecord;
+  } catch {
+    return undefined;
+  }
+};
+const statOf = (path: string) => stat(path).catch(() => undefined);
 
 export class TenantFileCopies {
-  constructor(private readonly dir: string) {}
+  /** `copy`: how a file is copied (a test passes one that damages the copy). */
+  constructor(
+    private readonly dir: string,
+    private readonly copy: (from: string, to: string) => Promise<void> = copyFile,
+  ) {}
 
   /** The local path of a verified copy of `source` for this authorization and environment. */
-  localCopy(tenant: string, env: 'dev' | 'prod', source: string): string {
+  async localCopy(tenant: string, env: 'dev' | 'prod', source: string): Promise<string> {
     const local = join(this.dir, tenant, `${env}.duckdb`);
     const recordPath = `${local}.copy.json`;
-    const st = statSync(source);
-    if (existsSync(local) && existsSync(recordPath)) {
-      const record = JSON.parse(readFileSync(recordPath, 'utf8')) as CopyRecord;
-      const mine = statSync(local);
-      const same = record.size === st.size && record.mtimeMs === st.mtimeMs && record.localSize === mine.size && record.localMtimeMs === mine.mtimeMs;
-      if (same) return local;
-    }
-    mkdirSync(join(this.dir, tenant), { recursive: true });
+    const st = await stat(source);
+    const [record, mine] = await Promise.all([readRecord(recordPath), statOf(local)]);
+    const fresh =
+      record && mine && record.size === st.size && record.mtimeMs === st.mtimeMs && record.localSize === mine.size && record.localMtimeMs === mine.mtimeMs;
+    if (fresh) return local;
+    await mkdir(join(this.dir, tenant), { recursive: true });
     const tmp = `${local}.tmp`;
-    const expected = sha256File(source);
-    copyFileSync(source, tmp);
-    const got = sha256File(tmp);
+    await this.copy(source, tmp);
+    const [expected, got] = await Promise.all([sha256File(source), sha256File(tmp)]);
     if (got !== expected) {
-      rmSync(tmp, { force: true });
+      await rm(tmp, { force: true });
       throw new OpError('NODE_COPY_MISMATCH', `the copy of ${tenant}'s ${env} file does not hash like the domain's`);
     }
-    renameSync(tmp, local);
-    const mine = statSync(local);
-    const record: CopyRecord = { size: st.size, mtimeMs: st.mtimeMs, sha256: got, localSize: mine.size, localMtimeMs: mine.mtimeMs };
-    writeFileSync(recordPath, JSON.stringify(record));
+    await rename(tmp, local);
+    const copied = await stat(local);
+    const next: CopyRecord = { size: st.size, mtimeMs: st.mtimeMs, sha256: got, localSize: copied.size, localMtimeMs: copied.mtimeMs };
+    await writeFile(recordPath, JSON.stringify(next));
     return local;
-  }
-
-  /** What the node holds of an authorization: the sha256 of each copy. */
-  hashes(tenant: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const env of ['dev', 'prod'] as const) {
-      const recordPath = join(this.dir, tenant, `${env}.duckdb.copy.json`);
-      if (existsSync(recordPath)) out[env] = (JSON.parse(readFileSync(recordPath, 'utf8')) as CopyRecord).sha256;
-    }
-    return out;
   }
 }

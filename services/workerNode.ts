@@ -25,6 +25,8 @@ export interface WorkerNodeOptions {
    * (default: none, the jobs read the shared home's files).
    */
   readonly filesDir?: string;
+  /** The copies themselves, made some other way (a test's, whose copying damages the file). */
+  readonly copies?: TenantFileCopies;
 }
 
 export class WorkerNode {
@@ -43,17 +45,10 @@ export class WorkerNode {
     this.id = opts.id ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
     this.leaseMs = opts.leaseMs ?? 5000;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
-    if (opts.filesDir) {
-      const copies = new TenantFileCopies(opts.filesDir);
-      const shared = jobs.tenantFile;
-      jobs.tenantFile = (tenant, env) => copies.localCopy(tenant, env, shared(tenant, env));
-      this.restore = () => {
-        jobs.tenantFile = shared;
-      };
-    }
+    this.copies = opts.copies ?? (opts.filesDir ? new TenantFileCopies(opts.filesDir) : undefined);
   }
 
-  private restore = () => undefined;
+  private readonly copies: TenantFileCopies | undefined;
 
   start(): void {
     const now = Date.now();
@@ -94,7 +89,7 @@ export class WorkerNode {
       this.running++;
       const claimed = row;
       this.jobs
-        .runClaimed(claimed)
+        .runClaimed(claimed, this.copies)
         .catch((err: unknown) => {
           try {
             this.jobs.failClaimed(claimed, this.id, err);
@@ -115,7 +110,6 @@ export class WorkerNode {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     if (this.running > 0) await new Promise<void>((r) => this.idle.push(r));
-    this.restore();
     this.jobs.queue.stopNode(this.id);
   }
 }

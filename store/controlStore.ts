@@ -8,23 +8,15 @@ import { dirname } from 'node:path';
 import { BASELINE_VERSION, MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { ADDED_COLUMNS, SCHEMA } from './schema.ts';
 
+import { GroupCommit } from './groupCommit.ts';
 import type { Row, Store } from './store.ts';
-
-interface Pending {
-  readonly fn: () => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export class ControlStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   /** Prepared statements by text: preparing costs more than running a small one. */
   private readonly statements = new Map<string, Database.Statement>();
-  private pending: Pending[] = [];
-  private flushScheduled = false;
+  private readonly group: GroupCommit;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -35,6 +27,10 @@ export class ControlStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     this.migrate();
+    this.group = new GroupCommit(
+      (body) => this.db.transaction(body).immediate(),
+      (fn) => this.db.transaction(fn)(),
+    );
   }
 
   /**
@@ -62,44 +58,7 @@ export class ControlStore implements Store {
   }
 
   txAsync<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      // After this turn's I/O callbacks: every job, query and request that arrived meanwhile joins.
-      setImmediate(() => this.flush());
-    });
-  }
-
-  /** Writes the waiting group in one transaction (one fsync); each fn in a savepoint of its own. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0) return;
-    const outcomes: Outcome[] = [];
-    try {
-      this.db
-        .transaction(() => {
-          for (const item of group) {
-            try {
-              outcomes.push({ ok: true, value: this.db.transaction(item.fn)() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
-    } catch (error) {
-      // The group did not commit: nothing of it is durable, so every caller hears so.
-      for (const item of group) item.reject(error);
-      return;
-    }
-    group.forEach((item, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) item.resolve(o.value);
-      else item.reject(o.error);
-    });
+    return this.group.enqueue(fn);
   }
 
   private statement(sql: string): Database.Statement {
@@ -146,7 +105,7 @@ export class ControlStore implements Store {
 
   close(): void {
     // What was handed to a group commit is written before the file closes.
-    if (this.db.open && this.pending.length > 0) this.flush();
+    if (this.db.open) this.group.flush();
     if (this.db.open) this.db.close();
   }
 }

@@ -6,10 +6,10 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 
 export type BridgeRequest =
   | { readonly op: 'connect' }
-  | { readonly op: 'query'; readonly sql: string; readonly params: unknown[]; readonly raw?: boolean }
+  | { readonly op: 'query'; readonly sql: string; readonly params: unknown[] }
   | { readonly op: 'exec'; readonly sql: string }
   | { readonly op: 'open'; readonly sql: string; readonly params: unknown[] }
-  | { readonly op: 'fetch'; readonly cursor: number; readonly count: number; readonly raw?: boolean }
+  | { readonly op: 'fetch'; readonly cursor: number; readonly count: number }
   | { readonly op: 'closeCursor'; readonly cursor: number }
   | { readonly op: 'end' };
 

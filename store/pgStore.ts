@@ -7,6 +7,7 @@
 //  - a write outside a transaction runs as a transaction of its own, under the same lock;
 //  - group commit (txAsync) writes the calls of one turn in one transaction, each in a savepoint.
 import { BASELINE_VERSION, MIGRATIONS, postgresBaseline, SCHEMA_VERSION } from './migrations.ts';
+import { GroupCommit } from './groupCommit.ts';
 import { PgBridge } from './pgBridge.ts';
 import { toPostgres } from './pgDialect.ts';
 import type { Row, Store } from './store.ts';
@@ -16,12 +17,6 @@ const WRITE_LOCK = 0x6f70646f6d61;
 /** The lock a migration holds, so two processes starting at once do not both migrate. */
 const MIGRATION_LOCK = WRITE_LOCK + 1;
 const FETCH_ROWS = 2000;
-
-interface Pending {
-  readonly fn: () => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 export function isPostgresUrl(url: string | undefined): url is string {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);
@@ -38,8 +33,10 @@ export class PgStore implements Store {
   readonly path = undefined;
   private readonly bridge: PgBridge;
   private depth = 0;
-  private pending: Pending[] = [];
-  private flushScheduled = false;
+  private readonly group = new GroupCommit(
+    (body) => this.tx(body),
+    (fn) => this.tx(fn),
+  );
 
   constructor(readonly url: string) {
     this.bridge = new PgBridge(url);
@@ -120,39 +117,7 @@ export class PgStore implements Store {
   }
 
   txAsync<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0) return;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      this.tx(() => {
-        for (const item of group) {
-          try {
-            outcomes.push({ ok: true, value: this.tx(item.fn) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
-    } catch (error) {
-      for (const item of group) item.reject(error);
-      return;
-    }
-    group.forEach((item, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) item.resolve(o.value);
-      else item.reject(o.error);
-    });
+    return this.group.enqueue(fn);
   }
 
   run(sql: string, ...values: unknown[]): { changes: number } {
@@ -190,20 +155,6 @@ export class PgStore implements Store {
     }
   }
 
-  /** Rows as arrays of column values, streamed like iterate (the audit log's verification). */
-  *iterateRaw(sql: string, ...values: unknown[]): IterableIterator<unknown[]> {
-    const { cursor } = this.bridge.request({ op: 'open', sql: toPostgres(sql), params: params(values) });
-    try {
-      for (;;) {
-        const rows = (this.bridge.request({ op: 'fetch', cursor: cursor!, count: FETCH_ROWS, raw: true }).rows ?? []) as unknown[][];
-        yield* rows;
-        if (rows.length < FETCH_ROWS) return;
-      }
-    } finally {
-      this.bridge.request({ op: 'closeCursor', cursor: cursor! });
-    }
-  }
-
   getMeta(key: string): string | undefined {
     return this.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value;
   }
@@ -213,7 +164,7 @@ export class PgStore implements Store {
   }
 
   close(): void {
-    if (this.pending.length > 0) this.flush();
+    this.group.flush();
     this.bridge.close();
   }
 }

@@ -29,9 +29,7 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
       main.on('error', () => undefined);
       return { ok: true };
     case 'query': {
-      const r = req.raw
-        ? await main.query({ text: req.sql, values: values(req.params), rowMode: 'array' })
-        : await main.query({ text: req.sql, values: values(req.params) });
+      const r = await main.query({ text: req.sql, values: values(req.params) });
       return { ok: true, rows: r.rows, changes: r.rowCount ?? 0 };
     }
     case 'exec':
@@ -50,8 +48,7 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
     case 'fetch': {
       const c = cursors.get(req.cursor);
       if (!c) throw new Error(`cursor ${req.cursor} is closed`);
-      const text = `FETCH ${req.count} FROM c`;
-      const r = req.raw ? await c.query({ text, rowMode: 'array' }) : await c.query(text);
+      const r = await c.query(`FETCH ${req.count} FROM c`);
       return { ok: true, rows: r.rows };
     }
     case 'closeCursor': {

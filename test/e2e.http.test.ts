@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, DEMO_EMERGENCY_PLAN, Opdomain } from '../gateway/index.ts';
 import { verifyBundle } from '../exports/index.ts';
-import { demoDomain, INCOME_SCRIPT } from './helpers.ts';
+import { demoDomain, INCOME_MANIFEST, INCOME_SCRIPT } from './helpers.ts';
 
 type Domain = Awaited<ReturnType<typeof demoDomain>>;
 let d: Domain;
@@ -60,19 +60,7 @@ describe('the HTTP API walks the whole flow', () => {
     expect(dev.body).toMatchObject({ ok: true, env: 'dev' });
     expect(dev.body.logs[0]).toMatch(/counties/);
 
-    const manifest = {
-      outputs: [
-        {
-          name: 'income_by_county',
-          columns: [
-            { name: 'county_code', type: 'VARCHAR' },
-            { name: 'people', type: 'BIGINT' },
-            { name: 'avg_base', type: 'DOUBLE' },
-          ],
-        },
-      ],
-    };
-    const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT, manifest });
+    const prod = await call('POST', '/api/jobs', 'alice', { tenant: 'demo', env: 'prod', script: INCOME_SCRIPT, manifest: INCOME_MANIFEST });
     // The prod reply: the declared output with a size bucket, nothing else.
     expect(prod.body).toMatchObject({ ok: true, env: 'prod', logs: [], outputs: [{ name: 'income_by_county', size: 'large' }] });
     expect(prod.body.outputs[0].rowCount).toBeUndefined();

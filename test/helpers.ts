@@ -65,3 +65,17 @@ const rows = await sql(\`SELECT p.county_code, count(DISTINCT p.id_card) AS peop
 log(rows.length + ' counties');
 output('income_by_county', rows);
 `;
+
+/** The manifest of INCOME_SCRIPT's one output, as a prod run declares it. */
+export const INCOME_MANIFEST = {
+  outputs: [
+    {
+      name: 'income_by_county',
+      columns: [
+        { name: 'county_code', type: 'VARCHAR' },
+        { name: 'people', type: 'BIGINT' },
+        { name: 'avg_base', type: 'DOUBLE' },
+      ],
+    },
+  ],
+};

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Opdomain, setupDemo } from '../gateway/index.ts';
 import { freshDatabase, postgresAvailable } from './postgres.ts';
-import { INCOME_SCRIPT, tempHome, TEST_SCALE } from './helpers.ts';
+import { INCOME_MANIFEST, INCOME_SCRIPT, tempHome, TEST_SCALE } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'opdomain.js');
@@ -116,19 +116,7 @@ describe.runIf(run)('two gateways and two worker nodes on one PostgreSQL', () =>
   });
 
   it('takes an export request on one gateway and its two votes on both', async () => {
-    const manifest = {
-      outputs: [
-        {
-          name: 'income_by_county',
-          columns: [
-            { name: 'county_code', type: 'VARCHAR' },
-            { name: 'people', type: 'BIGINT' },
-            { name: 'avg_base', type: 'DOUBLE' },
-          ],
-        },
-      ],
-    };
-    const prod = await job('gw2', INCOME_SCRIPT, 'prod', { manifest });
+    const prod = await job('gw2', INCOME_SCRIPT, 'prod', { manifest: INCOME_MANIFEST });
     expect(prod.body, JSON.stringify(prod.body)).toMatchObject({ ok: true, env: 'prod' });
     const req = await call('gw1', 'POST', '/api/exports', 'alice', { jobId: prod.body.jobId, output: 'income_by_county', scenario: 'public-statistics' });
     expect(req.status, JSON.stringify(req.body)).toBe(201);

@@ -66,7 +66,7 @@ describe('jobs as a queue', () => {
       heartbeat_at: 't',
       lease_until: new Date(Date.now() + 50).toISOString(),
     });
-    d.od.nodes.place(admin, 'demo', 'silent');
+    await d.od.nodes.place(admin, 'demo', 'silent');
     const pending = run();
     let claimed: { id: string } | undefined;
     await until(() => {
@@ -84,7 +84,7 @@ describe('jobs as a queue', () => {
     const admin = await as('ada');
     nodes.push(d.od.startNode({ id: 'local-b', leaseMs: 2000 }));
     nodes.push(d.od.startNode({ id: 'local-c', leaseMs: 2000 }));
-    d.od.nodes.place(admin, 'demo', 'local-c');
+    await d.od.nodes.place(admin, 'demo', 'local-c');
     const replies = await Promise.all([run(), run(), run()]);
     expect(replies.map((r) => state(r.jobId).node)).toEqual(['local-c', 'local-c', 'local-c']);
     const placed = d.od.ctx.audit.entries({ kind: 'TENANT_PLACED' }).at(-1)!;
@@ -101,7 +101,7 @@ describe('jobs as a queue', () => {
     for (const n of nodes.splice(0)) await n.stop();
     const files = mkdtempSync(join(tmpdir(), 'opdomain-node-files-'));
     nodes.push(d.od.startNode({ id: 'local-d', leaseMs: 2000, filesDir: files }));
-    d.od.nodes.place(admin, 'demo', 'local-d');
+    await d.od.nodes.place(admin, 'demo', 'local-d');
     const hash = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
     const source = d.od.ctx.paths.tenantDb('demo', 'dev');
     const copy = join(files, 'demo', 'dev.duckdb');
@@ -117,15 +117,40 @@ describe('jobs as a queue', () => {
     for (const n of nodes.splice(0)) await n.stop();
     nodes.push(d.od.startNode({ id: 'local-b', leaseMs: 2000 }));
     nodes.push(d.od.startNode({ id: 'local-c', leaseMs: 2000 }));
-    d.od.nodes.place(admin, 'demo', 'local-c');
+    await d.od.nodes.place(admin, 'demo', 'local-c');
+  });
+
+  it("a copy that does not hash like the domain's file is refused: the job ends NODE_COPY_MISMATCH and reads nothing", async () => {
+    const { appendFile, copyFile } = await import('node:fs/promises');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { TenantFileCopies } = await import('../services/tenantFiles.ts');
+    const admin = await as('ada');
+    for (const n of nodes.splice(0)) await n.stop();
+    // A copy that arrives damaged (a bad disk, a partial transfer).
+    const damaging = new TenantFileCopies(mkdtempSync(join(tmpdir(), 'opdomain-bad-copy-')), async (from, to) => {
+      await copyFile(from, to);
+      await appendFile(to, 'x');
+    });
+    nodes.push(d.od.startNode({ id: 'local-e', leaseMs: 2000, copies: damaging }));
+    await d.od.nodes.place(admin, 'demo', 'local-e');
+    const r = await run();
+    expect(r).toMatchObject({ ok: false, error: { code: 'NODE_COPY_MISMATCH' } });
+    expect(state(r.jobId)).toMatchObject({ state: 'failed', error_code: 'NODE_COPY_MISMATCH', node: 'local-e' });
+    expect(d.od.ctx.audit.entries({ subject: r.jobId, kind: 'QUERY' })).toEqual([]);
+    for (const n of nodes.splice(0)) await n.stop();
+    nodes.push(d.od.startNode({ id: 'local-b', leaseMs: 2000 }));
+    nodes.push(d.od.startNode({ id: 'local-c', leaseMs: 2000 }));
+    await d.od.nodes.place(admin, 'demo', 'local-c');
   });
 
   it('refuses a move to no node, a move while jobs wait, and anyone but an administrator', async () => {
     const admin = await as('ada');
-    expect(() => d.od.nodes.place(admin, 'demo', 'nowhere')).toThrow(expect.objectContaining({ code: 'NODE_NOT_FOUND' }));
+    await expect(d.od.nodes.place(admin, 'demo', 'nowhere')).rejects.toMatchObject({ code: 'NODE_NOT_FOUND' });
     for (const who of ['alice', 'bob', 'sam']) {
       const p = await as(who);
-      expect(() => d.od.nodes.place(p, 'demo', 'local-b')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_ROLE' }));
+      await expect(d.od.nodes.place(p, 'demo', 'local-b')).rejects.toMatchObject({ code: 'FORBIDDEN_ROLE' });
     }
     for (const who of ['alice', 'bob']) {
       const p = await as(who);
@@ -136,9 +161,9 @@ describe('jobs as a queue', () => {
     for (const n of nodes.splice(0)) await n.stop();
     const pending = run();
     await until(() => d.od.ctx.store.get("SELECT 1 FROM jobs WHERE state = 'queued'") !== undefined);
-    expect(() => d.od.nodes.place(admin, 'demo', 'local-b')).toThrow(expect.objectContaining({ code: 'PLACEMENT_BUSY' }));
+    await expect(d.od.nodes.place(admin, 'demo', 'local-b')).rejects.toMatchObject({ code: 'PLACEMENT_BUSY' });
     nodes.push(d.od.startNode({ id: 'local-c', leaseMs: 2000 }));
     expect(await pending).toMatchObject({ ok: true });
-    expect(d.od.nodes.place(admin, 'demo', 'local-b')).toMatchObject({ tenant: 'demo', node: 'local-b' });
+    expect(await d.od.nodes.place(admin, 'demo', 'local-b')).toMatchObject({ tenant: 'demo', node: 'local-b' });
   });
 });

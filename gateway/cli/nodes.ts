@@ -46,5 +46,5 @@ export function registerNodeCommands(program: Command, io: CliIO): void {
   nodes
     .command('place <tenant> <node>')
     .description("run the authorization's jobs on this node (after its queued and running jobs end)")
-    .action(async (tenant, node, _o, cmd) => withDomain(g(cmd), async (od) => json(io, od.nodes.place(await caller(od, g(cmd)), tenant, node))));
+    .action(async (tenant, node, _o, cmd) => withDomain(g(cmd), async (od) => json(io, await od.nodes.place(await caller(od, g(cmd)), tenant, node))));
 }
