@@ -3,6 +3,7 @@
 // its jobs, and again whenever the file there changed (a rebuild), and uses a copy only once its
 // sha256 equals the source's. A copy that does not verify is removed and the job fails; nothing
 // runs on a file that is not byte for byte the domain's.
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../datasets/index.ts';
@@ -34,8 +35,20 @@ export class TenantFileCopies {
     private readonly copy: (from: string, to: string) => Promise<void> = copyFile,
   ) {}
 
+  /** Copies under way: jobs of one authorization that start together wait for the one copy. */
+  private readonly inFlight = new Map<string, Promise<string>>();
+
   /** The local path of a verified copy of `source` for this authorization and environment. */
-  async localCopy(tenant: string, env: 'dev' | 'prod', source: string): Promise<string> {
+  localCopy(tenant: string, env: 'dev' | 'prod', source: string): Promise<string> {
+    const key = `${tenant}/${env}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const copying = this.ensure(tenant, env, source).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, copying);
+    return copying;
+  }
+
+  private async ensure(tenant: string, env: 'dev' | 'prod', source: string): Promise<string> {
     const local = join(this.dir, tenant, `${env}.duckdb`);
     const recordPath = `${local}.copy.json`;
     const st = await stat(source);
@@ -44,7 +57,8 @@ export class TenantFileCopies {
       record && mine && record.size === st.size && record.mtimeMs === st.mtimeMs && record.localSize === mine.size && record.localMtimeMs === mine.mtimeMs;
     if (fresh) return local;
     await mkdir(join(this.dir, tenant), { recursive: true });
-    const tmp = `${local}.tmp`;
+    // A name of its own: another process sharing the folder never writes the same file.
+    const tmp = `${local}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await this.copy(source, tmp);
     const [expected, got] = await Promise.all([sha256File(source), sha256File(tmp)]);
     if (got !== expected) {
